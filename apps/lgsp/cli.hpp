@@ -1,0 +1,39 @@
+// What every `lgsp` command shares: exit codes, the one-line error format, config loading.
+#pragma once
+
+#include "lgsp/bus/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace lgsp::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the operation failed: invalid input, verification failure
+inline constexpr int kExitUsage = 2;   // usage or configuration error
+
+// Prints "lgsp: <what> : <why>" on stderr and returns `code`.
+int fail(const std::string& what, const std::string& why, int code);
+// A configuration error already reads "<what> : <why>"; exit code 2.
+int fail_config(const bus::ConfigError& error);
+
+// The options every store-using command takes, with the defaults of `lgsp serve`.
+struct NodeOptions {
+  std::optional<std::string> config_file;
+  std::optional<std::string> listen;
+  std::optional<std::string> data_dir;
+  void add_to(CLI::App& command, bool with_listen);
+  // Defaults < file < LGSP_* environment < flags. Throws bus::ConfigError.
+  bus::Config load() const;
+};
+
+// A registered command sets `run`; main calls it after parsing.
+using Runner = std::function<int()>;
+void add_serve_command(CLI::App& app, Runner& run);
+// `lgsp token`, `lgsp sign`, `lgsp verify` (signing_commands.cpp).
+void add_signing_commands(CLI::App& app, Runner& run);
+
+}  // namespace lgsp::cli

@@ -1,0 +1,62 @@
+// Node configuration: defaults, the TOML file, LGSP_* environment overrides, command-line flags.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace lgsp::bus {
+
+// A configuration problem; what() is "<what> : <why>" so the CLI can print "lgsp: " + what().
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& what, const std::string& why) : std::runtime_error(what + " : " + why) {}
+};
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const;
+  // Parses "HOST:PORT" (IPv6 as "[::1]:8080"); throws ConfigError naming `key`.
+  static HostPort parse(const std::string& text, const std::string& key);
+};
+
+struct ServerConfig {
+  HostPort listen{"127.0.0.1", 8080};
+  unsigned threads = 0;  // 0: one io_context per core
+  std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+  std::uint32_t max_header_bytes = 16 * 1024;
+  unsigned request_timeout_seconds = 30;
+  unsigned drain_timeout_seconds = 10;
+};
+
+struct StoreConfig {
+  std::filesystem::path data_dir = "var";
+  unsigned group_commit_max_rows = 512;
+  unsigned group_commit_max_delay_ms = 2;
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::filesystem::path file;  // empty: stderr
+};
+
+struct Config {
+  ServerConfig server;
+  StoreConfig store;
+  LogConfig log;
+  std::optional<std::filesystem::path> source_file;  // the file it was read from, if any
+
+  // Defaults, then the file (if given), then the environment. Throws ConfigError.
+  static Config load(const std::optional<std::filesystem::path>& file,
+                     const std::map<std::string, std::string>& environment);
+  static std::map<std::string, std::string> process_environment();
+
+  // Validates cross-field rules after command-line overrides; throws ConfigError.
+  void validate() const;
+};
+
+}  // namespace lgsp::bus

@@ -1,0 +1,35 @@
+// The node's Prometheus metrics (prometheus-cpp core; served by our own listener at /metrics).
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace prometheus {
+class Registry;
+}
+
+namespace lgsp::bus {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // One answered HTTP request: counted and timed, labelled by route pattern and status.
+  void observe_request(const std::string& route, unsigned status, double seconds);
+  // Store group-commit counters, as read from Store::stats() (monotonic totals).
+  void set_store_totals(std::uint64_t commits, std::uint64_t units);
+
+  // The registry, for other modules to add their own families.
+  prometheus::Registry& registry();
+  // Prometheus text exposition format 0.0.4.
+  std::string render() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lgsp::bus

@@ -1,0 +1,52 @@
+// A bus node: the listener, the store, the built-in routes (/healthz, /readyz, /metrics).
+#pragma once
+
+#include "lgsp/bus/config.hpp"
+#include "lgsp/bus/metrics.hpp"
+#include "lgsp/bus/router.hpp"
+#include "lgsp/bus/store.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace lgsp::bus {
+
+using StoreFactory = std::function<std::unique_ptr<Store>(const Config&)>;
+
+// The embedded default: SQLite at <data_dir>/lgsp.db with the node's migrations.
+std::unique_ptr<Store> open_embedded_store(const Config& config);
+
+class Node {
+ public:
+  explicit Node(Config config, StoreFactory store_factory = open_embedded_store);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Add routes before start().
+  Router& router();
+  Metrics& metrics();
+  const Config& config() const;
+
+  // Binds the listener (throws ConfigError if it cannot) and opens the store in the background,
+  // so /healthz answers at once and /readyz says 503 until the migrations are applied.
+  void start();
+  HostPort endpoint() const;
+
+  // Waits until the store is open (true) or has failed (false; see store_failure()).
+  bool wait_store(std::chrono::milliseconds timeout = std::chrono::hours(24));
+  std::string store_failure() const;
+  // Null until the store is open.
+  Store* store();
+
+  // Graceful stop: drain in-flight requests up to server.drain_timeout_seconds. Returns true if
+  // every request finished in time.
+  bool stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lgsp::bus

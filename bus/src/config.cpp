@@ -1,0 +1,230 @@
+#include "lgsp/bus/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <vector>
+
+extern char** environ;
+
+namespace lgsp::bus {
+namespace fs = std::filesystem;
+
+std::string HostPort::to_string() const {
+  return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
+                                             : host + ":" + std::to_string(port);
+}
+
+HostPort HostPort::parse(const std::string& text, const std::string& key) {
+  auto bad = [&] { return ConfigError(key, "must be HOST:PORT, got '" + text + "'"); };
+  std::string host;
+  std::string port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') throw bad();
+    host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) throw bad();
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (host.empty() || port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+      port > 65535)
+    throw bad();
+  return HostPort{host, static_cast<std::uint16_t>(port)};
+}
+
+namespace {
+
+// A value as read from the file or the environment, before it is checked.
+struct RawValue {
+  std::optional<std::int64_t> integer;
+  std::optional<std::string> text;
+};
+
+// One configuration key: its name, how to apply a raw value, and where the text for errors comes from.
+struct KeySpec {
+  std::string name;  // "section.key"
+  std::function<void(Config&, const RawValue&, const fs::path& base_dir, const std::string& where)> apply;
+};
+
+std::string env_name(const std::string& key) {
+  std::string out = "LGSP_";
+  for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::int64_t need_integer(const RawValue& raw, const std::string& where, std::int64_t min, std::int64_t max) {
+  std::int64_t v = 0;
+  if (raw.integer) {
+    v = *raw.integer;
+  } else if (raw.text) {
+    const std::string& t = *raw.text;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc{} || end != t.data() + t.size())
+      throw ConfigError(where, "must be an integer, got '" + t + "'");
+  } else {
+    throw ConfigError(where, "must be an integer");
+  }
+  if (v < min || v > max)
+    throw ConfigError(
+        where, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::to_string(v));
+  return v;
+}
+
+const std::string& need_text(const RawValue& raw, const std::string& where) {
+  if (!raw.text) throw ConfigError(where, "must be a string");
+  return *raw.text;
+}
+
+fs::path resolve(const std::string& text, const fs::path& base_dir) {
+  fs::path p(text);
+  if (p.empty() || p.is_absolute()) return p;
+  return (base_dir / p).lexically_normal();
+}
+
+KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max,
+                    std::function<void(Config&, std::int64_t)> set) {
+  return {std::move(name), [min, max, set](Config& c, const RawValue& raw, const fs::path&, const std::string& w) {
+            set(c, need_integer(raw, w, min, max));
+          }};
+}
+
+const std::vector<KeySpec>& key_specs() {
+  static const std::vector<KeySpec> specs = {
+      {"server.listen", [](Config& c, const RawValue& r, const fs::path&,
+                           const std::string& w) { c.server.listen = HostPort::parse(need_text(r, w), w); }},
+      integer_key("server.threads", 0, 256,
+                  [](Config& c, std::int64_t v) { c.server.threads = static_cast<unsigned>(v); }),
+      integer_key("server.max_body_bytes", 1, std::int64_t{1} << 32,
+                  [](Config& c, std::int64_t v) { c.server.max_body_bytes = static_cast<std::uint64_t>(v); }),
+      integer_key("server.max_header_bytes", 1024, 1024 * 1024,
+                  [](Config& c, std::int64_t v) { c.server.max_header_bytes = static_cast<std::uint32_t>(v); }),
+      integer_key("server.request_timeout_seconds", 1, 3600,
+                  [](Config& c, std::int64_t v) { c.server.request_timeout_seconds = static_cast<unsigned>(v); }),
+      integer_key("server.drain_timeout_seconds", 0, 3600,
+                  [](Config& c, std::int64_t v) { c.server.drain_timeout_seconds = static_cast<unsigned>(v); }),
+      {"store.data_dir",
+       [](Config& c, const RawValue& r, const fs::path& base, const std::string& w) {
+         const auto& t = need_text(r, w);
+         if (t.empty()) throw ConfigError(w, "must not be empty");
+         c.store.data_dir = resolve(t, base);
+       }},
+      integer_key("store.group_commit_max_rows", 1, 100000,
+                  [](Config& c, std::int64_t v) { c.store.group_commit_max_rows = static_cast<unsigned>(v); }),
+      integer_key("store.group_commit_max_delay_ms", 0, 1000,
+                  [](Config& c, std::int64_t v) { c.store.group_commit_max_delay_ms = static_cast<unsigned>(v); }),
+      {"log.level",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+         const auto& t = need_text(r, w);
+         if (std::find(levels.begin(), levels.end(), t) == levels.end())
+           throw ConfigError(w, "must be one of trace, debug, info, warn, error, critical, off, got '" + t + "'");
+         c.log.level = t;
+       }},
+      {"log.file", [](Config& c, const RawValue& r, const fs::path& base,
+                      const std::string& w) { c.log.file = resolve(need_text(r, w), base); }},
+  };
+  return specs;
+}
+
+const KeySpec* find_spec(const std::string& name) {
+  for (const auto& s : key_specs())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+RawValue raw_from_toml(const toml::node& node) {
+  RawValue raw;
+  if (auto i = node.value<std::int64_t>(); i && node.is_integer()) raw.integer = *i;
+  if (node.is_string()) raw.text = *node.value<std::string>();
+  return raw;
+}
+
+void apply_file(Config& config, const fs::path& file) {
+  const std::string what = "config " + file.string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(what, std::string("cannot read file: ") + std::strerror(errno));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  toml::table root;
+  try {
+    root = toml::parse(buffer.str(), file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream why;
+    why << "line " << e.source().begin.line << ", column " << e.source().begin.column << ": " << e.description();
+    throw ConfigError(what, why.str());
+  }
+  const fs::path base = fs::absolute(file).parent_path();
+  for (auto&& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    const toml::table* table = section_node.as_table();
+    if (!table) {
+      throw ConfigError(what, find_spec(section) ? "key '" + section + "' must be inside a section"
+                                                 : "unknown key '" + section + "'");
+    }
+    for (auto&& [key, node] : *table) {
+      const std::string name = section + "." + std::string(key.str());
+      const KeySpec* spec = find_spec(name);
+      if (!spec) throw ConfigError(what, "unknown key '" + name + "'");
+      try {
+        spec->apply(config, raw_from_toml(node), base, name);
+      } catch (const ConfigError& e) {
+        // Re-anchor "<key> : <why>" under the file: "config F : key 'k' <why>".
+        std::string msg = e.what();
+        auto sep = msg.find(" : ");
+        throw ConfigError(what, "key '" + name + "' " + msg.substr(sep + 3));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> Config::process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string::npos && entry.rfind("LGSP_", 0) == 0) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
+
+Config Config::load(const std::optional<fs::path>& file, const std::map<std::string, std::string>& environment) {
+  Config config;
+  config.store.data_dir = fs::current_path() / "var";
+  if (file) {
+    apply_file(config, *file);
+    config.source_file = fs::absolute(*file).lexically_normal();
+  }
+  // Only names that map to a key are read: other LGSP_* variables (LGSP_PIN, ...) belong to other parts.
+  for (const auto& spec : key_specs()) {
+    const std::string name = env_name(spec.name);
+    auto it = environment.find(name);
+    if (it == environment.end()) continue;
+    RawValue raw;
+    raw.text = it->second;
+    spec.apply(config, raw, fs::current_path(), "environment " + name);
+  }
+  config.validate();
+  return config;
+}
+
+void Config::validate() const {
+  if (server.max_body_bytes < 1) throw ConfigError("config", "server.max_body_bytes must be at least 1");
+  if (store.data_dir.empty()) throw ConfigError("config", "store.data_dir must not be empty");
+}
+
+}  // namespace lgsp::bus

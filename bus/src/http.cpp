@@ -1,0 +1,103 @@
+#include "lgsp/bus/http.hpp"
+
+#include "lgsp/bus/router.hpp"
+
+namespace lgsp::bus {
+
+std::optional<std::string> HttpRequest::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse HttpResponse::json(unsigned status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse HttpResponse::text(unsigned status, std::string body, std::string content_type) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse problem(const ErrorCode& error, const std::string& detail, const nlohmann::json& errors) {
+  nlohmann::json body = {
+      {"type", "urn:lgsp:error:" + std::string(error.code)},
+      {"code", error.code},
+      {"title", error.title_en},
+      {"title_vi", error.title_vi},
+      {"status", error.http_status},
+      {"detail", detail},
+  };
+  if (!errors.empty()) body["errors"] = errors;
+  HttpResponse r = HttpResponse::json(error.http_status, body);
+  r.content_type = "application/problem+json";
+  return r;
+}
+
+namespace {
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool segments_match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+                    std::map<std::string, std::string>* params) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const auto& p = pattern[i];
+    if (p == "*") {
+      if (params) {
+        std::string rest;
+        for (std::size_t j = i; j < path.size(); ++j) rest += (j > i ? "/" : "") + path[j];
+        (*params)["*"] = rest;
+      }
+      return true;
+    }
+    if (i >= path.size()) return false;
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      if (path[i].empty()) return false;
+      if (params) (*params)[p.substr(1, p.size() - 2)] = path[i];
+    } else if (p != path[i]) {
+      return false;
+    }
+  }
+  return pattern.size() == path.size();
+}
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Handler handler) {
+  auto segments = split_path(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+}
+
+Router::Match Router::match(HttpRequest& request) const {
+  Match result;
+  const auto path = split_path(request.path);
+  for (const auto& r : routes_) {
+    if (!segments_match(r.segments, path, nullptr)) continue;
+    if (r.method == request.method || (request.method == "HEAD" && r.method == "GET")) {
+      segments_match(r.segments, path, &request.path_params);
+      result.handler = &r.handler;
+      result.route = r.pattern;
+      result.allowed_methods.clear();
+      return result;
+    }
+    result.route = r.pattern;
+    result.allowed_methods.push_back(r.method);
+  }
+  return result;
+}
+
+}  // namespace lgsp::bus

@@ -1,0 +1,88 @@
+#include "lgsp/bus/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <map>
+#include <mutex>
+
+namespace lgsp::bus {
+
+struct Metrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                          .Name("lgsp_http_requests_total")
+                                                          .Help("HTTP requests answered, by route pattern and status")
+                                                          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& latency =
+      prometheus::BuildHistogram()
+          .Name("lgsp_http_request_duration_seconds")
+          .Help("Time from a complete request to its answer being written, by route pattern and status")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& store_commits_family = prometheus::BuildCounter()
+                                                                      .Name("lgsp_store_commits_total")
+                                                                      .Help("Store transactions committed")
+                                                                      .Register(*registry);
+  prometheus::Family<prometheus::Counter>& store_units_family =
+      prometheus::BuildCounter()
+          .Name("lgsp_store_write_units_total")
+          .Help("Store write units committed (units / commits = group-commit batch size)")
+          .Register(*registry);
+  prometheus::Counter& store_commits = store_commits_family.Add({});
+  prometheus::Counter& store_units = store_units_family.Add({});
+
+  // Family::Add takes a lock and hashes labels; cache the children we have seen.
+  std::mutex mutex;
+  std::map<std::pair<std::string, unsigned>, std::pair<prometheus::Counter*, prometheus::Histogram*>> children;
+  std::uint64_t last_commits = 0;
+  std::uint64_t last_units = 0;
+};
+
+namespace {
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                  0.25,   0.5,   1,      2.5,   5,    10,    30};
+  return buckets;
+}
+}  // namespace
+
+Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
+Metrics::~Metrics() = default;
+
+void Metrics::observe_request(const std::string& route, unsigned status, double seconds) {
+  std::pair<prometheus::Counter*, prometheus::Histogram*> child;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto key = std::make_pair(route, status);
+    auto it = impl_->children.find(key);
+    if (it == impl_->children.end()) {
+      std::map<std::string, std::string> labels = {{"route", route}, {"status", std::to_string(status)}};
+      it = impl_->children
+               .emplace(key,
+                        std::make_pair(&impl_->requests.Add(labels), &impl_->latency.Add(labels, latency_buckets())))
+               .first;
+    }
+    child = it->second;
+  }
+  child.first->Increment();
+  child.second->Observe(seconds);
+}
+
+void Metrics::set_store_totals(std::uint64_t commits, std::uint64_t units) {
+  std::lock_guard lock(impl_->mutex);
+  if (commits > impl_->last_commits) impl_->store_commits.Increment(static_cast<double>(commits - impl_->last_commits));
+  if (units > impl_->last_units) impl_->store_units.Increment(static_cast<double>(units - impl_->last_units));
+  impl_->last_commits = std::max(commits, impl_->last_commits);
+  impl_->last_units = std::max(units, impl_->last_units);
+}
+
+prometheus::Registry& Metrics::registry() { return *impl_->registry; }
+
+std::string Metrics::render() const {
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(impl_->registry->Collect());
+}
+
+}  // namespace lgsp::bus

@@ -1,0 +1,177 @@
+#include "lgsp/bus/node.hpp"
+
+#include "lgsp/bus/http_server.hpp"
+#include "lgsp/bus/log.hpp"
+#include "lgsp/bus/sqlite_store.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace lgsp::bus {
+
+std::unique_ptr<Store> open_embedded_store(const Config& config) {
+  SqliteStoreOptions options;
+  options.file = config.store.data_dir / "lgsp.db";
+  options.group_commit_max_rows = config.store.group_commit_max_rows;
+  options.group_commit_max_delay = std::chrono::milliseconds(config.store.group_commit_max_delay_ms);
+  return std::make_unique<SqliteStore>(options, node_migrations());
+}
+
+struct Node::Impl {
+  Config config;
+  StoreFactory factory;
+  Router router;
+  Metrics metrics;
+  std::unique_ptr<HttpServer> server;
+
+  mutable std::mutex mutex;
+  std::condition_variable store_settled;
+  std::unique_ptr<Store> store;
+  std::atomic<Store*> store_ptr{nullptr};
+  std::string failure;
+  bool settled = false;
+  std::thread opener;
+  bool stopped = false;
+
+  HttpResponse readiness() {
+    Store* s = store_ptr.load();
+    nlohmann::json body;
+    if (!s) {
+      std::lock_guard lock(mutex);
+      body = {{"status", "not ready"},
+              {"reason", failure.empty() ? "the store is opening (applying migrations)" : "store failed: " + failure}};
+      return HttpResponse::json(503, body);
+    }
+    auto st = s->status();
+    body["store"] = {
+        {"open", st.open}, {"schema_version", st.schema_version}, {"expected_schema_version", st.expected_version}};
+    if (!st.ready()) {
+      body["status"] = "not ready";
+      body["reason"] = !st.reason.empty() ? st.reason
+                       : !st.open         ? "the store is closed"
+                                          : "schema version " + std::to_string(st.schema_version) + ", expected " +
+                                        std::to_string(st.expected_version);
+      return HttpResponse::json(503, body);
+    }
+    body["status"] = "ready";
+    return HttpResponse::json(200, body);
+  }
+
+  void record_reject(unsigned status, const std::string& code, const std::string& remote) {
+    Store* s = store_ptr.load();
+    if (!s) return;
+    std::string detail = nlohmann::json{{"status", status}, {"code", code}, {"remote", remote}}.dump();
+    try {
+      // Not awaited: the answer does not depend on it, and group commit batches a burst of these.
+      s->write([detail](Transaction& tx) {
+        const Value params[] = {std::string("http.rejected"), detail};
+        tx.exec("INSERT INTO node_event(kind, detail) VALUES (?, ?)", params);
+      });
+    } catch (const std::exception& e) {
+      log::warn("node.record_failed", {{"error", e.what()}});
+    }
+  }
+};
+
+Node::Node(Config config, StoreFactory store_factory) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->factory = std::move(store_factory);
+  auto* impl = impl_.get();
+  impl_->router.add("GET", "/healthz", [](HttpRequest&, Reply reply) {
+    reply(HttpResponse::json(200, {{"status", "alive"}}));
+  });
+  impl_->router.add("GET", "/readyz", [impl](HttpRequest&, Reply reply) { reply(impl->readiness()); });
+  impl_->router.add("GET", "/metrics", [impl](HttpRequest&, Reply reply) {
+    if (Store* s = impl->store_ptr.load()) {
+      auto st = s->stats();
+      impl->metrics.set_store_totals(st.commits, st.units);
+    }
+    reply(HttpResponse::text(200, impl->metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
+  });
+}
+
+Node::~Node() { stop(); }
+
+Router& Node::router() { return impl_->router; }
+Metrics& Node::metrics() { return impl_->metrics; }
+const Config& Node::config() const { return impl_->config; }
+
+void Node::start() {
+  const auto& sc = impl_->config.server;
+  HttpServerOptions options;
+  options.listen = sc.listen;
+  options.threads = sc.threads ? sc.threads : std::max(1u, std::thread::hardware_concurrency());
+  options.max_body_bytes = sc.max_body_bytes;
+  options.max_header_bytes = sc.max_header_bytes;
+  options.request_timeout = std::chrono::seconds(sc.request_timeout_seconds);
+  auto* impl = impl_.get();
+  impl_->server = std::make_unique<HttpServer>(
+      options, impl_->router,
+      [impl](const std::string& route, unsigned status, double s) { impl->metrics.observe_request(route, status, s); },
+      [impl](unsigned status, const std::string& code, const std::string& remote) {
+        impl->record_reject(status, code, remote);
+      });
+  impl_->server->start();
+  log::info("server.listening", {{"address", impl_->server->local_endpoint().to_string()},
+                                 {"threads", options.threads},
+                                 {"data_dir", impl_->config.store.data_dir.string()}});
+  impl_->opener = std::thread([impl] {
+    std::unique_ptr<Store> store;
+    std::string failure;
+    try {
+      store = impl->factory(impl->config);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    {
+      std::lock_guard lock(impl->mutex);
+      impl->store = std::move(store);
+      impl->failure = failure;
+      impl->settled = true;
+      impl->store_ptr = impl->store.get();
+    }
+    impl->store_settled.notify_all();
+    if (failure.empty()) {
+      auto st = impl->store_ptr.load()->status();
+      log::info("store.open", {{"schema_version", st.schema_version}});
+    } else {
+      log::error("store.failed", {{"error", failure}});
+    }
+  });
+}
+
+HostPort Node::endpoint() const {
+  return impl_->server ? impl_->server->local_endpoint() : impl_->config.server.listen;
+}
+
+bool Node::wait_store(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  impl_->store_settled.wait_for(lock, timeout, [&] { return impl_->settled; });
+  return impl_->store != nullptr;
+}
+
+std::string Node::store_failure() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->failure;
+}
+
+Store* Node::store() { return impl_->store_ptr.load(); }
+
+bool Node::stop() {
+  if (impl_->stopped || !impl_->server) return true;
+  impl_->stopped = true;
+  log::info("server.draining", {{"timeout_seconds", impl_->config.server.drain_timeout_seconds}});
+  bool clean = impl_->server->drain(std::chrono::seconds(impl_->config.server.drain_timeout_seconds));
+  if (impl_->opener.joinable()) impl_->opener.join();
+  impl_->server.reset();
+  impl_->store_ptr = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->store.reset();  // flushes pending group commits before closing
+  }
+  log::info("server.stopped", {{"drained", clean}});
+  return clean;
+}
+
+}  // namespace lgsp::bus

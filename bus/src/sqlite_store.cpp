@@ -1,0 +1,336 @@
+#include "lgsp/bus/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace lgsp::bus {
+namespace {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+[[noreturn]] void fail(sqlite3* db, std::string_view doing) {
+  throw StoreError("sqlite: " + std::string(doing) + ": " + sqlite3_errmsg(db));
+}
+
+void exec_script(sqlite3* db, const std::string& sql, std::string_view doing) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw StoreError("sqlite: " + std::string(doing) + ": " + msg);
+  }
+}
+
+DbPtr open_db(const std::filesystem::path& file, bool read_only) {
+  sqlite3* raw = nullptr;
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    throw StoreError("cannot open " + file.string() + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db.get(), 5000);
+  sqlite3_extended_result_codes(db.get(), 1);
+  return db;
+}
+
+// A connection with a statement cache; statements are reset after each use.
+class Connection final : public Transaction {
+ public:
+  explicit Connection(DbPtr db) : db_(std::move(db)) {}
+
+  void exec(std::string_view sql, std::span<const Value> params) override {
+    sqlite3_stmt* s = prepare(sql, params);
+    int rc = sqlite3_step(s);
+    while (rc == SQLITE_ROW) rc = sqlite3_step(s);
+    finish(s, rc, sql);
+  }
+
+  std::vector<Row> query(std::string_view sql, std::span<const Value> params) override {
+    sqlite3_stmt* s = prepare(sql, params);
+    std::vector<Row> rows;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      Row row;
+      const int n = sqlite3_column_count(s);
+      row.reserve(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) row.push_back(column(s, i));
+      rows.push_back(std::move(row));
+    }
+    finish(s, rc, sql);
+    return rows;
+  }
+
+  std::int64_t last_insert_id() override { return sqlite3_last_insert_rowid(db_.get()); }
+  std::int64_t changes() override { return sqlite3_changes64(db_.get()); }
+
+  void script(const std::string& sql, std::string_view doing) { exec_script(db_.get(), sql, doing); }
+  sqlite3* handle() const { return db_.get(); }
+
+ private:
+  sqlite3_stmt* prepare(std::string_view sql, std::span<const Value> params) {
+    auto key = std::string(sql);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      sqlite3_stmt* raw = nullptr;
+      if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+                             nullptr) != SQLITE_OK)
+        fail(db_.get(), "prepare '" + key + "'");
+      it = cache_.emplace(std::move(key), StmtPtr(raw)).first;
+    }
+    sqlite3_stmt* s = it->second.get();
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(s))
+      throw StoreError("sqlite: '" + it->first + "' takes " + std::to_string(sqlite3_bind_parameter_count(s)) +
+                       " parameters, got " + std::to_string(params.size()));
+    for (std::size_t i = 0; i < params.size(); ++i) bind(s, static_cast<int>(i + 1), params[i]);
+    return s;
+  }
+
+  void bind(sqlite3_stmt* s, int index, const Value& v) {
+    int rc = std::visit(
+        [&](const auto& x) -> int {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>)
+            return sqlite3_bind_null(s, index);
+          else if constexpr (std::is_same_v<T, std::int64_t>)
+            return sqlite3_bind_int64(s, index, x);
+          else if constexpr (std::is_same_v<T, double>)
+            return sqlite3_bind_double(s, index, x);
+          else if constexpr (std::is_same_v<T, std::string>)
+            return sqlite3_bind_text64(s, index, x.data(), x.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+          else
+            return sqlite3_bind_blob64(s, index, x.bytes.data(), x.bytes.size(), SQLITE_TRANSIENT);
+        },
+        v);
+    if (rc != SQLITE_OK) fail(db_.get(), "bind parameter " + std::to_string(index));
+  }
+
+  static Value column(sqlite3_stmt* s, int i) {
+    switch (sqlite3_column_type(s, i)) {
+      case SQLITE_INTEGER:
+        return std::int64_t{sqlite3_column_int64(s, i)};
+      case SQLITE_FLOAT:
+        return sqlite3_column_double(s, i);
+      case SQLITE_TEXT:
+        return std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                           static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+      case SQLITE_BLOB: {
+        auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, i));
+        return Blob{std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(s, i))};
+      }
+      default:
+        return nullptr;
+    }
+  }
+
+  void finish(sqlite3_stmt* s, int rc, std::string_view sql) {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) fail(db_.get(), "run '" + std::string(sql.substr(0, 80)) + "'");
+  }
+
+  DbPtr db_;
+  std::map<std::string, StmtPtr, std::less<>> cache_;
+};
+
+int current_version(Connection& c) {
+  auto rows = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+  return static_cast<int>(as_int(rows.at(0).at(0)));
+}
+
+}  // namespace
+
+std::int64_t as_int(const Value& v) {
+  if (auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  throw StoreError("store: expected an integer column");
+}
+
+const std::string& as_text(const Value& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  throw StoreError("store: expected a text column");
+}
+
+struct SqliteStore::Impl {
+  struct Pending {
+    Work work;
+    std::promise<void> done;
+  };
+
+  SqliteStoreOptions options;
+  int expected_version = 0;
+  int applied_version = 0;
+  std::unique_ptr<Connection> writer;
+  std::unique_ptr<Connection> reader;
+  std::mutex reader_mutex;
+
+  mutable std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Pending> queue;
+  bool stopping = false;
+  Stats counters;
+  std::thread thread;
+
+  void migrate(const std::vector<Migration>& migrations) {
+    writer->script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))",
+        "create schema_migrations");
+    writer->script("BEGIN IMMEDIATE", "begin migration");
+    try {
+      int version = current_version(*writer);
+      if (version > expected_version)
+        throw StoreError("database schema version " + std::to_string(version) + " is newer than this build (" +
+                         std::to_string(expected_version) + "); refusing to downgrade");
+      for (const auto& m : migrations) {
+        if (m.version <= version) continue;
+        writer->script(m.sql, "migration " + std::to_string(m.version) + " (" + m.name + ")");
+        const Value params[] = {std::int64_t{m.version}, m.name};
+        writer->exec("INSERT INTO schema_migrations(version, name) VALUES (?, ?)", params);
+      }
+      applied_version = current_version(*writer);
+      writer->script("COMMIT", "commit migration");
+    } catch (...) {
+      sqlite3_exec(writer->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  void run() {
+    for (;;) {
+      std::vector<Pending> batch;
+      {
+        std::unique_lock lock(mutex);
+        wake.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping with nothing left
+        if (options.group_commit_max_delay.count() > 0 && queue.size() < options.group_commit_max_rows && !stopping)
+          wake.wait_for(lock, options.group_commit_max_delay,
+                        [&] { return stopping || queue.size() >= options.group_commit_max_rows; });
+        while (!queue.empty() && batch.size() < options.group_commit_max_rows) {
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+      }
+      commit(batch);
+    }
+  }
+
+  void commit(std::vector<Pending>& batch) {
+    std::vector<std::exception_ptr> errors(batch.size());
+    try {
+      writer->script("BEGIN IMMEDIATE", "begin");
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        writer->script("SAVEPOINT unit", "savepoint");
+        try {
+          batch[i].work(*writer);
+          writer->script("RELEASE unit", "release savepoint");
+        } catch (...) {
+          errors[i] = std::current_exception();
+          writer->script("ROLLBACK TO unit", "rollback savepoint");
+          writer->script("RELEASE unit", "release savepoint");
+        }
+      }
+      writer->script("COMMIT", "commit");
+    } catch (...) {
+      sqlite3_exec(writer->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      for (auto& p : batch) p.done.set_exception(std::current_exception());
+      return;
+    }
+    {
+      std::lock_guard lock(mutex);
+      counters.commits += 1;
+      counters.units += batch.size();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (errors[i])
+        batch[i].done.set_exception(errors[i]);
+      else
+        batch[i].done.set_value();
+    }
+  }
+};
+
+SqliteStore::SqliteStore(SqliteStoreOptions options, std::vector<Migration> migrations)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  if (impl_->options.group_commit_max_rows == 0) impl_->options.group_commit_max_rows = 1;
+  for (const auto& m : migrations) {
+    if (m.version != impl_->expected_version + 1)
+      throw StoreError("migrations must be numbered 1, 2, 3, ...; found " + std::to_string(m.version) + " after " +
+                       std::to_string(impl_->expected_version));
+    impl_->expected_version = m.version;
+  }
+  const auto& file = impl_->options.file;
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) throw StoreError("cannot create " + file.parent_path().string() + ": " + ec.message());
+
+  impl_->writer = std::make_unique<Connection>(open_db(file, false));
+  // WAL: readers never block the writer; synchronous=FULL: a commit is on disk when COMMIT returns.
+  impl_->writer->script("PRAGMA journal_mode=WAL", "enable WAL");
+  impl_->writer->script("PRAGMA synchronous=FULL", "set synchronous");
+  impl_->writer->script("PRAGMA foreign_keys=ON", "enable foreign keys");
+  impl_->migrate(migrations);
+  impl_->reader = std::make_unique<Connection>(open_db(file, true));
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::future<void> SqliteStore::write(Work work) {
+  Impl::Pending pending{std::move(work), {}};
+  auto future = pending.done.get_future();
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopping) throw StoreError("store is closing");
+    impl_->queue.push_back(std::move(pending));
+    if (impl_->queue.size() == 1 || impl_->queue.size() >= impl_->options.group_commit_max_rows)
+      impl_->wake.notify_one();
+  }
+  return future;
+}
+
+void SqliteStore::read(const Work& work) {
+  std::lock_guard lock(impl_->reader_mutex);
+  impl_->reader->script("BEGIN", "begin read");
+  try {
+    work(*impl_->reader);
+  } catch (...) {
+    sqlite3_exec(impl_->reader->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  impl_->reader->script("COMMIT", "end read");
+}
+
+StoreStatus SqliteStore::status() const {
+  StoreStatus s;
+  s.open = true;
+  s.schema_version = impl_->applied_version;
+  s.expected_version = impl_->expected_version;
+  return s;
+}
+
+SqliteStore::Stats SqliteStore::stats() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->counters;
+}
+
+}  // namespace lgsp::bus

@@ -1,0 +1,11 @@
+# Every dependency is a Debian 12 package (see deploy/install-deps.sh); found here once.
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED CONFIG COMPONENTS headers)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(prometheus-cpp REQUIRED CONFIG)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)

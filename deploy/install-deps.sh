@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package LGSP needs to build, run and test. Idempotent: packages
+# already present are left alone, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git ca-certificates clang-format
+  # networking, crypto, storage, serialisation
+  libboost-dev libssl-dev openssl libsqlite3-dev sqlite3 nlohmann-json3-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
+  # XML, schemas, signatures, tokens
+  libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1 libvalijson-dev
+  libpkcs11-helper1-dev softhsm2 opensc
+  # tests and benchmarks
+  libgtest-dev libgmock-dev googletest libbenchmark-dev curl wrk procps python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# From a fresh Debian 12 machine to a running node: install dependencies, build (Release), set up the
+# embedded defaults in a data directory, start `lgsp serve` in the foreground. Ctrl-C stops it cleanly.
+#   LGSP_DATA_DIR  data directory (default ./var, relative to where you run this)
+#   LGSP_LISTEN    address to serve on (default 127.0.0.1:8080)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data_dir=$(realpath -m "${LGSP_DATA_DIR:-./var}")
+listen=${LGSP_LISTEN:-127.0.0.1:8080}
+build_dir="$root/build/release"
+
+"$root/deploy/install-deps.sh"
+cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLGSP_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build_dir" -j2 --target lgsp
+
+mkdir -p "$data_dir"
+cat <<MSG
+
+LGSP node starting (data in $data_dir, Ctrl-C to stop):
+  http://$listen/healthz   liveness
+  http://$listen/readyz    readiness (store open, schema version)
+  http://$listen/metrics   Prometheus metrics
+
+MSG
+exec "$build_dir/apps/lgsp/lgsp" serve --data-dir "$data_dir" --listen "$listen"

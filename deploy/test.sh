@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install dependencies, build, and run the whole test suite (unit + integration + e2e).
+# Exits non-zero on any failure. `.ci/run` runs exactly this.
+#   LGSP_SANITIZE=ON   build with AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+sanitize=${LGSP_SANITIZE:-OFF}
+build_dir="$root/build/test"
+[ "$sanitize" = "ON" ] && build_dir="$root/build/test-sanitize"
+
+"$root/deploy/install-deps.sh"
+cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLGSP_SANITIZE="$sanitize"
+cmake --build "$build_dir" -j2
+# Benchmarks are built above but not run here: they print figures, they do not pass or fail.
+ctest --test-dir "$build_dir" -j2 --label-exclude bench --output-on-failure --timeout 900

@@ -1,0 +1,86 @@
+#include "http_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <poll.h>
+
+namespace lgsp::test {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+struct HttpClient::Impl {
+  net::io_context ioc;
+  tcp::socket socket{ioc};
+  beast::flat_buffer buffer;
+  std::string host;
+};
+
+HttpClient::HttpClient(const std::string& host, unsigned short port) : impl_(std::make_unique<Impl>()) {
+  impl_->host = host;
+  impl_->socket.connect(tcp::endpoint(net::ip::make_address(host), port));
+}
+
+HttpClient::~HttpClient() = default;
+
+ClientResponse HttpClient::read_response() { return read_response_to("GET"); }
+
+ClientResponse HttpClient::read_response_to(const std::string& method) {
+  http::response_parser<http::string_body> parser;
+  parser.skip(method == "HEAD");  // a HEAD answer announces a body it does not carry
+  parser.body_limit(1024 * 1024 * 64);
+  http::read(impl_->socket, impl_->buffer, parser);
+  auto res = parser.release();
+  ClientResponse out;
+  out.status = res.result_int();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = res.body();
+  out.keep_alive = res.keep_alive();
+  return out;
+}
+
+ClientResponse HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
+                                   const std::map<std::string, std::string>& headers) {
+  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+  req.set(http::field::host, impl_->host);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(impl_->socket, req);
+  return read_response_to(method);
+}
+
+void HttpClient::send_raw(const std::string& bytes) { net::write(impl_->socket, net::buffer(bytes)); }
+
+ClientResponse HttpClient::raw(const std::string& bytes) {
+  send_raw(bytes);
+  return read_response();
+}
+
+bool HttpClient::closed_by_peer(int timeout_ms) {
+  pollfd p{impl_->socket.native_handle(), POLLIN, 0};
+  if (::poll(&p, 1, timeout_ms) <= 0) return false;
+  char c;
+  beast::error_code ec;
+  impl_->socket.read_some(net::buffer(&c, 1), ec);
+  return ec == net::error::eof || ec == net::error::connection_reset;
+}
+
+unsigned short free_port() {
+  net::io_context ioc;
+  tcp::acceptor a(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+}  // namespace lgsp::test

@@ -1,0 +1,39 @@
+// A small blocking HTTP/1.1 client for tests: one keep-alive connection, raw writes for bad input.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace lgsp::test {
+
+struct ClientResponse {
+  unsigned status = 0;
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+  bool keep_alive = false;
+};
+
+class HttpClient {
+ public:
+  HttpClient(const std::string& host, unsigned short port);
+  ~HttpClient();
+  ClientResponse request(const std::string& method, const std::string& target, const std::string& body = "",
+                         const std::map<std::string, std::string>& headers = {});
+  // Sends bytes as they are and reads one response (for malformed requests).
+  ClientResponse raw(const std::string& bytes);
+  void send_raw(const std::string& bytes);
+  ClientResponse read_response();
+  ClientResponse read_response_to(const std::string& method);
+  // True if the server has closed the connection (reads EOF within the timeout).
+  bool closed_by_peer(int timeout_ms = 2000);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A free loopback TCP port (bound then released).
+unsigned short free_port();
+
+}  // namespace lgsp::test

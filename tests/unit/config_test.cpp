@@ -1,0 +1,155 @@
+#include "lgsp/bus/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using lgsp::bus::Config;
+using lgsp::bus::ConfigError;
+
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("lgsp-config-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& text) {
+    auto file = dir_ / "lgsp.toml";
+    std::ofstream(file) << text;
+    return file;
+  }
+
+  std::string error_of(const std::optional<fs::path>& file, const std::map<std::string, std::string>& env = {}) {
+    try {
+      Config::load(file, env);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ConfigTest, defaults_without_a_file) {
+  auto c = Config::load(std::nullopt, {});
+  EXPECT_EQ(c.server.listen.to_string(), "127.0.0.1:8080");
+  EXPECT_EQ(c.store.data_dir, fs::current_path() / "var");
+  EXPECT_EQ(c.log.level, "info");
+  EXPECT_FALSE(c.source_file.has_value());
+}
+
+TEST_F(ConfigTest, reads_every_section) {
+  auto file = write(R"(
+[server]
+listen = "0.0.0.0:9090"
+threads = 3
+max_body_bytes = 2048
+drain_timeout_seconds = 4
+[store]
+data_dir = "/srv/lgsp"
+group_commit_max_rows = 64
+[log]
+level = "debug"
+)");
+  auto c = Config::load(file, {});
+  EXPECT_EQ(c.server.listen.host, "0.0.0.0");
+  EXPECT_EQ(c.server.listen.port, 9090);
+  EXPECT_EQ(c.server.threads, 3u);
+  EXPECT_EQ(c.server.max_body_bytes, 2048u);
+  EXPECT_EQ(c.server.drain_timeout_seconds, 4u);
+  EXPECT_EQ(c.store.data_dir, fs::path("/srv/lgsp"));
+  EXPECT_EQ(c.store.group_commit_max_rows, 64u);
+  EXPECT_EQ(c.log.level, "debug");
+  EXPECT_EQ(c.source_file, fs::absolute(file));
+}
+
+TEST_F(ConfigTest, relative_paths_resolve_against_the_config_folder) {
+  auto file = write("[store]\ndata_dir = \"data/node1\"\n[log]\nfile = \"../logs/lgsp.log\"\n");
+  auto c = Config::load(file, {});
+  EXPECT_EQ(c.store.data_dir, dir_ / "data/node1");
+  EXPECT_EQ(c.log.file, (dir_ / "../logs/lgsp.log").lexically_normal());
+}
+
+TEST_F(ConfigTest, rejects_an_unknown_key_by_name) {
+  auto file = write("[server]\nlisen = \"127.0.0.1:1\"\n");
+  EXPECT_EQ(error_of(file), "config " + file.string() + " : unknown key 'server.lisen'");
+}
+
+TEST_F(ConfigTest, rejects_an_unknown_section) {
+  auto file = write("[sever]\nlisten = \"127.0.0.1:1\"\n");
+  EXPECT_EQ(error_of(file), "config " + file.string() + " : unknown key 'sever.listen'");
+}
+
+TEST_F(ConfigTest, rejects_a_value_of_the_wrong_type) {
+  auto file = write("[server]\nmax_body_bytes = \"big\"\n");
+  EXPECT_EQ(error_of(file), "config " + file.string() + " : key 'server.max_body_bytes' must be an integer, got 'big'");
+}
+
+TEST_F(ConfigTest, rejects_an_out_of_range_value) {
+  auto file = write("[server]\nthreads = 1000\n");
+  EXPECT_EQ(error_of(file), "config " + file.string() + " : key 'server.threads' must be between 0 and 256, got 1000");
+}
+
+TEST_F(ConfigTest, rejects_a_bad_listen_address) {
+  auto file = write("[server]\nlisten = \"localhost\"\n");
+  EXPECT_EQ(error_of(file), "config " + file.string() + " : key 'server.listen' must be HOST:PORT, got 'localhost'");
+}
+
+TEST_F(ConfigTest, rejects_an_unknown_log_level) {
+  auto file = write("[log]\nlevel = \"loud\"\n");
+  EXPECT_EQ(error_of(file), "config " + file.string() +
+                                " : key 'log.level' must be one of trace, debug, info, warn, error, critical, off, "
+                                "got 'loud'");
+}
+
+TEST_F(ConfigTest, reports_a_missing_file) {
+  auto file = dir_ / "absent.toml";
+  EXPECT_EQ(error_of(file), "config " + file.string() + " : cannot read file: No such file or directory");
+}
+
+TEST_F(ConfigTest, reports_a_syntax_error_with_its_position) {
+  auto file = write("[server]\nlisten = \n");
+  auto message = error_of(file);
+  EXPECT_EQ(message.rfind("config " + file.string() + " : line 2, column ", 0), 0u) << message;
+}
+
+TEST_F(ConfigTest, environment_overrides_the_file) {
+  auto file = write("[server]\nlisten = \"127.0.0.1:9000\"\n");
+  auto c = Config::load(file, {{"LGSP_SERVER_LISTEN", "127.0.0.1:9001"}, {"LGSP_SERVER_THREADS", "2"}});
+  EXPECT_EQ(c.server.listen.port, 9001);
+  EXPECT_EQ(c.server.threads, 2u);
+}
+
+TEST_F(ConfigTest, ignores_lgsp_variables_that_are_not_config_keys) {
+  auto c = Config::load(std::nullopt, {{"LGSP_PIN", "123456"}, {"LGSP_PKCS11_MODULE", "/x.so"}});
+  EXPECT_EQ(c.server.listen.port, 8080);
+}
+
+TEST_F(ConfigTest, rejects_a_bad_environment_value_naming_the_variable) {
+  EXPECT_EQ(error_of(std::nullopt, {{"LGSP_SERVER_THREADS", "many"}}),
+            "environment LGSP_SERVER_THREADS : must be an integer, got 'many'");
+}
+
+TEST(HostPort, parses_ipv6_in_brackets) {
+  auto hp = lgsp::bus::HostPort::parse("[::1]:8443", "k");
+  EXPECT_EQ(hp.host, "::1");
+  EXPECT_EQ(hp.port, 8443);
+  EXPECT_EQ(hp.to_string(), "[::1]:8443");
+}
+
+TEST(HostPort, rejects_a_port_out_of_range) {
+  EXPECT_THROW(lgsp::bus::HostPort::parse("127.0.0.1:70000", "k"), ConfigError);
+  EXPECT_THROW(lgsp::bus::HostPort::parse("127.0.0.1:", "k"), ConfigError);
+  EXPECT_THROW(lgsp::bus::HostPort::parse(":80", "k"), ConfigError);
+}
+
+}  // namespace

@@ -1,0 +1,195 @@
+#include "lgsp/bus/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace lgsp::bus;
+
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("lgsp-store-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  SqliteStoreOptions options(unsigned max_rows = 512, int delay_ms = 2) {
+    return {dir_ / "lgsp.db", max_rows, std::chrono::milliseconds(delay_ms)};
+  }
+  std::int64_t count(Store& s, const std::string& table) {
+    std::int64_t n = -1;
+    s.read([&](Transaction& tx) { n = as_int(tx.query("SELECT COUNT(*) FROM " + table).at(0).at(0)); });
+    return n;
+  }
+  fs::path dir_;
+};
+
+const std::vector<Migration> kTwoSteps = {
+    {1, "items", "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"},
+    {2, "item size", "ALTER TABLE item ADD COLUMN size INTEGER NOT NULL DEFAULT 0;"},
+};
+
+TEST_F(StoreTest, applies_all_migrations_on_a_fresh_database) {
+  SqliteStore store(options(), kTwoSteps);
+  auto st = store.status();
+  EXPECT_TRUE(st.ready());
+  EXPECT_EQ(st.schema_version, 2);
+  store.read([](Transaction& tx) {
+    auto rows = tx.query("SELECT version, name FROM schema_migrations ORDER BY version");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(as_text(rows[1][1]), "item size");
+  });
+}
+
+TEST_F(StoreTest, applies_only_new_migrations_on_an_existing_database_and_keeps_data) {
+  {
+    SqliteStore store(options(), {kTwoSteps[0]});
+    const Value row[] = {std::string("kept")};
+    store.write([&](Transaction& tx) { tx.exec("INSERT INTO item(name) VALUES (?)", row); }).get();
+    EXPECT_EQ(store.status().schema_version, 1);
+  }
+  SqliteStore store(options(), kTwoSteps);
+  EXPECT_EQ(store.status().schema_version, 2);
+  store.read([](Transaction& tx) {
+    auto rows = tx.query("SELECT name, size FROM item");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(as_text(rows[0][0]), "kept");
+    EXPECT_EQ(as_int(rows[0][1]), 0);
+  });
+}
+
+TEST_F(StoreTest, a_failing_migration_leaves_the_database_unchanged) {
+  { SqliteStore store(options(), {kTwoSteps[0]}); }
+  std::vector<Migration> broken = {kTwoSteps[0],
+                                   {2, "ok part", "CREATE TABLE other (x INTEGER);"},
+                                   {3, "broken", "ALTER TABLE nowhere ADD COLUMN y;"}};
+  try {
+    SqliteStore store(options(), broken);
+    FAIL() << "expected the migration to fail";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("migration 3 (broken)"), std::string::npos) << e.what();
+  }
+  SqliteStore store(options(), {kTwoSteps[0]});
+  EXPECT_EQ(store.status().schema_version, 1);
+  store.read(
+      [](Transaction& tx) { EXPECT_TRUE(tx.query("SELECT name FROM sqlite_master WHERE name = 'other'").empty()); });
+}
+
+TEST_F(StoreTest, refuses_a_database_newer_than_the_build) {
+  { SqliteStore store(options(), kTwoSteps); }
+  try {
+    SqliteStore store(options(), {kTwoSteps[0]});
+    FAIL() << "expected a refusal";
+  } catch (const StoreError& e) {
+    EXPECT_STREQ(e.what(), "database schema version 2 is newer than this build (1); refusing to downgrade");
+  }
+}
+
+TEST_F(StoreTest, runs_in_wal_mode) {
+  SqliteStore store(options(), kTwoSteps);
+  store.read([](Transaction& tx) { EXPECT_EQ(as_text(tx.query("PRAGMA journal_mode").at(0).at(0)), "wal"); });
+}
+
+TEST_F(StoreTest, group_commits_concurrent_writers_into_fewer_transactions) {
+  SqliteStore store(options(512, 5), kTwoSteps);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<void>> pending;
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string name = "t" + std::to_string(t) + "-" + std::to_string(i);
+        pending.push_back(store.write([name](Transaction& tx) {
+          const Value p[] = {name};
+          tx.exec("INSERT INTO item(name) VALUES (?)", p);
+        }));
+      }
+      for (auto& f : pending) f.get();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(count(store, "item"), kThreads * kPerThread);
+  auto stats = store.stats();
+  EXPECT_EQ(stats.units, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(stats.commits, stats.units / 4) << "units were not batched into shared commits";
+}
+
+TEST_F(StoreTest, a_failing_unit_rolls_back_alone_within_a_shared_commit) {
+  SqliteStore store(options(512, 20), kTwoSteps);
+  auto insert = [&](std::string name) {
+    return store.write([name](Transaction& tx) {
+      const Value p[] = {name};
+      tx.exec("INSERT INTO item(name) VALUES (?)", p);
+    });
+  };
+  auto a = insert("a");
+  auto failing = store.write([](Transaction& tx) {
+    const Value p[] = {std::string("b")};
+    tx.exec("INSERT INTO item(name) VALUES (?)", p);
+    tx.exec("INSERT INTO item(name) VALUES (?)", p);  // UNIQUE violation: the whole unit must vanish
+  });
+  auto c = insert("c");
+  EXPECT_NO_THROW(a.get());
+  EXPECT_THROW(failing.get(), StoreError);
+  EXPECT_NO_THROW(c.get());
+  store.read([](Transaction& tx) {
+    auto rows = tx.query("SELECT name FROM item ORDER BY name");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(as_text(rows[0][0]), "a");
+    EXPECT_EQ(as_text(rows[1][0]), "c");
+  });
+}
+
+TEST_F(StoreTest, acknowledged_writes_survive_reopening) {
+  {
+    SqliteStore store(options(), kTwoSteps);
+    for (int i = 0; i < 50; ++i) {
+      const Value p[] = {std::string("n") + std::to_string(i)};
+      store.write([p0 = p[0]](Transaction& tx) {
+        const Value q[] = {p0};
+        tx.exec("INSERT INTO item(name) VALUES (?)", q);
+      });
+    }
+    // Destruction flushes queued units before closing.
+  }
+  SqliteStore store(options(), kTwoSteps);
+  EXPECT_EQ(count(store, "item"), 50);
+}
+
+TEST_F(StoreTest, reports_a_wrong_parameter_count) {
+  SqliteStore store(options(), kTwoSteps);
+  auto f = store.write([](Transaction& tx) { tx.exec("INSERT INTO item(name) VALUES (?)"); });
+  try {
+    f.get();
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("takes 1 parameters, got 0"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StoreTest, refuses_migrations_with_gaps) {
+  EXPECT_THROW(SqliteStore(options(), {{1, "a", "SELECT 1;"}, {3, "c", "SELECT 1;"}}), StoreError);
+}
+
+TEST_F(StoreTest, names_the_file_it_cannot_open) {
+  fs::create_directories(dir_);
+  auto blocker = dir_ / "file";
+  std::ofstream(blocker) << "x";
+  SqliteStoreOptions o{blocker / "lgsp.db", 1, std::chrono::milliseconds(0)};
+  try {
+    SqliteStore store(o, kTwoSteps);
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find(blocker.string()), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
