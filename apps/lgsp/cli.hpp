@@ -33,6 +33,8 @@ struct NodeOptions {
 // A registered command sets `run`; main calls it after parsing.
 using Runner = std::function<int()>;
 void add_serve_command(CLI::App& app, Runner& run);
+// `lgsp contracts list`, `lgsp validate`, `lgsp edxml pack|unpack` (contracts_commands.cpp).
+void add_contract_commands(CLI::App& app, Runner& run);
 // `lgsp token`, `lgsp sign`, `lgsp verify` (signing_commands.cpp).
 void add_signing_commands(CLI::App& app, Runner& run);
 

@@ -37,7 +37,12 @@ int serve(const NodeOptions& options) {
     node.start();
   } catch (const bus::ConfigError& e) {
     return fail_config(e);
+  } catch (const contracts::ContractError& e) {
+    std::cerr << "lgsp: contract " << e.what() << "\n";
+    return kExitUsage;
   }
+  bus::log::info("contracts.loaded",
+                 {{"dir", config.contracts.dir.string()}, {"count", node.catalogue().list().size()}});
   for (;;) {
     timespec tick{0, 200'000'000};
     int sig = sigtimedwait(&signals, nullptr, &tick);

@@ -1,5 +1,7 @@
 #include "lgsp/bus/config.hpp"
 
+#include "lgsp/contracts/catalogue.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -133,6 +135,22 @@ const std::vector<KeySpec>& key_specs() {
            throw ConfigError(w, "must be one of trace, debug, info, warn, error, critical, off, got '" + t + "'");
          c.log.level = t;
        }},
+      {"contracts.dir",
+       [](Config& c, const RawValue& r, const fs::path& base, const std::string& w) {
+         const auto& t = need_text(r, w);
+         if (t.empty()) throw ConfigError(w, "must not be empty");
+         c.contracts.dir = resolve(t, base);
+       }},
+      integer_key("limits.max_document_bytes", 1024, std::int64_t{1} << 32,
+                  [](Config& c, std::int64_t v) { c.limits.max_document_bytes = static_cast<std::size_t>(v); }),
+      integer_key("limits.max_depth", 4, 10000,
+                  [](Config& c, std::int64_t v) { c.limits.max_depth = static_cast<unsigned>(v); }),
+      integer_key("limits.max_attributes", 1, 100000,
+                  [](Config& c, std::int64_t v) { c.limits.max_attributes = static_cast<unsigned>(v); }),
+      integer_key("limits.max_members", 1, 10000000,
+                  [](Config& c, std::int64_t v) { c.limits.max_members = static_cast<unsigned>(v); }),
+      integer_key("limits.max_text_bytes", 1, std::int64_t{1} << 32,
+                  [](Config& c, std::int64_t v) { c.limits.max_text_bytes = static_cast<std::size_t>(v); }),
       {"log.file", [](Config& c, const RawValue& r, const fs::path& base,
                       const std::string& w) { c.log.file = resolve(need_text(r, w), base); }},
   };

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace lgsp::bus {
@@ -24,6 +25,7 @@ struct Node::Impl {
   Router router;
   Metrics metrics;
   std::unique_ptr<HttpServer> server;
+  std::optional<contracts::Catalogue> catalogue;
 
   mutable std::mutex mutex;
   std::condition_variable store_settled;
@@ -98,6 +100,7 @@ Metrics& Node::metrics() { return impl_->metrics; }
 const Config& Node::config() const { return impl_->config; }
 
 void Node::start() {
+  impl_->catalogue = contracts::Catalogue::load(impl_->config.contracts.dir);
   const auto& sc = impl_->config.server;
   HttpServerOptions options;
   options.listen = sc.listen;
@@ -140,6 +143,8 @@ void Node::start() {
     }
   });
 }
+
+const contracts::Catalogue& Node::catalogue() const { return *impl_->catalogue; }
 
 HostPort Node::endpoint() const {
   return impl_->server ? impl_->server->local_endpoint() : impl_->config.server.listen;

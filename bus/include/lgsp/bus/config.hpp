@@ -1,6 +1,9 @@
 // Node configuration: defaults, the TOML file, LGSP_* environment overrides, command-line flags.
 #pragma once
 
+#include "lgsp/contracts/catalogue.hpp"
+#include "lgsp/contracts/validation.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -44,10 +47,16 @@ struct LogConfig {
   std::filesystem::path file;  // empty: stderr
 };
 
+struct ContractsConfig {
+  std::filesystem::path dir = contracts::default_catalogue_dir();  // <dir>/<name>/v<N>/contract.json
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
   LogConfig log;
+  ContractsConfig contracts;
+  contracts::ParseLimits limits;                     // for every XML and JSON document the node reads
   std::optional<std::filesystem::path> source_file;  // the file it was read from, if any
 
   // Defaults, then the file (if given), then the environment. Throws ConfigError.

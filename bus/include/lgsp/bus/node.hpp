@@ -5,6 +5,7 @@
 #include "lgsp/bus/metrics.hpp"
 #include "lgsp/bus/router.hpp"
 #include "lgsp/bus/store.hpp"
+#include "lgsp/contracts/catalogue.hpp"
 
 #include <chrono>
 #include <functional>
@@ -29,10 +30,13 @@ class Node {
   Metrics& metrics();
   const Config& config() const;
 
-  // Binds the listener (throws ConfigError if it cannot) and opens the store in the background,
+  // Loads the contract catalogue (throws contracts::ContractError naming the broken file), binds the
+  // listener (throws ConfigError if it cannot) and opens the store in the background,
   // so /healthz answers at once and /readyz says 503 until the migrations are applied.
   void start();
   HostPort endpoint() const;
+  // Valid after start().
+  const contracts::Catalogue& catalogue() const;
 
   // Waits until the store is open (true) or has failed (false; see store_failure()).
   bool wait_store(std::chrono::milliseconds timeout = std::chrono::hours(24));

@@ -1,0 +1,93 @@
+// JSON contracts: JSON Schema draft 7 with valijson over nlohmann/json. The compiled
+// valijson::Schema is read-only after parsing and shared by all threads.
+#include "lgsp/contracts/safe_json.hpp"
+#include "schema_validators.hpp"
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace lgsp::contracts {
+namespace {
+
+// valijson names places as {"<root>", "[field]", "[3]"}; we answer with RFC 6901 JSON Pointers.
+std::string json_pointer(const std::vector<std::string>& context) {
+  std::string out;
+  for (const auto& part : context) {
+    if (part == "<root>") continue;
+    std::string token = part;
+    if (token.size() >= 2 && token.front() == '[' && token.back() == ']') token = token.substr(1, token.size() - 2);
+    if (token.size() >= 2 && token.front() == '"' && token.back() == '"') token = token.substr(1, token.size() - 2);
+    std::string escaped;
+    for (char c : token) escaped += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    out += "/" + escaped;
+  }
+  return out;
+}
+
+// Messages that only say "a child failed" repeat what the child's own error says more precisely.
+bool is_summary(const std::string& message) {
+  return message.rfind("Failed to validate against schema associated with property name", 0) == 0 ||
+         message.rfind("Failed to validate item #", 0) == 0 ||
+         message.rfind("Failed to validate against child schema", 0) == 0;
+}
+
+class JsonSchemaValidator final : public SchemaValidator {
+ public:
+  explicit JsonSchemaValidator(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw ContractError(file.string(), "cannot read the schema");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::vector<ValidationError> errors;
+    auto document = parse_json(text.str(), ParseLimits{}, errors);
+    if (!document)
+      throw ContractError(file.string(), "line " + std::to_string(errors.front().line) + ": " + errors.front().message);
+    document_ = std::move(*document);
+    try {
+      valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+      valijson::adapters::NlohmannJsonAdapter adapter(document_);
+      parser.populateSchema(adapter, schema_);
+    } catch (const std::exception& e) {
+      throw ContractError(file.string(), std::string("not a usable JSON Schema (draft 7): ") + e.what());
+    }
+  }
+
+  ValidationResult validate(std::string_view text, const ParseLimits& limits) const override {
+    ValidationResult result;
+    auto document = parse_json(text, limits, result.errors);
+    if (!document) return result;
+    // valijson caches compiled regexes by pattern text in the validator; one per thread keeps
+    // the cache warm without sharing it across threads.
+    thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
+    valijson::ValidationResults errors;
+    valijson::adapters::NlohmannJsonAdapter adapter(*document);
+    if (validator.validate(schema_, adapter, &errors)) return result;
+    valijson::ValidationResults::Error error;
+    std::vector<ValidationError> summaries;
+    while (errors.popError(error)) {
+      ValidationError e{json_pointer(error.context), 0, 0, error.description};
+      (is_summary(e.message) ? summaries : result.errors).push_back(std::move(e));
+    }
+    if (result.errors.empty()) result.errors = std::move(summaries);
+    if (result.errors.size() > 100) result.errors.resize(100);
+    return result;
+  }
+
+ private:
+  nlohmann::json document_;
+  valijson::Schema schema_;
+};
+
+}  // namespace
+
+std::shared_ptr<const SchemaValidator> compile_json_schema(const std::filesystem::path& schema_file) {
+  return std::make_shared<JsonSchemaValidator>(schema_file);
+}
+
+}  // namespace lgsp::contracts

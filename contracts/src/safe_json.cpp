@@ -1,0 +1,105 @@
+#include "lgsp/contracts/safe_json.hpp"
+
+#include <vector>
+
+namespace lgsp::contracts {
+namespace {
+
+struct LimitExceeded {
+  std::string message;
+};
+
+std::pair<int, int> line_column(std::string_view bytes, std::size_t offset) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < bytes.size(); ++i) {
+    if (bytes[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(bytes[i]) & 0xC0) != 0x80) {
+      ++column;  // count characters, not UTF-8 continuation bytes
+    }
+  }
+  return {line, column};
+}
+
+template <typename Json>
+std::optional<Json> parse(std::string_view bytes, const ParseLimits& limits, std::vector<ValidationError>& errors) {
+  if (bytes.empty()) {
+    errors.push_back({"", 0, 0, "empty document"});
+    return std::nullopt;
+  }
+  if (bytes.size() > limits.max_document_bytes) {
+    errors.push_back({"", 0, 0,
+                      "document is " + std::to_string(bytes.size()) + " bytes, larger than the limit of " +
+                          std::to_string(limits.max_document_bytes)});
+    return std::nullopt;
+  }
+  // The callback sees every event as the parser goes, so limits stop it early, before a deep or
+  // wide document is built. nlohmann's parser is iterative: depth alone cannot overflow the stack.
+  struct Open {
+    bool array;
+    unsigned count;
+  };
+  std::vector<Open> open;
+  auto count_item = [&] {  // a value, object or array inside an array
+    if (!open.empty() && open.back().array && ++open.back().count > limits.max_members)
+      throw LimitExceeded{"an array has more than " + std::to_string(limits.max_members) + " items"};
+  };
+  auto check_string = [&](const Json& parsed, const char* what) {
+    if (parsed.is_string() && parsed.template get_ref<const std::string&>().size() > limits.max_text_bytes)
+      throw LimitExceeded{std::string(what) + " is longer than the limit of " + std::to_string(limits.max_text_bytes) +
+                          " bytes"};
+  };
+  auto check = [&](int depth, nlohmann::json::parse_event_t event, Json& parsed) -> bool {
+    using E = nlohmann::json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+      case E::array_start:
+        if (static_cast<unsigned>(depth) >= limits.max_depth)
+          throw LimitExceeded{"nesting deeper than the limit of " + std::to_string(limits.max_depth)};
+        count_item();
+        open.push_back({event == E::array_start, 0});
+        break;
+      case E::object_end:
+      case E::array_end:
+        if (!open.empty()) open.pop_back();
+        // The finished container is reported again as a value; it was counted at its start.
+        break;
+      case E::key:
+        if (!open.empty() && ++open.back().count > limits.max_members)
+          throw LimitExceeded{"an object has more than " + std::to_string(limits.max_members) + " members"};
+        check_string(parsed, "a key");
+        break;
+      case E::value:
+        if (!parsed.is_object() && !parsed.is_array()) count_item();
+        check_string(parsed, "a string");
+        break;
+    }
+    return true;
+  };
+  try {
+    return Json::parse(bytes.begin(), bytes.end(), check);
+  } catch (const LimitExceeded& e) {
+    errors.push_back({"", 0, 0, e.message});
+  } catch (const nlohmann::json::parse_error& e) {
+    auto [line, column] = line_column(bytes, e.byte > 0 ? e.byte - 1 : 0);
+    std::string what = e.what();
+    auto colon = what.find("parse error");
+    errors.push_back({"", line, column, "not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon))});
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> parse_json(std::string_view bytes, const ParseLimits& limits,
+                                         std::vector<ValidationError>& errors) {
+  return parse<nlohmann::json>(bytes, limits, errors);
+}
+
+std::optional<nlohmann::ordered_json> parse_ordered_json(std::string_view bytes, const ParseLimits& limits,
+                                                         std::vector<ValidationError>& errors) {
+  return parse<nlohmann::ordered_json>(bytes, limits, errors);
+}
+
+}  // namespace lgsp::contracts

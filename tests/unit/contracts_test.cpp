@@ -1,0 +1,321 @@
+// Contract catalogue and validator: shipped examples, broken catalogues, hostile documents.
+#include "lgsp/contracts/catalogue.hpp"
+#include "lgsp/contracts/safe_json.hpp"
+#include "lgsp/contracts/safe_xml.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace lgsp::contracts;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const Catalogue& shipped() {
+  static const Catalogue c = Catalogue::load(default_catalogue_dir());
+  return c;
+}
+
+TEST(Catalogue, ships_every_named_contract) {
+  std::vector<std::string> ids;
+  for (const auto* c : shipped().list()) ids.push_back(c->id());
+  for (const char* id : {"edxml@v1", "edxml-status@v1", "dvcqg.DongBoHoSoMC@v1", "dvcqg.CapNhatTienDoHoSoMC@v1",
+                         "onestop.dossier-submission@v1", "onestop.dossier-status@v1", "onestop.result-notice@v1",
+                         "hotich.trichluc-request@v1", "hotich.trichluc-result@v1"})
+    EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << id;
+  EXPECT_EQ(shipped().find("edxml@v1")->kind(), SchemaKind::xml);
+  EXPECT_EQ(shipped().find("edxml@v1")->media_type(), "application/xml");
+  EXPECT_EQ(shipped().find("nope@v1"), nullptr);
+}
+
+TEST(Catalogue, every_example_passes_or_fails_as_its_name_says) {
+  int valid = 0, invalid = 0;
+  for (const auto* c : shipped().list()) {
+    int contract_valid = 0, contract_invalid = 0;
+    for (const auto& f : fs::directory_iterator(c->dir() / "examples")) {
+      const auto name = f.path().filename().string();
+      auto result = c->validate(slurp(f.path()), ParseLimits{});
+      if (name.rfind("valid-", 0) == 0) {
+        EXPECT_TRUE(result.valid()) << c->id() << " " << name << ": " << to_text(result.errors);
+        ++contract_valid;
+      } else if (name.rfind("invalid-", 0) == 0) {
+        EXPECT_FALSE(result.valid()) << c->id() << " " << name << " should be refused";
+        for (const auto& e : result.errors) EXPECT_FALSE(e.message.empty());
+        ++contract_invalid;
+      }
+    }
+    EXPECT_GE(contract_valid, 1) << c->id();
+    EXPECT_GE(contract_invalid, 1) << c->id();
+    valid += contract_valid;
+    invalid += contract_invalid;
+  }
+  EXPECT_GE(valid, 18);
+  EXPECT_GE(invalid, 18);
+}
+
+TEST(Catalogue, xml_errors_carry_an_element_path_and_line) {
+  auto* c = shipped().find("edxml@v1");
+  auto r = c->validate(slurp(c->dir() / "examples/invalid-bad-organid.xml"), ParseLimits{});
+  ASSERT_FALSE(r.valid());
+  EXPECT_EQ(r.errors[0].path,
+            "/edXML:edXML/edXML:edXMLEnvelope/edXML:edXMLHeader/edXML:MessageHeader/edXML:From/edXML:OrganId");
+  EXPECT_GT(r.errors[0].line, 0);
+  EXPECT_NE(r.errors[0].message.find("OrganId"), std::string::npos);
+}
+
+TEST(Catalogue, json_errors_carry_a_json_pointer_and_name_the_field) {
+  auto* c = shipped().find("dvcqg.DongBoHoSoMC@v1");
+  auto r = c->validate(slurp(c->dir() / "examples/invalid-missing-mahoso.json"), ParseLimits{});
+  ASSERT_FALSE(r.valid());
+  EXPECT_EQ(r.errors[0].path, "/data/0");
+  EXPECT_NE(r.errors[0].message.find("MaHoSo"), std::string::npos) << r.errors[0].message;
+}
+
+TEST(Catalogue, validates_from_several_threads_at_once) {
+  auto* xml = shipped().find("edxml@v1");
+  auto* json = shipped().find("onestop.dossier-submission@v1");
+  const auto good_xml = slurp(xml->dir() / "examples/valid-1-new-document-signed.xml");
+  const auto bad_xml = slurp(xml->dir() / "examples/invalid-bad-organid.xml");
+  std::string good_json, bad_json;
+  for (const auto& f : fs::directory_iterator(json->dir() / "examples")) {
+    auto n = f.path().filename().string();
+    if (n.rfind("valid-", 0) == 0) good_json = slurp(f.path());
+    if (n.rfind("invalid-", 0) == 0) bad_json = slurp(f.path());
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if (!xml->validate(good_xml, {}).valid() || xml->validate(bad_xml, {}).valid()) ++wrong;
+        if (!json->validate(good_json, {}).valid() || json->validate(bad_json, {}).valid()) ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+class BrokenCatalogue : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("lgsp-catalogue-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path add(const std::string& name, int version, const std::string& schema_file, const std::string& schema,
+               const std::string& descriptor_name = "") {
+    auto d = dir_ / name / ("v" + std::to_string(version));
+    fs::create_directories(d);
+    std::ofstream(d / "contract.json") << R"({"name":")" << (descriptor_name.empty() ? name : descriptor_name)
+                                       << R"(","version":)" << version
+                                       << R"(,"media_type":"application/json","description":"t","schema":")"
+                                       << schema_file << "\"}";
+    std::ofstream(d / schema_file) << schema;
+    return d;
+  }
+  std::string error() {
+    try {
+      Catalogue::load(dir_);
+    } catch (const ContractError& e) {
+      return e.what();
+    }
+    return "(loaded)";
+  }
+  fs::path dir_;
+};
+
+TEST_F(BrokenCatalogue, a_schema_that_does_not_compile_names_its_file) {
+  add("good", 1, "schema.json", R"({"type":"object"})");
+  auto d = add("bad", 1, "schema.xsd", "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'><xs:element/>");
+  EXPECT_EQ(error().rfind((d / "schema.xsd").string() + " : ", 0), 0u) << error();
+}
+
+TEST_F(BrokenCatalogue, a_json_schema_with_a_syntax_error_names_its_file) {
+  auto d = add("bad", 1, "schema.json", "{\"type\": ");
+  EXPECT_EQ(error().rfind((d / "schema.json").string() + " : line 1: not valid JSON", 0), 0u) << error();
+}
+
+TEST_F(BrokenCatalogue, a_descriptor_that_disagrees_with_its_folder_is_refused) {
+  auto d = add("folder-name", 1, "schema.json", R"({"type":"object"})", "other-name");
+  EXPECT_EQ(error(), (d / "contract.json").string() + " : says other-name@v1 but lives in folder-name/v1");
+}
+
+TEST_F(BrokenCatalogue, a_missing_schema_file_is_named) {
+  auto d = add("x", 1, "schema.json", "{}");
+  fs::remove(d / "schema.json");
+  EXPECT_EQ(error(), (d / "schema.json").string() + " : schema file not found");
+}
+
+TEST_F(BrokenCatalogue, an_empty_folder_is_refused) {
+  fs::create_directories(dir_);
+  EXPECT_EQ(error(), dir_.string() + " : no contracts found (<name>/v<N>/contract.json)");
+}
+
+TEST(ContractId, parses_name_and_version) {
+  EXPECT_EQ(Catalogue::parse_id("edxml@v1"), std::make_pair(std::string("edxml"), 1));
+  EXPECT_EQ(Catalogue::parse_id("dvcqg.DongBoHoSoMC@v12"), std::make_pair(std::string("dvcqg.DongBoHoSoMC"), 12));
+  EXPECT_FALSE(Catalogue::parse_id("edxml"));
+  EXPECT_FALSE(Catalogue::parse_id("edxml@1"));
+  EXPECT_FALSE(Catalogue::parse_id("edxml@v"));
+  EXPECT_FALSE(Catalogue::parse_id("@v1"));
+  EXPECT_FALSE(Catalogue::parse_id("edxml@v0"));
+}
+
+// ---- hostile XML -----------------------------------------------------------------------------
+
+std::vector<ValidationError> xml_errors(const std::string& doc, ParseLimits limits = {}) {
+  std::vector<ValidationError> errors;
+  auto parsed = parse_xml(doc, limits, errors);
+  EXPECT_EQ(parsed == nullptr, !errors.empty());
+  return errors;
+}
+
+TEST(SafeXml, refuses_an_external_entity_without_reading_the_file) {
+  fs::path secret = fs::temp_directory_path() / ("lgsp-xxe-" + std::to_string(::getpid()));
+  std::ofstream(secret) << "TOP-SECRET";
+  auto errors = xml_errors("<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file://" + secret.string() +
+                           "\">]><r>&x;</r>");
+  fs::remove(secret);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "a DOCTYPE (DTD) is not allowed: external entities and entity expansion are refused");
+  // Even when a validator would print the document, the file's content was never read into it.
+  EXPECT_EQ(to_text(errors).find("TOP-SECRET"), std::string::npos);
+}
+
+TEST(SafeXml, refuses_billion_laughs_quickly) {
+  std::string doc = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">";
+  doc += "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">";
+  for (int i = 2; i <= 9; ++i) {
+    doc += "<!ENTITY lol" + std::to_string(i) + " \"";
+    for (int j = 0; j < 10; ++j) doc += "&lol" + std::to_string(i - 1) + ";";
+    doc += "\">";
+  }
+  doc += "]><lolz>&lol9;</lolz>";
+  auto errors = xml_errors(doc);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("DOCTYPE"), std::string::npos);
+}
+
+TEST(SafeXml, refuses_an_external_dtd) {
+  auto errors = xml_errors("<!DOCTYPE r SYSTEM \"http://127.0.0.1:1/evil.dtd\"><r/>");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("DOCTYPE"), std::string::npos);
+}
+
+TEST(SafeXml, refuses_deep_nesting) {
+  std::string doc;
+  for (int i = 0; i < 100; ++i) doc += "<a>";
+  for (int i = 0; i < 100; ++i) doc += "</a>";
+  ParseLimits limits;
+  limits.max_depth = 50;
+  auto errors = xml_errors(doc, limits);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "nesting deeper than the limit of 50 elements");
+}
+
+TEST(SafeXml, refuses_very_deep_nesting_without_crashing) {
+  std::string doc;
+  for (int i = 0; i < 100000; ++i) doc += "<a>";
+  for (int i = 0; i < 100000; ++i) doc += "</a>";
+  EXPECT_EQ(xml_errors(doc).size(), 1u);  // libxml2's own cap (256) stops it before our walk
+}
+
+TEST(SafeXml, refuses_an_oversized_document_before_parsing) {
+  ParseLimits limits;
+  limits.max_document_bytes = 1024;
+  auto errors = xml_errors("<r>" + std::string(2000, 'x') + "</r>", limits);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "document is 2007 bytes, larger than the limit of 1024");
+}
+
+TEST(SafeXml, refuses_too_many_attributes) {
+  std::string doc = "<r";
+  for (int i = 0; i < 10; ++i) doc += " a" + std::to_string(i) + "=\"1\"";
+  doc += "/>";
+  ParseLimits limits;
+  limits.max_attributes = 5;
+  auto errors = xml_errors(doc, limits);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "more than 5 attributes");
+}
+
+TEST(SafeXml, refuses_an_oversized_text_node) {
+  ParseLimits limits;
+  limits.max_text_bytes = 100;
+  auto errors = xml_errors("<r><t>" + std::string(200, 'x') + "</t></r>", limits);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/r/t");
+  EXPECT_EQ(errors[0].message, "text longer than the limit of 100 bytes");
+}
+
+TEST(SafeXml, reports_line_and_column_of_a_syntax_error) {
+  auto errors = xml_errors("<r>\n  <a></b>\n</r>");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2);
+  EXPECT_GT(errors[0].column, 0);
+  EXPECT_EQ(errors[0].message.rfind("not well-formed XML: ", 0), 0u) << errors[0].message;
+}
+
+TEST(SafeXml, refuses_an_empty_document) { EXPECT_EQ(xml_errors("")[0].message, "empty document"); }
+
+// ---- hostile JSON ----------------------------------------------------------------------------
+
+std::vector<ValidationError> json_errors(const std::string& doc, ParseLimits limits = {}) {
+  std::vector<ValidationError> errors;
+  auto parsed = parse_json(doc, limits, errors);
+  EXPECT_EQ(!parsed.has_value(), !errors.empty());
+  return errors;
+}
+
+TEST(SafeJson, refuses_deep_nesting_early) {
+  auto errors = json_errors(std::string(1'000'000, '['));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "nesting deeper than the limit of 64");
+}
+
+TEST(SafeJson, refuses_an_oversized_document) {
+  ParseLimits limits;
+  limits.max_document_bytes = 1024;
+  EXPECT_EQ(json_errors("\"" + std::string(2000, 'x') + "\"", limits)[0].message,
+            "document is 2002 bytes, larger than the limit of 1024");
+}
+
+TEST(SafeJson, refuses_a_long_string_and_too_many_members) {
+  ParseLimits limits;
+  limits.max_text_bytes = 10;
+  EXPECT_EQ(json_errors(R"({"a":"0123456789abc"})", limits)[0].message,
+            "a string is longer than the limit of 10 bytes");
+  ParseLimits few;
+  few.max_members = 3;
+  EXPECT_EQ(json_errors(R"({"a":1,"b":2,"c":3,"d":4})", few)[0].message, "an object has more than 3 members");
+  EXPECT_EQ(json_errors(R"([1,[2],{},4])", few)[0].message, "an array has more than 3 items");
+  EXPECT_TRUE(json_errors(R"([1,[2,3,4],{"a":1,"b":2,"c":3}])", few).empty());
+}
+
+TEST(SafeJson, reports_line_and_column_of_a_syntax_error) {
+  auto errors = json_errors("{\n  \"a\": 1,\n  \"b\": tru\n}");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_GT(errors[0].column, 5);
+  EXPECT_EQ(errors[0].message.rfind("not valid JSON: parse error", 0), 0u) << errors[0].message;
+}
+
+TEST(SafeJson, accepts_a_document_within_the_limits) {
+  auto errors = json_errors(R"({"MaHoSo":"000.00.13.H29-261122-0001","TaiLieuNop":[{"a":[1,2]}]})");
+  EXPECT_TRUE(errors.empty());
+}
+
+}  // namespace
