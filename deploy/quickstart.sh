@@ -14,9 +14,12 @@ cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLGSP_BUILD_TESTS=O
 cmake --build "$build_dir" -j2 --target lgsp
 
 mkdir -p "$data_dir"
+# Simulated HSM slot and officials' USB tokens (SoftHSM2) with a test PKI: idempotent, kept across runs.
+"$root/hsm-sim/setup.sh" "$data_dir/hsm" >/dev/null
 cat <<MSG
 
-LGSP node starting (data in $data_dir, Ctrl-C to stop):
+LGSP node starting (data in $data_dir, Ctrl-C to stop).
+Simulated tokens and test PKI: $data_dir/hsm (source $data_dir/hsm/env; see hsm-sim/README.md)
   http://$listen/healthz   liveness
   http://$listen/readyz    readiness (store open, schema version)
   http://$listen/metrics   Prometheus metrics
