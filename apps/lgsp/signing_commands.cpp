@@ -1,8 +1,70 @@
-// `lgsp token`, `lgsp sign`, `lgsp verify`: registered here once the signing library lands.
+// `lgsp token`, `lgsp sign`, `lgsp verify`: options and help here; the work in signing_*_command.cpp.
 #include "cli.hpp"
+#include "signing_cli.hpp"
+
+#include <memory>
 
 namespace lgsp::cli {
+namespace {
 
-void add_signing_commands(CLI::App&, Runner&) {}
+void add_token_command(CLI::App& app, Runner& run) {
+  auto* token = app.add_subcommand("token", "PKCS#11 tokens: list what is plugged in");
+  token->require_subcommand(1);
+  auto* list = token->add_subcommand("list", "One line per token: label, manufacturer, serial, its certificates");
+  auto module = std::make_shared<std::optional<std::string>>();
+  list->add_option("--module", *module, "PKCS#11 module [$LGSP_PKCS11_MODULE]")->type_name("PATH");
+  list->footer(
+      "Output: label<TAB>manufacturer<TAB>serial<TAB>certificate... where each certificate reads\n"
+      "'key=<CKA_ID hex> subject=<RFC 2253, UTF-8> serial=<hex> not-after=<ISO 8601>'.");
+  list->callback([&run, module] { run = [module] { return run_token_list(*module); }; });
+}
+
+void add_sign_command(CLI::App& app, Runner& run) {
+  auto* sign = app.add_subcommand("sign", "Sign a file with a token key: XML-DSig enveloped or CAdES detached (.p7s)");
+  auto o = std::make_shared<SignOptions>();
+  sign->add_option("--format", o->format, "xmldsig (enveloped, whole document) or cades (detached .p7s)")
+      ->required()
+      ->check(CLI::IsMember({"xmldsig", "cades"}));
+  sign->add_option("--token", o->token, "Label of the token to sign with")->required()->type_name("LABEL");
+  sign->add_option("--key-id", o->key_id, "CKA_ID of the key (needed when the token holds several)")->type_name("HEX");
+  sign->add_option("--in", o->in, "File to sign")->required()->type_name("FILE");
+  sign->add_option("--out", o->out, "Signed document (xmldsig) or signature (cades)")->required()->type_name("FILE");
+  sign->add_option("--module", o->module, "PKCS#11 module [$LGSP_PKCS11_MODULE]")->type_name("PATH");
+  sign->add_option("--chain", o->chain,
+                   "PEM file of the signer's CA certificates to include (when the token does not hold them)")
+      ->type_name("PEM");
+  sign->footer(
+      "The PIN is read from $LGSP_PIN, or asked on the terminal without echo; never from the command line.\n"
+      "A wrong PIN is not retried. --out is written only when signing succeeded.\n"
+      "Exit codes: 0 signed, 1 failed, 2 usage, 3 token absent, 4 PIN wrong/locked/missing, 5 no such key.");
+  sign->callback([&run, o] { run = [o] { return run_sign(*o); }; });
+}
+
+void add_verify_command(CLI::App& app, Runner& run) {
+  auto* verify = app.add_subcommand("verify", "Verify an XML-DSig or CAdES signature and the signer's certificate");
+  auto o = std::make_shared<VerifyOptions>();
+  verify->add_option("--in", o->in, "Signed XML document or .p7s signature (format detected from content)")
+      ->required()
+      ->type_name("FILE");
+  verify->add_option("--content", o->content, "The signed file, for a detached CAdES signature")->type_name("FILE");
+  verify->add_option("--trust", o->trust, "Trusted root certificate(s), PEM; repeatable")->required()->type_name("PEM");
+  verify->add_option("--revocation", o->revocation, "ocsp (default), crl (default with --crl) or none")
+      ->check(CLI::IsMember({"ocsp", "crl", "none"}));
+  verify->add_option("--crl", o->crl, "CRL of the issuing CA (PEM or DER); repeatable")->type_name("FILE");
+  verify->add_option("--ocsp-url", o->ocsp_url, "OCSP responder to ask instead of the certificate's AIA")
+      ->type_name("URL");
+  verify->add_flag("--allow-legacy-sha1", o->allow_legacy_sha1, "Accept SHA-1 signatures (older edXML systems)");
+  verify->add_flag("--json", o->json, "Print the full report as JSON on stdout");
+  verify->footer("Exit codes: 0 valid, 1 invalid (reason on stderr, or the JSON report with --json), 2 usage.");
+  verify->callback([&run, o] { run = [o] { return run_verify(*o); }; });
+}
+
+}  // namespace
+
+void add_signing_commands(CLI::App& app, Runner& run) {
+  add_token_command(app, run);
+  add_sign_command(app, run);
+  add_verify_command(app, run);
+}
 
 }  // namespace lgsp::cli

@@ -1,0 +1,79 @@
+// `lgsp verify`: load the trust configuration, verify, print the reason or the report.
+#include "lgsp/signing/errors.hpp"
+#include "lgsp/signing/verifier.hpp"
+#include "signing_cli.hpp"
+
+#include <iostream>
+
+namespace lgsp::cli {
+namespace {
+
+signing::TrustStore load_trust(const VerifyOptions& o) {
+  signing::TrustPolicy policy;
+  for (const auto& file : o.trust)
+    for (auto& c : signing::load_pem_certificates(file)) policy.anchors.push_back(std::move(c));
+  std::string mode = o.revocation.value_or(o.crl.empty() ? "ocsp" : "crl");
+  if (mode == "crl") {
+    if (o.crl.empty())
+      throw signing::SigningError(signing::errors::kConfiguration, "--revocation crl needs --crl FILE");
+    policy.revocation = signing::RevocationMode::kCrl;
+  } else if (!o.crl.empty()) {
+    throw signing::SigningError(signing::errors::kConfiguration, "--crl is used only with --revocation crl");
+  } else {
+    policy.revocation = mode == "none" ? signing::RevocationMode::kNone : signing::RevocationMode::kOcsp;
+  }
+  for (const auto& file : o.crl) policy.crls.push_back(signing::load_crl(file));
+  policy.ocsp_url = o.ocsp_url;
+  return signing::TrustStore(std::move(policy));
+}
+
+std::span<const unsigned char> bytes(const std::string& s) {
+  return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
+}
+
+void print_summary(const signing::VerificationReport& r) {
+  std::cout << "valid: " << (r.format == "xmldsig" ? "XML-DSig" : "CAdES") << ' ' << r.algorithm << '\n';
+  if (r.signer) {
+    std::cout << "signer: " << r.signer->subject << " (serial " << r.signer->serial << ")\n";
+    std::cout << "issuer: " << r.signer->issuer << '\n';
+  }
+  std::cout << "chain:";
+  for (std::size_t i = 0; i < r.chain.size(); ++i) std::cout << (i ? " <- " : " ") << r.chain[i].subject;
+  std::cout << "\nsigning time: " << signing::format_time(r.signing_time) << " (" << r.signing_time_source << ")\n";
+  std::cout << "revocation: " << signing::to_string(r.revocation.status) << " (" << r.revocation.source;
+  if (r.revocation.produced_at) std::cout << ", as of " << signing::format_time(*r.revocation.produced_at);
+  std::cout << ")\n";
+}
+
+}  // namespace
+
+int run_verify(const VerifyOptions& o) {
+  std::optional<signing::Verifier> verifier;
+  std::string signature;
+  std::optional<std::string> content;
+  try {
+    verifier.emplace(load_trust(o), signing::VerifyOptions{o.allow_legacy_sha1});
+    signature = read_input_file(o.in);
+    if (o.content) content = read_input_file(*o.content);
+  } catch (const std::exception& e) {
+    return fail("verify", e.what(), kExitUsage);
+  }
+  signing::VerificationReport report;
+  try {
+    std::optional<std::span<const unsigned char>> detached;
+    if (content) detached = bytes(*content);
+    report = verifier->verify(bytes(signature), detached);
+  } catch (const signing::SigningError& e) {
+    return fail("verify " + o.in, e.what(), &e.code() == &signing::errors::kConfiguration ? kExitUsage : kExitFailed);
+  }
+  if (o.json) {
+    std::cout << signing::to_json(report).dump(2) << '\n';
+  } else if (report.valid) {
+    print_summary(report);
+  } else {
+    fail("verify " + o.in, report.reason + " [" + std::string(report.failure->code) + "]", kExitFailed);
+  }
+  return report.valid ? kExitOk : kExitFailed;
+}
+
+}  // namespace lgsp::cli

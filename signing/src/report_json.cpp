@@ -1,0 +1,46 @@
+#include "lgsp/signing/verifier.hpp"
+
+namespace lgsp::signing {
+namespace {
+
+nlohmann::json certificate_json(const CertificateInfo& c) {
+  return {{"subject", c.subject},
+          {"issuer", c.issuer},
+          {"serial", c.serial},
+          {"not_before", format_time(c.not_before)},
+          {"not_after", format_time(c.not_after)},
+          {"sha256_fingerprint", c.sha256_fingerprint}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const VerificationReport& report) {
+  nlohmann::json out;
+  out["valid"] = report.valid;
+  out["format"] = report.format;
+  out["algorithm"] = report.algorithm;
+  if (report.failure) {
+    out["code"] = report.failure->code;
+    out["title_en"] = report.failure->title_en;
+    out["title_vi"] = report.failure->title_vi;
+    out["reason"] = report.reason;
+  }
+  out["signer"] = report.signer ? certificate_json(*report.signer) : nlohmann::json();
+  out["chain"] = nlohmann::json::array();
+  for (const auto& c : report.chain) out["chain"].push_back(certificate_json(c));
+  if (!report.signing_time_source.empty()) {
+    out["signing_time"] = format_time(report.signing_time);
+    out["signing_time_source"] = report.signing_time_source;
+  }
+  out["verified_at"] = format_time(report.verified_at);
+  nlohmann::json revocation{{"status", to_string(report.revocation.status)}, {"source", report.revocation.source}};
+  if (report.revocation.produced_at) revocation["produced_at"] = format_time(*report.revocation.produced_at);
+  if (report.revocation.revoked_at) revocation["revoked_at"] = format_time(*report.revocation.revoked_at);
+  if (!report.revocation.revocation_reason.empty()) revocation["reason"] = report.revocation.revocation_reason;
+  if (!report.revocation.detail.empty()) revocation["detail"] = report.revocation.detail;
+  out["revocation"] = revocation;
+  out["checks"] = report.checks;
+  return out;
+}
+
+}  // namespace lgsp::signing

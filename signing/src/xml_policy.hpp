@@ -1,0 +1,30 @@
+// What LGSP accepts in an XML signature, checked on the tree before any cryptography: exactly one signature,
+// references that cover the document root and nothing else, no external URIs, only C14N and
+// enveloped-signature transforms, no SHA-1 unless allowed.
+#pragma once
+
+#include "lgsp/signing/errors.hpp"
+
+#include <libxml/tree.h>
+
+#include <string>
+#include <vector>
+
+namespace lgsp::signing::xml {
+
+struct SignatureShape {
+  const ErrorCode* failure = nullptr;
+  std::string reason;
+  xmlNodePtr signature = nullptr;
+  std::string algorithm;  // short name, e.g. "rsa-sha256"
+  // Set when a reference names the root by id: the attribute xmlsec must resolve "#id" to.
+  xmlAttrPtr root_id_attribute = nullptr;
+  std::vector<std::string> checks;
+};
+
+SignatureShape check_signature_shape(xmlDocPtr doc, bool allow_legacy_sha1);
+
+// Short algorithm names for the URIs XML-DSig uses ("rsa-sha256"); empty if unknown.
+std::string signature_method_name(const std::string& uri);
+
+}  // namespace lgsp::signing::xml
