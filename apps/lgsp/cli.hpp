@@ -35,6 +35,8 @@ using Runner = std::function<int()>;
 void add_serve_command(CLI::App& app, Runner& run);
 // `lgsp contracts list`, `lgsp validate`, `lgsp edxml pack|unpack` (contracts_commands.cpp).
 void add_contract_commands(CLI::App& app, Runner& run);
+// `lgsp member|subsystem|service|acl|apikey` (registry_commands.cpp).
+void add_registry_commands(CLI::App& app, Runner& run);
 // `lgsp token`, `lgsp sign`, `lgsp verify` (signing_commands.cpp).
 void add_signing_commands(CLI::App& app, Runner& run);
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   lgsp::cli::Runner run;
   lgsp::cli::add_serve_command(app, run);
   lgsp::cli::add_contract_commands(app, run);
+  lgsp::cli::add_registry_commands(app, run);
   lgsp::cli::add_signing_commands(app, run);
 
   // CLI11 would call an unknown command "extra arguments"; name it plainly.

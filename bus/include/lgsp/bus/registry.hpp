@@ -1,0 +1,102 @@
+// Who is on the bus and who may call what: members, subsystems, services, ACL grants, API keys.
+// The CLI and the admin API both go through this class, so they have the same rules.
+#pragma once
+
+#include "lgsp/bus/store.hpp"
+#include "lgsp/contracts/catalogue.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lgsp::bus {
+
+class RegistryError : public std::runtime_error {
+ public:
+  enum class Kind { invalid, not_found, conflict };
+  // what() reads "<what> : <why>", like every error the CLI prints.
+  RegistryError(Kind kind, const std::string& what, const std::string& why)
+      : std::runtime_error(what + " : " + why), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+struct Member {
+  std::string code;  // agency code NNN.NN.NN.XNN
+  std::string name;
+};
+
+struct Subsystem {
+  std::string id;  // MEMBER/SUBSYSTEM
+};
+
+struct RetryPolicy {
+  int max_attempts = 8;
+  int initial_backoff_ms = 500;
+  int max_backoff_ms = 300000;
+};
+
+struct Service {
+  std::string id;  // MEMBER/SUBSYSTEM/CODE/vN
+  std::string request_contract;
+  std::string response_contract;  // empty: none
+  std::string endpoint;           // http(s)://host:port/path
+  int timeout_ms = 30000;
+  RetryPolicy retry;
+  bool keep_payload = true;      // false: the log keeps only the digest (personal data)
+  std::string provider() const;  // MEMBER/SUBSYSTEM
+};
+
+struct Grant {
+  std::string client;   // MEMBER/SUBSYSTEM
+  std::string service;  // service id
+};
+
+struct ApiKeyInfo {
+  std::string id;  // public part, shown in lists
+  std::string subsystem;
+  std::string created_at;
+  bool revoked = false;
+};
+
+class Registry {
+ public:
+  // `catalogue` checks that a service's contracts exist (may be null to skip the check).
+  Registry(Store& store, const contracts::Catalogue* catalogue);
+
+  void add_member(const std::string& code, const std::string& name);
+  std::vector<Member> members() const;
+
+  void add_subsystem(const std::string& id);
+  std::vector<Subsystem> subsystems() const;
+
+  void add_service(const Service& service);
+  std::vector<Service> services() const;
+  std::optional<Service> find_service(const std::string& id) const;
+
+  void grant(const std::string& client, const std::string& service);
+  void revoke(const std::string& client, const std::string& service);
+  std::vector<Grant> grants() const;
+  bool allowed(const std::string& client, const std::string& service) const;
+
+  // Returns the key once ("lgsp_<id>_<secret>"); only its SHA-256 is stored.
+  std::string create_api_key(const std::string& subsystem);
+  std::vector<ApiKeyInfo> api_keys() const;
+  void revoke_api_key(const std::string& id);
+  // The subsystem the key belongs to, or nullopt (unknown, malformed or revoked).
+  std::optional<std::string> authenticate(const std::string& key) const;
+
+  // Identifier checks, shared with the admin API.
+  static bool is_agency_code(const std::string& s);
+  static bool is_subsystem_id(const std::string& s);
+  static bool is_service_id(const std::string& s);
+
+ private:
+  Store& store_;
+  const contracts::Catalogue* catalogue_;
+};
+
+}  // namespace lgsp::bus

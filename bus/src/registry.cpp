@@ -1,0 +1,254 @@
+#include "lgsp/bus/registry.hpp"
+
+#include "lgsp/bus/digest.hpp"
+
+#include <regex>
+
+namespace lgsp::bus {
+namespace {
+
+using Kind = RegistryError::Kind;
+
+// One pattern per identifier (DESIGN.md §3), compiled once.
+const std::regex& agency_pattern() {
+  static const std::regex r(R"([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})");
+  return r;
+}
+const std::regex& subsystem_pattern() {
+  static const std::regex r(R"(([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})/([A-Z][A-Z0-9_-]{0,31}))");
+  return r;
+}
+const std::regex& service_pattern() {
+  static const std::regex r(
+      R"(([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})/([A-Z][A-Z0-9_-]{0,31})/([a-z0-9][a-z0-9._-]{0,63})/v([1-9][0-9]{0,3}))");
+  return r;
+}
+
+void write(Store& store, Store::Work work) { store.write(std::move(work)).get(); }
+
+bool exists(Transaction& tx, const char* sql, const std::string& key) {
+  const Value p[] = {key};
+  return !tx.query(sql, p).empty();
+}
+
+std::string text_or_empty(const Value& v) { return std::holds_alternative<std::string>(v) ? as_text(v) : ""; }
+
+Service service_from(const Row& r) {
+  Service s;
+  s.id = as_text(r[0]);
+  s.request_contract = as_text(r[1]);
+  s.response_contract = text_or_empty(r[2]);
+  s.endpoint = as_text(r[3]);
+  s.timeout_ms = static_cast<int>(as_int(r[4]));
+  s.retry.max_attempts = static_cast<int>(as_int(r[5]));
+  s.retry.initial_backoff_ms = static_cast<int>(as_int(r[6]));
+  s.retry.max_backoff_ms = static_cast<int>(as_int(r[7]));
+  s.keep_payload = as_int(r[8]) != 0;
+  return s;
+}
+
+constexpr const char* kServiceColumns =
+    "id, request_contract, response_contract, endpoint, timeout_ms, max_attempts, initial_backoff_ms, "
+    "max_backoff_ms, keep_payload";
+
+}  // namespace
+
+std::string Service::provider() const {
+  auto second = id.find('/', id.find('/') + 1);
+  return id.substr(0, second);
+}
+
+bool Registry::is_agency_code(const std::string& s) { return std::regex_match(s, agency_pattern()); }
+bool Registry::is_subsystem_id(const std::string& s) { return std::regex_match(s, subsystem_pattern()); }
+bool Registry::is_service_id(const std::string& s) { return std::regex_match(s, service_pattern()); }
+
+Registry::Registry(Store& store, const contracts::Catalogue* catalogue) : store_(store), catalogue_(catalogue) {}
+
+void Registry::add_member(const std::string& code, const std::string& name) {
+  if (!is_agency_code(code))
+    throw RegistryError(Kind::invalid, "member " + code, "an agency code looks like 000.00.13.H29");
+  if (name.empty()) throw RegistryError(Kind::invalid, "member " + code, "the name must not be empty");
+  write(store_, [&](Transaction& tx) {
+    if (exists(tx, "SELECT 1 FROM member WHERE code = ?", code))
+      throw RegistryError(Kind::conflict, "member " + code, "already exists");
+    const Value p[] = {code, name};
+    tx.exec("INSERT INTO member(code, name) VALUES (?, ?)", p);
+  });
+}
+
+std::vector<Member> Registry::members() const {
+  std::vector<Member> out;
+  store_.read([&](Transaction& tx) {
+    for (auto& r : tx.query("SELECT code, name FROM member ORDER BY code"))
+      out.push_back({as_text(r[0]), as_text(r[1])});
+  });
+  return out;
+}
+
+void Registry::add_subsystem(const std::string& id) {
+  std::smatch m;
+  if (!std::regex_match(id, m, subsystem_pattern()))
+    throw RegistryError(Kind::invalid, "subsystem " + id, "expected MEMBER/SUBSYSTEM, e.g. 000.00.13.H29/MOTCUA");
+  const std::string member = m[1];
+  write(store_, [&](Transaction& tx) {
+    if (!exists(tx, "SELECT 1 FROM member WHERE code = ?", member))
+      throw RegistryError(Kind::not_found, "subsystem " + id, "member '" + member + "' does not exist");
+    if (exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", id))
+      throw RegistryError(Kind::conflict, "subsystem " + id, "already exists");
+    const Value p[] = {id, member};
+    tx.exec("INSERT INTO subsystem(id, member) VALUES (?, ?)", p);
+  });
+}
+
+std::vector<Subsystem> Registry::subsystems() const {
+  std::vector<Subsystem> out;
+  store_.read([&](Transaction& tx) {
+    for (auto& r : tx.query("SELECT id FROM subsystem ORDER BY id")) out.push_back({as_text(r[0])});
+  });
+  return out;
+}
+
+void Registry::add_service(const Service& s) {
+  std::smatch m;
+  if (!std::regex_match(s.id, m, service_pattern()))
+    throw RegistryError(Kind::invalid, "service " + s.id,
+                        "expected MEMBER/SUBSYSTEM/CODE/vN, e.g. "
+                        "000.00.13.H29/HOTICH/trichluc.yeucau/v1");
+  auto check_contract = [&](const std::string& id, const char* what) {
+    if (!contracts::Catalogue::parse_id(id))
+      throw RegistryError(Kind::invalid, "service " + s.id, std::string(what) + " '" + id + "' is not NAME@vN");
+    if (catalogue_ && !catalogue_->find(id))
+      throw RegistryError(Kind::not_found, "service " + s.id,
+                          std::string(what) + " '" + id + "' is not in the catalogue");
+  };
+  check_contract(s.request_contract, "contract");
+  if (!s.response_contract.empty()) check_contract(s.response_contract, "response contract");
+  if (s.endpoint.rfind("http://", 0) != 0 && s.endpoint.rfind("https://", 0) != 0)
+    throw RegistryError(Kind::invalid, "service " + s.id, "the endpoint must be an http:// or https:// URL");
+  if (s.timeout_ms < 1 || s.retry.max_attempts < 1 || s.retry.initial_backoff_ms < 1 ||
+      s.retry.max_backoff_ms < s.retry.initial_backoff_ms)
+    throw RegistryError(Kind::invalid, "service " + s.id, "timeout and retry values must be positive");
+  const std::string subsystem = std::string(m[1]) + "/" + std::string(m[2]);
+  write(store_, [&](Transaction& tx) {
+    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
+      throw RegistryError(Kind::not_found, "service " + s.id, "subsystem '" + subsystem + "' does not exist");
+    if (exists(tx, "SELECT 1 FROM service WHERE id = ?", s.id))
+      throw RegistryError(Kind::conflict, "service " + s.id, "already exists");
+    const Value p[] = {s.id,
+                       subsystem,
+                       s.request_contract,
+                       s.response_contract.empty() ? Value(nullptr) : Value(s.response_contract),
+                       s.endpoint,
+                       std::int64_t{s.timeout_ms},
+                       std::int64_t{s.retry.max_attempts},
+                       std::int64_t{s.retry.initial_backoff_ms},
+                       std::int64_t{s.retry.max_backoff_ms},
+                       std::int64_t{s.keep_payload ? 1 : 0}};
+    tx.exec(
+        "INSERT INTO service(id, subsystem, request_contract, response_contract, endpoint, timeout_ms, "
+        "max_attempts, initial_backoff_ms, max_backoff_ms, keep_payload) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        p);
+  });
+}
+
+std::vector<Service> Registry::services() const {
+  std::vector<Service> out;
+  store_.read([&](Transaction& tx) {
+    for (auto& r : tx.query(std::string("SELECT ") + kServiceColumns + " FROM service ORDER BY id"))
+      out.push_back(service_from(r));
+  });
+  return out;
+}
+
+std::optional<Service> Registry::find_service(const std::string& id) const {
+  std::optional<Service> out;
+  store_.read([&](Transaction& tx) {
+    const Value p[] = {id};
+    auto rows = tx.query(std::string("SELECT ") + kServiceColumns + " FROM service WHERE id = ?", p);
+    if (!rows.empty()) out = service_from(rows[0]);
+  });
+  return out;
+}
+
+void Registry::grant(const std::string& client, const std::string& service) {
+  write(store_, [&](Transaction& tx) {
+    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", client))
+      throw RegistryError(Kind::not_found, "acl " + client, "subsystem does not exist");
+    if (!exists(tx, "SELECT 1 FROM service WHERE id = ?", service))
+      throw RegistryError(Kind::not_found, "acl " + service, "service does not exist");
+    const Value p[] = {client, service};
+    tx.exec("INSERT OR IGNORE INTO acl_grant(client, service) VALUES (?, ?)", p);
+  });
+}
+
+void Registry::revoke(const std::string& client, const std::string& service) {
+  write(store_, [&](Transaction& tx) {
+    const Value p[] = {client, service};
+    tx.exec("DELETE FROM acl_grant WHERE client = ? AND service = ?", p);
+    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "acl " + client + " " + service, "no such grant");
+  });
+}
+
+std::vector<Grant> Registry::grants() const {
+  std::vector<Grant> out;
+  store_.read([&](Transaction& tx) {
+    for (auto& r : tx.query("SELECT client, service FROM acl_grant ORDER BY service, client"))
+      out.push_back({as_text(r[0]), as_text(r[1])});
+  });
+  return out;
+}
+
+bool Registry::allowed(const std::string& client, const std::string& service) const {
+  bool ok = false;
+  store_.read([&](Transaction& tx) {
+    const Value p[] = {client, service};
+    ok = !tx.query("SELECT 1 FROM acl_grant WHERE client = ? AND service = ?", p).empty();
+  });
+  return ok;
+}
+
+std::string Registry::create_api_key(const std::string& subsystem) {
+  const std::string id = random_hex(6);
+  const std::string key = "lgsp_" + id + "_" + random_hex(24);
+  write(store_, [&](Transaction& tx) {
+    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
+      throw RegistryError(Kind::not_found, "apikey " + subsystem, "subsystem does not exist");
+    const Value p[] = {id, subsystem, sha256_hex(key)};
+    tx.exec("INSERT INTO api_key(id, subsystem, hash) VALUES (?, ?, ?)", p);
+  });
+  return key;
+}
+
+std::vector<ApiKeyInfo> Registry::api_keys() const {
+  std::vector<ApiKeyInfo> out;
+  store_.read([&](Transaction& tx) {
+    for (auto& r :
+         tx.query("SELECT id, subsystem, created_at, revoked_at IS NOT NULL FROM api_key ORDER BY created_at"))
+      out.push_back({as_text(r[0]), as_text(r[1]), as_text(r[2]), as_int(r[3]) != 0});
+  });
+  return out;
+}
+
+void Registry::revoke_api_key(const std::string& id) {
+  write(store_, [&](Transaction& tx) {
+    const Value p[] = {id};
+    tx.exec("UPDATE api_key SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND revoked_at IS NULL",
+            p);
+    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "apikey " + id, "does not exist or is revoked");
+  });
+}
+
+std::optional<std::string> Registry::authenticate(const std::string& key) const {
+  // lgsp_<12 hex id>_<48 hex secret>
+  if (key.size() != 5 + 12 + 1 + 48 || key.rfind("lgsp_", 0) != 0 || key[17] != '_') return std::nullopt;
+  const std::string id = key.substr(5, 12);
+  std::optional<std::string> subsystem;
+  store_.read([&](Transaction& tx) {
+    const Value p[] = {id};
+    auto rows = tx.query("SELECT subsystem, hash FROM api_key WHERE id = ? AND revoked_at IS NULL", p);
+    if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), sha256_hex(key))) subsystem = as_text(rows[0][0]);
+  });
+  return subsystem;
+}
+
+}  // namespace lgsp::bus
