@@ -1,6 +1,7 @@
 // `lgsp member|subsystem|service|acl|apikey ...`: the registry, edited in the node's store.
 // A running node sees the changes at once (it reads the registry from the same store).
 #include "cli.hpp"
+#include "files.hpp"
 #include "lgsp/bus/node.hpp"
 #include "lgsp/bus/registry.hpp"
 
@@ -31,6 +32,13 @@ int with_registry(const NodeOptions& options, Body body) {
   } catch (const bus::StoreError& e) {
     return fail("store", e.what(), kExitFailed);
   }
+}
+
+// A PEM file is a few KiB; 1 MiB leaves room for a chain and refuses anything absurd.
+std::string read_certificate(const std::string& file) {
+  auto text = read_limited(file, 1 << 20);
+  if (!text) throw bus::RegistryError(bus::RegistryError::Kind::invalid, "certificate " + file, "larger than 1 MiB");
+  return *text;
 }
 
 // Adds a subcommand whose options are the store options plus whatever `setup` declares.
@@ -87,6 +95,29 @@ void add_registry_commands(CLI::App& app, Runner& run) {
         *g, "list", "List subsystems", run, [](CLI::App&) {},
         [](bus::Registry& r) {
           for (const auto& s : r.subsystems()) std::cout << s.id << "\n";
+        });
+    auto* cert = g->add_subcommand("cert", "Client certificates (mutual TLS) that authenticate a subsystem");
+    cert->require_subcommand(1);
+    auto pem_file = std::make_shared<std::string>();
+    command(
+        *cert, "add", "Bind a client certificate (PEM) to a subsystem; prints its SHA-256 fingerprint", run,
+        [=](CLI::App& c) {
+          c.add_option("ID", *id, "MEMBER/SUBSYSTEM")->required();
+          c.add_option("PEM", *pem_file, "Certificate file")->required()->check(CLI::ExistingFile);
+        },
+        [=](bus::Registry& r) { std::cout << r.add_certificate(*id, read_certificate(*pem_file)) << "\n"; });
+    command(
+        *cert, "list", "List bound certificates: fingerprint, subsystem", run, [](CLI::App&) {},
+        [](bus::Registry& r) {
+          for (const auto& [fp, sub] : r.certificates()) std::cout << fp << "\t" << sub << "\n";
+        });
+    auto fingerprint = std::make_shared<std::string>();
+    command(
+        *cert, "remove", "Unbind a certificate by its fingerprint", run,
+        [=](CLI::App& c) { c.add_option("FINGERPRINT", *fingerprint, "SHA-256 hex (from 'cert list')")->required(); },
+        [=](bus::Registry& r) {
+          r.remove_certificate(*fingerprint);
+          std::cout << "certificate " << *fingerprint << " removed\n";
         });
   }
   {

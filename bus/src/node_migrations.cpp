@@ -34,7 +34,10 @@ const std::vector<Migration>& node_migrations() {
        " PRIMARY KEY (client, service));"
        "CREATE TABLE api_key ("
        " id TEXT PRIMARY KEY, subsystem TEXT NOT NULL REFERENCES subsystem(id), hash TEXT NOT NULL,"
-       " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), revoked_at TEXT);"},
+       " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), revoked_at TEXT);"
+       "CREATE TABLE subsystem_certificate ("
+       " fingerprint TEXT PRIMARY KEY, subsystem TEXT NOT NULL REFERENCES subsystem(id), pem TEXT NOT NULL,"
+       " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"},
   };
   return migrations;
 }

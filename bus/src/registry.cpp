@@ -2,6 +2,11 @@
 
 #include "lgsp/bus/digest.hpp"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <memory>
+
 #include <regex>
 
 namespace lgsp::bus {
@@ -247,6 +252,65 @@ std::optional<std::string> Registry::authenticate(const std::string& key) const 
     const Value p[] = {id};
     auto rows = tx.query("SELECT subsystem, hash FROM api_key WHERE id = ? AND revoked_at IS NULL", p);
     if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), sha256_hex(key))) subsystem = as_text(rows[0][0]);
+  });
+  return subsystem;
+}
+
+namespace {
+
+// SHA-256 of the certificate's DER encoding, or nullopt when `pem` holds no certificate.
+std::optional<std::string> der_fingerprint(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  if (!bio) return std::nullopt;
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!cert) return std::nullopt;
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert.get(), &der);
+  if (len <= 0) return std::nullopt;
+  std::string fp = sha256_hex(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)));
+  OPENSSL_free(der);
+  return fp;
+}
+
+}  // namespace
+
+std::string Registry::add_certificate(const std::string& subsystem, const std::string& pem) {
+  auto fp = der_fingerprint(pem);
+  if (!fp) throw RegistryError(Kind::invalid, "certificate for " + subsystem, "not a PEM X.509 certificate");
+  write(store_, [&](Transaction& tx) {
+    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
+      throw RegistryError(Kind::not_found, "certificate for " + subsystem, "subsystem does not exist");
+    if (exists(tx, "SELECT 1 FROM subsystem_certificate WHERE fingerprint = ?", *fp))
+      throw RegistryError(Kind::conflict, "certificate " + *fp, "already bound to a subsystem");
+    const Value p[] = {*fp, subsystem, pem};
+    tx.exec("INSERT INTO subsystem_certificate(fingerprint, subsystem, pem) VALUES (?, ?, ?)", p);
+  });
+  return *fp;
+}
+
+std::vector<std::pair<std::string, std::string>> Registry::certificates() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  store_.read([&](Transaction& tx) {
+    for (auto& r : tx.query("SELECT fingerprint, subsystem FROM subsystem_certificate ORDER BY subsystem, fingerprint"))
+      out.emplace_back(as_text(r[0]), as_text(r[1]));
+  });
+  return out;
+}
+
+void Registry::remove_certificate(const std::string& fingerprint) {
+  write(store_, [&](Transaction& tx) {
+    const Value p[] = {fingerprint};
+    tx.exec("DELETE FROM subsystem_certificate WHERE fingerprint = ?", p);
+    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "certificate " + fingerprint, "not registered");
+  });
+}
+
+std::optional<std::string> Registry::subsystem_for_certificate(const std::string& sha256_hex) const {
+  std::optional<std::string> subsystem;
+  store_.read([&](Transaction& tx) {
+    const Value p[] = {sha256_hex};
+    auto rows = tx.query("SELECT subsystem FROM subsystem_certificate WHERE fingerprint = ?", p);
+    if (!rows.empty()) subsystem = as_text(rows[0][0]);
   });
   return subsystem;
 }

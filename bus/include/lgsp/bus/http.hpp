@@ -23,6 +23,9 @@ struct HttpRequest {
   std::map<std::string, std::string> path_params;  // from "{name}" route segments
   std::string body;
   std::string remote;  // peer address "ip:port"
+  // Lower-case hex SHA-256 of the DER client certificate the TLS handshake verified against the
+  // configured client CAs; empty on plain HTTP or when the client sent none.
+  std::string peer_certificate_sha256;
 
   std::optional<std::string> header(const std::string& lower_name) const;
 };

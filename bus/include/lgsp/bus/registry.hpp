@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lgsp::bus {
@@ -88,6 +89,13 @@ class Registry {
   void revoke_api_key(const std::string& id);
   // The subsystem the key belongs to, or nullopt (unknown, malformed or revoked).
   std::optional<std::string> authenticate(const std::string& key) const;
+
+  // Client certificates for mutual TLS: the certificate (PEM) is bound to one subsystem by the SHA-256
+  // of its DER encoding, so a certificate identifies exactly one subsystem.
+  std::string add_certificate(const std::string& subsystem, const std::string& pem);  // returns the fingerprint
+  std::vector<std::pair<std::string, std::string>> certificates() const;              // (fingerprint, subsystem)
+  void remove_certificate(const std::string& fingerprint);
+  std::optional<std::string> subsystem_for_certificate(const std::string& sha256_hex) const;
 
   // Identifier checks, shared with the admin API.
   static bool is_agency_code(const std::string& s);
