@@ -61,7 +61,8 @@ REQUIRED=(softhsm2.conf env ocsp.port
   pki/root-ca.pem pki/root-ca.key pki/issuing-ca.pem pki/issuing-ca.key pki/chain.pem
   pki/crl.pem pki/root-crl.pem pki/ocsp-responder.pem pki/ocsp-responder.key
   pki/peer-signer.pem pki/peer-signer.key pki/expired-signer.pem pki/expired-signer.key
-  pki/untrusted-root.pem pki/untrusted-signer.pem pki/untrusted-signer.key pki/ca/index.txt)
+  pki/untrusted-root.pem pki/untrusted-signer.pem pki/untrusted-signer.key pki/ca/index.txt
+  pki/tls-node-a.pem pki/tls-node-a.key pki/tls-node-b.pem pki/tls-node-b.key pki/tls-client.pem pki/tls-client.key)
 for t in "${TOKENS[@]}"; do REQUIRED+=("pki/$t.pem"); done
 
 crl_fresh() { # CRL nextUpdate more than one day ahead
@@ -226,6 +227,21 @@ noCheck                = ignored
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 
+[ v3_tls_node ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_tls_client ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
 [ v3_untrusted_signer ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature, nonRepudiation
@@ -258,6 +274,9 @@ declare -A SUBJ=(
   [peer-signer]="/C=VN/ST=Thừa Thiên Huế/O=Sở Tư pháp/CN=Hệ thống Hộ tịch"
   [expired-signer]="/C=VN/ST=Thừa Thiên Huế/O=Sở Tư pháp/CN=Hệ thống Hộ tịch (chứng thư hết hạn)"
   [ocsp-responder]="/C=VN/O=LGSP Test PKI (mô phỏng)/CN=LGSP Test OCSP Responder"
+  [tls-node-a]="/C=VN/ST=Thừa Thiên Huế/O=Sở Thông tin và Truyền thông/CN=lgsp-node-a (TLS)"
+  [tls-node-b]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=lgsp-node-b (TLS)"
+  [tls-client]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=Hệ thống một cửa (TLS client)"
   [untrusted-root]="/C=VN/O=Tổ chức không tin cậy/CN=Untrusted Test Root CA"
   [untrusted-signer]="/C=VN/O=Tổ chức không tin cậy/CN=Nguyễn Văn Giả"
 )
@@ -289,6 +308,10 @@ issue_sw() {
 issue_sw ocsp-responder -extensions v3_ocsp -days "$EE_DAYS"
 issue_sw peer-signer -extensions v3_signer -days "$EE_DAYS"
 issue_sw expired-signer -extensions v3_signer -startdate 20200101000000Z -enddate 20210101000000Z
+# TLS: two node certificates (server + client auth, for 127.0.0.1) and one member system's client certificate.
+issue_sw tls-node-a -extensions v3_tls_node -days "$EE_DAYS"
+issue_sw tls-node-b -extensions v3_tls_node -days "$EE_DAYS"
+issue_sw tls-client -extensions v3_tls_client -days "$EE_DAYS"
 
 # --- Tokens: key pair generated ON the token, certificate issued for its public key --
 p11() { run pkcs11-tool --module "$MODULE" "$@"; }
@@ -340,7 +363,7 @@ run openssl ca -batch -notext -config "$UNTR_CNF" -extensions v3_untrusted_signe
 
 # --- Self-checks -----------------------------------------------------------------------
 verify() { openssl verify -CAfile "$PKI/root-ca.pem" -untrusted "$PKI/issuing-ca.pem" "$@"; }
-for t in "${TOKENS[@]}" peer-signer ocsp-responder; do
+for t in "${TOKENS[@]}" peer-signer ocsp-responder tls-node-a tls-node-b tls-client; do
   run verify "$PKI/$t.pem"
 done
 run verify -crl_check_all -CRLfile "$PKI/crl.pem" -CRLfile "$PKI/root-crl.pem" "$PKI/official-01.pem"

@@ -47,6 +47,11 @@ HostPort HostPort::parse(const std::string& text, const std::string& key) {
   return HostPort{host, static_cast<std::uint16_t>(port)};
 }
 
+bool HostPort::is_loopback() const {
+  if (host == "localhost" || host == "::1") return true;
+  return host.rfind("127.", 0) == 0;
+}
+
 namespace {
 
 // A value as read from the file or the environment, before it is checked.
@@ -103,6 +108,20 @@ KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max,
           }};
 }
 
+KeySpec path_key(std::string name, std::function<void(Config&, fs::path)> set) {
+  return {std::move(name), [set](Config& c, const RawValue& raw, const fs::path& base, const std::string& w) {
+            set(c, resolve(need_text(raw, w), base));
+          }};
+}
+
+KeySpec bool_key(std::string name, std::function<void(Config&, bool)> set) {
+  return {std::move(name), [set](Config& c, const RawValue& raw, const fs::path&, const std::string& w) {
+            const auto& t = need_text(raw, w);
+            if (t != "true" && t != "false") throw ConfigError(w, "must be true or false, got '" + t + "'");
+            set(c, t == "true");
+          }};
+}
+
 const std::vector<KeySpec>& key_specs() {
   static const std::vector<KeySpec> specs = {
       {"server.listen", [](Config& c, const RawValue& r, const fs::path&,
@@ -117,6 +136,10 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.server.request_timeout_seconds = static_cast<unsigned>(v); }),
       integer_key("server.drain_timeout_seconds", 0, 3600,
                   [](Config& c, std::int64_t v) { c.server.drain_timeout_seconds = static_cast<unsigned>(v); }),
+      path_key("tls.certificate", [](Config& c, fs::path p) { c.tls.certificate = std::move(p); }),
+      path_key("tls.private_key", [](Config& c, fs::path p) { c.tls.private_key = std::move(p); }),
+      path_key("tls.client_ca", [](Config& c, fs::path p) { c.tls.client_ca = std::move(p); }),
+      bool_key("tls.require_client_certificate", [](Config& c, bool v) { c.tls.require_client_certificate = v; }),
       {"store.data_dir",
        [](Config& c, const RawValue& r, const fs::path& base, const std::string& w) {
          const auto& t = need_text(r, w);
@@ -167,6 +190,7 @@ RawValue raw_from_toml(const toml::node& node) {
   RawValue raw;
   if (auto i = node.value<std::int64_t>(); i && node.is_integer()) raw.integer = *i;
   if (node.is_string()) raw.text = *node.value<std::string>();
+  if (node.is_boolean()) raw.text = *node.value<bool>() ? "true" : "false";
   return raw;
 }
 
@@ -243,6 +267,15 @@ Config Config::load(const std::optional<fs::path>& file, const std::map<std::str
 void Config::validate() const {
   if (server.max_body_bytes < 1) throw ConfigError("config", "server.max_body_bytes must be at least 1");
   if (store.data_dir.empty()) throw ConfigError("config", "store.data_dir must not be empty");
+  if (tls.enabled() != !tls.private_key.empty())
+    throw ConfigError("config", "tls.certificate and tls.private_key go together");
+  if (!tls.enabled() && !tls.client_ca.empty())
+    throw ConfigError("config", "tls.client_ca needs tls.certificate and tls.private_key");
+  if (tls.require_client_certificate && tls.client_ca.empty())
+    throw ConfigError("config", "tls.require_client_certificate needs tls.client_ca");
+  if (!tls.enabled() && !server.listen.is_loopback())
+    throw ConfigError("server.listen " + server.listen.to_string(),
+                      "plain HTTP is allowed only on loopback; set tls.certificate and tls.private_key");
 }
 
 }  // namespace lgsp::bus

@@ -1,5 +1,6 @@
 #include "lgsp/bus/http_server.hpp"
 
+#include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/log.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -9,6 +10,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -24,8 +29,19 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
-class Session;
-}
+
+// What the server needs from a connection, whatever its stream (plain TCP or TLS).
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // On drain: close now if idle between requests; otherwise finish the request in flight.
+  virtual void on_drain() = 0;
+  // Only once no io thread runs.
+  virtual void close_now() = 0;
+  virtual void force_close() = 0;
+};
+
+}  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpServerOptions options;
@@ -43,18 +59,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<bool> draining{false};
   mutable std::mutex sessions_mutex;
   std::condition_variable sessions_changed;
-  std::list<std::weak_ptr<Session>> sessions;
+  std::list<std::weak_ptr<SessionBase>> sessions;
   std::atomic<bool> stopped{false};
+  std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
 
   Impl(HttpServerOptions o, const Router& r, RequestObserver req, RejectObserver rej)
       : options(std::move(o)), router(r), on_request(std::move(req)), on_reject(std::move(rej)) {}
 
   void accept();
-  std::list<std::weak_ptr<Session>>::iterator add_session(const std::shared_ptr<Session>& s) {
+  std::list<std::weak_ptr<SessionBase>>::iterator add_session(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard lock(sessions_mutex);
     return sessions.insert(sessions.end(), s);
   }
-  void remove_session(std::list<std::weak_ptr<Session>>::iterator it) {
+  void remove_session(std::list<std::weak_ptr<SessionBase>>::iterator it) {
     {
       std::lock_guard lock(sessions_mutex);
       sessions.erase(it);
@@ -71,55 +88,102 @@ std::string endpoint_text(const tcp::endpoint& ep) {
   return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
 }
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// SHA-256 of the DER certificate the client presented, if the handshake verified one.
+std::string peer_fingerprint(TlsStream& stream) {
+  SSL* ssl = stream.native_handle();
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return {};
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert, &der);
+  X509_free(cert);
+  if (len <= 0) return {};
+  std::string fp = sha256_hex(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len)));
+  OPENSSL_free(der);
+  return fp;
+}
+
 // One connection: owns its stream, buffer and parser; lives as long as its async chain.
-class Session : public std::enable_shared_from_this<Session> {
+// `Stream` is beast::tcp_stream (plain HTTP, loopback only) or TlsStream.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+      : stream_(make_stream(std::move(socket), *server)), server_(std::move(server)) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = lowest().socket().remote_endpoint(ec);
     remote_ = ec ? "unknown" : endpoint_text(ep);
   }
 
   void start() {
-    registration_ = server_->add_session(shared_from_this());
+    registration_ = server_->add_session(this->shared_from_this());
     registered_ = true;
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->handshake(); });
   }
 
-  ~Session() {
+  ~Session() override {
     if (registered_) server_->remove_session(registration_);
   }
 
-  // Called on drain: close now if idle between requests; otherwise finish the request in flight.
-  void on_drain() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void on_drain() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       bool mid_request = self->busy_ || self->buffer_.size() > 0 || (self->parser_ && self->parser_->got_some());
       if (!mid_request) self->close();
     });
   }
 
-  // Only once no io thread runs.
-  void close_now() { close(); }
+  void close_now() override { close(); }
 
-  void force_close() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  void force_close() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close(); });
   }
 
  private:
+  static Stream make_stream(tcp::socket socket, HttpServer::Impl& server) {
+    if constexpr (kTls)
+      return Stream(beast::tcp_stream(std::move(socket)), *server.tls);
+    else
+      return Stream(std::move(socket));
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void handshake() {
+    if constexpr (kTls) {
+      lowest().expires_after(server_->options.request_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          // Not an HTTP request yet: nothing to answer. Recorded so an operator
+          // can see refused clients (no certificate, untrusted CA, bad TLS).
+          if (self->server_->on_reject) self->server_->on_reject(0, "tls-handshake: " + ec.message(), self->remote_);
+          return self->close();
+        }
+        self->peer_certificate_ = peer_fingerprint(self->stream_);
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
+
   void read() {
     if (server_->draining) return close();
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(server_->options.max_header_bytes);
-    stream_.expires_after(server_->options.request_timeout);
+    lowest().expires_after(server_->options.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::eof || ec == net::error::bad_descriptor)
+        ec == net::error::connection_reset || ec == net::error::eof || ec == net::error::bad_descriptor ||
+        ec == net::ssl::error::stream_truncated)
       return close();
     started_ = std::chrono::steady_clock::now();
     if (ec == http::error::body_limit)
@@ -157,6 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(req.body());
     request.remote = remote_;
+    request.peer_certificate_sha256 = peer_certificate_;
 
     if (request.path.empty() || request.path.front() != '/') {
       route_ = "invalid";
@@ -191,7 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     };
     auto state = std::make_shared<ReplyState>();
-    state->session = shared_from_this();
+    state->session = this->shared_from_this();
     Reply reply = [state](HttpResponse response) { state->answer(std::move(response)); };
     try {
       (*match.handler)(request, reply);
@@ -212,8 +277,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     if (head_) res->body().clear();  // Content-Length still tells the size of the GET answer
     status_ = response.status;
-    stream_.expires_after(server_->options.request_timeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+    lowest().expires_after(server_->options.request_timeout);
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
       self->on_write(ec, keep);
     });
   }
@@ -229,19 +294,22 @@ class Session : public std::enable_shared_from_this<Session> {
     read();
   }
 
+  // TLS close_notify is skipped on purpose: HTTP/1.1 framing already tells where the answer ends,
+  // and waiting for the peer's close_notify would let a silent client hold the connection.
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpServer::Impl> server_;
-  std::list<std::weak_ptr<Session>>::iterator registration_;
+  std::list<std::weak_ptr<SessionBase>>::iterator registration_;
   bool registered_ = false;
   std::string remote_;
+  std::string peer_certificate_;
   std::string route_;
   unsigned status_ = 0;
   unsigned version_ = 11;
@@ -265,7 +333,7 @@ void HttpServer::Impl::stop_threads() {
     beast::error_code ignored;
     acceptor->close(ignored);
   }
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(sessions_mutex);
     for (auto& w : sessions)
@@ -286,13 +354,45 @@ void HttpServer::Impl::accept() {
   acceptor->async_accept(target, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor->is_open()) return;
     if (!ec) {
-      std::make_shared<Session>(std::move(socket), self)->start();
+      if (self->tls)
+        std::make_shared<Session<TlsStream>>(std::move(socket), self)->start();
+      else
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), self)->start();
     } else {
       log::warn("http.accept_failed", {{"error", ec.message()}});
     }
     self->accept();
   });
 }
+
+namespace {
+
+std::unique_ptr<net::ssl::context> make_server_tls_context(const TlsConfig& tls) {
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
+                   net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  auto load = [&](const char* key, const std::filesystem::path& file, auto&& fn) {
+    beast::error_code ec;
+    fn(file.string(), ec);
+    if (ec) throw ConfigError(std::string(key) + " " + file.string(), "cannot load: " + ec.message());
+  };
+  load("tls.certificate", tls.certificate,
+       [&](const std::string& f, beast::error_code& ec) { ctx->use_certificate_chain_file(f, ec); });
+  load("tls.private_key", tls.private_key,
+       [&](const std::string& f, beast::error_code& ec) { ctx->use_private_key_file(f, net::ssl::context::pem, ec); });
+  if (!tls.client_ca.empty()) {
+    load("tls.client_ca", tls.client_ca,
+         [&](const std::string& f, beast::error_code& ec) { ctx->load_verify_file(f, ec); });
+    // Ask every client for a certificate; one that does not chain to client_ca fails the handshake.
+    // Without require_client_certificate a client may still send none and use an API key instead.
+    auto mode = net::ssl::verify_peer;
+    if (tls.require_client_certificate) mode |= net::ssl::verify_fail_if_no_peer_cert;
+    ctx->set_verify_mode(mode);
+  }
+  return ctx;
+}
+
+}  // namespace
 
 HttpServer::HttpServer(HttpServerOptions options, const Router& router, RequestObserver on_request,
                        RejectObserver on_reject)
@@ -308,6 +408,7 @@ void HttpServer::start() {
     impl_->guards.push_back(net::make_work_guard(*impl_->contexts.back()));
   }
   const std::string what = "listen " + o.listen.to_string();
+  if (o.tls.enabled()) impl_->tls = make_server_tls_context(o.tls);
   try {
     beast::error_code ec;
     auto address = net::ip::make_address(o.listen.host, ec);
@@ -365,7 +466,7 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
     if (!impl_->threads.empty()) done.wait();
   }
   auto for_each_session = [&](auto fn) {
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<SessionBase>> live;
     {
       std::lock_guard lock(impl_->sessions_mutex);
       for (auto& w : impl_->sessions)
@@ -373,7 +474,7 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
     }
     for (auto& s : live) fn(*s);
   };
-  for_each_session([](Session& s) { s.on_drain(); });
+  for_each_session([](SessionBase& s) { s.on_drain(); });
   bool finished;
   {
     std::unique_lock lock(impl_->sessions_mutex);
@@ -381,7 +482,7 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
   }
   if (!finished) {
     log::warn("http.drain_timeout", {{"open_connections", open_connections()}});
-    for_each_session([](Session& s) { s.force_close(); });
+    for_each_session([](SessionBase& s) { s.force_close(); });
     std::unique_lock lock(impl_->sessions_mutex);
     impl_->sessions_changed.wait_for(lock, std::chrono::seconds(2), [&] { return impl_->sessions.empty(); });
   }

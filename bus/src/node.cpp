@@ -108,6 +108,7 @@ void Node::start() {
   options.max_body_bytes = sc.max_body_bytes;
   options.max_header_bytes = sc.max_header_bytes;
   options.request_timeout = std::chrono::seconds(sc.request_timeout_seconds);
+  options.tls = impl_->config.tls;
   auto* impl = impl_.get();
   impl_->server = std::make_unique<HttpServer>(
       options, impl_->router,

@@ -54,6 +54,11 @@ listen = "0.0.0.0:9090"
 threads = 3
 max_body_bytes = 2048
 drain_timeout_seconds = 4
+[tls]
+certificate = "/etc/lgsp/node.pem"
+private_key = "/etc/lgsp/node.key"
+client_ca = "clients.pem"
+require_client_certificate = true
 [store]
 data_dir = "/srv/lgsp"
 group_commit_max_rows = 64
@@ -69,7 +74,33 @@ level = "debug"
   EXPECT_EQ(c.store.data_dir, fs::path("/srv/lgsp"));
   EXPECT_EQ(c.store.group_commit_max_rows, 64u);
   EXPECT_EQ(c.log.level, "debug");
+  EXPECT_EQ(c.tls.certificate, fs::path("/etc/lgsp/node.pem"));
+  EXPECT_EQ(c.tls.client_ca, dir_ / "clients.pem");
+  EXPECT_TRUE(c.tls.require_client_certificate);
   EXPECT_EQ(c.source_file, fs::absolute(file));
+}
+
+TEST_F(ConfigTest, plain_http_is_refused_off_loopback) {
+  auto file = write("[server]\nlisten = \"0.0.0.0:8080\"\n");
+  try {
+    Config::load(file, {});
+    FAIL() << "plain HTTP on 0.0.0.0 was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("plain HTTP is allowed only on loopback"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(Config::load(std::nullopt, {{"LGSP_SERVER_LISTEN", "[::1]:8080"}}));
+  EXPECT_NO_THROW(Config::load(std::nullopt, {{"LGSP_SERVER_LISTEN", "localhost:8080"}}));
+}
+
+TEST_F(ConfigTest, tls_keys_must_be_consistent) {
+  EXPECT_THROW(Config::load(write("[tls]\ncertificate = \"n.pem\"\n"), {}), ConfigError);
+  EXPECT_THROW(Config::load(write("[tls]\nclient_ca = \"ca.pem\"\n"), {}), ConfigError);
+  EXPECT_THROW(
+      Config::load(write("[tls]\ncertificate = \"n.pem\"\nprivate_key = \"n.key\"\nrequire_client_certificate = "
+                         "true\n"),
+                   {}),
+      ConfigError);
+  EXPECT_THROW(Config::load(std::nullopt, {{"LGSP_TLS_REQUIRE_CLIENT_CERTIFICATE", "yes"}}), ConfigError);
 }
 
 TEST_F(ConfigTest, relative_paths_resolve_against_the_config_folder) {

@@ -25,6 +25,7 @@ struct HostPort {
   std::string to_string() const;
   // Parses "HOST:PORT" (IPv6 as "[::1]:8080"); throws ConfigError naming `key`.
   static HostPort parse(const std::string& text, const std::string& key);
+  bool is_loopback() const;  // 127.0.0.0/8, ::1 or "localhost"
 };
 
 struct ServerConfig {
@@ -34,6 +35,16 @@ struct ServerConfig {
   std::uint32_t max_header_bytes = 16 * 1024;
   unsigned request_timeout_seconds = 30;
   unsigned drain_timeout_seconds = 10;
+};
+
+// The listener's TLS. With a certificate the node speaks only HTTPS; without one, plain HTTP, which
+// Config::validate() allows on loopback only.
+struct TlsConfig {
+  std::filesystem::path certificate;  // PEM: the node certificate followed by its CA chain
+  std::filesystem::path private_key;  // PEM
+  std::filesystem::path client_ca;    // PEM CAs whose client certificates are accepted (mutual TLS)
+  bool require_client_certificate = false;
+  bool enabled() const { return !certificate.empty(); }
 };
 
 struct StoreConfig {
@@ -53,6 +64,7 @@ struct ContractsConfig {
 
 struct Config {
   ServerConfig server;
+  TlsConfig tls;
   StoreConfig store;
   LogConfig log;
   ContractsConfig contracts;

@@ -16,6 +16,7 @@ struct HttpServerOptions {
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;
   std::uint32_t max_header_bytes = 16 * 1024;
   std::chrono::seconds request_timeout{30};
+  TlsConfig tls;  // certificate empty: plain HTTP
 };
 
 // Called once per answered request: route pattern ("unmatched"/"invalid" when none), status, seconds.
