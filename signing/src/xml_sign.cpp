@@ -78,6 +78,30 @@ std::vector<unsigned char> canonical_signed_info(xmlNodePtr signed_info, xmlsec:
 
 }  // namespace
 
+namespace {
+
+// Where the ds:Signature goes. QCVN 102:2016 puts the signature of an edXML package in
+// edXML:edXMLEnvelope/edXML:edXMLHeader, after TraceHeaderList: appended to the root it would make
+// the package invalid against edxml@v1 and receivers in the field would refuse it. Any other
+// document gets it as the last child of its root. The enveloped-signature transform removes it from
+// the digest wherever it sits.
+xmlNodePtr signature_parent(xmlNodePtr root) {
+  constexpr const char* kEdxmlNs = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
+  auto is = [&](xmlNodePtr n, const char* name) {
+    return n && n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, BAD_CAST kEdxmlNs) &&
+           xmlStrEqual(n->name, BAD_CAST name);
+  };
+  if (!is(root, "edXML")) return root;
+  for (xmlNodePtr envelope = root->children; envelope; envelope = envelope->next) {
+    if (!is(envelope, "edXMLEnvelope")) continue;
+    for (xmlNodePtr header = envelope->children; header; header = header->next)
+      if (is(header, "edXMLHeader")) return header;
+  }
+  return root;
+}
+
+}  // namespace
+
 XmlSigner::XmlSigner(Signer& signer) : signer_(signer) {
   certificates_base64_.push_back(base64(certificate_to_der(signer.certificate())));
   for (const auto& ca : signer.chain()) certificates_base64_.push_back(base64(certificate_to_der(ca.get())));
@@ -123,7 +147,8 @@ std::string XmlSigner::sign(std::string_view document) {
 
   set_text(value, base64(signer_.sign_sha256(canonical_signed_info(signed_info, errors))));
   xmlNodePtr placed = xmlDocCopyNode(signature, doc.get(), 1);
-  if (!placed || !xmlAddChild(root, placed)) throw SigningError(errors::kInternal, "cannot add ds:Signature");
+  if (!placed || !xmlAddChild(signature_parent(root), placed))
+    throw SigningError(errors::kInternal, "cannot add ds:Signature");
   return xml::serialize(doc.get());
 }
 
