@@ -136,6 +136,15 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.server.request_timeout_seconds = static_cast<unsigned>(v); }),
       integer_key("server.drain_timeout_seconds", 0, 3600,
                   [](Config& c, std::int64_t v) { c.server.drain_timeout_seconds = static_cast<unsigned>(v); }),
+      {"admin.listen",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         const auto& t = need_text(r, w);
+         if (t.empty()) {
+           c.admin.listen.reset();
+           return;
+         }
+         c.admin.listen = HostPort::parse(t, w);
+       }},
       path_key("tls.certificate", [](Config& c, fs::path p) { c.tls.certificate = std::move(p); }),
       path_key("tls.private_key", [](Config& c, fs::path p) { c.tls.private_key = std::move(p); }),
       path_key("tls.client_ca", [](Config& c, fs::path p) { c.tls.client_ca = std::move(p); }),
@@ -273,6 +282,9 @@ void Config::validate() const {
     throw ConfigError("config", "tls.client_ca needs tls.certificate and tls.private_key");
   if (tls.require_client_certificate && tls.client_ca.empty())
     throw ConfigError("config", "tls.require_client_certificate needs tls.client_ca");
+  if (admin.listen && !admin.listen->is_loopback())
+    throw ConfigError("admin.listen " + admin.listen->to_string(),
+                      "the admin API is served on loopback only (reach it over SSH or a local proxy)");
   if (!tls.enabled() && !server.listen.is_loopback())
     throw ConfigError("server.listen " + server.listen.to_string(),
                       "plain HTTP is allowed only on loopback; set tls.certificate and tls.private_key");

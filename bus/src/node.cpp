@@ -1,5 +1,6 @@
 #include "lgsp/bus/node.hpp"
 
+#include "lgsp/bus/admin_api.hpp"
 #include "lgsp/bus/http_server.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/sqlite_store.hpp"
@@ -23,8 +24,12 @@ struct Node::Impl {
   Config config;
   StoreFactory factory;
   Router router;
+  Router admin_router;
   Metrics metrics;
+  // Declared before the servers: they are destroyed first, so no request reaches a dead AdminApi.
+  std::unique_ptr<AdminApi> admin;
   std::unique_ptr<HttpServer> server;
+  std::unique_ptr<HttpServer> admin_server;
   std::optional<contracts::Catalogue> catalogue;
 
   mutable std::mutex mutex;
@@ -91,9 +96,20 @@ Node::Node(Config config, StoreFactory store_factory) : impl_(std::make_unique<I
     }
     reply(HttpResponse::text(200, impl->metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
   });
+  impl_->admin = std::make_unique<AdminApi>(
+      [impl] { return impl->store_ptr.load(); },
+      [impl]() -> const contracts::Catalogue* { return impl->catalogue ? &*impl->catalogue : nullptr; });
+  impl_->admin->add_routes(impl_->admin_router);
 }
 
 Node::~Node() { stop(); }
+
+Router& Node::admin_router() { return impl_->admin_router; }
+
+std::optional<HostPort> Node::admin_endpoint() const {
+  if (!impl_->admin_server) return std::nullopt;
+  return impl_->admin_server->local_endpoint();
+}
 
 Router& Node::router() { return impl_->router; }
 Metrics& Node::metrics() { return impl_->metrics; }
@@ -117,6 +133,15 @@ void Node::start() {
         impl->record_reject(status, code, remote);
       });
   impl_->server->start();
+  if (const auto& admin_listen = impl_->config.admin.listen) {
+    HttpServerOptions admin_options = options;
+    admin_options.listen = *admin_listen;
+    admin_options.threads = 1;
+    admin_options.tls = {};
+    impl_->admin_server = std::make_unique<HttpServer>(admin_options, impl_->admin_router);
+    impl_->admin_server->start();
+    log::info("admin.listening", {{"address", impl_->admin_server->local_endpoint().to_string()}});
+  }
   log::info("server.listening", {{"address", impl_->server->local_endpoint().to_string()},
                                  {"threads", options.threads},
                                  {"data_dir", impl_->config.store.data_dir.string()}});
@@ -169,8 +194,10 @@ bool Node::stop() {
   impl_->stopped = true;
   log::info("server.draining", {{"timeout_seconds", impl_->config.server.drain_timeout_seconds}});
   bool clean = impl_->server->drain(std::chrono::seconds(impl_->config.server.drain_timeout_seconds));
+  if (impl_->admin_server) impl_->admin_server->drain(std::chrono::seconds(impl_->config.server.drain_timeout_seconds));
   if (impl_->opener.joinable()) impl_->opener.join();
   impl_->server.reset();
+  impl_->admin_server.reset();
   impl_->store_ptr = nullptr;
   {
     std::lock_guard lock(impl_->mutex);

@@ -47,6 +47,11 @@ struct TlsConfig {
   bool enabled() const { return !certificate.empty(); }
 };
 
+// The admin API's own listener (plain HTTP, loopback only). Unset: no admin API.
+struct AdminConfig {
+  std::optional<HostPort> listen;
+};
+
 struct StoreConfig {
   std::filesystem::path data_dir = "var";
   unsigned group_commit_max_rows = 512;
@@ -65,6 +70,7 @@ struct ContractsConfig {
 struct Config {
   ServerConfig server;
   TlsConfig tls;
+  AdminConfig admin;
   StoreConfig store;
   LogConfig log;
   ContractsConfig contracts;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace lgsp::bus {
 
@@ -27,6 +28,8 @@ class Node {
 
   // Add routes before start().
   Router& router();
+  // Routes of the admin listener (admin.listen); the registry routes are already there.
+  Router& admin_router();
   Metrics& metrics();
   const Config& config() const;
 
@@ -35,6 +38,8 @@ class Node {
   // so /healthz answers at once and /readyz says 503 until the migrations are applied.
   void start();
   HostPort endpoint() const;
+  // The admin listener's bound address; nullopt when admin.listen is not configured.
+  std::optional<HostPort> admin_endpoint() const;
   // Valid after start().
   const contracts::Catalogue& catalogue() const;
 
