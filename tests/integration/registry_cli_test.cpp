@@ -1,0 +1,87 @@
+// `lgsp member|subsystem|service|acl|apikey` as an operator runs them against a data directory.
+#include "process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using lgsp::test::run;
+using lgsp::test::RunResult;
+
+namespace {
+
+const std::string kLgsp = LGSP_BINARY;
+const std::string kWard = "000.00.13.H29";
+const std::string kMotcua = kWard + "/MOTCUA";
+const std::string kService = kMotcua + "/hoso/v1";
+
+class RegistryCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("lgsp-registry-cli-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  RunResult lgsp(std::vector<std::string> args) {
+    args.insert(args.begin(), kLgsp);
+    args.insert(args.end(), {"--data-dir", (dir_ / "var").string()});
+    return run(args);
+  }
+  void register_ward() {
+    ASSERT_EQ(lgsp({"member", "add", kWard, "--name", "UBND phường Phúc Xá"}).exit_code, 0);
+    ASSERT_EQ(lgsp({"subsystem", "add", kMotcua}).exit_code, 0);
+    auto r = lgsp({"service", "add", kService, "--contract", "onestop.dossier-submission@v1", "--endpoint",
+                   "http://127.0.0.1:9/receive", "--drop-payload"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  fs::path dir_;
+};
+
+TEST_F(RegistryCliTest, registers_grants_and_lists) {
+  register_ward();
+  EXPECT_EQ(lgsp({"acl", "grant", kMotcua, kService}).exit_code, 0);
+  EXPECT_EQ(lgsp({"member", "list"}).out, kWard + "\tUBND phường Phúc Xá\n");
+  EXPECT_EQ(lgsp({"acl", "list"}).out, kMotcua + "\t" + kService + "\n");
+  auto services = lgsp({"service", "list"});
+  EXPECT_NE(services.out.find(kService + "\tonestop.dossier-submission@v1\thttp://127.0.0.1:9/receive"),
+            std::string::npos)
+      << services.out;
+  EXPECT_EQ(lgsp({"acl", "revoke", kMotcua, kService}).exit_code, 0);
+  EXPECT_EQ(lgsp({"acl", "list"}).out, "");
+}
+
+TEST_F(RegistryCliTest, prints_an_api_key_once_and_keeps_only_its_hash) {
+  register_ward();
+  auto created = lgsp({"apikey", "create", kMotcua});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string key = created.out.substr(0, created.out.find('\n'));
+  ASSERT_EQ(key.rfind("lgsp_", 0), 0u) << key;
+  auto listed = lgsp({"apikey", "list"});
+  EXPECT_EQ(listed.out.find(key), std::string::npos) << "the secret must not be listed";
+  const std::string id = key.substr(5, 12);
+  EXPECT_EQ(listed.out.rfind(id + "\t" + kMotcua + "\t", 0), 0u) << listed.out;
+  auto db = run({"/usr/bin/sqlite3", (dir_ / "var/lgsp.db").string(), "SELECT hash FROM api_key"});
+  EXPECT_EQ(db.out.find(key), std::string::npos);
+  EXPECT_EQ(lgsp({"apikey", "revoke", id}).exit_code, 0);
+  EXPECT_NE(lgsp({"apikey", "list"}).out.find("revoked"), std::string::npos);
+}
+
+TEST_F(RegistryCliTest, refuses_bad_identifiers_and_dangling_references_with_exit_1) {
+  auto bad_member = lgsp({"member", "add", "ward-1", "--name", "x"});
+  EXPECT_EQ(bad_member.exit_code, 1);
+  EXPECT_EQ(bad_member.err.rfind("lgsp: member ward-1 : ", 0), 0u) << bad_member.err;
+  EXPECT_EQ(lgsp({"subsystem", "add", kMotcua}).exit_code, 1) << "member does not exist";
+  register_ward();
+  EXPECT_EQ(lgsp({"member", "add", kWard, "--name", "again"}).exit_code, 1);
+  auto unknown_contract =
+      lgsp({"service", "add", kMotcua + "/x/v1", "--contract", "nope@v1", "--endpoint", "http://127.0.0.1:9/"});
+  EXPECT_EQ(unknown_contract.exit_code, 1);
+  EXPECT_NE(unknown_contract.err.find("nope@v1"), std::string::npos);
+  EXPECT_EQ(lgsp({"acl", "grant", kWard + "/OTHER", kService}).exit_code, 1);
+  EXPECT_EQ(lgsp({"apikey", "revoke", "000000000000"}).exit_code, 1);
+  EXPECT_EQ(lgsp({"member", "add"}).exit_code, 2) << "usage error";
+}
+
+}  // namespace
