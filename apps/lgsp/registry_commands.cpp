@@ -121,6 +121,29 @@ void add_registry_commands(CLI::App& app, Runner& run) {
         });
   }
   {
+    auto* g = group(app, "node", "Peer LGSP nodes that forward messages for their member systems (mutual TLS)");
+    auto name = std::make_shared<std::string>();
+    auto pem_file = std::make_shared<std::string>();
+    command(
+        *g, "add", "Register a peer node by its TLS certificate: lgsp node add ward-phuhoi node-b.pem", run,
+        [=](CLI::App& c) {
+          c.add_option("NAME", *name, "Node name (lower case)")->required();
+          c.add_option("PEM", *pem_file, "The node's TLS certificate")->required()->check(CLI::ExistingFile);
+        },
+        [=](bus::Registry& r) { std::cout << r.add_peer_node(*name, read_certificate(*pem_file)) << "\n"; });
+    command(
+        *g, "list", "List peer nodes: name, certificate fingerprint", run, [](CLI::App&) {},
+        [](bus::Registry& r) {
+          for (const auto& [n, fp] : r.peer_nodes()) std::cout << n << "\t" << fp << "\n";
+        });
+    command(
+        *g, "remove", "Forget a peer node", run, [=](CLI::App& c) { c.add_option("NAME", *name)->required(); },
+        [=](bus::Registry& r) {
+          r.remove_peer_node(*name);
+          std::cout << "node " << *name << " removed\n";
+        });
+  }
+  {
     auto* g = group(app, "service", "Services: MEMBER/SUBSYSTEM/CODE/vN bound to a contract and an endpoint");
     auto svc = std::make_shared<bus::Service>();
     auto no_payload = std::make_shared<bool>(false);

@@ -207,6 +207,23 @@ void AdminApi::add_routes(Router& router) {
     return HttpResponse::json(200, {{"id", req.path_params["id"]}, {"revoked", true}});
   }));
 
+  router.add("GET", base + "/nodes", i.handler([](Registry& r, HttpRequest&) {
+    json out = json::array();
+    for (const auto& [name, fp] : r.peer_nodes()) out.push_back({{"name", name}, {"fingerprint", fp}});
+    return HttpResponse::json(200, out);
+  }));
+  router.add("POST", base + "/nodes", i.handler([](Registry& r, HttpRequest& req) {
+    auto body = parse_body(req);
+    auto name = body.text("name");
+    auto pem = body.text("pem");
+    if (body.error) return *body.error;
+    return HttpResponse::json(201, {{"name", name}, {"fingerprint", r.add_peer_node(name, pem)}});
+  }));
+  router.add("DELETE", base + "/nodes/{name}", i.handler([](Registry& r, HttpRequest& req) {
+    r.remove_peer_node(req.path_params["name"]);
+    return HttpResponse::json(200, {{"name", req.path_params["name"]}, {"removed", true}});
+  }));
+
   router.add("GET", base + "/certificates", i.handler([](Registry& r, HttpRequest&) {
     json out = json::array();
     for (const auto& [fp, sub] : r.certificates()) out.push_back({{"fingerprint", fp}, {"subsystem", sub}});

@@ -35,6 +35,9 @@ const std::vector<Migration>& node_migrations() {
        "CREATE TABLE api_key ("
        " id TEXT PRIMARY KEY, subsystem TEXT NOT NULL REFERENCES subsystem(id), hash TEXT NOT NULL,"
        " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), revoked_at TEXT);"
+       "CREATE TABLE peer_node ("
+       " name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE, pem TEXT NOT NULL,"
+       " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"
        "CREATE TABLE subsystem_certificate ("
        " fingerprint TEXT PRIMARY KEY, subsystem TEXT NOT NULL REFERENCES subsystem(id), pem TEXT NOT NULL,"
        " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"},

@@ -280,8 +280,9 @@ std::string Registry::add_certificate(const std::string& subsystem, const std::s
   write(store_, [&](Transaction& tx) {
     if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
       throw RegistryError(Kind::not_found, "certificate for " + subsystem, "subsystem does not exist");
-    if (exists(tx, "SELECT 1 FROM subsystem_certificate WHERE fingerprint = ?", *fp))
-      throw RegistryError(Kind::conflict, "certificate " + *fp, "already bound to a subsystem");
+    if (exists(tx, "SELECT 1 FROM subsystem_certificate WHERE fingerprint = ?", *fp) ||
+        exists(tx, "SELECT 1 FROM peer_node WHERE fingerprint = ?", *fp))
+      throw RegistryError(Kind::conflict, "certificate " + *fp, "already bound to a subsystem or a peer node");
     const Value p[] = {*fp, subsystem, pem};
     tx.exec("INSERT INTO subsystem_certificate(fingerprint, subsystem, pem) VALUES (?, ?, ?)", p);
   });
@@ -313,6 +314,51 @@ std::optional<std::string> Registry::subsystem_for_certificate(const std::string
     if (!rows.empty()) subsystem = as_text(rows[0][0]);
   });
   return subsystem;
+}
+
+std::string Registry::add_peer_node(const std::string& name, const std::string& pem) {
+  static const std::regex name_pattern(R"([a-z0-9][a-z0-9._-]{0,63})");
+  if (!std::regex_match(name, name_pattern))
+    throw RegistryError(Kind::invalid, "node " + name, "a node name is lower-case letters, digits, '.', '_', '-'");
+  auto fp = der_fingerprint(pem);
+  if (!fp) throw RegistryError(Kind::invalid, "node " + name, "not a PEM X.509 certificate");
+  write(store_, [&](Transaction& tx) {
+    if (exists(tx, "SELECT 1 FROM peer_node WHERE name = ?", name))
+      throw RegistryError(Kind::conflict, "node " + name, "already registered");
+    if (exists(tx, "SELECT 1 FROM peer_node WHERE fingerprint = ?", *fp) ||
+        exists(tx, "SELECT 1 FROM subsystem_certificate WHERE fingerprint = ?", *fp))
+      throw RegistryError(Kind::conflict, "node " + name, "the certificate is already registered");
+    const Value p[] = {name, *fp, pem};
+    tx.exec("INSERT INTO peer_node(name, fingerprint, pem) VALUES (?, ?, ?)", p);
+  });
+  return *fp;
+}
+
+std::vector<std::pair<std::string, std::string>> Registry::peer_nodes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  store_.read([&](Transaction& tx) {
+    for (auto& r : tx.query("SELECT name, fingerprint FROM peer_node ORDER BY name"))
+      out.emplace_back(as_text(r[0]), as_text(r[1]));
+  });
+  return out;
+}
+
+void Registry::remove_peer_node(const std::string& name) {
+  write(store_, [&](Transaction& tx) {
+    const Value p[] = {name};
+    tx.exec("DELETE FROM peer_node WHERE name = ?", p);
+    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "node " + name, "not registered");
+  });
+}
+
+std::optional<std::string> Registry::peer_node_for_certificate(const std::string& sha256_hex) const {
+  std::optional<std::string> name;
+  store_.read([&](Transaction& tx) {
+    const Value p[] = {sha256_hex};
+    auto rows = tx.query("SELECT name FROM peer_node WHERE fingerprint = ?", p);
+    if (!rows.empty()) name = as_text(rows[0][0]);
+  });
+  return name;
 }
 
 }  // namespace lgsp::bus

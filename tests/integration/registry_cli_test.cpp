@@ -84,4 +84,30 @@ TEST_F(RegistryCliTest, refuses_bad_identifiers_and_dangling_references_with_exi
   EXPECT_EQ(lgsp({"member", "add"}).exit_code, 2) << "usage error";
 }
 
+TEST_F(RegistryCliTest, binds_certificates_to_one_subsystem_or_one_peer_node) {
+  register_ward();
+  fs::create_directories(dir_);
+  const std::string cert = (dir_ / "c.pem").string();
+  const std::string other = (dir_ / "o.pem").string();
+  for (const auto& out : {cert, other}) {
+    auto made = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                     "-nodes", "-subj", "/CN=test", "-days", "1", "-keyout", out + ".key", "-out", out});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
+  auto added = lgsp({"subsystem", "cert", "add", kMotcua, cert});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string fp = added.out.substr(0, added.out.find('\n'));
+  EXPECT_EQ(fp.size(), 64u);
+  EXPECT_EQ(lgsp({"subsystem", "cert", "list"}).out, fp + "\t" + kMotcua + "\n");
+  EXPECT_EQ(lgsp({"node", "add", "ward-b", cert}).exit_code, 1) << "one certificate, one identity";
+  EXPECT_EQ(lgsp({"node", "add", "ward-b", other}).exit_code, 0);
+  EXPECT_EQ(lgsp({"node", "list"}).out.rfind("ward-b\t", 0), 0u);
+  EXPECT_EQ(lgsp({"node", "add", "Ward B", other}).exit_code, 1);
+  EXPECT_EQ(lgsp({"subsystem", "cert", "add", kMotcua, (dir_ / "o.pem.key").string()}).exit_code, 1)
+      << "a key is not a certificate";
+  EXPECT_EQ(lgsp({"subsystem", "cert", "remove", fp}).exit_code, 0);
+  EXPECT_EQ(lgsp({"node", "remove", "ward-b"}).exit_code, 0);
+  EXPECT_EQ(lgsp({"node", "remove", "ward-b"}).exit_code, 1);
+}
+
 }  // namespace

@@ -97,6 +97,14 @@ class Registry {
   void remove_certificate(const std::string& fingerprint);
   std::optional<std::string> subsystem_for_certificate(const std::string& sha256_hex) const;
 
+  // Peer LGSP nodes (another province's or a ward's node) identified by their TLS certificate. A peer
+  // node forwards messages on behalf of its own member systems: it may name any registered subsystem
+  // as LGSP-Client, and this node's ACL still decides what that client may call.
+  std::string add_peer_node(const std::string& name, const std::string& pem);  // returns the fingerprint
+  std::vector<std::pair<std::string, std::string>> peer_nodes() const;         // (name, fingerprint)
+  void remove_peer_node(const std::string& name);
+  std::optional<std::string> peer_node_for_certificate(const std::string& sha256_hex) const;
+
   // Identifier checks, shared with the admin API.
   static bool is_agency_code(const std::string& s);
   static bool is_subsystem_id(const std::string& s);
