@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   lgsp::cli::add_contract_commands(app, run);
   lgsp::cli::add_registry_commands(app, run);
   lgsp::cli::add_signing_commands(app, run);
+  lgsp::cli::add_receipt_command(app, run);
 
   // CLI11 would call an unknown command "extra arguments"; name it plainly.
   if (argc > 1 && argv[1][0] != '-' &&

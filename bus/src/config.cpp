@@ -145,9 +145,25 @@ const std::vector<KeySpec>& key_specs() {
          }
          c.admin.listen = HostPort::parse(t, w);
        }},
+      bool_key("signing.enabled", [](Config& c, bool v) { c.signing.enabled = v; }),
+      path_key("signing.module", [](Config& c, fs::path p) { c.signing.module = std::move(p); }),
+      {"signing.token",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         const auto& t = need_text(r, w);
+         if (t.empty()) throw ConfigError(w, "must not be empty");
+         c.signing.token = t;
+       }},
+      {"signing.key_id", [](Config& c, const RawValue& r, const fs::path&,
+                            const std::string& w) { c.signing.key_id = need_text(r, w); }},
+      path_key("signing.ca_chain", [](Config& c, fs::path p) { c.signing.ca_chain = std::move(p); }),
+      integer_key("signing.batch_window_ms", 0, 1000,
+                  [](Config& c, std::int64_t v) { c.signing.batch_window_ms = static_cast<unsigned>(v); }),
+      integer_key("signing.batch_max", 1, 100000,
+                  [](Config& c, std::int64_t v) { c.signing.batch_max = static_cast<unsigned>(v); }),
       path_key("tls.certificate", [](Config& c, fs::path p) { c.tls.certificate = std::move(p); }),
       path_key("tls.private_key", [](Config& c, fs::path p) { c.tls.private_key = std::move(p); }),
       path_key("tls.client_ca", [](Config& c, fs::path p) { c.tls.client_ca = std::move(p); }),
+      path_key("tls.peer_ca", [](Config& c, fs::path p) { c.tls.peer_ca = std::move(p); }),
       bool_key("tls.require_client_certificate", [](Config& c, bool v) { c.tls.require_client_certificate = v; }),
       {"store.data_dir",
        [](Config& c, const RawValue& r, const fs::path& base, const std::string& w) {
@@ -268,6 +284,11 @@ Config Config::load(const std::optional<fs::path>& file, const std::map<std::str
     RawValue raw;
     raw.text = it->second;
     spec.apply(config, raw, fs::current_path(), "environment " + name);
+  }
+  // hsm-sim's env (and a real deployment's) names the module once for every tool.
+  if (config.signing.module.empty()) {
+    auto it = environment.find("LGSP_PKCS11_MODULE");
+    if (it != environment.end()) config.signing.module = it->second;
   }
   config.validate();
   return config;

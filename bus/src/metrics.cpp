@@ -30,6 +30,23 @@ struct Metrics::Impl {
           .Name("lgsp_store_write_units_total")
           .Help("Store write units committed (units / commits = group-commit batch size)")
           .Register(*registry);
+  prometheus::Histogram& sign_batch_size =
+      prometheus::BuildHistogram()
+          .Name("lgsp_sign_batch_size")
+          .Help("Leaves (messages, calls) sealed by one HSM signature")
+          .Register(*registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+  prometheus::Histogram& sign_seconds = prometheus::BuildHistogram()
+                                            .Name("lgsp_sign_seconds")
+                                            .Help("Time the HSM took to sign one batch root")
+                                            .Register(*registry)
+                                            .Add({}, prometheus::Histogram::BucketBoundaries{
+                                                         0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1});
+  prometheus::Counter& sign_failures = prometheus::BuildCounter()
+                                           .Name("lgsp_sign_failures_total")
+                                           .Help("Batches the HSM could not sign (their messages were refused)")
+                                           .Register(*registry)
+                                           .Add({});
   prometheus::Counter& store_commits = store_commits_family.Add({});
   prometheus::Counter& store_units = store_units_family.Add({});
 
@@ -77,6 +94,13 @@ void Metrics::set_store_totals(std::uint64_t commits, std::uint64_t units) {
   impl_->last_commits = std::max(commits, impl_->last_commits);
   impl_->last_units = std::max(units, impl_->last_units);
 }
+
+void Metrics::observe_sign_batch(std::size_t size, double seconds) {
+  impl_->sign_batch_size.Observe(static_cast<double>(size));
+  impl_->sign_seconds.Observe(seconds);
+}
+
+void Metrics::count_sign_failure() { impl_->sign_failures.Increment(); }
 
 prometheus::Registry& Metrics::registry() { return *impl_->registry; }
 

@@ -1,9 +1,15 @@
 #include "lgsp/bus/node.hpp"
 
 #include "lgsp/bus/admin_api.hpp"
+#include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/http_server.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/sqlite_store.hpp"
+#include "lgsp/signing/certificate.hpp"
+#include "lgsp/signing/errors.hpp"
+#include "lgsp/signing/token.hpp"
+
+#include <cstdlib>
 
 #include <condition_variable>
 #include <mutex>
@@ -26,6 +32,9 @@ struct Node::Impl {
   Router router;
   Router admin_router;
   Metrics metrics;
+  // The node's HSM key. The module outlives the sealer (pkcs11-helper: signers before their module).
+  std::unique_ptr<signing::TokenModule> token_module;  // touched by the sealer's thread only
+  std::unique_ptr<BatchSigner> sealer;
   // Declared before the servers: they are destroyed first, so no request reaches a dead AdminApi.
   std::unique_ptr<AdminApi> admin;
   std::unique_ptr<HttpServer> server;
@@ -61,9 +70,64 @@ struct Node::Impl {
                                         std::to_string(st.expected_version);
       return HttpResponse::json(503, body);
     }
+    if (!config.signing.enabled) {
+      body["signing"] = {{"state", "disabled"}};
+    } else {
+      std::string why;
+      bool ok = sealer && sealer->ready(why);
+      body["signing"] = {{"state", ok ? "ready" : "unavailable"}, {"token", config.signing.token}};
+      if (!ok) {
+        body["signing"]["reason"] = why;
+        body["status"] = "not ready";
+        body["reason"] = "signing: " + why;
+        return HttpResponse::json(503, body);
+      }
+    }
     body["status"] = "ready";
     return HttpResponse::json(200, body);
   }
+
+  // The sealer opens the token on its own thread (a slow or absent HSM never delays start-up) and
+  // reopens it after a failure; /readyz says why it cannot sign meanwhile.
+  void open_sealer() {
+    const auto& sc = config.signing;
+    std::vector<signing::X509Ptr> extra_cas;
+    if (!sc.ca_chain.empty()) extra_cas = signing::load_pem_certificates(sc.ca_chain);
+    auto cas = std::make_shared<std::vector<signing::X509Ptr>>(std::move(extra_cas));
+    SignerFactory open = [this, cas]() -> std::unique_ptr<signing::Signer> {
+      const auto& sc = config.signing;
+      if (sc.module.empty())
+        throw std::runtime_error("no PKCS#11 module configured (signing.module or $LGSP_PKCS11_MODULE)");
+      if (!token_module) token_module = std::make_unique<signing::TokenModule>(sc.module);
+      signing::KeySelector key{sc.token, sc.key_id.empty() ? std::nullopt : std::optional<std::string>(sc.key_id)};
+      // The PIN comes from the environment only: a node has no terminal to ask on.
+      signing::PinSource pin = [](const std::string&) -> std::optional<std::string> {
+        const char* p = std::getenv("LGSP_PIN");
+        if (!p) return std::nullopt;
+        return std::string(p);
+      };
+      std::vector<signing::X509Ptr> chain;
+      for (const auto& c : *cas) chain.push_back(signing::share(c.get()));
+      // A refused PIN is never tried again: a real token locks after a few wrong PINs.
+      if (!pin_refused.empty()) throw std::runtime_error(pin_refused + "; set the right $LGSP_PIN and restart");
+      try {
+        return token_module->open_signer(key, pin, chain);
+      } catch (const signing::SigningError& e) {
+        const auto& code = e.code();
+        if (&code == &signing::errors::kPinIncorrect || &code == &signing::errors::kPinLocked) pin_refused = e.what();
+        throw;
+      }
+    };
+    BatchSignerOptions options;
+    options.window = std::chrono::milliseconds(sc.batch_window_ms);
+    options.max_batch = sc.batch_max;
+    sealer = std::make_unique<BatchSigner>(std::move(open), options, [this](const SignedBatch& batch, double seconds) {
+      metrics.observe_sign_batch(batch.size, seconds);
+      if (on_batch) on_batch(batch);
+    });
+  }
+  std::function<void(const SignedBatch&)> on_batch;
+  std::string pin_refused;  // sealer thread only
 
   void record_reject(unsigned status, const std::string& code, const std::string& remote) {
     Store* s = store_ptr.load();
@@ -133,6 +197,8 @@ void Node::start() {
         impl->record_reject(status, code, remote);
       });
   impl_->server->start();
+  // After the listener: a node that cannot bind never touches the HSM.
+  if (impl_->config.signing.enabled) impl_->open_sealer();
   if (const auto& admin_listen = impl_->config.admin.listen) {
     HttpServerOptions admin_options = options;
     admin_options.listen = *admin_listen;
@@ -189,6 +255,10 @@ std::string Node::store_failure() const {
 
 Store* Node::store() { return impl_->store_ptr.load(); }
 
+Sealer* Node::sealer() { return impl_->sealer.get(); }
+
+void Node::on_signed_batch(std::function<void(const SignedBatch&)> observer) { impl_->on_batch = std::move(observer); }
+
 bool Node::stop() {
   if (impl_->stopped || !impl_->server) return true;
   impl_->stopped = true;
@@ -198,6 +268,7 @@ bool Node::stop() {
   if (impl_->opener.joinable()) impl_->opener.join();
   impl_->server.reset();
   impl_->admin_server.reset();
+  impl_->sealer.reset();  // signs what is queued, then closes the token session
   impl_->store_ptr = nullptr;
   {
     std::lock_guard lock(impl_->mutex);

@@ -3,6 +3,9 @@
 set -euo pipefail
 lgsp=$1
 example=$2
+hsm=$3  # hsm-sim built by the CTest fixture: the node signs with its lgsp-node token
+# shellcheck disable=SC1091
+source "$hsm/env"
 work=$(mktemp -d)
 trap 'kill -9 "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; echo "--- log"; cat "$work/serve.log" || true; exit 1; }
@@ -19,6 +22,7 @@ done
 ready=$(curl -sS "http://127.0.0.1:$port/readyz") || fail "readyz unreachable"
 echo "$ready" | grep -q '"status":"ready"' || fail "not ready: $ready"
 echo "$ready" | grep -Eq '"schema_version":[0-9]+' || fail "no schema version: $ready"
+echo "$ready" | grep -q '"signing":{"state":"ready"' || fail "the node cannot sign: $ready"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")" = 200 ] || fail "healthz"
 # Captured first: `curl | grep -q` fails under pipefail when grep stops reading early.
 metrics=$(curl -sS "http://127.0.0.1:$port/metrics") || fail "metrics unreachable"

@@ -24,6 +24,7 @@ class AdminApiTest : public ::testing::Test {
     config_.server.threads = 1;
     config_.admin.listen = HostPort{"127.0.0.1", 0};
     config_.store.data_dir = dir_;
+    config_.signing.enabled = false;
     node_ = std::make_unique<Node>(config_);
     node_->start();
     ASSERT_TRUE(node_->wait_store());

@@ -27,6 +27,7 @@ class NodeHttpTest : public ::testing::Test {
     config_.server.max_header_bytes = 2048;
     config_.server.drain_timeout_seconds = 5;
     config_.store.data_dir = dir_;
+    config_.signing.enabled = false;  // signing has its own tests, with hsm-sim
   }
   void TearDown() override {
     node_.reset();

@@ -45,6 +45,7 @@ class NodeTlsTest : public ::testing::Test {
     config_.server.listen = HostPort{"127.0.0.1", 0};
     config_.server.threads = 2;
     config_.store.data_dir = dir_ / "var";
+    config_.signing.enabled = false;
     config_.tls.certificate = dir_ / "node-chain.pem";
     config_.tls.private_key = pki_ / "tls-node-a.key";
     config_.tls.client_ca = pki_ / "root-ca.pem";

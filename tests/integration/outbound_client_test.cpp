@@ -38,6 +38,7 @@ class OutboundClientTest : public ::testing::Test {
     config_.server.listen = HostPort{"127.0.0.1", 0};
     config_.server.threads = 1;
     config_.store.data_dir = dir_ / "var";
+    config_.signing.enabled = false;
   }
   void TearDown() override {
     node_.reset();

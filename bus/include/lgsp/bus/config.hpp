@@ -43,6 +43,7 @@ struct TlsConfig {
   std::filesystem::path certificate;  // PEM: the node certificate followed by its CA chain
   std::filesystem::path private_key;  // PEM
   std::filesystem::path client_ca;    // PEM CAs whose client certificates are accepted (mutual TLS)
+  std::filesystem::path peer_ca;      // PEM CAs for servers this node calls (providers, peer nodes)
   bool require_client_certificate = false;
   bool enabled() const { return !certificate.empty(); }
 };
@@ -50,6 +51,18 @@ struct TlsConfig {
 // The admin API's own listener (plain HTTP, loopback only). Unset: no admin API.
 struct AdminConfig {
   std::optional<HostPort> listen;
+};
+
+// The node's own key, in an HSM slot (SoftHSM2's `lgsp-node` token in hsm-sim). The PIN is never in
+// the file: it comes from $LGSP_PIN.
+struct SigningConfig {
+  bool enabled = true;
+  std::filesystem::path module;  // PKCS#11 module; default $LGSP_PKCS11_MODULE
+  std::string token = "lgsp-node";
+  std::string key_id;              // hex CKA_ID; empty: the token's only key
+  std::filesystem::path ca_chain;  // PEM CA certificates to carry in seals when the token holds none
+  unsigned batch_window_ms = 5;
+  unsigned batch_max = 1024;
 };
 
 struct StoreConfig {
@@ -71,6 +84,7 @@ struct Config {
   ServerConfig server;
   TlsConfig tls;
   AdminConfig admin;
+  SigningConfig signing;
   StoreConfig store;
   LogConfig log;
   ContractsConfig contracts;

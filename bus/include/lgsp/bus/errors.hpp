@@ -22,6 +22,26 @@ inline constexpr ErrorCode kRequestTooLarge{"LGSP-413-TOO-LARGE", 413, "Request 
                                             "Nội dung yêu cầu vượt quá giới hạn cho phép"};
 inline constexpr ErrorCode kHeadersTooLarge{"LGSP-431-HEADERS", 431, "Request headers too large",
                                             "Phần đầu yêu cầu vượt quá giới hạn cho phép"};
+inline constexpr ErrorCode kMissingHeader{"LGSP-400-HEADER", 400, "A required LGSP header is missing or invalid",
+                                          "Thiếu hoặc sai phần đầu LGSP bắt buộc"};
+inline constexpr ErrorCode kContract{"LGSP-400-CONTRACT", 400, "The payload does not satisfy the service contract",
+                                     "Dữ liệu không đúng hợp đồng dịch vụ"};
+inline constexpr ErrorCode kUnauthenticated{"LGSP-401-AUTH", 401, "Authentication required",
+                                            "Chưa xác thực hệ thống gọi"};
+inline constexpr ErrorCode kClientMismatch{"LGSP-403-CLIENT", 403, "LGSP-Client does not match the caller",
+                                           "LGSP-Client không khớp với hệ thống đã xác thực"};
+inline constexpr ErrorCode kForbidden{"LGSP-403-ACL", 403, "The client is not granted this service",
+                                      "Hệ thống chưa được cấp quyền gọi dịch vụ này"};
+inline constexpr ErrorCode kUnknownService{"LGSP-404-SERVICE", 404, "No such service", "Không có dịch vụ này"};
+inline constexpr ErrorCode kProviderError{"LGSP-502-PROVIDER", 502, "The service provider failed",
+                                          "Hệ thống cung cấp dịch vụ bị lỗi"};
+inline constexpr ErrorCode kResponseContract{"LGSP-502-RESPONSE-CONTRACT", 502,
+                                             "The provider's answer does not satisfy the response contract",
+                                             "Kết quả trả về không đúng hợp đồng dịch vụ"};
+inline constexpr ErrorCode kSigningUnavailable{"LGSP-503-SIGNING", 503, "The node cannot sign now (HSM unavailable)",
+                                               "Nút không ký được lúc này (HSM không sẵn sàng)"};
+inline constexpr ErrorCode kProviderTimeout{"LGSP-504-PROVIDER", 504, "The service provider did not answer in time",
+                                            "Hệ thống cung cấp dịch vụ không trả lời kịp thời hạn"};
 inline constexpr ErrorCode kInternal{"LGSP-500-INTERNAL", 500, "Internal error", "Lỗi nội bộ"};
 inline constexpr ErrorCode kNotReady{"LGSP-503-NOT-READY", 503, "Node not ready", "Nút chưa sẵn sàng"};
 }  // namespace errors

@@ -1,6 +1,8 @@
 // The node's Prometheus metrics (prometheus-cpp core; served by our own listener at /metrics).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +23,10 @@ class Metrics {
   void observe_request(const std::string& route, unsigned status, double seconds);
   // Store group-commit counters, as read from Store::stats() (monotonic totals).
   void set_store_totals(std::uint64_t commits, std::uint64_t units);
+
+  // One HSM signature over a batch of `size` leaves that took `seconds`; a batch that failed.
+  void observe_sign_batch(std::size_t size, double seconds);
+  void count_sign_failure();
 
   // The registry, for other modules to add their own families.
   prometheus::Registry& registry();

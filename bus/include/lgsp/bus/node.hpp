@@ -4,6 +4,7 @@
 #include "lgsp/bus/config.hpp"
 #include "lgsp/bus/metrics.hpp"
 #include "lgsp/bus/router.hpp"
+#include "lgsp/bus/sealer.hpp"
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
@@ -13,6 +14,8 @@
 #include <optional>
 
 namespace lgsp::bus {
+
+struct SignedBatch;
 
 using StoreFactory = std::function<std::unique_ptr<Store>(const Config&)>;
 
@@ -48,6 +51,12 @@ class Node {
   std::string store_failure() const;
   // Null until the store is open.
   Store* store();
+
+  // The node's seal (batched HSM signatures). Null when signing.enabled is false; otherwise present from
+  // start() on, and ready() says whether the HSM can sign now.
+  Sealer* sealer();
+  // Called after each signed batch (before its seals are handed out), e.g. to log it. Set before start().
+  void on_signed_batch(std::function<void(const SignedBatch&)> observer);
 
   // Graceful stop: drain in-flight requests up to server.drain_timeout_seconds. Returns true if
   // every request finished in time.

@@ -7,7 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exception>
+#include <functional>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -19,13 +22,28 @@ class SealError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The seal as JSON (what goes into receipt.signature and the LGSP-Signature header), or the error
+// (a SealError when the HSM could not sign).
+using SealCallback = std::function<void(nlohmann::json seal, std::exception_ptr error)>;
+
 class Sealer {
  public:
   virtual ~Sealer() = default;
-  // Seals one leaf digest. The future becomes ready once the batch holding the leaf is signed; its
-  // value is the seal as JSON (what goes into receipt.signature and the LGSP-Signature header), or
-  // it holds a SealError.
-  virtual std::future<nlohmann::json> seal(const Sha256& leaf) = 0;
+  // Seals one leaf digest; `done` runs on the signer's thread once the batch holding the leaf is
+  // signed. Callers on I/O threads use this form: they never wait for the HSM.
+  virtual void seal(const Sha256& leaf, SealCallback done) = 0;
+  // The same, for worker threads that may wait.
+  std::future<nlohmann::json> seal(const Sha256& leaf) {
+    auto promise = std::make_shared<std::promise<nlohmann::json>>();
+    auto future = promise->get_future();
+    seal(leaf, [promise](nlohmann::json value, std::exception_ptr error) {
+      if (error)
+        promise->set_exception(error);
+      else
+        promise->set_value(std::move(value));
+    });
+    return future;
+  }
   // True when signing is possible now; otherwise fills `reason` (shown by /readyz).
   virtual bool ready(std::string& reason) const = 0;
 };

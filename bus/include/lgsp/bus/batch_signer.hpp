@@ -1,0 +1,63 @@
+// The node's Sealer: leaves submitted concurrently are collected for a short window (or until the batch
+// is full), hashed into one Merkle tree, and the root is signed once with the node's HSM key. A token
+// that signs a few hundred times a second thus seals tens of thousands of messages a second.
+#pragma once
+
+#include "lgsp/bus/sealer.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lgsp::signing {
+class Signer;
+}
+
+namespace lgsp::bus {
+
+// One signature over a batch, as the message log records it.
+struct SignedBatch {
+  std::string root;  // hex
+  std::size_t size = 0;
+  std::string alg;                 // "ES256" (ECDSA P-256, r||s) or "RS256" (RSASSA-PKCS1-v1_5)
+  std::string signature;           // base64
+  std::string certificate;         // base64 DER
+  std::vector<std::string> chain;  // base64 DER, issuer first, root excluded
+  std::string signed_at;           // RFC 3339 UTC
+};
+
+struct BatchSignerOptions {
+  std::chrono::milliseconds window{5};  // how long the first leaf of a batch waits for company
+  std::size_t max_batch = 1024;
+  std::chrono::milliseconds reopen_every{2000};  // while the HSM is unavailable
+};
+
+// Opens the node's signer (logs in to the token). Throws std::exception with the reason when it
+// cannot (token absent, PIN refused, module missing); it is called again later to recover.
+using SignerFactory = std::function<std::unique_ptr<signing::Signer>()>;
+
+// Observes each signed batch: size and seconds spent signing (metrics), and the batch (the log).
+using BatchObserver = std::function<void(const SignedBatch& batch, double sign_seconds)>;
+
+class BatchSigner : public Sealer {
+ public:
+  BatchSigner(SignerFactory open_signer, BatchSignerOptions options = {}, BatchObserver on_batch = {});
+  ~BatchSigner() override;
+  BatchSigner(const BatchSigner&) = delete;
+  BatchSigner& operator=(const BatchSigner&) = delete;
+
+  using Sealer::seal;
+  void seal(const Sha256& leaf, SealCallback done) override;
+  bool ready(std::string& reason) const override;
+
+  // The bytes whose SHA-256 the HSM signs for a batch: a domain tag, the root and the signing time.
+  static std::string signed_bytes(const std::string& root_hex, const std::string& signed_at);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lgsp::bus

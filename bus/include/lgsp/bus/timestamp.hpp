@@ -1,0 +1,12 @@
+// Times as the node writes them: RFC 3339 in UTC with milliseconds ("2026-11-23T06:40:00.123Z").
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace lgsp::bus {
+
+std::string utc_rfc3339(std::chrono::system_clock::time_point t);
+inline std::string utc_now_rfc3339() { return utc_rfc3339(std::chrono::system_clock::now()); }
+
+}  // namespace lgsp::bus

@@ -1,0 +1,104 @@
+#include "lgsp/bus/seal_verify.hpp"
+
+#include "lgsp/bus/batch_signer.hpp"
+#include "lgsp/bus/merkle.hpp"
+#include "lgsp/signing/certificate.hpp"
+#include "lgsp/signing/signer.hpp"
+#include "lgsp/signing/trust.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace lgsp::bus {
+namespace {
+
+signing::X509Ptr certificate_from_base64(const std::string& b64) {
+  auto der = base64_decode(b64);
+  if (!der) return nullptr;
+  try {
+    return signing::certificate_from_der(
+        std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(der->data()), der->size()));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& s) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
+SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const signing::TrustStore* trust) {
+  SealCheck check;
+  auto bad = [&](std::string why) {
+    check.valid = false;
+    check.reason = std::move(why);
+    return check;
+  };
+  if (!seal.is_object()) return bad("the seal is not a JSON object");
+  for (const char* key : {"alg", "root", "signed_at", "sig", "cert"})
+    if (!seal.contains(key) || !seal[key].is_string()) return bad(std::string("the seal has no '") + key + "'");
+  if (!seal.contains("proof") || !seal["proof"].is_array()) return bad("the seal has no 'proof'");
+  if (seal.value("v", 0) != 1) return bad("unknown seal version");
+  check.root = seal["root"];
+  check.signed_at = seal["signed_at"];
+  check.batch_size = seal.value("batch_size", std::size_t{0});
+
+  std::vector<std::string> steps;
+  for (const auto& s : seal["proof"]) {
+    if (!s.is_string()) return bad("the proof is malformed");
+    steps.push_back(s.get<std::string>());
+  }
+  auto proof = merkle::proof_from_strings(steps);
+  if (!proof) return bad("the proof is malformed");
+  if (hex(merkle::root_from_proof(leaf, *proof)) != check.root)
+    return bad("the sealed fields do not lead to the signed root: the message or receipt was changed");
+
+  auto cert = certificate_from_base64(seal["cert"]);
+  if (!cert) return bad("the sealing certificate cannot be read");
+  check.signer = signing::name_to_utf8(X509_get_subject_name(cert.get()));
+  auto sig = base64_decode(seal["sig"].get<std::string>());
+  if (!sig) return bad("the signature is not base64");
+  std::vector<unsigned char> signature(sig->begin(), sig->end());
+  const std::string alg = seal["alg"];
+  if (alg == "ES256") {
+    if (signature.size() != 64) return bad("an ES256 signature is 64 bytes (r||s)");
+    signature = signing::ecdsa_raw_to_der(signature);
+  } else if (alg != "RS256") {
+    return bad("unknown signature algorithm '" + alg + "'");
+  }
+  const std::string bytes = BatchSigner::signed_bytes(check.root, check.signed_at);
+  EVP_PKEY* key = X509_get0_pubkey(cert.get());
+  signing::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  bool ok = key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+            EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
+                             reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) == 1;
+  if (!ok) return bad("the root signature does not verify with the sealing certificate");
+
+  if (trust) {
+    auto at = parse_rfc3339(check.signed_at);
+    if (!at) return bad("signed_at is not an RFC 3339 UTC time");
+    std::vector<signing::X509Ptr> untrusted;
+    if (seal.contains("chain") && seal["chain"].is_array())
+      for (const auto& c : seal["chain"])
+        if (c.is_string())
+          if (auto ca = certificate_from_base64(c)) untrusted.push_back(std::move(ca));
+    auto result = trust->check(cert.get(), untrusted, *at);
+    if (!result.trusted()) return bad("the sealing certificate is not trusted: " + result.reason);
+  }
+  check.valid = true;
+  return check;
+}
+
+}  // namespace lgsp::bus
