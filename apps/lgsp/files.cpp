@@ -14,11 +14,12 @@ std::optional<std::string> read_limited(const fs::path& file, std::size_t limit)
   if (fs::is_directory(file, ec)) throw FileError(file.string(), "is a directory");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw FileError(file.string(), std::string("cannot read: ") + std::strerror(errno));
+  // Read in chunks: the limit may be large (GiB for payloads) and must not be allocated up front.
   std::string data;
-  data.resize(limit + 1);
-  in.read(data.data(), static_cast<std::streamsize>(limit + 1));
+  char chunk[64 * 1024];
+  while (data.size() <= limit && in.read(chunk, sizeof chunk).gcount() > 0)
+    data.append(chunk, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw FileError(file.string(), "read error");
-  data.resize(static_cast<std::size_t>(in.gcount()));
   if (data.size() > limit) return std::nullopt;
   return data;
 }
