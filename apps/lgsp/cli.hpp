@@ -39,6 +39,8 @@ void add_contract_commands(CLI::App& app, Runner& run);
 void add_registry_commands(CLI::App& app, Runner& run);
 // `lgsp token`, `lgsp sign`, `lgsp verify` (signing_commands.cpp).
 void add_signing_commands(CLI::App& app, Runner& run);
+// `lgsp dlq list|replay`, `lgsp log verify|export` (message_commands.cpp).
+void add_message_commands(CLI::App& app, Runner& run);
 // `lgsp verify-receipt` (receipt_command.cpp).
 void add_receipt_command(CLI::App& app, Runner& run);
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   lgsp::cli::add_serve_command(app, run);
   lgsp::cli::add_contract_commands(app, run);
   lgsp::cli::add_registry_commands(app, run);
+  lgsp::cli::add_message_commands(app, run);
   lgsp::cli::add_signing_commands(app, run);
   lgsp::cli::add_receipt_command(app, run);
 

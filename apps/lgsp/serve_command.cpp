@@ -1,8 +1,8 @@
 // `lgsp serve`: run a node until SIGTERM/SIGINT, then drain and exit 0.
 #include "cli.hpp"
-#include "lgsp/bus/call_proxy.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/node.hpp"
+#include "lgsp/bus/node_services.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -34,21 +34,11 @@ int serve(const NodeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   bus::Node node(config);
-  std::unique_ptr<bus::OutboundClient> outbound;
-  std::unique_ptr<bus::CallProxy> proxy;
+  std::unique_ptr<bus::NodeServices> services;
   try {
-    // Outbound calls present the node's TLS certificate (mutual TLS with providers and peer nodes).
-    outbound = std::make_unique<bus::OutboundClient>(
-        bus::OutboundTls{config.tls.peer_ca, config.tls.certificate, config.tls.private_key}, 2,
-        config.server.max_body_bytes);
-    bus::CallProxy::Dependencies deps;
-    deps.store = [&node] { return node.store(); };
-    deps.catalogue = [&node] { return &node.catalogue(); };
-    deps.sealer = [&node] { return node.sealer(); };
-    deps.limits = config.limits;
-    proxy = std::make_unique<bus::CallProxy>(std::move(deps), *outbound);
-    proxy->add_routes(node.router());
+    services = std::make_unique<bus::NodeServices>(node);
     node.start();
+    services->start();
   } catch (const bus::ConfigError& e) {
     return fail_config(e);
   } catch (const contracts::ContractError& e) {
@@ -70,7 +60,8 @@ int serve(const NodeOptions& options) {
       return fail("store " + (config.store.data_dir / "lgsp.db").string(), why, kExitFailed);
     }
   }
-  node.stop();  // no request in flight after this: the proxy and its client can go
+  services->stop();  // deliveries on the wire record their outcome while the store is still open
+  node.stop();
   return kExitOk;
 }
 

@@ -2,8 +2,7 @@
 
 namespace lgsp::bus {
 
-std::variant<Caller, HttpResponse> identify_caller(const HttpRequest& request, const Registry& registry,
-                                                   const std::string& service_id) {
+std::variant<Caller, HttpResponse> authenticate_client(const HttpRequest& request, const Registry& registry) {
   // 1. Authenticate: a verified client certificate wins over a bearer key (it is the stronger proof).
   std::optional<std::string> subsystem;
   std::optional<std::string> peer;
@@ -36,13 +35,22 @@ std::variant<Caller, HttpResponse> identify_caller(const HttpRequest& request, c
                      "peer node '" + *peer + "' forwards for '" + *client + "', which is not registered here");
   }
 
+  return Caller{*client, peer.value_or(""), {}};
+}
+
+std::variant<Caller, HttpResponse> identify_caller(const HttpRequest& request, const Registry& registry,
+                                                   const std::string& service_id) {
+  auto who = authenticate_client(request, registry);
+  if (std::holds_alternative<HttpResponse>(who)) return who;
+  auto caller = std::get<Caller>(std::move(who));
   // 3. The service, then the ACL. An unknown service and an ungranted one answer differently on
   //    purpose: service ids are published in the registry, not secrets.
   auto service = registry.find_service(service_id);
   if (!service) return problem(errors::kUnknownService, "no service '" + service_id + "' on this node");
-  if (!registry.allowed(*client, service_id))
-    return problem(errors::kForbidden, "'" + *client + "' is not granted '" + service_id + "'");
-  return Caller{*client, peer.value_or(""), *service};
+  if (!registry.allowed(caller.client, service_id))
+    return problem(errors::kForbidden, "'" + caller.client + "' is not granted '" + service_id + "'");
+  caller.service = *service;
+  return caller;
 }
 
 }  // namespace lgsp::bus

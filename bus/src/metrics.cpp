@@ -47,6 +47,16 @@ struct Metrics::Impl {
                                            .Help("Batches the HSM could not sign (their messages were refused)")
                                            .Register(*registry)
                                            .Add({});
+  prometheus::Family<prometheus::Counter>& messages =
+      prometheus::BuildCounter()
+          .Name("lgsp_messages_total")
+          .Help("Messages by outcome (accepted, repeated, rejected) and code")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& deliveries =
+      prometheus::BuildCounter()
+          .Name("lgsp_delivery_attempts_total")
+          .Help("Delivery attempts by service and resulting state (delivered, delivering = will retry, dead)")
+          .Register(*registry);
   prometheus::Counter& store_commits = store_commits_family.Add({});
   prometheus::Counter& store_units = store_units_family.Add({});
 
@@ -98,6 +108,14 @@ void Metrics::set_store_totals(std::uint64_t commits, std::uint64_t units) {
 void Metrics::observe_sign_batch(std::size_t size, double seconds) {
   impl_->sign_batch_size.Observe(static_cast<double>(size));
   impl_->sign_seconds.Observe(seconds);
+}
+
+void Metrics::count_message(const std::string& outcome, const std::string& code) {
+  impl_->messages.Add({{"outcome", outcome}, {"code", code}}).Increment();
+}
+
+void Metrics::count_delivery(const std::string& service, const std::string& state) {
+  impl_->deliveries.Add({{"service", service}, {"state", state}}).Increment();
 }
 
 void Metrics::count_sign_failure() { impl_->sign_failures.Increment(); }

@@ -41,6 +41,32 @@ const std::vector<Migration>& node_migrations() {
        "CREATE TABLE subsystem_certificate ("
        " fingerprint TEXT PRIMARY KEY, subsystem TEXT NOT NULL REFERENCES subsystem(id), pem TEXT NOT NULL,"
        " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"},
+      {3, "messages and the message log",
+       // One row per accepted message; seq is the acceptance order (delivery order within a
+       // conversation). The payload is NULL once dropped after delivery (service keep_payload = 0).
+       "CREATE TABLE message ("
+       " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " id TEXT NOT NULL, client TEXT NOT NULL, service TEXT NOT NULL, conversation TEXT,"
+       " content_type TEXT NOT NULL, payload BLOB, payload_sha256 TEXT NOT NULL,"
+       " accepted_at TEXT NOT NULL, receipt TEXT NOT NULL,"
+       " state TEXT NOT NULL CHECK (state IN ('accepted','delivering','delivered','dead')),"
+       " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, last_error TEXT,"
+       // attempts already made when the message was last replayed from the dead-letter queue: the
+       // retry policy counts from there.
+       " replayed_after INTEGER NOT NULL DEFAULT 0,"
+       " UNIQUE (client, id));"
+       // Only undelivered messages are indexed: the delivery query stays fast however long the history.
+       "CREATE INDEX message_due ON message(next_attempt_ms) WHERE state IN ('accepted','delivering');"
+       "CREATE INDEX message_conversation ON message(client, conversation, seq)"
+       " WHERE state IN ('accepted','delivering') AND conversation IS NOT NULL;"
+       "CREATE INDEX message_dead ON message(seq) WHERE state = 'dead';"
+       "CREATE TABLE delivery_attempt ("
+       " message_seq INTEGER NOT NULL REFERENCES message(seq), attempt INTEGER NOT NULL,"
+       " at TEXT NOT NULL, status INTEGER, error TEXT, PRIMARY KEY (message_seq, attempt));"
+       // Hash-chained: hash = SHA-256 over prev_hash and the record's fields (message_log.cpp).
+       "CREATE TABLE message_log ("
+       " seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,"
+       " body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"},
   };
   return migrations;
 }

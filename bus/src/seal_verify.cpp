@@ -41,6 +41,34 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
 
 SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const signing::TrustStore* trust) {
   SealCheck check;
+  if (!seal.is_object() || !seal.contains("root") || !seal["root"].is_string())
+    return verify_root_signature(seal, trust);  // reports what is missing
+  if (!seal.contains("proof") || !seal["proof"].is_array()) {
+    check.reason = "the seal has no 'proof'";
+    return check;
+  }
+  std::vector<std::string> steps;
+  for (const auto& s : seal["proof"]) {
+    if (!s.is_string()) {
+      check.reason = "the proof is malformed";
+      return check;
+    }
+    steps.push_back(s.get<std::string>());
+  }
+  auto proof = merkle::proof_from_strings(steps);
+  if (!proof) {
+    check.reason = "the proof is malformed";
+    return check;
+  }
+  if (hex(merkle::root_from_proof(leaf, *proof)) != seal["root"].get<std::string>()) {
+    check.reason = "the sealed fields do not lead to the signed root: the message or receipt was changed";
+    return check;
+  }
+  return verify_root_signature(seal, trust);
+}
+
+SealCheck verify_root_signature(const nlohmann::json& seal, const signing::TrustStore* trust) {
+  SealCheck check;
   auto bad = [&](std::string why) {
     check.valid = false;
     check.reason = std::move(why);
@@ -49,22 +77,10 @@ SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const sign
   if (!seal.is_object()) return bad("the seal is not a JSON object");
   for (const char* key : {"alg", "root", "signed_at", "sig", "cert"})
     if (!seal.contains(key) || !seal[key].is_string()) return bad(std::string("the seal has no '") + key + "'");
-  if (!seal.contains("proof") || !seal["proof"].is_array()) return bad("the seal has no 'proof'");
   if (seal.value("v", 0) != 1) return bad("unknown seal version");
   check.root = seal["root"];
   check.signed_at = seal["signed_at"];
   check.batch_size = seal.value("batch_size", std::size_t{0});
-
-  std::vector<std::string> steps;
-  for (const auto& s : seal["proof"]) {
-    if (!s.is_string()) return bad("the proof is malformed");
-    steps.push_back(s.get<std::string>());
-  }
-  auto proof = merkle::proof_from_strings(steps);
-  if (!proof) return bad("the proof is malformed");
-  if (hex(merkle::root_from_proof(leaf, *proof)) != check.root)
-    return bad("the sealed fields do not lead to the signed root: the message or receipt was changed");
-
   auto cert = certificate_from_base64(seal["cert"]);
   if (!cert) return bad("the sealing certificate cannot be read");
   check.signer = signing::name_to_utf8(X509_get_subject_name(cert.get()));

@@ -165,7 +165,7 @@ const std::string& as_text(const Value& v) {
 struct SqliteStore::Impl {
   struct Pending {
     Work work;
-    std::promise<void> done;
+    Done done;
   };
 
   SqliteStoreOptions options;
@@ -244,7 +244,8 @@ struct SqliteStore::Impl {
       writer->script("COMMIT", "commit");
     } catch (...) {
       sqlite3_exec(writer->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-      for (auto& p : batch) p.done.set_exception(std::current_exception());
+      auto error = std::current_exception();
+      for (auto& p : batch) p.done(error);
       return;
     }
     {
@@ -252,12 +253,7 @@ struct SqliteStore::Impl {
       counters.commits += 1;
       counters.units += batch.size();
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (errors[i])
-        batch[i].done.set_exception(errors[i]);
-      else
-        batch[i].done.set_value();
-    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(errors[i]);
   }
 };
 
@@ -295,9 +291,8 @@ SqliteStore::~SqliteStore() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::future<void> SqliteStore::write(Work work) {
-  Impl::Pending pending{std::move(work), {}};
-  auto future = pending.done.get_future();
+void SqliteStore::write(Work work, Done done) {
+  Impl::Pending pending{std::move(work), std::move(done)};
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stopping) throw StoreError("store is closing");
@@ -305,7 +300,6 @@ std::future<void> SqliteStore::write(Work work) {
     if (impl_->queue.size() == 1 || impl_->queue.size() >= impl_->options.group_commit_max_rows)
       impl_->wake.notify_one();
   }
-  return future;
 }
 
 void SqliteStore::read(const Work& work) {

@@ -18,6 +18,8 @@ struct Caller {
   Service service;
 };
 
+// Steps 1-2 only (who is calling, for whom); Caller::service is left empty.
+std::variant<Caller, HttpResponse> authenticate_client(const HttpRequest& request, const Registry& registry);
 // The caller, or the problem+json answer that refuses the request (401, 403, 404).
 std::variant<Caller, HttpResponse> identify_caller(const HttpRequest& request, const Registry& registry,
                                                    const std::string& service_id);

@@ -28,6 +28,11 @@ class Metrics {
   void observe_sign_batch(std::size_t size, double seconds);
   void count_sign_failure();
 
+  // Messages by outcome (accepted, repeated, rejected) and refusal code; delivery attempts by service
+  // and resulting state (delivered, delivering = will retry, dead).
+  void count_message(const std::string& outcome, const std::string& code);
+  void count_delivery(const std::string& service, const std::string& state);
+
   // The registry, for other modules to add their own families.
   prometheus::Registry& registry();
   // Prometheus text exposition format 0.0.4.

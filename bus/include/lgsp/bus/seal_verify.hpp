@@ -26,5 +26,7 @@ struct SealCheck {
 
 // `trust` may be null: then the certificate is only used, not trusted (say so to the user).
 SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const signing::TrustStore* trust);
+// Only the signature over the root (and the certificate's trust): for a batch record, which has no leaf.
+SealCheck verify_root_signature(const nlohmann::json& seal, const signing::TrustStore* trust);
 
 }  // namespace lgsp::bus

@@ -24,7 +24,8 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  std::future<void> write(Work work) override;
+  using Store::write;
+  void write(Work work, Done done) override;
   void read(const Work& work) override;
   StoreStatus status() const override;
   Stats stats() const override;

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <future>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -59,10 +61,26 @@ class Store {
   using Work = std::function<void(Transaction&)>;
   virtual ~Store() = default;
 
+  // Called once the unit is durable (null) or has failed (its exception), on the store's writer
+  // thread: keep it short (hand real work to another thread).
+  using Done = std::function<void(std::exception_ptr error)>;
+
   // Runs `work` in a transaction that may be shared with other concurrent writers (group commit:
   // many units per fsync). Each unit runs in its own savepoint, so one failing unit rolls back
-  // only itself. The future becomes ready once the unit is durable, or holds its exception.
-  virtual std::future<void> write(Work work) = 0;
+  // only itself. `done` reports the outcome; callers on I/O threads use this form.
+  virtual void write(Work work, Done done) = 0;
+  // The same; the future becomes ready once the unit is durable, or holds its exception.
+  std::future<void> write(Work work) {
+    auto promise = std::make_shared<std::promise<void>>();
+    auto future = promise->get_future();
+    write(std::move(work), [promise](std::exception_ptr error) {
+      if (error)
+        promise->set_exception(error);
+      else
+        promise->set_value();
+    });
+    return future;
+  }
 
   // Runs `work` on a consistent read snapshot, on the caller's thread.
   virtual void read(const Work& work) = 0;

@@ -1,0 +1,61 @@
+// The tamper-evident message log: every accepted message, delivery attempt, outcome, replay, proxied
+// call and batch signature, appended in the same transaction as the state change it records. Each
+// record's hash covers the previous record's hash, so changing, removing or reordering any record
+// breaks every hash after it; the seals inside records make the chain's content attributable.
+#pragma once
+
+#include "lgsp/bus/store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lgsp::signing {
+class TrustStore;
+}
+
+namespace lgsp::bus {
+
+struct LogRecord {
+  std::int64_t seq = 0;
+  std::string at;       // RFC 3339 UTC
+  std::string kind;     // accepted, attempt, delivered, dead, replay, call, batch
+  std::string subject;  // "<client> <message id>" for message records, the root for batches
+  nlohmann::json body;
+  std::string prev_hash;
+  std::string hash;
+
+  std::string compute_hash() const;
+  nlohmann::json to_json() const;
+  static LogRecord from_json(const nlohmann::json& j);  // throws std::exception on a malformed record
+};
+
+// The hash before the first record.
+inline const std::string kLogGenesis(64, '0');
+
+class MessageLog {
+ public:
+  // Appends inside the caller's transaction (a store write unit).
+  static LogRecord append(Transaction& tx, const std::string& kind, const std::string& subject,
+                          const nlohmann::json& body);
+
+  struct Check {
+    bool ok = true;
+    std::size_t records = 0;
+    std::size_t seals = 0;  // seals verified inside records
+    std::optional<std::int64_t> first_bad;
+    std::string reason;
+  };
+  // Recomputes the chain over `records` (consecutive, starting after `prev_hash`) and verifies every
+  // seal they carry; `trust` may be null (signatures checked against the certificates they carry).
+  static Check verify(const std::vector<LogRecord>& records, const std::string& prev_hash,
+                      const signing::TrustStore* trust);
+  // Records with from <= seq <= to (all when unset), and the hash before the first of them.
+  static std::vector<LogRecord> read(Store& store, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
+                                     std::string& prev_hash);
+};
+
+}  // namespace lgsp::bus

@@ -1,0 +1,154 @@
+#include "lgsp/bus/message_log.hpp"
+
+#include "lgsp/bus/call_proxy.hpp"
+#include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/seal_verify.hpp"
+#include "lgsp/bus/timestamp.hpp"
+
+namespace lgsp::bus {
+namespace {
+
+void add_field(std::string& bytes, const std::string& field) {
+  bytes += std::to_string(field.size());
+  bytes += ':';
+  bytes += field;
+  bytes += '\n';
+}
+
+// The seal a record carries, checked against the fields it seals. Empty when valid or none.
+std::string check_record_seal(const LogRecord& r, const signing::TrustStore* trust, std::size_t& seals) {
+  SealCheck check;
+  if (r.kind == "accepted") {
+    auto receipt = Receipt::from_json(r.body);
+    check = verify_seal(receipt.leaf(), receipt.signature, trust);
+  } else if (r.kind == "call") {
+    CallSeal call;
+    call.call_id = r.body.at("call_id").get<std::string>();
+    call.client = r.body.at("client").get<std::string>();
+    call.service = r.body.at("service").get<std::string>();
+    call.at = r.body.at("at").get<std::string>();
+    call.request_sha256 = r.body.at("request_sha256").get<std::string>();
+    call.response_sha256 = r.body.at("response_sha256").get<std::string>();
+    call.status = r.body.at("status").get<unsigned>();
+    check = verify_seal(call.leaf(), r.body.at("signature"), trust);
+  } else if (r.kind == "batch") {
+    check = verify_root_signature(r.body, trust);
+  } else {
+    return {};
+  }
+  ++seals;
+  return check.valid ? std::string() : check.reason;
+}
+
+}  // namespace
+
+std::string LogRecord::compute_hash() const {
+  std::string bytes = "lgsp-log-v1\n";
+  add_field(bytes, prev_hash);
+  add_field(bytes, std::to_string(seq));
+  add_field(bytes, at);
+  add_field(bytes, kind);
+  add_field(bytes, subject);
+  add_field(bytes, body.dump());
+  return sha256_hex(bytes);
+}
+
+nlohmann::json LogRecord::to_json() const {
+  return {{"seq", seq},  {"at", at}, {"kind", kind}, {"subject", subject}, {"body", body}, {"prev_hash", prev_hash},
+          {"hash", hash}};
+}
+
+LogRecord LogRecord::from_json(const nlohmann::json& j) {
+  LogRecord r;
+  r.seq = j.at("seq").get<std::int64_t>();
+  r.at = j.at("at").get<std::string>();
+  r.kind = j.at("kind").get<std::string>();
+  r.subject = j.at("subject").get<std::string>();
+  r.body = j.at("body");
+  r.prev_hash = j.at("prev_hash").get<std::string>();
+  r.hash = j.at("hash").get<std::string>();
+  return r;
+}
+
+LogRecord MessageLog::append(Transaction& tx, const std::string& kind, const std::string& subject,
+                             const nlohmann::json& body) {
+  LogRecord r;
+  // Appends run one at a time on the store's writer thread, inside its transaction: the last record
+  // read here is the one this record follows.
+  auto last = tx.query("SELECT seq, hash FROM message_log ORDER BY seq DESC LIMIT 1");
+  r.seq = last.empty() ? 1 : as_int(last[0][0]) + 1;
+  r.prev_hash = last.empty() ? kLogGenesis : as_text(last[0][1]);
+  r.at = utc_now_rfc3339();
+  r.kind = kind;
+  r.subject = subject;
+  r.body = body;
+  r.hash = r.compute_hash();
+  const Value params[] = {std::int64_t{r.seq}, r.at, r.kind, r.subject, r.body.dump(), r.prev_hash, r.hash};
+  tx.exec("INSERT INTO message_log(seq, at, kind, subject, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          params);
+  return r;
+}
+
+std::vector<LogRecord> MessageLog::read(Store& store, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
+                                        std::string& prev_hash) {
+  std::vector<LogRecord> out;
+  store.read([&](Transaction& tx) {
+    const std::int64_t lo = from.value_or(1);
+    const std::int64_t hi = to.value_or(INT64_MAX);
+    prev_hash = kLogGenesis;
+    if (lo > 1) {
+      const Value p[] = {lo - 1};
+      auto rows = tx.query("SELECT hash FROM message_log WHERE seq = ?", p);
+      if (!rows.empty()) prev_hash = as_text(rows[0][0]);
+    }
+    const Value p[] = {lo, hi};
+    for (auto& row : tx.query("SELECT seq, at, kind, subject, body, prev_hash, hash FROM message_log"
+                              " WHERE seq BETWEEN ? AND ? ORDER BY seq",
+                              p)) {
+      LogRecord r;
+      r.seq = as_int(row[0]);
+      r.at = as_text(row[1]);
+      r.kind = as_text(row[2]);
+      r.subject = as_text(row[3]);
+      r.body = nlohmann::json::parse(as_text(row[4]), nullptr, false);
+      r.prev_hash = as_text(row[5]);
+      r.hash = as_text(row[6]);
+      out.push_back(std::move(r));
+    }
+  });
+  return out;
+}
+
+MessageLog::Check MessageLog::verify(const std::vector<LogRecord>& records, const std::string& prev_hash,
+                                     const signing::TrustStore* trust) {
+  Check check;
+  std::string expected_prev = prev_hash;
+  std::optional<std::int64_t> expected_seq;
+  auto broken = [&](const LogRecord& r, std::string why) {
+    check.ok = false;
+    check.first_bad = r.seq;
+    check.reason = std::move(why);
+    return check;
+  };
+  for (const auto& r : records) {
+    if (expected_seq && r.seq != *expected_seq)
+      return broken(r,
+                    "record " + std::to_string(*expected_seq) + " is missing (next is " + std::to_string(r.seq) + ")");
+    if (r.body.is_discarded()) return broken(r, "the record body is not JSON");
+    if (r.prev_hash != expected_prev) return broken(r, "the record does not follow the previous record's hash");
+    if (r.compute_hash() != r.hash) return broken(r, "the record's content does not match its hash (it was changed)");
+    try {
+      auto why = check_record_seal(r, trust, check.seals);
+      if (!why.empty()) return broken(r, "the seal in the record does not verify: " + why);
+    } catch (const std::exception& e) {
+      return broken(r, std::string("the record's sealed fields are malformed: ") + e.what());
+    }
+    expected_prev = r.hash;
+    expected_seq = r.seq + 1;
+    ++check.records;
+  }
+  return check;
+}
+
+}  // namespace lgsp::bus

@@ -1,0 +1,85 @@
+#include "lgsp/bus/node_services.hpp"
+
+#include "lgsp/bus/batch_signer.hpp"
+#include "lgsp/bus/call_proxy.hpp"
+#include "lgsp/bus/exchange.hpp"
+#include "lgsp/bus/log.hpp"
+#include "lgsp/bus/message_log.hpp"
+
+namespace lgsp::bus {
+namespace {
+
+// Appends a log record on its own (not part of a state change); a failure is logged, not fatal.
+void append_record(Node& node, std::string kind, std::string subject, nlohmann::json body) {
+  Store* store = node.store();
+  if (!store) return;
+  try {
+    store->write([kind, subject, body](Transaction& tx) { MessageLog::append(tx, kind, subject, body); },
+                 [kind, subject](std::exception_ptr e) {
+                   if (e) log::error("log.append_failed", {{"kind", kind}, {"subject", subject}});
+                 });
+  } catch (const std::exception& e) {
+    log::error("log.append_failed", {{"kind", kind}, {"subject", subject}, {"error", e.what()}});
+  }
+}
+
+}  // namespace
+
+struct NodeServices::Impl {
+  Node& node;
+  std::unique_ptr<OutboundClient> outbound;
+  std::unique_ptr<CallProxy> proxy;
+  std::unique_ptr<Exchange> exchange;
+  explicit Impl(Node& n) : node(n) {}
+};
+
+NodeServices::NodeServices(Node& node) : NodeServices(node, ExchangeOptions{}) {}
+
+NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(std::make_unique<Impl>(node)) {
+  const Config& config = node.config();
+  // Outbound calls present the node's TLS certificate (mutual TLS with providers and peer nodes).
+  impl_->outbound = std::make_unique<OutboundClient>(
+      OutboundTls{config.tls.peer_ca, config.tls.certificate, config.tls.private_key}, 2, config.server.max_body_bytes);
+
+  CallProxy::Dependencies proxy;
+  proxy.store = [&node] { return node.store(); };
+  proxy.catalogue = [&node] { return &node.catalogue(); };
+  proxy.sealer = [&node] { return node.sealer(); };
+  proxy.limits = config.limits;
+  proxy.on_sealed = [&node](const CallSeal& call, const nlohmann::json& seal) {
+    auto body = call.to_json();
+    body["signature"] = seal;
+    append_record(node, "call", call.client + " " + call.call_id, body);
+  };
+  impl_->proxy = std::make_unique<CallProxy>(std::move(proxy), *impl_->outbound);
+  impl_->proxy->add_routes(node.router());
+
+  Exchange::Dependencies exchange;
+  exchange.store = [&node] { return node.store(); };
+  exchange.catalogue = [&node] { return &node.catalogue(); };
+  exchange.sealer = [&node] { return node.sealer(); };
+  exchange.limits = config.limits;
+  exchange.metrics = &node.metrics();
+  impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
+  impl_->exchange->add_routes(node.router());
+
+  node.on_signed_batch([&node](const SignedBatch& b) {
+    append_record(node, "batch", b.root,
+                  {{"v", 1},
+                   {"alg", b.alg},
+                   {"root", b.root},
+                   {"batch_size", b.size},
+                   {"signed_at", b.signed_at},
+                   {"sig", b.signature},
+                   {"cert", b.certificate},
+                   {"chain", b.chain}});
+  });
+}
+
+NodeServices::~NodeServices() { stop(); }
+
+void NodeServices::start() { impl_->exchange->start_delivery(); }
+
+void NodeServices::stop() { impl_->exchange->stop(); }
+
+}  // namespace lgsp::bus
