@@ -1,0 +1,353 @@
+// The asynchronous exchange end to end: a sealing node (SoftHSM2 lgsp-node via hsm-sim) in front of a
+// receiver (another node's listener), with the registry, contracts, idempotency, ordering, retries,
+// the dead-letter queue, the message log and `lgsp log verify`.
+#include "lgsp/bus/exchange.hpp"
+#include "http_client.hpp"
+#include "lgsp/bus/dead_letters.hpp"
+#include "lgsp/bus/message_log.hpp"
+#include "lgsp/bus/node.hpp"
+#include "lgsp/bus/node_services.hpp"
+#include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/registry.hpp"
+#include "lgsp/bus/seal_verify.hpp"
+#include "process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace lgsp::bus;
+using nlohmann::json;
+
+namespace {
+
+const std::string kLgsp = LGSP_BINARY;
+const fs::path kContracts = LGSP_SOURCE_DIR "/contracts";
+const std::string kWard = "000.00.13.H29";
+const std::string kClient = kWard + "/MOTCUA";
+const std::string kProvider = kWard + "/HOTICH";
+const std::string kService = kProvider + "/hoso/v1";
+
+void load_hsm_env(const fs::path& dir) {
+  std::ifstream in(dir / "env");
+  std::string line;
+  static const std::regex assignment(R"(^export ([A-Z0-9_]+)=(.*)$)");
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_match(line, m, assignment)) ::setenv(m[1].str().c_str(), m[2].str().c_str(), 1);
+}
+
+std::string payload(const std::string& file = "valid-1-step-to-department.json") {
+  return lgsp::test::read_file(kContracts / "onestop.dossier-submission/v1/examples" / file);
+}
+
+// What the receiver saw, in arrival order.
+struct Arrival {
+  std::string id;
+  std::string conversation;
+  std::string signature;
+  std::string accepted_at;
+  std::string body;
+};
+
+class ExchangeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* hsm = std::getenv("LGSP_TEST_HSM_DIR");
+    ASSERT_NE(hsm, nullptr) << "run with the hsm_sim CTest fixture";
+    hsm_ = hsm;
+    load_hsm_env(hsm_);
+    dir_ = fs::temp_directory_path() / ("lgsp-exchange-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+
+    Config rc;
+    rc.server.listen = HostPort{"127.0.0.1", 0};
+    rc.server.threads = 2;
+    rc.store.data_dir = dir_ / "receiver";
+    rc.signing.enabled = false;
+    receiver_ = std::make_unique<Node>(rc);
+    receiver_->router().add("POST", "/in", [this](HttpRequest& r, Reply reply) {
+      unsigned status = 200;
+      {
+        std::lock_guard lock(mutex_);
+        arrivals_.push_back({r.header("lgsp-message-id").value_or(""), r.header("lgsp-conversation-id").value_or(""),
+                             r.header("lgsp-signature").value_or(""), r.header("lgsp-accepted-at").value_or(""),
+                             r.body});
+        if (answer_) status = answer_(arrivals_.back());
+      }
+      reply(HttpResponse::json(status, json::object()));
+    });
+    receiver_->start();
+
+    Config nc = Config::load(std::nullopt, Config::process_environment());
+    nc.server.listen = HostPort{"127.0.0.1", 0};
+    nc.server.threads = 2;
+    nc.store.data_dir = dir_ / "node";
+    nc.signing.ca_chain = hsm_ / "pki/issuing-ca.pem";
+    node_ = std::make_unique<Node>(nc);
+    ExchangeOptions options;
+    options.poll_interval = std::chrono::milliseconds(20);
+    services_ = std::make_unique<NodeServices>(*node_, options);
+    node_->start();
+    services_->start();
+    ASSERT_TRUE(node_->wait_store());
+    Registry reg(*node_->store(), &node_->catalogue());
+    reg.add_member(kWard, "UBND phường Phú Hội");
+    reg.add_subsystem(kClient);
+    reg.add_subsystem(kProvider);
+    reg.add_subsystem(kWard + "/OTHER");
+    add_service(kService, 8, 30);
+    key_ = reg.create_api_key(kClient);
+    other_key_ = reg.create_api_key(kWard + "/OTHER");
+    for (int i = 0; i < 200; ++i) {
+      std::string why;
+      if (node_->sealer()->ready(why)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  void TearDown() override {
+    services_.reset();
+    node_.reset();
+    receiver_.reset();
+    fs::remove_all(dir_);
+  }
+  void add_service(const std::string& id, int attempts, int backoff_ms, bool keep_payload = true) {
+    Registry reg(*node_->store(), &node_->catalogue());
+    Service s;
+    s.id = id;
+    s.request_contract = "onestop.dossier-submission@v1";
+    s.endpoint = "http://127.0.0.1:" + std::to_string(receiver_->endpoint().port) + "/in";
+    s.timeout_ms = 2000;
+    s.retry = {attempts, backoff_ms, backoff_ms * 4};
+    s.keep_payload = keep_payload;
+    reg.add_service(s);
+    reg.grant(kClient, id);
+  }
+  lgsp::test::ClientResponse send(const std::string& id, const std::string& body = payload(),
+                                  std::map<std::string, std::string> headers = {},
+                                  const std::string& service = kService) {
+    lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+    headers.emplace("Content-Type", "application/json");
+    headers.emplace("Authorization", "Bearer " + key_);
+    headers.emplace("LGSP-Client", kClient);
+    headers.emplace("LGSP-Service", service);
+    headers.emplace("LGSP-Message-Id", id);
+    return c.request("POST", "/v1/messages", body, headers);
+  }
+  json status(const std::string& id) {
+    lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+    auto r =
+        c.request("GET", "/v1/messages/" + id, "", {{"Authorization", "Bearer " + key_}, {"LGSP-Client", kClient}});
+    return r.status == 200 ? json::parse(r.body) : json{{"http", r.status}};
+  }
+  // Waits until the message reaches `state` (delivered / dead), or fails after a few seconds.
+  bool wait_state(const std::string& id, const std::string& state) {
+    for (int i = 0; i < 400; ++i) {
+      if (status(id).value("state", "") == state) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << id << " never reached " << state << ": " << status(id).dump();
+    return false;
+  }
+  std::vector<Arrival> arrivals() {
+    std::lock_guard lock(mutex_);
+    return arrivals_;
+  }
+  std::string code_of(const lgsp::test::ClientResponse& r) { return json::parse(r.body).value("code", ""); }
+
+  fs::path hsm_, dir_;
+  std::unique_ptr<Node> receiver_;
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<NodeServices> services_;
+  std::string key_, other_key_;
+  std::mutex mutex_;
+  std::vector<Arrival> arrivals_;
+  std::function<unsigned(const Arrival&)> answer_;
+};
+
+TEST_F(ExchangeTest, accepts_with_a_sealed_receipt_and_delivers_the_payload_as_sent) {
+  const std::string body = payload();
+  auto r = send("msg-0001", body);
+  ASSERT_EQ(r.status, 202u) << r.body;
+  auto receipt = Receipt::from_json(json::parse(r.body));
+  EXPECT_EQ(receipt.payload_sha256, sha256_hex(body));
+  EXPECT_EQ(receipt.client, kClient);
+  auto check = verify_seal(receipt.leaf(), receipt.signature, nullptr);
+  EXPECT_TRUE(check.valid) << check.reason;
+
+  ASSERT_TRUE(wait_state("msg-0001", "delivered"));
+  auto got = arrivals();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body, body);
+  // The receiver can check the node's signature from the headers alone.
+  Receipt rebuilt{got[0].id, kService, kClient, got[0].accepted_at, sha256_hex(got[0].body), {}};
+  EXPECT_TRUE(verify_seal(rebuilt.leaf(), json::parse(got[0].signature), nullptr).valid);
+  auto st = status("msg-0001");
+  ASSERT_EQ(st["attempts"].size(), 1u);
+  EXPECT_EQ(st["attempts"][0]["status"], 200);
+}
+
+TEST_F(ExchangeTest, a_repeated_id_returns_the_same_receipt_and_is_not_delivered_again) {
+  auto first = send("msg-dup");
+  ASSERT_EQ(first.status, 202u);
+  auto again = send("msg-dup");
+  EXPECT_EQ(again.status, 200u);
+  EXPECT_EQ(json::parse(again.body), json::parse(first.body));
+  auto conflict = send("msg-dup", payload("valid-2-whole-dossier-minimal.json"));
+  EXPECT_EQ(conflict.status, 409u);
+  EXPECT_EQ(code_of(conflict), "LGSP-409-MESSAGE-ID");
+  ASSERT_TRUE(wait_state("msg-dup", "delivered"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(arrivals().size(), 1u);
+}
+
+TEST_F(ExchangeTest, refuses_with_specific_codes_and_records_the_refusals) {
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  auto anonymous = c.request("POST", "/v1/messages", payload(),
+                             {{"LGSP-Client", kClient}, {"LGSP-Service", kService}, {"LGSP-Message-Id", "a1"}});
+  EXPECT_EQ(anonymous.status, 401u);
+  auto mismatch = send("a2", payload(), {{"LGSP-Client", kWard + "/OTHER"}});
+  EXPECT_EQ(mismatch.status, 403u);
+  EXPECT_EQ(code_of(mismatch), "LGSP-403-CLIENT");
+  auto ungranted = c.request("POST", "/v1/messages", payload(),
+                             {{"Authorization", "Bearer " + other_key_},
+                              {"LGSP-Client", kWard + "/OTHER"},
+                              {"LGSP-Service", kService},
+                              {"LGSP-Message-Id", "a3"}});
+  EXPECT_EQ(ungranted.status, 403u);
+  EXPECT_EQ(code_of(ungranted), "LGSP-403-ACL");
+  auto invalid = send("a4", payload("invalid-bad-dossier-code.json"));
+  EXPECT_EQ(invalid.status, 400u);
+  EXPECT_EQ(code_of(invalid), "LGSP-400-CONTRACT");
+  EXPECT_FALSE(json::parse(invalid.body)["errors"].empty());
+  EXPECT_EQ(send("a5", "{not json").status, 400u);
+  EXPECT_EQ(send("bad id with spaces").status, 400u);
+  EXPECT_EQ(send("a6", payload(), {}, kProvider + "/nope/v1").status, 404u);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int recorded = 0;
+  node_->store()->read([&](Transaction& tx) {
+    recorded =
+        static_cast<int>(as_int(tx.query("SELECT count(*) FROM node_event WHERE kind = 'message.rejected'")[0][0]));
+  });
+  EXPECT_EQ(recorded, 7);
+  EXPECT_TRUE(arrivals().empty());
+  EXPECT_EQ(status("a4")["http"], 404) << "nothing refused is stored";
+}
+
+TEST_F(ExchangeTest, a_conversation_is_delivered_in_order_even_when_its_first_message_is_retried) {
+  // The first message of conversation C is refused twice; the second must wait for it. Another
+  // conversation is not held up.
+  std::atomic<int> refusals{0};
+  answer_ = [&](const Arrival& a) -> unsigned { return a.id == "c-1" && refusals++ < 2 ? 503 : 200; };
+  ASSERT_EQ(send("c-1", payload(), {{"LGSP-Conversation-Id", "C"}}).status, 202u);
+  ASSERT_EQ(send("c-2", payload(), {{"LGSP-Conversation-Id", "C"}}).status, 202u);
+  ASSERT_EQ(send("d-1", payload(), {{"LGSP-Conversation-Id", "D"}}).status, 202u);
+  ASSERT_TRUE(wait_state("c-2", "delivered"));
+  ASSERT_TRUE(wait_state("d-1", "delivered"));
+  std::vector<std::string> order;
+  for (const auto& a : arrivals())
+    if (a.conversation == "C") order.push_back(a.id);
+  EXPECT_EQ(order, (std::vector<std::string>{"c-1", "c-1", "c-1", "c-2"}));
+  auto got = arrivals();
+  auto d = std::find_if(got.begin(), got.end(), [](const Arrival& a) { return a.id == "d-1"; });
+  auto c2 = std::find_if(got.begin(), got.end(), [](const Arrival& a) { return a.id == "c-2"; });
+  EXPECT_LT(d - got.begin(), c2 - got.begin()) << "conversation D must not wait for C";
+  EXPECT_EQ(status("c-1")["attempts"].size(), 3u);
+}
+
+TEST_F(ExchangeTest, retries_then_dead_letters_then_replay_delivers) {
+  add_service(kProvider + "/fragile/v1", 3, 20);
+  std::atomic<bool> up{false};
+  answer_ = [&](const Arrival&) -> unsigned { return up ? 200 : 500; };
+  ASSERT_EQ(send("f-1", payload(), {}, kProvider + "/fragile/v1").status, 202u);
+  ASSERT_TRUE(wait_state("f-1", "dead"));
+  auto st = status("f-1");
+  EXPECT_EQ(st["attempts"].size(), 3u);
+  EXPECT_NE(st["last_error"].get<std::string>().find("HTTP 500"), std::string::npos);
+  auto dead = list_dead_letters(*node_->store());
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].message_id, "f-1");
+
+  up = true;
+  auto cli = lgsp::test::run({kLgsp, "dlq", "replay", "f-1", "--data-dir", (dir_ / "node").string()});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(cli.out, "replayed 1 message\n");
+  ASSERT_TRUE(wait_state("f-1", "delivered"));
+  EXPECT_TRUE(list_dead_letters(*node_->store()).empty());
+  auto again = lgsp::test::run({kLgsp, "dlq", "replay", "f-1", "--data-dir", (dir_ / "node").string()});
+  EXPECT_EQ(again.exit_code, 1);
+}
+
+TEST_F(ExchangeTest, drops_the_payload_after_delivery_when_the_service_keeps_none) {
+  add_service(kProvider + "/private/v1", 3, 20, false);
+  ASSERT_EQ(send("p-1", payload(), {}, kProvider + "/private/v1").status, 202u);
+  ASSERT_TRUE(wait_state("p-1", "delivered"));
+  bool dropped = false;
+  std::string digest;
+  node_->store()->read([&](Transaction& tx) {
+    auto rows = tx.query("SELECT payload IS NULL, payload_sha256 FROM message WHERE id = 'p-1'");
+    dropped = as_int(rows[0][0]) == 1;
+    digest = as_text(rows[0][1]);
+  });
+  EXPECT_TRUE(dropped);
+  EXPECT_EQ(digest, sha256_hex(payload()));
+}
+
+TEST_F(ExchangeTest, log_verify_passes_then_names_the_first_modified_record) {
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(send("l-" + std::to_string(i)).status, 202u);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(wait_state("l-" + std::to_string(i), "delivered"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // batch records are appended on their own
+  services_.reset();
+  node_.reset();  // the CLI works on the store of a stopped (or running) node
+  const std::string data = (dir_ / "node").string();
+  const std::string root = (hsm_ / "pki/root-ca.pem").string();
+  auto ok = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("log intact"), std::string::npos);
+
+  auto exported =
+      lgsp::test::run({kLgsp, "log", "export", "--data-dir", data, "--out", (dir_ / "archive.json").string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  auto offline =
+      lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "archive.json").string(), "--trust", root});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
+
+  // Someone edits a delivered record in the database.
+  auto edit = lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
+                               "UPDATE message_log SET body = replace(body, '200', '201') WHERE seq = "
+                               "(SELECT min(seq) FROM message_log WHERE kind = 'delivered'); "
+                               "SELECT min(seq) FROM message_log WHERE kind = 'delivered';"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  const std::string seq = edit.out.substr(0, edit.out.find('\n'));
+  auto broken = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.err.find("log record " + seq + " : "), std::string::npos) << broken.err;
+  EXPECT_NE(broken.err.find("was changed"), std::string::npos) << broken.err;
+
+  // A tampered archive is caught offline too.
+  auto archive = json::parse(lgsp::test::read_file(dir_ / "archive.json"));
+  archive["records"][1]["subject"] = "someone else";
+  std::ofstream(dir_ / "tampered.json") << archive.dump();
+  EXPECT_EQ(lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "tampered.json").string()}).exit_code, 1);
+}
+
+TEST_F(ExchangeTest, status_is_visible_to_the_sender_only) {
+  ASSERT_EQ(send("s-1").status, 202u);
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  auto other = c.request("GET", "/v1/messages/s-1", "",
+                         {{"Authorization", "Bearer " + other_key_}, {"LGSP-Client", kWard + "/OTHER"}});
+  EXPECT_EQ(other.status, 404u);
+  EXPECT_EQ(c.request("GET", "/v1/messages/s-1").status, 401u);
+  EXPECT_EQ(status("s-1")["service"], kService);
+}
+
+}  // namespace
