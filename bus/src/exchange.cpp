@@ -101,6 +101,9 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   std::condition_variable wake;
   std::condition_variable settled;
   std::set<std::int64_t> in_flight;
+  // Finished since the current due-query began: its snapshot may predate their outcome, so they must
+  // not be taken for due again (that would deliver a message twice).
+  std::set<std::int64_t> finished_during_query;
   bool stopping = false;
   bool started = false;
   std::thread deliverer;
@@ -405,13 +408,14 @@ void Exchange::Impl::deliver_loop() {
     Store* store = deps.store();
     if (!store || in_flight.size() >= options.max_in_flight) continue;
     const auto room = static_cast<std::int64_t>(options.max_in_flight - in_flight.size());
-    std::set<std::int64_t> busy = in_flight;
+    const auto busy = static_cast<std::int64_t>(in_flight.size());
+    finished_during_query.clear();
     lock.unlock();
     std::vector<Row> due;
     try {
       // Due messages whose conversation has nothing older still undelivered (that one goes first).
       store->read([&](Transaction& tx) {
-        const Value p[] = {std::int64_t{now_ms()}, room + static_cast<std::int64_t>(busy.size())};
+        const Value p[] = {std::int64_t{now_ms()}, room + busy};
         due = tx.query(
             "SELECT m.seq, m.id, m.client, m.service, m.conversation, m.content_type, m.payload, m.accepted_at,"
             " m.receipt, m.attempts, m.payload_sha256, m.replayed_after FROM message m"
@@ -432,7 +436,7 @@ void Exchange::Impl::deliver_loop() {
     for (const auto& row : due) {
       if (stopping || in_flight.size() >= options.max_in_flight) break;
       const std::int64_t seq = as_int(row[0]);
-      if (in_flight.count(seq)) continue;
+      if (in_flight.count(seq) || finished_during_query.count(seq)) continue;
       in_flight.insert(seq);
       lock.unlock();
       deliver(seq, row);
@@ -508,6 +512,7 @@ void Exchange::Impl::record_outcome(std::int64_t seq, const std::string& service
     {
       std::lock_guard lock(self->mutex);
       self->in_flight.erase(seq);
+      self->finished_during_query.insert(seq);
     }
     self->settled.notify_all();
     self->wake.notify_one();
