@@ -3,6 +3,7 @@
 // the dead-letter queue, the message log and `lgsp log verify`.
 #include "lgsp/bus/exchange.hpp"
 #include "http_client.hpp"
+#include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/dead_letters.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/node.hpp"
@@ -361,6 +362,46 @@ TEST_F(ExchangeTest, under_concurrent_load_each_message_is_delivered_exactly_onc
   for (const auto& a : arrivals()) ids.insert(a.id);
   EXPECT_EQ(ids.size(), 320u);
   EXPECT_EQ(arrivals().size(), 320u) << "some message was delivered twice";
+}
+
+TEST_F(ExchangeTest, the_chain_head_is_time_stamped_by_a_tsa_and_checked_by_log_verify) {
+  // hsm-sim's TSA: openssl ts -reply behind a small HTTP front.
+  const auto port = lgsp::test::free_port();
+  lgsp::test::Process tsa(
+      {"/usr/bin/python3", LGSP_SOURCE_DIR "/hsm-sim/tsa_server.py", hsm_.string(), std::to_string(port)},
+      dir_ / "tsa.log");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(send("t-" + std::to_string(i)).status, 202u);
+  ASSERT_TRUE(wait_state("t-2", "delivered"));
+  OutboundClient client;
+  ChainTimestamper stamper([this] { return node_->store(); }, client, "http://127.0.0.1:" + std::to_string(port) + "/",
+                           std::chrono::hours(1));
+  std::string why;
+  bool stamped = false;
+  for (int i = 0; i < 100 && !stamped; ++i) {  // the TSA process may still be starting
+    stamped = stamper.stamp_now(why);
+    if (!stamped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(stamped) << why;
+  EXPECT_FALSE(stamper.stamp_now(why)) << "an unchanged head is not stamped again";
+  EXPECT_TRUE(why.empty()) << why;
+
+  services_.reset();
+  node_.reset();
+  const std::string data = (dir_ / "node").string();
+  const std::string root = (hsm_ / "pki/root-ca.pem").string();
+  auto ok = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  auto count = lgsp::test::run(
+      {"/usr/bin/sqlite3", data + "/lgsp.db", "SELECT count(*) FROM message_log WHERE kind = 'timestamp'"});
+  EXPECT_EQ(count.out, "1\n");
+
+  // A token for another head does not pass.
+  auto edit = lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
+                               "UPDATE message_log SET body = json_set(body, '$.head_hash', '" + std::string(64, 'a') +
+                                   "') WHERE kind = 'timestamp'"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  auto broken = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  EXPECT_EQ(broken.exit_code, 1);
 }
 
 TEST_F(ExchangeTest, status_is_visible_to_the_sender_only) {

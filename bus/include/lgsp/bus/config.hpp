@@ -63,6 +63,8 @@ struct SigningConfig {
   std::filesystem::path ca_chain;  // PEM CA certificates to carry in seals when the token holds none
   unsigned batch_window_ms = 5;
   unsigned batch_max = 1024;
+  std::string tsa_url;                    // RFC 3161 TSA for the log's chain head; empty: none
+  unsigned timestamp_every_seconds = 60;  // how often the head is stamped (when it moved)
 };
 
 struct StoreConfig {
