@@ -350,4 +350,130 @@ TEST_F(ExchangeTest, status_is_visible_to_the_sender_only) {
   EXPECT_EQ(status("s-1")["service"], kService);
 }
 
+// Every branch of the header checks and of authentication answers its own code, and nothing is stored.
+TEST_F(ExchangeTest, refuses_malformed_lgsp_headers_an_empty_payload_and_a_wrong_key) {
+  auto service_missing = send("h-1", payload(), {{"LGSP-Service", ""}});
+  EXPECT_EQ(service_missing.status, 400u);
+  EXPECT_EQ(code_of(service_missing), "LGSP-400-HEADER");
+  auto service_malformed = send("h-2", payload(), {{"LGSP-Service", "HOTICH/hoso"}});
+  EXPECT_EQ(service_malformed.status, 400u);
+  EXPECT_EQ(code_of(service_malformed), "LGSP-400-HEADER");
+  auto id_missing = send("");
+  EXPECT_EQ(id_missing.status, 400u);
+  EXPECT_EQ(code_of(id_missing), "LGSP-400-HEADER");
+  auto id_too_long = send(std::string(129, 'x'));
+  EXPECT_EQ(id_too_long.status, 400u);
+  EXPECT_EQ(code_of(id_too_long), "LGSP-400-HEADER");
+  EXPECT_EQ(send(std::string(128, 'x')).status, 202u) << "128 characters is the longest id";
+  auto conversation = send("h-3", payload(), {{"LGSP-Conversation-Id", "two words"}});
+  EXPECT_EQ(conversation.status, 400u);
+  EXPECT_EQ(code_of(conversation), "LGSP-400-HEADER");
+  EXPECT_NE(json::parse(conversation.body).value("detail", "").find("LGSP-Conversation-Id"), std::string::npos);
+  auto empty = send("h-4", "");
+  EXPECT_EQ(empty.status, 400u);
+  EXPECT_EQ(code_of(empty), "LGSP-400-CONTRACT");
+  auto no_client = send("h-5", payload(), {{"LGSP-Client", ""}});
+  EXPECT_EQ(no_client.status, 400u);
+  EXPECT_EQ(code_of(no_client), "LGSP-400-HEADER");
+  auto wrong_key = send("h-6", payload(), {{"Authorization", "Bearer not-a-key"}});
+  EXPECT_EQ(wrong_key.status, 401u);
+  EXPECT_EQ(code_of(wrong_key), "LGSP-401-AUTH");
+  auto not_bearer = send("h-7", payload(), {{"Authorization", "Basic " + key_}});
+  EXPECT_EQ(not_bearer.status, 401u);
+  auto problem = json::parse(wrong_key.body);
+  EXPECT_FALSE(problem.value("title", "").empty());
+  EXPECT_FALSE(problem.value("title_vi", "").empty());
+  for (const char* id : {"h-1", "h-2", "h-3", "h-4", "h-5", "h-6", "h-7"}) EXPECT_EQ(status(id)["http"], 404) << id;
+  EXPECT_TRUE(wait_state(std::string(128, 'x'), "delivered"));
+  EXPECT_EQ(arrivals().size(), 1u);
+}
+
+TEST_F(ExchangeTest, refusals_are_counted_by_code_in_the_metrics) {
+  ASSERT_EQ(send("c-1", payload(), {{"Authorization", "Bearer not-a-key"}}).status, 401u);
+  ASSERT_EQ(send("c-2", payload("invalid-bad-dossier-code.json")).status, 400u);
+  ASSERT_EQ(send("c-3", payload("invalid-bad-dossier-code.json")).status, 400u);
+  ASSERT_EQ(send("c-4").status, 202u);
+  ASSERT_EQ(send("c-4").status, 200u);
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  const std::string text = c.request("GET", "/metrics").body;
+  auto value_of = [&](const std::string& labels) {
+    const std::string key = "lgsp_messages_total{" + labels + "} ";
+    auto at = text.find(key);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + key.size()));
+  };
+  EXPECT_EQ(value_of("code=\"LGSP-401-AUTH\",outcome=\"rejected\""), 1.0) << text;
+  EXPECT_EQ(value_of("code=\"LGSP-400-CONTRACT\",outcome=\"rejected\""), 2.0) << text;
+  EXPECT_EQ(value_of("code=\"\",outcome=\"accepted\""), 1.0) << text;
+  EXPECT_EQ(value_of("code=\"\",outcome=\"repeated\""), 1.0) << text;
+}
+
+// A node that cannot sign must not acknowledge: 503, nothing stored, nothing delivered.
+TEST_F(ExchangeTest, answers_503_and_stores_nothing_when_the_node_cannot_sign) {
+  Config uc;
+  uc.server.listen = HostPort{"127.0.0.1", 0};
+  uc.server.threads = 1;
+  uc.store.data_dir = dir_ / "unsigned";
+  uc.signing.enabled = false;
+  Node unsigned_node(uc);
+  NodeServices unsigned_services(unsigned_node);
+  unsigned_node.start();
+  unsigned_services.start();
+  ASSERT_TRUE(unsigned_node.wait_store());
+  Registry reg(*unsigned_node.store(), &unsigned_node.catalogue());
+  reg.add_member(kWard, "UBND phường Phú Hội");
+  reg.add_subsystem(kClient);
+  reg.add_subsystem(kProvider);
+  Service s;
+  s.id = kService;
+  s.request_contract = "onestop.dossier-submission@v1";
+  s.endpoint = "http://127.0.0.1:" + std::to_string(receiver_->endpoint().port) + "/in";
+  reg.add_service(s);
+  reg.grant(kClient, kService);
+  const std::string key = reg.create_api_key(kClient);
+
+  lgsp::test::HttpClient c("127.0.0.1", unsigned_node.endpoint().port);
+  auto r = c.request("POST", "/v1/messages", payload(),
+                     {{"Content-Type", "application/json"},
+                      {"Authorization", "Bearer " + key},
+                      {"LGSP-Client", kClient},
+                      {"LGSP-Service", kService},
+                      {"LGSP-Message-Id", "u-1"}});
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(code_of(r), "LGSP-503-SIGNING");
+  std::int64_t stored = -1;
+  unsigned_node.store()->read(
+      [&](Transaction& tx) { stored = as_int(tx.query("SELECT count(*) FROM message")[0][0]); });
+  EXPECT_EQ(stored, 0);
+  unsigned_services.stop();
+  unsigned_node.stop();
+  EXPECT_TRUE(arrivals().empty());
+}
+
+TEST_F(ExchangeTest, dlq_and_log_commands_refuse_bad_arguments) {
+  const std::string data = (dir_ / "node").string();
+  auto no_id = lgsp::test::run({kLgsp, "dlq", "replay", "--data-dir", data});
+  EXPECT_EQ(no_id.exit_code, 2) << no_id.err;
+  auto unknown = lgsp::test::run({kLgsp, "dlq", "replay", "no-such-message", "--data-dir", data});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.err;
+  EXPECT_FALSE(unknown.err.empty());
+  auto empty_list = lgsp::test::run({kLgsp, "dlq", "list", "--json", "--data-dir", data});
+  EXPECT_EQ(empty_list.exit_code, 0) << empty_list.err;
+  EXPECT_EQ(json::parse(empty_list.out), json::array());
+
+  std::ofstream(dir_ / "other.json") << R"({"format": "something-else", "records": []})";
+  auto other = lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "other.json").string()});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("not an LGSP log archive"), std::string::npos) << other.err;
+  std::ofstream(dir_ / "truncated.json") << R"({"format": "lgsp-log-archive-v1", "records": [{"seq": 1)";
+  auto truncated = lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "truncated.json").string()});
+  EXPECT_EQ(truncated.exit_code, 1);
+  EXPECT_NE(truncated.err.find("malformed archive"), std::string::npos) << truncated.err;
+  std::ofstream(dir_ / "fieldless.json") << R"({"format": "lgsp-log-archive-v1", "prev_hash": "00", "records": [{}]})";
+  EXPECT_EQ(lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "fieldless.json").string()}).exit_code, 1);
+  auto missing = lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "absent.json").string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  auto no_out = lgsp::test::run({kLgsp, "log", "export", "--data-dir", data});
+  EXPECT_EQ(no_out.exit_code, 2) << no_out.err;
+}
+
 }  // namespace
