@@ -21,8 +21,13 @@ cat <<MSG
 LGSP node starting (data in $data_dir, Ctrl-C to stop).
 Simulated tokens and test PKI: $data_dir/hsm (source $data_dir/hsm/env; see hsm-sim/README.md)
   http://$listen/healthz   liveness
-  http://$listen/readyz    readiness (store open, schema version)
+  http://$listen/readyz    readiness (store open, schema version, HSM can sign)
+  http://$listen/v1/messages, /v1/call/...  the bus (docs/bus.md; register with 'lgsp member|subsystem|service|acl|apikey')
   http://$listen/metrics   Prometheus metrics
 
 MSG
+# The node seals with the lgsp-node token: module, PIN and token config come from hsm-sim's env.
+# shellcheck disable=SC1091
+source "$data_dir/hsm/env"
+export LGSP_SIGNING_CA_CHAIN="$data_dir/hsm/pki/issuing-ca.pem"
 exec "$build_dir/apps/lgsp/lgsp" serve --data-dir "$data_dir" --listen "$listen"

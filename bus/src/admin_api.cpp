@@ -1,6 +1,8 @@
 #include "lgsp/bus/admin_api.hpp"
 
+#include "lgsp/bus/dead_letters.hpp"
 #include "lgsp/bus/http.hpp"
+#include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/registry.hpp"
 
 #include <boost/asio/post.hpp>
@@ -222,6 +224,38 @@ void AdminApi::add_routes(Router& router) {
   router.add("DELETE", base + "/nodes/{name}", i.handler([](Registry& r, HttpRequest& req) {
     r.remove_peer_node(req.path_params["name"]);
     return HttpResponse::json(200, {{"name", req.path_params["name"]}, {"removed", true}});
+  }));
+
+  // The dead-letter queue and the message log, as `lgsp dlq` and `lgsp log verify` do them.
+  router.add("GET", base + "/dlq", i.handler([&i](Registry&, HttpRequest&) {
+    json out = json::array();
+    for (const auto& d : list_dead_letters(*i.store())) out.push_back(d.to_json());
+    return HttpResponse::json(200, out);
+  }));
+  router.add("POST", base + "/dlq/replay", i.handler([&i](Registry&, HttpRequest& req) {
+    auto body = parse_body(req);
+    if (body.error) return *body.error;
+    const bool all = body.value.value("all", false);
+    std::string id = all ? "" : body.text("message_id");
+    if (body.error) return problem(kInvalid, "give message_id (and client when ambiguous) or all: true");
+    std::string client = body.value.contains("client") ? body.text("client") : "";
+    if (body.error) return *body.error;
+    try {
+      return HttpResponse::json(200, {{"replayed", replay_dead_letters(*i.store(), id, client)}});
+    } catch (const std::invalid_argument& e) {
+      return problem(kNotFound, e.what());
+    }
+  }));
+  router.add("GET", base + "/log/verify", i.handler([&i](Registry&, HttpRequest&) {
+    std::string prev;
+    auto records = MessageLog::read(*i.store(), std::nullopt, std::nullopt, prev);
+    auto check = MessageLog::verify(records, prev, nullptr);
+    json out = {{"intact", check.ok}, {"records", check.records}, {"seals", check.seals}};
+    if (!check.ok) {
+      out["first_bad"] = *check.first_bad;
+      out["reason"] = check.reason;
+    }
+    return HttpResponse::json(check.ok ? 200 : 409, out);
   }));
 
   router.add("GET", base + "/certificates", i.handler([](Registry& r, HttpRequest&) {

@@ -76,6 +76,7 @@ struct BatchSigner::Impl {
   }
 
   void fail(std::vector<Pending>& batch, const std::string& why) {
+    if (options.on_failure) options.on_failure();
     auto error = std::make_exception_ptr(SealError(why));
     for (auto& p : batch) p.done(nullptr, error);
   }

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
+#include <ctime>
 #include <mutex>
 #include <random>
 #include <set>
@@ -27,6 +29,20 @@ constexpr ErrorCode kMessageIdConflict{"LGSP-409-MESSAGE-ID", 409, "This message
                                        "Mã thông điệp đã được dùng cho một nội dung khác"};
 constexpr ErrorCode kUnknownMessage{"LGSP-404-MESSAGE", 404, "No such message for this client",
                                     "Không có thông điệp này của hệ thống gọi"};
+
+// Seconds since an RFC 3339 UTC time written by utc_rfc3339 (0 when it cannot be read).
+double age_seconds(const std::string& at) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const double then = static_cast<double>(timegm(&tm)) + ms / 1000.0;
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::max(0.0, now - then);
+}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -85,10 +101,14 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   std::condition_variable wake;
   std::condition_variable settled;
   std::set<std::int64_t> in_flight;
+  // Finished since the current due-query began: its snapshot may predate their outcome, so they must
+  // not be taken for due again (that would deliver a message twice).
+  std::set<std::int64_t> finished_during_query;
   bool stopping = false;
   bool started = false;
   std::thread deliverer;
   std::mt19937_64 random{std::random_device{}()};
+  Clock::time_point queues_measured{};
 
   Impl(Dependencies d, OutboundClient& c, ExchangeOptions o) : deps(std::move(d)), client(c), options(o) {}
 
@@ -141,6 +161,28 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   void handle_status(HttpRequest& request, Reply reply);
 
   // Delivery.
+  void measure_queues(Store& store) {
+    std::vector<std::tuple<std::string, std::int64_t, double>> queues;
+    try {
+      store.read([&](Transaction& tx) {
+        for (auto& r : tx.query("SELECT service, count(*) FROM message"
+                                " WHERE state IN ('accepted','delivering') GROUP BY service"))
+          queues.emplace_back(as_text(r[0]), as_int(r[1]), 0.0);
+        for (auto& [service, depth, oldest] : queues) {
+          const Value p[] = {service};
+          auto rows = tx.query(
+              "SELECT min(accepted_at) FROM message WHERE state IN ('accepted','delivering')"
+              " AND service = ?",
+              p);
+          if (!rows.empty() && std::holds_alternative<std::string>(rows[0][0]))
+            oldest = age_seconds(as_text(rows[0][0]));
+        }
+      });
+      deps.metrics->set_queues(queues);
+    } catch (const std::exception& e) {
+      log::warn("metrics.queue_failed", {{"error", e.what()}});
+    }
+  }
   void deliver_loop();
   void deliver(std::int64_t seq, const Row& row);
   void record_outcome(std::int64_t seq, const std::string& service_id, int attempts, int replayed_after,
@@ -286,8 +328,11 @@ class Exchange::Impl::PersistStage : public Stage {
       MessageLog::append(tx, "accepted", r.client + " " + r.message_id, body);
     };
     auto self = x.shared_from_this();
+    const auto submitted = Clock::now();
     try {
-      store->write(std::move(work), [self, s, raced](std::exception_ptr error) {
+      store->write(std::move(work), [self, s, raced, submitted](std::exception_ptr error) {
+        if (self->deps.metrics)
+          self->deps.metrics->observe_log_append(std::chrono::duration<double>(Clock::now() - submitted).count());
         if (error) {
           std::string why = "the message could not be stored";
           try {
@@ -363,13 +408,14 @@ void Exchange::Impl::deliver_loop() {
     Store* store = deps.store();
     if (!store || in_flight.size() >= options.max_in_flight) continue;
     const auto room = static_cast<std::int64_t>(options.max_in_flight - in_flight.size());
-    std::set<std::int64_t> busy = in_flight;
+    const auto busy = static_cast<std::int64_t>(in_flight.size());
+    finished_during_query.clear();
     lock.unlock();
     std::vector<Row> due;
     try {
       // Due messages whose conversation has nothing older still undelivered (that one goes first).
       store->read([&](Transaction& tx) {
-        const Value p[] = {std::int64_t{now_ms()}, room + static_cast<std::int64_t>(busy.size())};
+        const Value p[] = {std::int64_t{now_ms()}, room + busy};
         due = tx.query(
             "SELECT m.seq, m.id, m.client, m.service, m.conversation, m.content_type, m.payload, m.accepted_at,"
             " m.receipt, m.attempts, m.payload_sha256, m.replayed_after FROM message m"
@@ -382,11 +428,15 @@ void Exchange::Impl::deliver_loop() {
     } catch (const std::exception& e) {
       log::error("delivery.query_failed", {{"error", e.what()}});
     }
+    if (deps.metrics && Clock::now() - queues_measured > std::chrono::seconds(1)) {
+      queues_measured = Clock::now();
+      measure_queues(*store);
+    }
     lock.lock();
     for (const auto& row : due) {
       if (stopping || in_flight.size() >= options.max_in_flight) break;
       const std::int64_t seq = as_int(row[0]);
-      if (in_flight.count(seq)) continue;
+      if (in_flight.count(seq) || finished_during_query.count(seq)) continue;
       in_flight.insert(seq);
       lock.unlock();
       deliver(seq, row);
@@ -462,6 +512,7 @@ void Exchange::Impl::record_outcome(std::int64_t seq, const std::string& service
     {
       std::lock_guard lock(self->mutex);
       self->in_flight.erase(seq);
+      self->finished_during_query.insert(seq);
     }
     self->settled.notify_all();
     self->wake.notify_one();

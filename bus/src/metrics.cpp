@@ -1,12 +1,14 @@
 #include "lgsp/bus/metrics.hpp"
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace lgsp::bus {
 
@@ -57,6 +59,22 @@ struct Metrics::Impl {
           .Name("lgsp_delivery_attempts_total")
           .Help("Delivery attempts by service and resulting state (delivered, delivering = will retry, dead)")
           .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& queue_depth =
+      prometheus::BuildGauge()
+          .Name("lgsp_queue_depth")
+          .Help("Accepted messages not yet delivered or dead, by service")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& queue_oldest = prometheus::BuildGauge()
+                                                            .Name("lgsp_queue_oldest_age_seconds")
+                                                            .Help("Age of the oldest undelivered message, by service")
+                                                            .Register(*registry);
+  prometheus::Histogram& log_append =
+      prometheus::BuildHistogram()
+          .Name("lgsp_log_append_seconds")
+          .Help("From a log-appending unit handed to the store to it being durable (group commit included)")
+          .Register(*registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
+  std::set<std::string> queued_services;
   prometheus::Counter& store_commits = store_commits_family.Add({});
   prometheus::Counter& store_units = store_units_family.Add({});
 
@@ -117,6 +135,24 @@ void Metrics::count_message(const std::string& outcome, const std::string& code)
 void Metrics::count_delivery(const std::string& service, const std::string& state) {
   impl_->deliveries.Add({{"service", service}, {"state", state}}).Increment();
 }
+
+void Metrics::set_queues(const std::vector<std::tuple<std::string, std::int64_t, double>>& per_service) {
+  std::lock_guard lock(impl_->mutex);
+  std::set<std::string> now;
+  for (const auto& [service, depth, oldest] : per_service) {
+    impl_->queue_depth.Add({{"service", service}}).Set(static_cast<double>(depth));
+    impl_->queue_oldest.Add({{"service", service}}).Set(oldest);
+    now.insert(service);
+  }
+  for (const auto& service : impl_->queued_services)
+    if (!now.count(service)) {
+      impl_->queue_depth.Add({{"service", service}}).Set(0);
+      impl_->queue_oldest.Add({{"service", service}}).Set(0);
+    }
+  impl_->queued_services.insert(now.begin(), now.end());
+}
+
+void Metrics::observe_log_append(double seconds) { impl_->log_append.Observe(seconds); }
 
 void Metrics::count_sign_failure() { impl_->sign_failures.Increment(); }
 

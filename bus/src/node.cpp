@@ -121,6 +121,7 @@ struct Node::Impl {
     BatchSignerOptions options;
     options.window = std::chrono::milliseconds(sc.batch_window_ms);
     options.max_batch = sc.batch_max;
+    options.on_failure = [this] { metrics.count_sign_failure(); };
     sealer = std::make_unique<BatchSigner>(std::move(open), options, [this](const SignedBatch& batch, double seconds) {
       metrics.observe_sign_batch(batch.size, seconds);
       if (on_batch) on_batch(batch);

@@ -119,6 +119,19 @@ TEST_F(AdminApiTest, refuses_bad_changes_with_specific_codes) {
   EXPECT_EQ(get("/members").size(), 1u);
 }
 
+TEST_F(AdminApiTest, shows_the_dead_letter_queue_and_checks_the_log) {
+  EXPECT_EQ(get("/dlq"), json::array());
+  auto unknown = post("/dlq/replay", {{"message_id", "m-404"}});
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_NE(json::parse(unknown.body)["detail"].get<std::string>().find("not in the dead-letter queue"),
+            std::string::npos);
+  EXPECT_EQ(post("/dlq/replay", json::object()).status, 400u);
+  EXPECT_EQ(json::parse(post("/dlq/replay", {{"all", true}}).body)["replayed"], 0);
+  auto log = get("/log/verify");
+  EXPECT_EQ(log["intact"], true);
+  EXPECT_EQ(log["records"], 0);
+}
+
 TEST_F(AdminApiTest, is_not_served_on_the_member_listener) {
   HttpClient member("127.0.0.1", node_->endpoint().port);
   EXPECT_EQ(member.request("GET", "/admin/v1/members").status, 404u);

@@ -108,6 +108,7 @@ TEST_F(NodeTlsTest, hands_the_verified_client_certificate_fingerprint_to_handler
 
 TEST_F(NodeTlsTest, refuses_a_client_certificate_from_an_untrusted_ca) {
   start();
+  ASSERT_TRUE(node_->wait_store());  // refusals are recorded in the store once it is open
   auto client = trust_root();
   client.insert(client.end(), {"--cert", (pki_ / "untrusted-signer.pem").string(), "--key",
                                (pki_ / "untrusted-signer.key").string()});

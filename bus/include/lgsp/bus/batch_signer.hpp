@@ -32,6 +32,7 @@ struct BatchSignerOptions {
   std::chrono::milliseconds window{5};  // how long the first leaf of a batch waits for company
   std::size_t max_batch = 1024;
   std::chrono::milliseconds reopen_every{2000};  // while the HSM is unavailable
+  std::function<void()> on_failure;              // a batch could not be signed (metrics)
 };
 
 // Opens the node's signer (logs in to the token). Throws std::exception with the reason when it

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace prometheus {
 class Registry;
@@ -32,6 +34,12 @@ class Metrics {
   // and resulting state (delivered, delivering = will retry, dead).
   void count_message(const std::string& outcome, const std::string& code);
   void count_delivery(const std::string& service, const std::string& state);
+
+  // Undelivered messages per service and the age of the oldest (replaces the previous figures, so a
+  // service whose queue emptied shows 0).
+  void set_queues(const std::vector<std::tuple<std::string, std::int64_t, double>>& per_service);
+  // From a unit that appends to the message log being handed to the store to it being durable.
+  void observe_log_append(double seconds);
 
   // The registry, for other modules to add their own families.
   prometheus::Registry& registry();
