@@ -497,4 +497,19 @@ TEST_F(ExchangeTest, dlq_and_log_commands_refuse_bad_arguments) {
   EXPECT_EQ(no_out.exit_code, 2) << no_out.err;
 }
 
+// The receipt answers "was this message accepted": a repeat for another service is not that message.
+TEST_F(ExchangeTest, a_repeated_id_for_another_service_is_a_conflict_not_the_old_receipt) {
+  const std::string other = kProvider + "/lienthong/v1";
+  add_service(other, 3, 20);
+  ASSERT_EQ(send("r-1").status, 202u);
+  auto elsewhere = send("r-1", payload(), {}, other);
+  EXPECT_EQ(elsewhere.status, 409u);
+  EXPECT_EQ(code_of(elsewhere), "LGSP-409-MESSAGE-ID");
+  EXPECT_NE(json::parse(elsewhere.body).value("detail", "").find("accepted for service " + kService), std::string::npos)
+      << elsewhere.body;
+  ASSERT_TRUE(wait_state("r-1", "delivered"));
+  EXPECT_EQ(status("r-1")["service"], kService);
+  EXPECT_EQ(arrivals().size(), 1u);
+}
+
 }  // namespace
