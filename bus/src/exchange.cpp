@@ -62,14 +62,23 @@ bool is_token(const std::string& s) {
 struct Accepted {
   std::string payload_sha256;
   std::string service;
-  std::string receipt;
+  std::string receipt;  // JSON text
 };
 
 std::optional<Accepted> find_accepted(Transaction& tx, const std::string& client, const std::string& id) {
   const Value key[] = {client, id};
-  auto rows = tx.query("SELECT payload_sha256, service, receipt FROM message WHERE client = ? AND id = ?", key);
+  auto rows = tx.query(
+      "SELECT m.payload_sha256, m.service, m.accepted_at, b.seal FROM message m JOIN message_body b"
+      " ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
+      key);
   if (rows.empty()) return std::nullopt;
-  return Accepted{as_text(rows[0][0]), as_text(rows[0][1]), as_text(rows[0][2])};
+  Receipt r{id,
+            as_text(rows[0][1]),
+            client,
+            as_text(rows[0][2]),
+            as_text(rows[0][0]),
+            nlohmann::json::parse(as_text(rows[0][3]))};
+  return Accepted{r.payload_sha256, r.service, r.to_json().dump()};
 }
 
 // Empty when the submission repeats `a`; otherwise why the id conflicts.
@@ -321,30 +330,36 @@ class Exchange::Impl::PersistStage : public Stage {
     if (!store) return x.refuse(*s, problem(errors::kNotReady, "the store is closing"));
     // What the transaction found: a copy of this message accepted meanwhile (its receipt), if any.
     auto raced = std::make_shared<std::optional<Accepted>>();
-    auto work = [s, raced](Transaction& tx) {
-      *raced = find_accepted(tx, s->caller.client, s->message_id);
-      if (*raced) return;
+    // Serialized once here (the seal carries the node's certificates, a few KiB): the same text goes
+    // into the message row, the log record and the answer.
+    auto receipt_text = std::make_shared<std::string>(s->receipt.to_json().dump());
+    auto work = [s, raced, receipt_text](Transaction& tx) {
+      if ((*raced = find_accepted(tx, s->caller.client, s->message_id))) return;
       const auto& r = s->receipt;
-      const std::string receipt = r.to_json().dump();
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
       Blob payload{std::vector<std::uint8_t>(s->request.body.begin(), s->request.body.end())};
-      const Value p[] = {r.message_id,     r.client,
-                         r.service,        s->conversation.empty() ? Value(nullptr) : Value(s->conversation),
-                         content_type,     std::move(payload),
-                         r.payload_sha256, r.accepted_at,
-                         receipt,          std::int64_t{now_ms()}};
+      const Value m[] = {r.message_id,  r.client,
+                         r.service,     s->conversation.empty() ? Value(nullptr) : Value(s->conversation),
+                         content_type,  r.payload_sha256,
+                         r.accepted_at, std::int64_t{now_ms()}};
       tx.exec(
-          "INSERT INTO message(id, client, service, conversation, content_type, payload, payload_sha256,"
-          " accepted_at, receipt, state, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?)",
-          p);
-      json body = r.to_json();
-      if (!s->caller.via_node.empty()) body["via_node"] = s->caller.via_node;
-      MessageLog::append(tx, "accepted", r.client + " " + r.message_id, body);
+          "INSERT INTO message(id, client, service, conversation, content_type, payload_sha256, accepted_at,"
+          " state, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?)",
+          m);
+      const Value b[] = {tx.last_insert_id(), std::move(payload), r.signature.dump()};
+      tx.exec("INSERT INTO message_body(seq, payload, seal) VALUES (?, ?, ?)", b);
+      if (s->caller.via_node.empty()) {
+        MessageLog::append_text(tx, "accepted", r.client + " " + r.message_id, *receipt_text);
+      } else {
+        json body = r.to_json();
+        body["via_node"] = s->caller.via_node;
+        MessageLog::append(tx, "accepted", r.client + " " + r.message_id, body);
+      }
     };
     auto self = x.shared_from_this();
     const auto submitted = Clock::now();
     try {
-      store->write(std::move(work), [self, s, raced, submitted](std::exception_ptr error) {
+      store->write(std::move(work), [self, s, raced, submitted, receipt_text](std::exception_ptr error) {
         if (self->deps.metrics)
           self->deps.metrics->observe_log_append(std::chrono::duration<double>(Clock::now() - submitted).count());
         if (error) {
@@ -364,7 +379,10 @@ class Exchange::Impl::PersistStage : public Stage {
           return s->reply(HttpResponse::json(200, json::parse((*raced)->receipt)));
         }
         if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
-        s->reply(HttpResponse::json(202, s->receipt.to_json()));
+        HttpResponse accepted;
+        accepted.status = 202;
+        accepted.body = std::move(*receipt_text);
+        s->reply(std::move(accepted));
         self->notify_deliverer();
       });
     } catch (const StoreError& e) {
@@ -385,8 +403,8 @@ void Exchange::Impl::handle_status(HttpRequest& request, Reply reply) {
   store->read([&](Transaction& tx) {
     const Value key[] = {client, id};
     auto rows = tx.query(
-        "SELECT seq, service, state, accepted_at, receipt, last_error, conversation FROM message"
-        " WHERE client = ? AND id = ?",
+        "SELECT m.seq, m.service, m.state, m.accepted_at, b.seal, m.last_error, m.conversation, m.payload_sha256"
+        " FROM message m JOIN message_body b ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
         key);
     if (rows.empty()) return;
     const Value seq[] = {rows[0][0]};
@@ -403,7 +421,9 @@ void Exchange::Impl::handle_status(HttpRequest& request, Reply reply) {
            {"service", as_text(rows[0][1])},
            {"state", as_text(rows[0][2])},
            {"accepted_at", as_text(rows[0][3])},
-           {"receipt", json::parse(as_text(rows[0][4]))},
+           {"receipt", Receipt{id, as_text(rows[0][1]), client, as_text(rows[0][3]), as_text(rows[0][7]),
+                               json::parse(as_text(rows[0][4]))}
+                           .to_json()},
            {"last_error", std::holds_alternative<std::string>(rows[0][5]) ? json(as_text(rows[0][5])) : json()},
            {"conversation", std::holds_alternative<std::string>(rows[0][6]) ? json(as_text(rows[0][6])) : json()},
            {"attempts", attempts}};
@@ -430,8 +450,9 @@ void Exchange::Impl::deliver_loop() {
       store->read([&](Transaction& tx) {
         const Value p[] = {std::int64_t{now_ms()}, room + busy};
         due = tx.query(
-            "SELECT m.seq, m.id, m.client, m.service, m.conversation, m.content_type, m.payload, m.accepted_at,"
-            " m.receipt, m.attempts, m.payload_sha256, m.replayed_after FROM message m"
+            "SELECT m.seq, m.id, m.client, m.service, m.conversation, m.content_type, b.payload, m.accepted_at,"
+            " b.seal, m.attempts, m.payload_sha256, m.replayed_after FROM message m JOIN message_body b ON b.seq = "
+            "m.seq"
             " WHERE m.state IN ('accepted','delivering') AND m.next_attempt_ms <= ?"
             " AND (m.conversation IS NULL OR NOT EXISTS (SELECT 1 FROM message p WHERE p.client = m.client"
             "  AND p.conversation = m.conversation AND p.state IN ('accepted','delivering') AND p.seq < m.seq))"
@@ -475,18 +496,14 @@ void Exchange::Impl::deliver(std::int64_t seq, const Row& row) {
                           subject);
   }
   const auto& payload = std::get<Blob>(row[6]).bytes;
-  auto receipt = json::parse(as_text(row[8]));
   OutboundRequest out;
   out.url = service->endpoint;
   out.body.assign(payload.begin(), payload.end());
   out.timeout = std::chrono::milliseconds(service->timeout_ms);
-  out.headers = {{"Content-Type", as_text(row[5])},
-                 {"LGSP-Client", client_id},
-                 {"LGSP-Service", service_id},
-                 {"LGSP-Message-Id", message_id},
-                 {"LGSP-Accepted-At", as_text(row[7])},
-                 {"LGSP-Payload-SHA256", as_text(row[10])},
-                 {"LGSP-Signature", receipt["signature"].dump()}};
+  out.headers = {{"Content-Type", as_text(row[5])},     {"LGSP-Client", client_id},
+                 {"LGSP-Service", service_id},          {"LGSP-Message-Id", message_id},
+                 {"LGSP-Accepted-At", as_text(row[7])}, {"LGSP-Payload-SHA256", as_text(row[10])},
+                 {"LGSP-Signature", as_text(row[8])}};
   if (std::holds_alternative<std::string>(row[4])) out.headers.emplace_back("LGSP-Conversation-Id", as_text(row[4]));
   auto self = shared_from_this();
   client.send(std::move(out),
@@ -543,7 +560,7 @@ void Exchange::Impl::record_outcome(std::int64_t seq, const std::string& service
     tx.exec("UPDATE message SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?", u);
     if (delivered && !keep_payload) {
       const Value d[] = {std::int64_t{seq}};
-      tx.exec("UPDATE message SET payload = NULL WHERE seq = ?", d);
+      tx.exec("UPDATE message_body SET payload = NULL WHERE seq = ?", d);
     }
     json body = {{"attempt", attempt}, {"status", status ? json(status) : json()}, {"state", state}};
     if (!error.empty()) body["error"] = error;

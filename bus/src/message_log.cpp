@@ -43,16 +43,24 @@ std::string check_record_seal(const LogRecord& r, const signing::TrustStore* tru
 
 }  // namespace
 
-std::string LogRecord::compute_hash() const {
+namespace {
+
+std::string record_hash(const std::string& prev_hash, std::int64_t seq, const std::string& at, const std::string& kind,
+                        const std::string& subject, const std::string& body_text) {
   std::string bytes = "lgsp-log-v1\n";
+  bytes.reserve(body_text.size() + 256);
   add_field(bytes, prev_hash);
   add_field(bytes, std::to_string(seq));
   add_field(bytes, at);
   add_field(bytes, kind);
   add_field(bytes, subject);
-  add_field(bytes, body.dump());
+  add_field(bytes, body_text);
   return sha256_hex(bytes);
 }
+
+}  // namespace
+
+std::string LogRecord::compute_hash() const { return record_hash(prev_hash, seq, at, kind, subject, body.dump()); }
 
 nlohmann::json LogRecord::to_json() const {
   return {{"seq", seq},  {"at", at}, {"kind", kind}, {"subject", subject}, {"body", body}, {"prev_hash", prev_hash},
@@ -71,23 +79,23 @@ LogRecord LogRecord::from_json(const nlohmann::json& j) {
   return r;
 }
 
-LogRecord MessageLog::append(Transaction& tx, const std::string& kind, const std::string& subject,
-                             const nlohmann::json& body) {
-  LogRecord r;
+void MessageLog::append(Transaction& tx, const std::string& kind, const std::string& subject,
+                        const nlohmann::json& body) {
+  append_text(tx, kind, subject, body.dump());
+}
+
+void MessageLog::append_text(Transaction& tx, const std::string& kind, const std::string& subject,
+                             const std::string& body_text) {
   // Appends run one at a time on the store's writer thread, inside its transaction: the last record
   // read here is the one this record follows.
   auto last = tx.query("SELECT seq, hash FROM message_log ORDER BY seq DESC LIMIT 1");
-  r.seq = last.empty() ? 1 : as_int(last[0][0]) + 1;
-  r.prev_hash = last.empty() ? kLogGenesis : as_text(last[0][1]);
-  r.at = utc_now_rfc3339();
-  r.kind = kind;
-  r.subject = subject;
-  r.body = body;
-  r.hash = r.compute_hash();
-  const Value params[] = {std::int64_t{r.seq}, r.at, r.kind, r.subject, r.body.dump(), r.prev_hash, r.hash};
+  const std::int64_t seq = last.empty() ? 1 : as_int(last[0][0]) + 1;
+  const std::string prev_hash = last.empty() ? kLogGenesis : as_text(last[0][1]);
+  const std::string at = utc_now_rfc3339();
+  const std::string hash = record_hash(prev_hash, seq, at, kind, subject, body_text);
+  const Value params[] = {std::int64_t{seq}, at, kind, subject, body_text, prev_hash, hash};
   tx.exec("INSERT INTO message_log(seq, at, kind, subject, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
           params);
-  return r;
 }
 
 std::vector<LogRecord> MessageLog::read(Store& store, std::optional<std::int64_t> from, std::optional<std::int64_t> to,

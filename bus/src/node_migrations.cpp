@@ -43,19 +43,22 @@ const std::vector<Migration>& node_migrations() {
        " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"},
       {3, "messages and the message log",
        // One row per accepted message; seq is the acceptance order (delivery order within a
-       // conversation). The payload is NULL once dropped after delivery (service keep_payload = 0).
+       // conversation).
        "CREATE TABLE message ("
        " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
        " id TEXT NOT NULL, client TEXT NOT NULL, service TEXT NOT NULL, conversation TEXT,"
-       " content_type TEXT NOT NULL, payload BLOB, payload_sha256 TEXT NOT NULL,"
-       " accepted_at TEXT NOT NULL, receipt TEXT NOT NULL,"
+       " content_type TEXT NOT NULL, payload_sha256 TEXT NOT NULL, accepted_at TEXT NOT NULL,"
        " state TEXT NOT NULL CHECK (state IN ('accepted','delivering','delivered','dead')),"
        " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, last_error TEXT,"
        // attempts already made when the message was last replayed from the dead-letter queue: the
        // retry policy counts from there.
        " replayed_after INTEGER NOT NULL DEFAULT 0,"
        " UNIQUE (client, id));"
-       // Only undelivered messages are indexed: the delivery query stays fast however long the history.
+       // The large, write-once parts live apart, so that each delivery attempt rewrites a small row
+       // only. The seal (a few KiB: it carries the node's certificates) rebuilds the receipt with the
+       // columns above; the payload is NULL once dropped after delivery (service keep_payload off).
+       "CREATE TABLE message_body ("
+       " seq INTEGER PRIMARY KEY REFERENCES message(seq), payload BLOB, seal TEXT NOT NULL);"
        "CREATE INDEX message_due ON message(next_attempt_ms) WHERE state IN ('accepted','delivering');"
        "CREATE INDEX message_conversation ON message(client, conversation, seq)"
        " WHERE state IN ('accepted','delivering') AND conversation IS NOT NULL;"

@@ -232,6 +232,10 @@ int main(int argc, char** argv) {
                 delivered.load() / deliver_s);
     std::printf("  cpu %.1f s (node + receiver + clients), peak RSS %ld MiB\n", cpu_seconds() - cpu0,
                 peak_rss_kib() / 1024);
+    auto st = node.store()->stats();
+    std::printf("  store: %llu commits for %llu write units (%.1f per fsync)\n",
+                static_cast<unsigned long long>(st.commits), static_cast<unsigned long long>(st.units),
+                st.commits ? static_cast<double>(st.units) / static_cast<double>(st.commits) : 0.0);
   }
   services.stop();
   node.stop();

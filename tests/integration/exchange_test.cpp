@@ -295,7 +295,9 @@ TEST_F(ExchangeTest, drops_the_payload_after_delivery_when_the_service_keeps_non
   bool dropped = false;
   std::string digest;
   node_->store()->read([&](Transaction& tx) {
-    auto rows = tx.query("SELECT payload IS NULL, payload_sha256 FROM message WHERE id = 'p-1'");
+    auto rows = tx.query(
+        "SELECT b.payload IS NULL, m.payload_sha256 FROM message m JOIN message_body b ON b.seq = m.seq"
+        " WHERE m.id = 'p-1'");
     dropped = as_int(rows[0][0]) == 1;
     digest = as_text(rows[0][1]);
   });

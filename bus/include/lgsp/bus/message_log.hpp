@@ -39,8 +39,11 @@ inline const std::string kLogGenesis(64, '0');
 class MessageLog {
  public:
   // Appends inside the caller's transaction (a store write unit).
-  static LogRecord append(Transaction& tx, const std::string& kind, const std::string& subject,
-                          const nlohmann::json& body);
+  static void append(Transaction& tx, const std::string& kind, const std::string& subject, const nlohmann::json& body);
+  // The same with the body already serialized (compact, as nlohmann::json::dump() writes it), so a
+  // large body is not serialized twice.
+  static void append_text(Transaction& tx, const std::string& kind, const std::string& subject,
+                          const std::string& body_text);
 
   struct Check {
     bool ok = true;
