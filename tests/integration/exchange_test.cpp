@@ -15,7 +15,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -512,6 +514,103 @@ TEST_F(ExchangeTest, a_repeated_id_for_another_service_is_a_conflict_not_the_old
   ASSERT_TRUE(wait_state("r-1", "delivered"));
   EXPECT_EQ(status("r-1")["service"], kService);
   EXPECT_EQ(arrivals().size(), 1u);
+}
+
+// Milliseconds since the epoch of an attempt time ("2026-11-23T07:12:10.123Z").
+std::int64_t epoch_ms(const std::string& at) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+TEST_F(ExchangeTest, retries_back_off_exponentially_with_jitter) {
+  add_service(kProvider + "/backoff/v1", 4, 100);  // backoff 100, 200, 400 ms (at most 4 x 100), x [0.5, 1)
+  answer_ = [](const Arrival&) -> unsigned { return 503; };
+  ASSERT_EQ(send("b-1", payload(), {}, kProvider + "/backoff/v1").status, 202u);
+  ASSERT_TRUE(wait_state("b-1", "dead"));
+  auto attempts = status("b-1")["attempts"];
+  ASSERT_EQ(attempts.size(), 4u);
+  std::vector<std::int64_t> at;
+  for (const auto& a : attempts) {
+    at.push_back(epoch_ms(a["at"].get<std::string>()));
+    EXPECT_EQ(a["status"], 503);
+  }
+  // Lower bounds only (a loaded machine can only make gaps longer): half of 100, 200, 400 ms.
+  EXPECT_GE(at[1] - at[0], 50);
+  EXPECT_GE(at[2] - at[1], 100);
+  EXPECT_GE(at[3] - at[2], 200) << "the third gap must exceed any constant 100 ms backoff";
+}
+
+// A provider that does not answer within the service's timeout_ms, and one that refuses connections:
+// both are failed attempts, retried, then dead-lettered with the error.
+TEST_F(ExchangeTest, a_timeout_or_a_refused_connection_is_retried_then_dead_lettered) {
+  Config sc;
+  sc.server.listen = HostPort{"127.0.0.1", 0};
+  sc.server.threads = 1;
+  sc.store.data_dir = dir_ / "slow";
+  sc.signing.enabled = false;
+  Node slow(sc);
+  std::atomic<int> slow_arrivals{0};
+  slow.router().add("POST", "/in", [&](HttpRequest&, Reply reply) {
+    ++slow_arrivals;
+    std::thread([reply] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      reply(HttpResponse::json(200, json::object()));
+    }).detach();
+  });
+  slow.start();
+  Registry reg(*node_->store(), &node_->catalogue());
+  Service timeout;
+  timeout.id = kProvider + "/slow/v1";
+  timeout.request_contract = "onestop.dossier-submission@v1";
+  timeout.endpoint = "http://127.0.0.1:" + std::to_string(slow.endpoint().port) + "/in";
+  timeout.timeout_ms = 150;
+  timeout.retry = {2, 20, 80};
+  reg.add_service(timeout);
+  reg.grant(kClient, timeout.id);
+  Service refused = timeout;
+  refused.id = kProvider + "/down/v1";
+  refused.endpoint = "http://127.0.0.1:" + std::to_string(lgsp::test::free_port()) + "/in";
+  reg.add_service(refused);
+  reg.grant(kClient, refused.id);
+
+  ASSERT_EQ(send("t-1", payload(), {}, timeout.id).status, 202u);
+  ASSERT_EQ(send("t-2", payload(), {}, refused.id).status, 202u);
+  ASSERT_TRUE(wait_state("t-1", "dead"));
+  ASSERT_TRUE(wait_state("t-2", "dead"));
+  auto timed_out = status("t-1");
+  EXPECT_EQ(timed_out["attempts"].size(), 2u);
+  EXPECT_NE(timed_out["last_error"].get<std::string>().find("within 150 ms"), std::string::npos) << timed_out;
+  EXPECT_EQ(slow_arrivals.load(), 2);
+  auto down = status("t-2");
+  EXPECT_EQ(down["attempts"].size(), 2u);
+  EXPECT_TRUE(down["attempts"][0]["status"].is_null());
+  EXPECT_FALSE(down["last_error"].get<std::string>().empty());
+  EXPECT_EQ(list_dead_letters(*node_->store()).size(), 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the slow answers finish in their threads
+  slow.stop();
+}
+
+// The registry is read per request: a revoked grant or API key refuses the very next message.
+TEST_F(ExchangeTest, registry_changes_apply_to_the_next_message_without_restart) {
+  ASSERT_EQ(send("g-1").status, 202u);
+  Registry reg(*node_->store(), &node_->catalogue());
+  reg.revoke(kClient, kService);
+  auto revoked = send("g-2");
+  EXPECT_EQ(revoked.status, 403u);
+  EXPECT_EQ(code_of(revoked), "LGSP-403-ACL");
+  reg.grant(kClient, kService);
+  EXPECT_EQ(send("g-3").status, 202u);
+  for (const auto& k : reg.api_keys())
+    if (k.subsystem == kClient) reg.revoke_api_key(k.id);
+  auto no_key = send("g-4");
+  EXPECT_EQ(no_key.status, 401u);
+  EXPECT_EQ(code_of(no_key), "LGSP-401-AUTH");
 }
 
 }  // namespace
