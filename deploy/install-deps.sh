@@ -14,6 +14,8 @@ packages=(
   libpkcs11-helper1-dev softhsm2 opensc
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev curl wrk procps python3
+  # the sync proxy benchmark compares with nginx proxy_pass (tests/bench/proxy_vs_nginx.sh)
+  nginx
 )
 
 missing=()

@@ -37,6 +37,7 @@ struct BatchSigner::Impl {
   std::condition_variable wake;
   std::deque<Pending> queue;
   Clock::time_point first_queued;
+  bool urgent = false;  // a queued leaf's caller waits synchronously: sign without the window
   bool stopping = false;
   std::string unavailable;  // why signing is not possible now; empty when it is
 
@@ -152,7 +153,8 @@ struct BatchSigner::Impl {
       }
       // Collect: until the window since the first leaf has passed or the batch is full.
       wake.wait_until(lock, first_queued + options.window,
-                      [&] { return stopping || queue.size() >= options.max_batch; });
+                      [&] { return stopping || urgent || queue.size() >= options.max_batch; });
+      urgent = false;
       std::vector<Pending> batch;
       const std::size_t n = std::min(queue.size(), options.max_batch);
       batch.reserve(n);
@@ -190,7 +192,11 @@ BatchSigner::~BatchSigner() {
   impl_->thread.join();
 }
 
-void BatchSigner::seal(const Sha256& leaf, SealCallback done) {
+void BatchSigner::seal(const Sha256& leaf, SealCallback done) { enqueue(leaf, std::move(done), false); }
+
+void BatchSigner::seal_urgent(const Sha256& leaf, SealCallback done) { enqueue(leaf, std::move(done), true); }
+
+void BatchSigner::enqueue(const Sha256& leaf, SealCallback done, bool urgent) {
   bool stopping = false;
   {
     std::lock_guard lock(impl_->mutex);
@@ -198,8 +204,10 @@ void BatchSigner::seal(const Sha256& leaf, SealCallback done) {
     if (!stopping) {
       if (impl_->queue.empty()) impl_->first_queued = Clock::now();
       impl_->queue.push_back({leaf, std::move(done)});
-      // Wake the signer for the first leaf (it starts the window) and when the batch is full.
-      if (impl_->queue.size() < impl_->options.max_batch && impl_->queue.size() > 1) return;
+      impl_->urgent = impl_->urgent || urgent;
+      // Wake the signer for the first leaf (it starts the window), when the batch is full, and for a
+      // caller who cannot wait.
+      if (!urgent && impl_->queue.size() < impl_->options.max_batch && impl_->queue.size() > 1) return;
     }
   }
   if (stopping) return done(nullptr, std::make_exception_ptr(SealError("the node is stopping")));

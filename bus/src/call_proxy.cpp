@@ -149,7 +149,8 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
   Sealer* sealer = deps.sealer();
   if (!sealer) return reply(problem(errors::kSigningUnavailable, "signing is not available"));
   auto body = std::make_shared<OutboundResponse>(std::move(response));
-  sealer->seal(seal.leaf(), [this, seal, body, reply](json value, std::exception_ptr error) {
+  // The caller is waiting: no batch window (the batch is what queued meanwhile).
+  sealer->seal_urgent(seal.leaf(), [this, seal, body, reply](json value, std::exception_ptr error) {
     if (error) {
       try {
         std::rethrow_exception(error);

@@ -4,6 +4,7 @@
 // With --mode proxy it measures the sync proxy instead: calls/s and p50/p99 through /v1/call, next to
 // the same calls sent straight to the provider.
 //   bus_bench [--mode async|proxy] [--clients N] [--messages M] [--seconds S] [--hsm-dir DIR]
+//             [--provider-port P --compare-port Q]   (proxy: also measure a reverse proxy on Q in front of P)
 // Without --hsm-dir it builds hsm-sim in a temporary folder (hsm-sim/setup.sh) and removes it after.
 // Node, receiver and clients share this process (and the machine's cores): CPU is for all of them.
 #include "http_client.hpp"
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
   int messages = 20000;
   double seconds = 10;
   fs::path hsm;
+  unsigned short provider_port = 0;  // fixed, so that a reverse proxy (nginx) can be put in front of it
+  unsigned short compare_port = 0;   // --mode proxy: also measure this reverse proxy to the provider
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--mode")
@@ -82,6 +85,10 @@ int main(int argc, char** argv) {
       seconds = std::stod(argv[i + 1]);
     else if (k == "--hsm-dir")
       hsm = argv[i + 1];
+    else if (k == "--provider-port")
+      provider_port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
+    else if (k == "--compare-port")
+      compare_port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
     else {
       std::fprintf(stderr, "bus_bench: unknown option %s\n", k.c_str());
       return 2;
@@ -105,12 +112,13 @@ int main(int argc, char** argv) {
   std::atomic<long> delivered{0};
   std::atomic<std::int64_t> last_delivery_ns{0};
   Config rc;
-  rc.server.listen = HostPort{"127.0.0.1", 0};
+  rc.server.listen = HostPort{"127.0.0.1", provider_port};
   rc.server.threads = 1;
   rc.store.data_dir = dir / "receiver";
   rc.signing.enabled = false;
   Node receiver(rc);
-  const std::string answer = R"({"status":"not-found","message":"Không tìm thấy"})";
+  const std::string answer =
+      lgsp::test::read_file(kSource / "contracts/hotich.trichluc-result/v1/examples/valid-2-not-found.json");
   receiver.router().add("POST", "/in", [&](HttpRequest&, Reply reply) {
     ++delivered;
     last_delivery_ns = Clock::now().time_since_epoch().count();
@@ -215,6 +223,14 @@ int main(int argc, char** argv) {
                 percentile(direct_lat, 0.5), percentile(direct_lat, 0.99));
     std::printf("  through the proxy  : %8.0f calls/s  p50 %.2f ms  p99 %.2f ms  (validated both ways, sealed)\n",
                 calls / s, percentile(lat, 0.5), percentile(lat, 0.99));
+    if (compare_port) {
+      std::vector<double> other_lat;
+      t0 = Clock::now();
+      long other = drive(compare_port, "/api/trichluc", false, seconds / 2, other_lat);
+      double other_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      std::printf("  reverse proxy :%-5u: %8.0f calls/s  p50 %.2f ms  p99 %.2f ms\n", compare_port, other / other_s,
+                  percentile(other_lat, 0.5), percentile(other_lat, 0.99));
+    }
     std::printf("  cpu %.1f s for %ld calls, peak RSS %ld MiB\n", cpu_seconds() - cpu0, calls, peak_rss_kib() / 1024);
   } else {
     std::vector<double> lat;

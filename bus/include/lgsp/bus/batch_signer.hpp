@@ -51,12 +51,14 @@ class BatchSigner : public Sealer {
 
   using Sealer::seal;
   void seal(const Sha256& leaf, SealCallback done) override;
+  void seal_urgent(const Sha256& leaf, SealCallback done) override;
   bool ready(std::string& reason) const override;
 
   // The bytes whose SHA-256 the HSM signs for a batch: a domain tag, the root and the signing time.
   static std::string signed_bytes(const std::string& root_hex, const std::string& signed_at);
 
  private:
+  void enqueue(const Sha256& leaf, SealCallback done, bool urgent);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -32,6 +32,9 @@ class Sealer {
   // Seals one leaf digest; `done` runs on the signer's thread once the batch holding the leaf is
   // signed. Callers on I/O threads use this form: they never wait for the HSM.
   virtual void seal(const Sha256& leaf, SealCallback done) = 0;
+  // The same for a caller who is waiting synchronously (the sync proxy): the batch holding it is
+  // signed without waiting for the batch window. By default the same as seal().
+  virtual void seal_urgent(const Sha256& leaf, SealCallback done) { seal(leaf, std::move(done)); }
   // The same, for worker threads that may wait.
   std::future<nlohmann::json> seal(const Sha256& leaf) {
     auto promise = std::make_shared<std::promise<nlohmann::json>>();
