@@ -613,4 +613,42 @@ TEST_F(ExchangeTest, registry_changes_apply_to_the_next_message_without_restart)
   EXPECT_EQ(code_of(no_key), "LGSP-401-AUTH");
 }
 
+TEST_F(ExchangeTest, dlq_list_shows_every_dead_message_and_replay_all_delivers_them) {
+  add_service(kProvider + "/flaky/v1", 1, 20);
+  std::atomic<bool> up{false};
+  answer_ = [&](const Arrival&) -> unsigned { return up ? 200 : 502; };
+  for (const char* id : {"d-1", "d-2"}) ASSERT_EQ(send(id, payload(), {}, kProvider + "/flaky/v1").status, 202u);
+  ASSERT_TRUE(wait_state("d-1", "dead"));
+  ASSERT_TRUE(wait_state("d-2", "dead"));
+  const std::string data = (dir_ / "node").string();
+
+  auto lines = lgsp::test::run({kLgsp, "dlq", "list", "--data-dir", data});
+  ASSERT_EQ(lines.exit_code, 0) << lines.err;
+  EXPECT_NE(lines.out.find(kClient + "\td-1\t" + kProvider + "/flaky/v1\t1\t"), std::string::npos) << lines.out;
+  EXPECT_NE(lines.out.find("\td-2\t"), std::string::npos) << lines.out;
+  EXPECT_NE(lines.out.find("HTTP 502"), std::string::npos) << lines.out;
+  auto listed = lgsp::test::run({kLgsp, "dlq", "list", "--json", "--data-dir", data});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto dead = json::parse(listed.out);
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(dead[0]["message_id"], "d-1");
+  EXPECT_EQ(dead[0]["attempts"], 1);
+
+  up = true;
+  auto replay = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--data-dir", data});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(replay.out, "replayed 2 messages\n");
+  ASSERT_TRUE(wait_state("d-1", "delivered"));
+  ASSERT_TRUE(wait_state("d-2", "delivered"));
+  EXPECT_EQ(status("d-1")["attempts"].size(), 2u);
+  std::int64_t replays = 0;
+  node_->store()->read([&](Transaction& tx) {
+    replays = as_int(tx.query("SELECT count(*) FROM message_log WHERE kind = 'replay'")[0][0]);
+  });
+  EXPECT_EQ(replays, 2);
+  auto empty = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--data-dir", data});
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out, "replayed 0 messages\n");
+}
+
 }  // namespace
