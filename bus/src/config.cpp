@@ -179,6 +179,10 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.store.group_commit_max_rows = static_cast<unsigned>(v); }),
       integer_key("store.group_commit_max_delay_ms", 0, 1000,
                   [](Config& c, std::int64_t v) { c.store.group_commit_max_delay_ms = static_cast<unsigned>(v); }),
+      integer_key("delivery.max_in_flight", 1, 100000,
+                  [](Config& c, std::int64_t v) { c.delivery.max_in_flight = static_cast<unsigned>(v); }),
+      integer_key("delivery.poll_interval_ms", 10, 60000,
+                  [](Config& c, std::int64_t v) { c.delivery.poll_interval_ms = static_cast<unsigned>(v); }),
       {"log.level",
        [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
          static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -35,7 +35,16 @@ struct NodeServices::Impl {
   explicit Impl(Node& n) : node(n) {}
 };
 
-NodeServices::NodeServices(Node& node) : NodeServices(node, ExchangeOptions{}) {}
+namespace {
+ExchangeOptions options_from(const Config& config) {
+  ExchangeOptions options;
+  options.max_in_flight = config.delivery.max_in_flight;
+  options.poll_interval = std::chrono::milliseconds(config.delivery.poll_interval_ms);
+  return options;
+}
+}  // namespace
+
+NodeServices::NodeServices(Node& node) : NodeServices(node, options_from(node.config())) {}
 
 NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(std::make_unique<Impl>(node)) {
   const Config& config = node.config();

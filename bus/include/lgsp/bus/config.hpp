@@ -73,6 +73,14 @@ struct StoreConfig {
   unsigned group_commit_max_delay_ms = 2;
 };
 
+// Delivery of accepted messages to their service endpoints. Delivery is asynchronous (one scheduler
+// thread hands requests to the outbound client's I/O threads), so its concurrency is a number of
+// requests on the wire, not a number of worker threads.
+struct DeliveryConfig {
+  unsigned max_in_flight = 64;      // deliveries on the wire at once, across all services
+  unsigned poll_interval_ms = 200;  // how often due retries are looked for (new messages wake it at once)
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
   std::filesystem::path file;  // empty: stderr
@@ -88,6 +96,7 @@ struct Config {
   AdminConfig admin;
   SigningConfig signing;
   StoreConfig store;
+  DeliveryConfig delivery;
   LogConfig log;
   ContractsConfig contracts;
   contracts::ParseLimits limits;                     // for every XML and JSON document the node reads
