@@ -1,4 +1,5 @@
 #include "lgsp/bus/batch_signer.hpp"
+#include "lgsp/contracts/base64.hpp"
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/merkle.hpp"
@@ -23,7 +24,7 @@ struct Pending {
 
 std::string der_base64(X509* cert) {
   auto der = signing::certificate_to_der(cert);
-  return base64_encode(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+  return contracts::base64_encode(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
 }
 
 }  // namespace
@@ -103,7 +104,8 @@ struct BatchSigner::Impl {
       const std::string bytes = signed_bytes(signed_batch.root, signed_batch.signed_at);
       auto sig = signer->sign_sha256(
           std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
-      signed_batch.signature = base64_encode(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
+      signed_batch.signature =
+          contracts::base64_encode(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
     } catch (const std::exception& e) {
       // The token may have been pulled or the HSM restarted: drop the session and reopen later.
       signer.reset();

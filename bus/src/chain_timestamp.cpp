@@ -1,7 +1,9 @@
 #include "lgsp/bus/chain_timestamp.hpp"
+#include "lgsp/contracts/base64.hpp"
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
+#include "lgsp/signing/openssl.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
@@ -16,18 +18,12 @@
 namespace lgsp::bus {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using TsReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ_free>>;
-using TsRespPtr = std::unique_ptr<TS_RESP, Deleter<TS_RESP_free>>;
-using TsVerifyPtr = std::unique_ptr<TS_VERIFY_CTX, Deleter<TS_VERIFY_CTX_free>>;
-using Pkcs7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7_free>>;
-using AsnIntPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>>;
+using signing::OpenSslDeleter;
+using TsReqPtr = std::unique_ptr<TS_REQ, OpenSslDeleter<TS_REQ_free>>;
+using TsRespPtr = std::unique_ptr<TS_RESP, OpenSslDeleter<TS_RESP_free>>;
+using TsVerifyPtr = std::unique_ptr<TS_VERIFY_CTX, OpenSslDeleter<TS_VERIFY_CTX_free>>;
+using Pkcs7Ptr = std::unique_ptr<PKCS7, OpenSslDeleter<PKCS7_free>>;
+using AsnIntPtr = std::unique_ptr<ASN1_INTEGER, OpenSslDeleter<ASN1_INTEGER_free>>;
 
 std::string openssl_error() {
   unsigned long e = ERR_get_error();
@@ -118,13 +114,14 @@ std::string request_timestamp(OutboundClient& client, const std::string& url, co
   unsigned char* tder = nullptr;
   int tlen = i2d_PKCS7(token, &tder);
   if (tlen <= 0) throw std::runtime_error("cannot encode the time-stamp token");
-  std::string b64 = base64_encode(std::string_view(reinterpret_cast<char*>(tder), static_cast<std::size_t>(tlen)));
+  std::string b64 =
+      contracts::base64_encode(std::string_view(reinterpret_cast<char*>(tder), static_cast<std::size_t>(tlen)));
   OPENSSL_free(tder);
   return b64;
 }
 
 std::string verify_timestamp(const std::string& token_base64, const Sha256& imprint, X509_STORE* store) {
-  auto der = base64_decode(token_base64);
+  auto der = contracts::base64_decode(token_base64);
   if (!der) return "the time-stamp token is not base64";
   const auto* p = reinterpret_cast<const unsigned char*>(der->data());
   Pkcs7Ptr token(d2i_PKCS7(nullptr, &p, static_cast<long>(der->size())));

@@ -1,4 +1,5 @@
 #include "lgsp/bus/seal_verify.hpp"
+#include "lgsp/contracts/base64.hpp"
 
 #include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/merkle.hpp"
@@ -16,7 +17,7 @@ namespace lgsp::bus {
 namespace {
 
 signing::X509Ptr certificate_from_base64(const std::string& b64) {
-  auto der = base64_decode(b64);
+  auto der = contracts::base64_decode(b64);
   if (!der) return nullptr;
   try {
     return signing::certificate_from_der(
@@ -84,7 +85,7 @@ SealCheck verify_root_signature(const nlohmann::json& seal, const signing::Trust
   auto cert = certificate_from_base64(seal["cert"]);
   if (!cert) return bad("the sealing certificate cannot be read");
   check.signer = signing::name_to_utf8(X509_get_subject_name(cert.get()));
-  auto sig = base64_decode(seal["sig"].get<std::string>());
+  auto sig = contracts::base64_decode(seal["sig"].get<std::string>());
   if (!sig) return bad("the signature is not base64");
   std::vector<unsigned char> signature(sig->begin(), sig->end());
   const std::string alg = seal["alg"];

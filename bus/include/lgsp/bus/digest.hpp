@@ -3,7 +3,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,9 +16,6 @@ inline std::string hex(const Sha256& d) { return hex(d.data(), d.size()); }
 std::string sha256_hex(std::string_view bytes);
 // `bytes` random bytes from the OS CSPRNG, hex-encoded.
 std::string random_hex(std::size_t bytes);
-std::string base64_encode(std::string_view bytes);
-// nullopt when `text` is not valid base64 (padding required, no whitespace).
-std::optional<std::string> base64_decode(std::string_view text);
 // Compares without leaking where the first difference is.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -1,4 +1,4 @@
-// Base64 for attachments (internal), through OpenSSL.
+// Base64 through OpenSSL: edXML attachments, and the bus for seals, tokens and certificates.
 #pragma once
 
 #include <optional>
