@@ -173,6 +173,30 @@ TEST_F(NodeSigningTest, readyz_is_503_naming_an_absent_token) {
   EXPECT_THROW(sealed.get(), SealError);
 }
 
+TEST_F(NodeSigningTest, recovers_when_the_token_is_plugged_in_later) {
+  // A SoftHSM2 configuration whose token folder is empty at first: the token is "unplugged".
+  const char* conf = std::getenv("SOFTHSM2_CONF");
+  ASSERT_NE(conf, nullptr);
+  const std::string saved_conf = conf;
+  fs::create_directories(dir_ / "tokens");
+  std::ofstream(dir_ / "softhsm2.conf") << "directories.tokendir = " << (dir_ / "tokens").string()
+                                        << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+  ::setenv("SOFTHSM2_CONF", (dir_ / "softhsm2.conf").c_str(), 1);
+  start();
+  auto body = readyz(503);
+  EXPECT_EQ(body["signing"]["state"], "unavailable") << body.dump();
+  EXPECT_THROW(node_->sealer()->seal(sha256("while unplugged")).get(), SealError);
+
+  fs::copy(hsm_ / "tokens", dir_ / "tokens", fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  body = readyz(200);  // the sealer reopens the token every 2 s
+  EXPECT_EQ(body["signing"]["state"], "ready") << body.dump();
+  const Sha256 leaf = sha256("after plugging in");
+  auto check = verify_seal(leaf, node_->sealer()->seal(leaf).get(), nullptr);
+  EXPECT_TRUE(check.valid) << check.reason;
+  node_.reset();
+  ::setenv("SOFTHSM2_CONF", saved_conf.c_str(), 1);
+}
+
 TEST_F(NodeSigningTest, readyz_is_503_when_the_pin_is_wrong) {
   ::setenv("LGSP_PIN", "000000", 1);
   start();
