@@ -68,11 +68,14 @@ int serve(const NodeOptions& options) {
 }  // namespace
 
 void add_serve_command(CLI::App& app, Runner& run) {
-  auto* command = app.add_subcommand("serve", "Run a bus node: HTTP API, embedded store, /healthz /readyz /metrics");
+  auto* command = app.add_subcommand("serve", "Run a bus node: /v1/messages, /v1/call, /healthz /readyz /metrics");
   command->footer(
       "With no --config the node runs on the embedded defaults: data in ./var, plain HTTP on 127.0.0.1:8080.\n"
       "LGSP_* environment variables override config keys (LGSP_SERVER_LISTEN for server.listen, ...).\n"
-      "SIGTERM or SIGINT: stop accepting, finish requests in flight (server.drain_timeout_seconds), exit 0.");
+      "SIGTERM or SIGINT: stop accepting, finish requests in flight (server.drain_timeout_seconds), exit 0.\n"
+      "The node seals with the HSM token in [signing] (module $LGSP_PKCS11_MODULE, token lgsp-node, PIN\n"
+      "$LGSP_PIN); /readyz is 503 while it cannot sign. Plain HTTP only on loopback; [tls] for HTTPS.\n"
+      "See docs/bus.md for the wire API.");
   auto options = std::make_shared<NodeOptions>();
   options->add_to(*command, true);
   command->callback([&run, options] { run = [options] { return serve(*options); }; });

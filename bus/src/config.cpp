@@ -165,6 +165,10 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.signing.batch_window_ms = static_cast<unsigned>(v); }),
       integer_key("signing.batch_max", 1, 100000,
                   [](Config& c, std::int64_t v) { c.signing.batch_max = static_cast<unsigned>(v); }),
+      {"signing.tsa_url", [](Config& c, const RawValue& r, const fs::path&,
+                             const std::string& w) { c.signing.tsa_url = need_text(r, w); }},
+      integer_key("signing.timestamp_every_seconds", 1, 86400,
+                  [](Config& c, std::int64_t v) { c.signing.timestamp_every_seconds = static_cast<unsigned>(v); }),
       path_key("tls.certificate", [](Config& c, fs::path p) { c.tls.certificate = std::move(p); }),
       path_key("tls.private_key", [](Config& c, fs::path p) { c.tls.private_key = std::move(p); }),
       path_key("tls.client_ca", [](Config& c, fs::path p) { c.tls.client_ca = std::move(p); }),
@@ -180,6 +184,10 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.store.group_commit_max_rows = static_cast<unsigned>(v); }),
       integer_key("store.group_commit_max_delay_ms", 0, 1000,
                   [](Config& c, std::int64_t v) { c.store.group_commit_max_delay_ms = static_cast<unsigned>(v); }),
+      integer_key("delivery.max_in_flight", 1, 100000,
+                  [](Config& c, std::int64_t v) { c.delivery.max_in_flight = static_cast<unsigned>(v); }),
+      integer_key("delivery.poll_interval_ms", 10, 60000,
+                  [](Config& c, std::int64_t v) { c.delivery.poll_interval_ms = static_cast<unsigned>(v); }),
       {"log.level",
        [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
          static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -57,9 +57,15 @@ bool is_token(const std::string& s) {
   });
 }
 
-// The stored receipt of (client, id) as JSON text, with its payload digest; nullopt when none.
-std::optional<std::pair<std::string, std::string>> stored_receipt(Transaction& tx, const std::string& client,
-                                                                  const std::string& id) {
+// What an earlier acceptance of (client, message id) recorded. A repeat gets its receipt only if it
+// repeats the message: the same payload for the same service.
+struct Accepted {
+  std::string payload_sha256;
+  std::string service;
+  std::string receipt;  // JSON text
+};
+
+std::optional<Accepted> find_accepted(Transaction& tx, const std::string& client, const std::string& id) {
   const Value key[] = {client, id};
   auto rows = tx.query(
       "SELECT m.payload_sha256, m.service, m.accepted_at, b.seal FROM message m JOIN message_body b"
@@ -72,7 +78,16 @@ std::optional<std::pair<std::string, std::string>> stored_receipt(Transaction& t
             as_text(rows[0][2]),
             as_text(rows[0][0]),
             nlohmann::json::parse(as_text(rows[0][3]))};
-  return std::make_pair(r.payload_sha256, r.to_json().dump());
+  return Accepted{r.payload_sha256, r.service, r.to_json().dump()};
+}
+
+// Empty when the submission repeats `a`; otherwise why the id conflicts.
+std::string conflict_with(const Accepted& a, const std::string& id, const std::string& service,
+                          const std::string& digest) {
+  if (a.service != service) return "message id '" + id + "' was accepted for service " + a.service + ", not " + service;
+  if (a.payload_sha256 != digest)
+    return "message id '" + id + "' was accepted with payload " + a.payload_sha256 + ", not " + digest;
+  return {};
 }
 
 // One message on its way through the pipeline.
@@ -261,22 +276,20 @@ class Exchange::Impl::ContractStage : public Stage {
 };
 
 // A repeated id from the same client gets the original receipt (200) and is not delivered again; the
-// same id with another payload is a conflict (409). PersistStage checks again inside the transaction,
-// for two copies racing each other.
+// same id with another payload, or for another service, is a conflict (409). PersistStage checks again inside the
+// transaction, for two copies racing each other.
 class Exchange::Impl::IdempotencyStage : public Stage {
  public:
   using Stage::Stage;
   void process(const SubmissionPtr& s, const Next& next) override {
     const std::string digest = sha256_hex(s->request.body);
-    std::optional<std::pair<std::string, std::string>> existing;
-    x.deps.store()->read([&](Transaction& tx) { existing = stored_receipt(tx, s->caller.client, s->message_id); });
+    std::optional<Accepted> existing;
+    x.deps.store()->read([&](Transaction& tx) { existing = find_accepted(tx, s->caller.client, s->message_id); });
     if (existing) {
-      if (existing->first != digest)
-        return x.refuse(*s,
-                        problem(kMessageIdConflict, "message id '" + s->message_id + "' was accepted with payload " +
-                                                        existing->first + ", not " + digest));
+      auto conflict = conflict_with(*existing, s->message_id, s->service_id, digest);
+      if (!conflict.empty()) return x.refuse(*s, problem(kMessageIdConflict, conflict));
       if (x.deps.metrics) x.deps.metrics->count_message("repeated", "");
-      return s->reply(HttpResponse::json(200, json::parse(existing->second)));
+      return s->reply(HttpResponse::json(200, json::parse(existing->receipt)));
     }
     s->receipt.message_id = s->message_id;
     s->receipt.service = s->service_id;
@@ -316,12 +329,12 @@ class Exchange::Impl::PersistStage : public Stage {
     Store* store = x.deps.store();
     if (!store) return x.refuse(*s, problem(errors::kNotReady, "the store is closing"));
     // What the transaction found: a copy of this message accepted meanwhile (its receipt), if any.
-    auto raced = std::make_shared<std::optional<std::pair<std::string, std::string>>>();
+    auto raced = std::make_shared<std::optional<Accepted>>();
     // Serialized once here (the seal carries the node's certificates, a few KiB): the same text goes
     // into the message row, the log record and the answer.
     auto receipt_text = std::make_shared<std::string>(s->receipt.to_json().dump());
     auto work = [s, raced, receipt_text](Transaction& tx) {
-      if ((*raced = stored_receipt(tx, s->caller.client, s->message_id))) return;
+      if ((*raced = find_accepted(tx, s->caller.client, s->message_id))) return;
       const auto& r = s->receipt;
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
       Blob payload{std::vector<std::uint8_t>(s->request.body.begin(), s->request.body.end())};
@@ -361,10 +374,9 @@ class Exchange::Impl::PersistStage : public Stage {
           return self->refuse(*s, problem(errors::kNotReady, why));
         }
         if (*raced) {
-          if ((*raced)->first != s->receipt.payload_sha256)
-            return self->refuse(*s, problem(kMessageIdConflict,
-                                            "message id '" + s->message_id + "' was accepted with another payload"));
-          return s->reply(HttpResponse::json(200, json::parse((*raced)->second)));
+          auto conflict = conflict_with(**raced, s->message_id, s->service_id, s->receipt.payload_sha256);
+          if (!conflict.empty()) return self->refuse(*s, problem(kMessageIdConflict, conflict));
+          return s->reply(HttpResponse::json(200, json::parse((*raced)->receipt)));
         }
         if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
         HttpResponse accepted;

@@ -1,10 +1,14 @@
 #include "lgsp/bus/message_log.hpp"
 
 #include "lgsp/bus/call_proxy.hpp"
+#include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/bus/timestamp.hpp"
+#include "lgsp/signing/trust.hpp"
+
+#include <map>
 
 namespace lgsp::bus {
 namespace {
@@ -16,9 +20,22 @@ void add_field(std::string& bytes, const std::string& field) {
   bytes += '\n';
 }
 
-// The seal a record carries, checked against the fields it seals. Empty when valid or none.
-std::string check_record_seal(const LogRecord& r, const signing::TrustStore* trust, std::size_t& seals) {
+// The seal (or time stamp) a record carries, checked against what it covers. Empty when valid or none.
+// `hashes` holds the hashes of the records verified so far, for time stamps of the chain head.
+std::string check_record_seal(const LogRecord& r, const signing::TrustStore* trust, std::size_t& seals,
+                              const std::map<std::int64_t, std::string>& hashes) {
   SealCheck check;
+  if (r.kind == "timestamp") {
+    const auto head_seq = r.body.at("head_seq").get<std::int64_t>();
+    const auto head_hash = r.body.at("head_hash").get<std::string>();
+    auto it = hashes.find(head_seq);
+    if (it != hashes.end() && it->second != head_hash)
+      return "the time stamp names record " + std::to_string(head_seq) + " with another hash";
+    auto why = verify_timestamp(r.body.at("token").get<std::string>(), chain_head_imprint(head_hash),
+                                trust ? trust->x509_store() : nullptr);
+    ++seals;
+    return why;
+  }
   if (r.kind == "accepted") {
     auto receipt = Receipt::from_json(r.body);
     check = verify_seal(receipt.leaf(), receipt.signature, trust);
@@ -133,6 +150,7 @@ MessageLog::Check MessageLog::verify(const std::vector<LogRecord>& records, cons
   Check check;
   std::string expected_prev = prev_hash;
   std::optional<std::int64_t> expected_seq;
+  std::map<std::int64_t, std::string> hashes;
   auto broken = [&](const LogRecord& r, std::string why) {
     check.ok = false;
     check.first_bad = r.seq;
@@ -147,13 +165,14 @@ MessageLog::Check MessageLog::verify(const std::vector<LogRecord>& records, cons
     if (r.prev_hash != expected_prev) return broken(r, "the record does not follow the previous record's hash");
     if (r.compute_hash() != r.hash) return broken(r, "the record's content does not match its hash (it was changed)");
     try {
-      auto why = check_record_seal(r, trust, check.seals);
+      auto why = check_record_seal(r, trust, check.seals, hashes);
       if (!why.empty()) return broken(r, "the seal in the record does not verify: " + why);
     } catch (const std::exception& e) {
       return broken(r, std::string("the record's sealed fields are malformed: ") + e.what());
     }
     expected_prev = r.hash;
     expected_seq = r.seq + 1;
+    hashes.emplace(r.seq, r.hash);
     ++check.records;
   }
   return check;

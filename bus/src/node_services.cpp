@@ -2,6 +2,7 @@
 
 #include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/call_proxy.hpp"
+#include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/exchange.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
@@ -30,10 +31,20 @@ struct NodeServices::Impl {
   std::unique_ptr<OutboundClient> outbound;
   std::unique_ptr<CallProxy> proxy;
   std::unique_ptr<Exchange> exchange;
+  std::unique_ptr<ChainTimestamper> timestamper;
   explicit Impl(Node& n) : node(n) {}
 };
 
-NodeServices::NodeServices(Node& node) : NodeServices(node, ExchangeOptions{}) {}
+namespace {
+ExchangeOptions options_from(const Config& config) {
+  ExchangeOptions options;
+  options.max_in_flight = config.delivery.max_in_flight;
+  options.poll_interval = std::chrono::milliseconds(config.delivery.poll_interval_ms);
+  return options;
+}
+}  // namespace
+
+NodeServices::NodeServices(Node& node) : NodeServices(node, options_from(node.config())) {}
 
 NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(std::make_unique<Impl>(node)) {
   const Config& config = node.config();
@@ -63,6 +74,11 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
 
+  if (!config.signing.tsa_url.empty())
+    impl_->timestamper =
+        std::make_unique<ChainTimestamper>([&node] { return node.store(); }, *impl_->outbound, config.signing.tsa_url,
+                                           std::chrono::seconds(config.signing.timestamp_every_seconds));
+
   node.on_signed_batch([&node](const SignedBatch& b) {
     append_record(node, "batch", b.root,
                   {{"v", 1},
@@ -78,8 +94,14 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
 
 NodeServices::~NodeServices() { stop(); }
 
-void NodeServices::start() { impl_->exchange->start_delivery(); }
+void NodeServices::start() {
+  impl_->exchange->start_delivery();
+  if (impl_->timestamper) impl_->timestamper->start();
+}
 
-void NodeServices::stop() { impl_->exchange->stop(); }
+void NodeServices::stop() {
+  if (impl_->timestamper) impl_->timestamper->stop();
+  impl_->exchange->stop();
+}
 
 }  // namespace lgsp::bus

@@ -3,6 +3,7 @@
 // the dead-letter queue, the message log and `lgsp log verify`.
 #include "lgsp/bus/exchange.hpp"
 #include "http_client.hpp"
+#include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/dead_letters.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/node.hpp"
@@ -15,7 +16,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -363,6 +366,46 @@ TEST_F(ExchangeTest, under_concurrent_load_each_message_is_delivered_exactly_onc
   EXPECT_EQ(arrivals().size(), 320u) << "some message was delivered twice";
 }
 
+TEST_F(ExchangeTest, the_chain_head_is_time_stamped_by_a_tsa_and_checked_by_log_verify) {
+  // hsm-sim's TSA: openssl ts -reply behind a small HTTP front.
+  const auto port = lgsp::test::free_port();
+  lgsp::test::Process tsa(
+      {"/usr/bin/python3", LGSP_SOURCE_DIR "/hsm-sim/tsa_server.py", hsm_.string(), std::to_string(port)},
+      dir_ / "tsa.log");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(send("t-" + std::to_string(i)).status, 202u);
+  ASSERT_TRUE(wait_state("t-2", "delivered"));
+  OutboundClient client;
+  ChainTimestamper stamper([this] { return node_->store(); }, client, "http://127.0.0.1:" + std::to_string(port) + "/",
+                           std::chrono::hours(1));
+  std::string why;
+  bool stamped = false;
+  for (int i = 0; i < 100 && !stamped; ++i) {  // the TSA process may still be starting
+    stamped = stamper.stamp_now(why);
+    if (!stamped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(stamped) << why;
+  EXPECT_FALSE(stamper.stamp_now(why)) << "an unchanged head is not stamped again";
+  EXPECT_TRUE(why.empty()) << why;
+
+  services_.reset();
+  node_.reset();
+  const std::string data = (dir_ / "node").string();
+  const std::string root = (hsm_ / "pki/root-ca.pem").string();
+  auto ok = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  auto count = lgsp::test::run(
+      {"/usr/bin/sqlite3", data + "/lgsp.db", "SELECT count(*) FROM message_log WHERE kind = 'timestamp'"});
+  EXPECT_EQ(count.out, "1\n");
+
+  // A token for another head does not pass.
+  auto edit = lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
+                               "UPDATE message_log SET body = json_set(body, '$.head_hash', '" + std::string(64, 'a') +
+                                   "') WHERE kind = 'timestamp'"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  auto broken = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  EXPECT_EQ(broken.exit_code, 1);
+}
+
 TEST_F(ExchangeTest, status_is_visible_to_the_sender_only) {
   ASSERT_EQ(send("s-1").status, 202u);
   lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
@@ -371,6 +414,282 @@ TEST_F(ExchangeTest, status_is_visible_to_the_sender_only) {
   EXPECT_EQ(other.status, 404u);
   EXPECT_EQ(c.request("GET", "/v1/messages/s-1").status, 401u);
   EXPECT_EQ(status("s-1")["service"], kService);
+}
+
+// Every branch of the header checks and of authentication answers its own code, and nothing is stored.
+TEST_F(ExchangeTest, refuses_malformed_lgsp_headers_an_empty_payload_and_a_wrong_key) {
+  auto service_missing = send("h-1", payload(), {{"LGSP-Service", ""}});
+  EXPECT_EQ(service_missing.status, 400u);
+  EXPECT_EQ(code_of(service_missing), "LGSP-400-HEADER");
+  auto service_malformed = send("h-2", payload(), {{"LGSP-Service", "HOTICH/hoso"}});
+  EXPECT_EQ(service_malformed.status, 400u);
+  EXPECT_EQ(code_of(service_malformed), "LGSP-400-HEADER");
+  auto id_missing = send("");
+  EXPECT_EQ(id_missing.status, 400u);
+  EXPECT_EQ(code_of(id_missing), "LGSP-400-HEADER");
+  auto id_too_long = send(std::string(129, 'x'));
+  EXPECT_EQ(id_too_long.status, 400u);
+  EXPECT_EQ(code_of(id_too_long), "LGSP-400-HEADER");
+  EXPECT_EQ(send(std::string(128, 'x')).status, 202u) << "128 characters is the longest id";
+  auto conversation = send("h-3", payload(), {{"LGSP-Conversation-Id", "two words"}});
+  EXPECT_EQ(conversation.status, 400u);
+  EXPECT_EQ(code_of(conversation), "LGSP-400-HEADER");
+  EXPECT_NE(json::parse(conversation.body).value("detail", "").find("LGSP-Conversation-Id"), std::string::npos);
+  auto empty = send("h-4", "");
+  EXPECT_EQ(empty.status, 400u);
+  EXPECT_EQ(code_of(empty), "LGSP-400-CONTRACT");
+  auto no_client = send("h-5", payload(), {{"LGSP-Client", ""}});
+  EXPECT_EQ(no_client.status, 400u);
+  EXPECT_EQ(code_of(no_client), "LGSP-400-HEADER");
+  auto wrong_key = send("h-6", payload(), {{"Authorization", "Bearer not-a-key"}});
+  EXPECT_EQ(wrong_key.status, 401u);
+  EXPECT_EQ(code_of(wrong_key), "LGSP-401-AUTH");
+  auto not_bearer = send("h-7", payload(), {{"Authorization", "Basic " + key_}});
+  EXPECT_EQ(not_bearer.status, 401u);
+  auto problem = json::parse(wrong_key.body);
+  EXPECT_FALSE(problem.value("title", "").empty());
+  EXPECT_FALSE(problem.value("title_vi", "").empty());
+  for (const char* id : {"h-1", "h-2", "h-3", "h-4", "h-5", "h-6", "h-7"}) EXPECT_EQ(status(id)["http"], 404) << id;
+  EXPECT_TRUE(wait_state(std::string(128, 'x'), "delivered"));
+  EXPECT_EQ(arrivals().size(), 1u);
+}
+
+TEST_F(ExchangeTest, refusals_are_counted_by_code_in_the_metrics) {
+  ASSERT_EQ(send("c-1", payload(), {{"Authorization", "Bearer not-a-key"}}).status, 401u);
+  ASSERT_EQ(send("c-2", payload("invalid-bad-dossier-code.json")).status, 400u);
+  ASSERT_EQ(send("c-3", payload("invalid-bad-dossier-code.json")).status, 400u);
+  ASSERT_EQ(send("c-4").status, 202u);
+  ASSERT_EQ(send("c-4").status, 200u);
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  const std::string text = c.request("GET", "/metrics").body;
+  auto value_of = [&](const std::string& labels) {
+    const std::string key = "lgsp_messages_total{" + labels + "} ";
+    auto at = text.find(key);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + key.size()));
+  };
+  EXPECT_EQ(value_of("code=\"LGSP-401-AUTH\",outcome=\"rejected\""), 1.0) << text;
+  EXPECT_EQ(value_of("code=\"LGSP-400-CONTRACT\",outcome=\"rejected\""), 2.0) << text;
+  EXPECT_EQ(value_of("code=\"\",outcome=\"accepted\""), 1.0) << text;
+  EXPECT_EQ(value_of("code=\"\",outcome=\"repeated\""), 1.0) << text;
+}
+
+// A node that cannot sign must not acknowledge: 503, nothing stored, nothing delivered.
+TEST_F(ExchangeTest, answers_503_and_stores_nothing_when_the_node_cannot_sign) {
+  Config uc;
+  uc.server.listen = HostPort{"127.0.0.1", 0};
+  uc.server.threads = 1;
+  uc.store.data_dir = dir_ / "unsigned";
+  uc.signing.enabled = false;
+  Node unsigned_node(uc);
+  NodeServices unsigned_services(unsigned_node);
+  unsigned_node.start();
+  unsigned_services.start();
+  ASSERT_TRUE(unsigned_node.wait_store());
+  Registry reg(*unsigned_node.store(), &unsigned_node.catalogue());
+  reg.add_member(kWard, "UBND phường Phú Hội");
+  reg.add_subsystem(kClient);
+  reg.add_subsystem(kProvider);
+  Service s;
+  s.id = kService;
+  s.request_contract = "onestop.dossier-submission@v1";
+  s.endpoint = "http://127.0.0.1:" + std::to_string(receiver_->endpoint().port) + "/in";
+  reg.add_service(s);
+  reg.grant(kClient, kService);
+  const std::string key = reg.create_api_key(kClient);
+
+  lgsp::test::HttpClient c("127.0.0.1", unsigned_node.endpoint().port);
+  auto r = c.request("POST", "/v1/messages", payload(),
+                     {{"Content-Type", "application/json"},
+                      {"Authorization", "Bearer " + key},
+                      {"LGSP-Client", kClient},
+                      {"LGSP-Service", kService},
+                      {"LGSP-Message-Id", "u-1"}});
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(code_of(r), "LGSP-503-SIGNING");
+  std::int64_t stored = -1;
+  unsigned_node.store()->read(
+      [&](Transaction& tx) { stored = as_int(tx.query("SELECT count(*) FROM message")[0][0]); });
+  EXPECT_EQ(stored, 0);
+  unsigned_services.stop();
+  unsigned_node.stop();
+  EXPECT_TRUE(arrivals().empty());
+}
+
+TEST_F(ExchangeTest, dlq_and_log_commands_refuse_bad_arguments) {
+  const std::string data = (dir_ / "node").string();
+  auto no_id = lgsp::test::run({kLgsp, "dlq", "replay", "--data-dir", data});
+  EXPECT_EQ(no_id.exit_code, 2) << no_id.err;
+  auto unknown = lgsp::test::run({kLgsp, "dlq", "replay", "no-such-message", "--data-dir", data});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.err;
+  EXPECT_FALSE(unknown.err.empty());
+  auto empty_list = lgsp::test::run({kLgsp, "dlq", "list", "--json", "--data-dir", data});
+  EXPECT_EQ(empty_list.exit_code, 0) << empty_list.err;
+  EXPECT_EQ(json::parse(empty_list.out), json::array());
+
+  std::ofstream(dir_ / "other.json") << R"({"format": "something-else", "records": []})";
+  auto other = lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "other.json").string()});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("not an LGSP log archive"), std::string::npos) << other.err;
+  std::ofstream(dir_ / "truncated.json") << R"({"format": "lgsp-log-archive-v1", "records": [{"seq": 1)";
+  auto truncated = lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "truncated.json").string()});
+  EXPECT_EQ(truncated.exit_code, 1);
+  EXPECT_NE(truncated.err.find("malformed archive"), std::string::npos) << truncated.err;
+  std::ofstream(dir_ / "fieldless.json") << R"({"format": "lgsp-log-archive-v1", "prev_hash": "00", "records": [{}]})";
+  EXPECT_EQ(lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "fieldless.json").string()}).exit_code, 1);
+  auto missing = lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "absent.json").string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  auto no_out = lgsp::test::run({kLgsp, "log", "export", "--data-dir", data});
+  EXPECT_EQ(no_out.exit_code, 2) << no_out.err;
+}
+
+// The receipt answers "was this message accepted": a repeat for another service is not that message.
+TEST_F(ExchangeTest, a_repeated_id_for_another_service_is_a_conflict_not_the_old_receipt) {
+  const std::string other = kProvider + "/lienthong/v1";
+  add_service(other, 3, 20);
+  ASSERT_EQ(send("r-1").status, 202u);
+  auto elsewhere = send("r-1", payload(), {}, other);
+  EXPECT_EQ(elsewhere.status, 409u);
+  EXPECT_EQ(code_of(elsewhere), "LGSP-409-MESSAGE-ID");
+  EXPECT_NE(json::parse(elsewhere.body).value("detail", "").find("accepted for service " + kService), std::string::npos)
+      << elsewhere.body;
+  ASSERT_TRUE(wait_state("r-1", "delivered"));
+  EXPECT_EQ(status("r-1")["service"], kService);
+  EXPECT_EQ(arrivals().size(), 1u);
+}
+
+// Milliseconds since the epoch of an attempt time ("2026-11-23T07:12:10.123Z").
+std::int64_t epoch_ms(const std::string& at) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+TEST_F(ExchangeTest, retries_back_off_exponentially_with_jitter) {
+  add_service(kProvider + "/backoff/v1", 4, 100);  // backoff 100, 200, 400 ms (at most 4 x 100), x [0.5, 1)
+  answer_ = [](const Arrival&) -> unsigned { return 503; };
+  ASSERT_EQ(send("b-1", payload(), {}, kProvider + "/backoff/v1").status, 202u);
+  ASSERT_TRUE(wait_state("b-1", "dead"));
+  auto attempts = status("b-1")["attempts"];
+  ASSERT_EQ(attempts.size(), 4u);
+  std::vector<std::int64_t> at;
+  for (const auto& a : attempts) {
+    at.push_back(epoch_ms(a["at"].get<std::string>()));
+    EXPECT_EQ(a["status"], 503);
+  }
+  // Lower bounds only (a loaded machine can only make gaps longer): half of 100, 200, 400 ms.
+  EXPECT_GE(at[1] - at[0], 50);
+  EXPECT_GE(at[2] - at[1], 100);
+  EXPECT_GE(at[3] - at[2], 200) << "the third gap must exceed any constant 100 ms backoff";
+}
+
+// A provider that does not answer within the service's timeout_ms, and one that refuses connections:
+// both are failed attempts, retried, then dead-lettered with the error.
+TEST_F(ExchangeTest, a_timeout_or_a_refused_connection_is_retried_then_dead_lettered) {
+  Config sc;
+  sc.server.listen = HostPort{"127.0.0.1", 0};
+  sc.server.threads = 1;
+  sc.store.data_dir = dir_ / "slow";
+  sc.signing.enabled = false;
+  Node slow(sc);
+  std::atomic<int> slow_arrivals{0};
+  slow.router().add("POST", "/in", [&](HttpRequest&, Reply reply) {
+    ++slow_arrivals;
+    std::thread([reply] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      reply(HttpResponse::json(200, json::object()));
+    }).detach();
+  });
+  slow.start();
+  Registry reg(*node_->store(), &node_->catalogue());
+  Service timeout;
+  timeout.id = kProvider + "/slow/v1";
+  timeout.request_contract = "onestop.dossier-submission@v1";
+  timeout.endpoint = "http://127.0.0.1:" + std::to_string(slow.endpoint().port) + "/in";
+  timeout.timeout_ms = 150;
+  timeout.retry = {2, 20, 80};
+  reg.add_service(timeout);
+  reg.grant(kClient, timeout.id);
+  Service refused = timeout;
+  refused.id = kProvider + "/down/v1";
+  refused.endpoint = "http://127.0.0.1:" + std::to_string(lgsp::test::free_port()) + "/in";
+  reg.add_service(refused);
+  reg.grant(kClient, refused.id);
+
+  ASSERT_EQ(send("t-1", payload(), {}, timeout.id).status, 202u);
+  ASSERT_EQ(send("t-2", payload(), {}, refused.id).status, 202u);
+  ASSERT_TRUE(wait_state("t-1", "dead"));
+  ASSERT_TRUE(wait_state("t-2", "dead"));
+  auto timed_out = status("t-1");
+  EXPECT_EQ(timed_out["attempts"].size(), 2u);
+  EXPECT_NE(timed_out["last_error"].get<std::string>().find("within 150 ms"), std::string::npos) << timed_out;
+  EXPECT_EQ(slow_arrivals.load(), 2);
+  auto down = status("t-2");
+  EXPECT_EQ(down["attempts"].size(), 2u);
+  EXPECT_TRUE(down["attempts"][0]["status"].is_null());
+  EXPECT_FALSE(down["last_error"].get<std::string>().empty());
+  EXPECT_EQ(list_dead_letters(*node_->store()).size(), 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the slow answers finish in their threads
+  slow.stop();
+}
+
+// The registry is read per request: a revoked grant or API key refuses the very next message.
+TEST_F(ExchangeTest, registry_changes_apply_to_the_next_message_without_restart) {
+  ASSERT_EQ(send("g-1").status, 202u);
+  Registry reg(*node_->store(), &node_->catalogue());
+  reg.revoke(kClient, kService);
+  auto revoked = send("g-2");
+  EXPECT_EQ(revoked.status, 403u);
+  EXPECT_EQ(code_of(revoked), "LGSP-403-ACL");
+  reg.grant(kClient, kService);
+  EXPECT_EQ(send("g-3").status, 202u);
+  for (const auto& k : reg.api_keys())
+    if (k.subsystem == kClient) reg.revoke_api_key(k.id);
+  auto no_key = send("g-4");
+  EXPECT_EQ(no_key.status, 401u);
+  EXPECT_EQ(code_of(no_key), "LGSP-401-AUTH");
+}
+
+TEST_F(ExchangeTest, dlq_list_shows_every_dead_message_and_replay_all_delivers_them) {
+  add_service(kProvider + "/flaky/v1", 1, 20);
+  std::atomic<bool> up{false};
+  answer_ = [&](const Arrival&) -> unsigned { return up ? 200 : 502; };
+  for (const char* id : {"d-1", "d-2"}) ASSERT_EQ(send(id, payload(), {}, kProvider + "/flaky/v1").status, 202u);
+  ASSERT_TRUE(wait_state("d-1", "dead"));
+  ASSERT_TRUE(wait_state("d-2", "dead"));
+  const std::string data = (dir_ / "node").string();
+
+  auto lines = lgsp::test::run({kLgsp, "dlq", "list", "--data-dir", data});
+  ASSERT_EQ(lines.exit_code, 0) << lines.err;
+  EXPECT_NE(lines.out.find(kClient + "\td-1\t" + kProvider + "/flaky/v1\t1\t"), std::string::npos) << lines.out;
+  EXPECT_NE(lines.out.find("\td-2\t"), std::string::npos) << lines.out;
+  EXPECT_NE(lines.out.find("HTTP 502"), std::string::npos) << lines.out;
+  auto listed = lgsp::test::run({kLgsp, "dlq", "list", "--json", "--data-dir", data});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto dead = json::parse(listed.out);
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(dead[0]["message_id"], "d-1");
+  EXPECT_EQ(dead[0]["attempts"], 1);
+
+  up = true;
+  auto replay = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--data-dir", data});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(replay.out, "replayed 2 messages\n");
+  ASSERT_TRUE(wait_state("d-1", "delivered"));
+  ASSERT_TRUE(wait_state("d-2", "delivered"));
+  EXPECT_EQ(status("d-1")["attempts"].size(), 2u);
+  std::int64_t replays = 0;
+  node_->store()->read([&](Transaction& tx) {
+    replays = as_int(tx.query("SELECT count(*) FROM message_log WHERE kind = 'replay'")[0][0]);
+  });
+  EXPECT_EQ(replays, 2);
+  auto empty = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--data-dir", data});
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(empty.out, "replayed 0 messages\n");
 }
 
 }  // namespace

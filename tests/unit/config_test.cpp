@@ -222,6 +222,28 @@ TEST_F(ConfigTest, rejects_a_bad_environment_value_naming_the_variable) {
             "environment LGSP_SERVER_THREADS : must be an integer, got 'many'");
 }
 
+TEST_F(ConfigTest, delivery_defaults_and_section) {
+  auto defaults = Config::load(std::nullopt, {});
+  EXPECT_EQ(defaults.delivery.max_in_flight, 64u);
+  EXPECT_EQ(defaults.delivery.poll_interval_ms, 200u);
+  auto c = Config::load(write("[delivery]\nmax_in_flight = 8\npoll_interval_ms = 50\n"), {});
+  EXPECT_EQ(c.delivery.max_in_flight, 8u);
+  EXPECT_EQ(c.delivery.poll_interval_ms, 50u);
+  auto env = Config::load(std::nullopt, {{"LGSP_DELIVERY_MAX_IN_FLIGHT", "3"}});
+  EXPECT_EQ(env.delivery.max_in_flight, 3u);
+}
+
+TEST_F(ConfigTest, rejects_delivery_values_out_of_range) {
+  auto none = write("[delivery]\nmax_in_flight = 0\n");
+  EXPECT_EQ(error_of(none),
+            "config " + none.string() + " : key 'delivery.max_in_flight' must be between 1 and 100000, got 0");
+  auto busy = write("[delivery]\npoll_interval_ms = 1\n");
+  EXPECT_EQ(error_of(busy),
+            "config " + busy.string() + " : key 'delivery.poll_interval_ms' must be between 10 and 60000, got 1");
+  EXPECT_EQ(error_of(std::nullopt, {{"LGSP_DELIVERY_POLL_INTERVAL_MS", "soon"}}),
+            "environment LGSP_DELIVERY_POLL_INTERVAL_MS : must be an integer, got 'soon'");
+}
+
 TEST(HostPort, parses_ipv6_in_brackets) {
   auto hp = lgsp::bus::HostPort::parse("[::1]:8443", "k");
   EXPECT_EQ(hp.host, "::1");

@@ -63,12 +63,22 @@ struct SigningConfig {
   std::filesystem::path ca_chain;  // PEM CA certificates to carry in seals when the token holds none
   unsigned batch_window_ms = 5;
   unsigned batch_max = 1024;
+  std::string tsa_url;                    // RFC 3161 TSA for the log's chain head; empty: none
+  unsigned timestamp_every_seconds = 60;  // how often the head is stamped (when it moved)
 };
 
 struct StoreConfig {
   std::filesystem::path data_dir = "var";
   unsigned group_commit_max_rows = 512;
   unsigned group_commit_max_delay_ms = 2;
+};
+
+// Delivery of accepted messages to their service endpoints. Delivery is asynchronous (one scheduler
+// thread hands requests to the outbound client's I/O threads), so its concurrency is a number of
+// requests on the wire, not a number of worker threads.
+struct DeliveryConfig {
+  unsigned max_in_flight = 64;      // deliveries on the wire at once, across all services
+  unsigned poll_interval_ms = 200;  // how often due retries are looked for (new messages wake it at once)
 };
 
 struct LogConfig {
@@ -86,6 +96,7 @@ struct Config {
   AdminConfig admin;
   SigningConfig signing;
   StoreConfig store;
+  DeliveryConfig delivery;
   LogConfig log;
   ContractsConfig contracts;
   contracts::ParseLimits limits;                     // for every XML and JSON document the node reads

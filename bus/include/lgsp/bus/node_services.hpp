@@ -13,7 +13,8 @@ struct ExchangeOptions;
 
 class NodeServices {
  public:
-  // Adds the routes and the batch observer: construct before node.start().
+  // Adds the routes and the batch observer: construct before node.start(). Delivery options come
+  // from the node's [delivery] configuration unless given.
   NodeServices(Node& node, const ExchangeOptions& options);
   explicit NodeServices(Node& node);
   ~NodeServices();

@@ -63,6 +63,8 @@ class TrustStore {
   // is checked as of now: without a trusted timestamp the signing time is only the signer's claim, so a
   // revoked certificate makes any signature invalid.
   TrustResult check(X509* signer, const std::vector<X509Ptr>& untrusted, Clock::time_point signing_time) const;
+  // The anchors as an OpenSSL store, for checks OpenSSL runs itself (RFC 3161 time-stamp tokens).
+  X509_STORE* x509_store() const { return store_.get(); }
 
  private:
   TrustPolicy policy_;
