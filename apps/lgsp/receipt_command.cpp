@@ -19,6 +19,9 @@ struct ReceiptOptions {
   std::optional<std::string> payload;
   std::vector<std::string> trust;
   std::vector<std::string> crl;
+  // The form a receiver has: the LGSP-Signature header and the message's own headers.
+  std::optional<std::string> seal_header;
+  std::optional<std::string> message_id, client, service, accepted_at, payload_sha256;
 };
 
 constexpr std::size_t kMaxJson = 16 * 1024 * 1024;
@@ -49,17 +52,58 @@ bus::Sha256 leaf_of(const nlohmann::json& record, std::string& claimed_digest) {
   return receipt.leaf();
 }
 
+// The receipt a receiver rebuilds from the delivered headers. Usage errors give nullopt with `why`.
+std::optional<nlohmann::json> record_from_headers(const ReceiptOptions& o, std::string& why) {
+  for (const auto& [name, value] : {std::pair{"--message-id", &o.message_id}, std::pair{"--client", &o.client},
+                                    std::pair{"--service", &o.service}, std::pair{"--accepted-at", &o.accepted_at}})
+    if (!*value) {
+      why = std::string("--seal-header needs ") + name;
+      return std::nullopt;
+    }
+  if (!o.payload_sha256 && !o.payload) {
+    why = "--seal-header needs --payload or --payload-sha256";
+    return std::nullopt;
+  }
+  std::string digest;
+  if (o.payload_sha256) {
+    digest = *o.payload_sha256;
+  } else {
+    digest = bus::sha256_hex(read_whole(*o.payload, std::size_t{1} << 32));
+  }
+  nlohmann::json seal;
+  try {
+    seal = nlohmann::json::parse(*o.seal_header);
+  } catch (const std::exception&) {
+    seal = nlohmann::json();  // verify_seal says the seal is not a JSON object
+  }
+  return nlohmann::json{{"message_id", *o.message_id},   {"client", *o.client},      {"service", *o.service},
+                        {"accepted_at", *o.accepted_at}, {"payload_sha256", digest}, {"signature", seal}};
+}
+
 int run_verify_receipt(const ReceiptOptions& o) {
   nlohmann::json record;
   std::string claimed;
   bus::Sha256 leaf;
+  const std::string what = o.seal_header ? std::string("message ") + o.message_id.value_or("") : "receipt " + o.receipt;
+  if (o.seal_header.has_value() == !o.receipt.empty())
+    return fail("verify-receipt", "give either --receipt or --seal-header", kExitUsage);
+  if (!o.seal_header && (o.message_id || o.client || o.service || o.accepted_at || o.payload_sha256))
+    return fail("verify-receipt",
+                "--message-id, --client, --service, --accepted-at, --payload-sha256 go with --seal-header", kExitUsage);
   try {
-    record = nlohmann::json::parse(read_whole(o.receipt, kMaxJson));
+    if (o.seal_header) {
+      std::string why;
+      auto rebuilt = record_from_headers(o, why);
+      if (!rebuilt) return fail("verify-receipt", why, kExitUsage);
+      record = std::move(*rebuilt);
+    } else {
+      record = nlohmann::json::parse(read_whole(o.receipt, kMaxJson));
+    }
     leaf = leaf_of(record, claimed);
   } catch (const FileError& e) {
     return fail(e.file, e.why, kExitUsage);
   } catch (const std::exception& e) {
-    return fail("receipt " + o.receipt, std::string("not a receipt or call record: ") + e.what(), kExitFailed);
+    return fail(what, std::string("not a receipt or call record: ") + e.what(), kExitFailed);
   }
   if (o.payload) {
     std::string payload;
@@ -69,8 +113,7 @@ int run_verify_receipt(const ReceiptOptions& o) {
       return fail(e.file, e.why, kExitUsage);
     }
     if (bus::sha256_hex(payload) != claimed)
-      return fail("receipt " + o.receipt, "the payload " + *o.payload + " is not the one the receipt names",
-                  kExitFailed);
+      return fail(what, "the payload " + *o.payload + " is not the one the receipt names", kExitFailed);
   }
   std::unique_ptr<signing::TrustStore> trust;
   try {
@@ -88,7 +131,7 @@ int run_verify_receipt(const ReceiptOptions& o) {
     return fail("trust", e.what(), kExitUsage);
   }
   auto check = bus::verify_seal(leaf, record.value("signature", nlohmann::json()), trust.get());
-  if (!check.valid) return fail("receipt " + o.receipt, check.reason, kExitFailed);
+  if (!check.valid) return fail(what, check.reason, kExitFailed);
   std::cout << "valid: sealed by " << check.signer << " at " << check.signed_at << " (batch of " << check.batch_size
             << ", root " << check.root << ")\n";
   if (!trust) std::cout << "note: the sealing certificate was not checked against a trusted root (give --trust)\n";
@@ -103,8 +146,17 @@ void add_receipt_command(CLI::App& app, Runner& run) {
   cmd->add_option("--receipt", o->receipt,
                   "JSON receipt {message_id, service, client, accepted_at, payload_sha256, signature} or call "
                   "record {call_id, client, service, at, request_sha256, response_sha256, status, signature}")
-      ->required()
       ->type_name("FILE");
+  cmd->add_option("--seal-header", o->seal_header,
+                  "Instead of --receipt: the LGSP-Signature header of a delivered message (compact JSON), with "
+                  "--message-id, --client, --service, --accepted-at and --payload or --payload-sha256")
+      ->type_name("JSON");
+  cmd->add_option("--message-id", o->message_id, "LGSP-Message-Id of the delivered message (with --seal-header)");
+  cmd->add_option("--client", o->client, "LGSP-Client of the delivered message (with --seal-header)");
+  cmd->add_option("--service", o->service, "LGSP-Service of the delivered message (with --seal-header)");
+  cmd->add_option("--accepted-at", o->accepted_at, "LGSP-Accepted-At of the delivered message (with --seal-header)");
+  cmd->add_option("--payload-sha256", o->payload_sha256,
+                  "LGSP-Payload-SHA256 (hex), when the body is not at hand (with --seal-header)");
   cmd->add_option("--payload", o->payload, "The message payload (or call request body) to check against the digest")
       ->type_name("FILE");
   cmd->add_option("--trust", o->trust, "Trusted root certificate(s) for the node's certificate, PEM; repeatable")
@@ -112,8 +164,8 @@ void add_receipt_command(CLI::App& app, Runner& run) {
   cmd->add_option("--crl", o->crl, "CRL to check the node's certificate against (with --trust); repeatable")
       ->type_name("FILE");
   cmd->footer(
-      "A delivered message carries the seal in its LGSP-Signature header: put it as \"signature\" next to the\n"
-      "LGSP-Message-Id, LGSP-Client, LGSP-Service, accepted_at and payload_sha256 to check it here.\n"
+      "A delivered message carries the seal in its LGSP-Signature header: pass it with --seal-header and the\n"
+      "LGSP-Message-Id, LGSP-Client, LGSP-Service and LGSP-Accepted-At headers, and the body with --payload.\n"
       "Exit codes: 0 valid, 1 invalid (reason on stderr), 2 usage.");
   cmd->callback([&run, o] { run = [o] { return run_verify_receipt(*o); }; });
 }

@@ -153,8 +153,13 @@ const std::vector<KeySpec>& key_specs() {
          if (t.empty()) throw ConfigError(w, "must not be empty");
          c.signing.token = t;
        }},
-      {"signing.key_id", [](Config& c, const RawValue& r, const fs::path&,
-                            const std::string& w) { c.signing.key_id = need_text(r, w); }},
+      {"signing.key_id",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         const auto& id = need_text(r, w);
+         if (id.size() % 2 != 0 || id.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+           throw ConfigError(w, "must be the key's CKA_ID in hex (an even number of hex digits), got '" + id + "'");
+         c.signing.key_id = id;
+       }},
       path_key("signing.ca_chain", [](Config& c, fs::path p) { c.signing.ca_chain = std::move(p); }),
       integer_key("signing.batch_window_ms", 0, 1000,
                   [](Config& c, std::int64_t v) { c.signing.batch_window_ms = static_cast<unsigned>(v); }),
@@ -252,6 +257,10 @@ void apply_file(Config& config, const fs::path& file) {
     for (auto&& [key, node] : *table) {
       const std::string name = section + "." + std::string(key.str());
       const KeySpec* spec = find_spec(name);
+      if (!spec && name == "signing.pin")
+        throw ConfigError(what,
+                          "'signing.pin' is not read from a file (it would end up in backups and "
+                          "repositories): set LGSP_PIN in the node's environment");
       if (!spec) throw ConfigError(what, "unknown key '" + name + "'");
       try {
         spec->apply(config, raw_from_toml(node), base, name);

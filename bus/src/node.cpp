@@ -98,7 +98,11 @@ struct Node::Impl {
       const auto& sc = config.signing;
       if (sc.module.empty())
         throw std::runtime_error("no PKCS#11 module configured (signing.module or $LGSP_PKCS11_MODULE)");
-      if (!token_module) token_module = std::make_unique<signing::TokenModule>(sc.module);
+      // Called only while no signer is open (at start and after a failure), so the module can be
+      // loaded afresh: PKCS#11 modules such as SoftHSM2 list their slots once per C_Initialize, and a
+      // token plugged in (or an HSM come back) after that would stay invisible to the old instance.
+      token_module.reset();
+      token_module = std::make_unique<signing::TokenModule>(sc.module);
       signing::KeySelector key{sc.token, sc.key_id.empty() ? std::nullopt : std::optional<std::string>(sc.key_id)};
       // The PIN comes from the environment only: a node has no terminal to ask on.
       signing::PinSource pin = [](const std::string&) -> std::optional<std::string> {

@@ -7,6 +7,7 @@
 #include "lgsp/signing/signer.hpp"
 #include "lgsp/signing/trust.hpp"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -101,7 +102,12 @@ SealCheck verify_root_signature(const nlohmann::json& seal, const signing::Trust
   bool ok = key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
             EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
                              reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) == 1;
-  if (!ok) return bad("the root signature does not verify with the sealing certificate");
+  if (!ok) {
+    // A failed verification leaves entries on this thread's OpenSSL error queue; an I/O thread that
+    // checks a peer's seal must not have them surface in its next, unrelated TLS call.
+    ERR_clear_error();
+    return bad("the root signature does not verify with the sealing certificate");
+  }
 
   if (trust) {
     auto at = parse_rfc3339(check.signed_at);

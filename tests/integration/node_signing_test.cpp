@@ -3,6 +3,7 @@
 #include "http_client.hpp"
 #include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/node.hpp"
+#include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/trust.hpp"
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -22,6 +24,8 @@ using namespace lgsp::bus;
 using nlohmann::json;
 
 namespace {
+
+const std::string kLgsp = LGSP_BINARY;
 
 // Exports what hsm-sim's env file exports (SOFTHSM2_CONF, LGSP_PKCS11_MODULE, LGSP_PIN) into this process.
 fs::path load_hsm_env() {
@@ -169,6 +173,30 @@ TEST_F(NodeSigningTest, readyz_is_503_naming_an_absent_token) {
   EXPECT_THROW(sealed.get(), SealError);
 }
 
+TEST_F(NodeSigningTest, recovers_when_the_token_is_plugged_in_later) {
+  // A SoftHSM2 configuration whose token folder is empty at first: the token is "unplugged".
+  const char* conf = std::getenv("SOFTHSM2_CONF");
+  ASSERT_NE(conf, nullptr);
+  const std::string saved_conf = conf;
+  fs::create_directories(dir_ / "tokens");
+  std::ofstream(dir_ / "softhsm2.conf") << "directories.tokendir = " << (dir_ / "tokens").string()
+                                        << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+  ::setenv("SOFTHSM2_CONF", (dir_ / "softhsm2.conf").c_str(), 1);
+  start();
+  auto body = readyz(503);
+  EXPECT_EQ(body["signing"]["state"], "unavailable") << body.dump();
+  EXPECT_THROW(node_->sealer()->seal(sha256("while unplugged")).get(), SealError);
+
+  fs::copy(hsm_ / "tokens", dir_ / "tokens", fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  body = readyz(200);  // the sealer reopens the token every 2 s
+  EXPECT_EQ(body["signing"]["state"], "ready") << body.dump();
+  const Sha256 leaf = sha256("after plugging in");
+  auto check = verify_seal(leaf, node_->sealer()->seal(leaf).get(), nullptr);
+  EXPECT_TRUE(check.valid) << check.reason;
+  node_.reset();
+  ::setenv("SOFTHSM2_CONF", saved_conf.c_str(), 1);
+}
+
 TEST_F(NodeSigningTest, readyz_is_503_when_the_pin_is_wrong) {
   ::setenv("LGSP_PIN", "000000", 1);
   start();
@@ -196,6 +224,180 @@ TEST_F(NodeSigningTest, signing_can_be_disabled_explicitly) {
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(json::parse(r.body)["signing"]["state"], "disabled");
   EXPECT_EQ(node_->sealer(), nullptr);
+}
+
+// `lgsp verify-receipt` on a receipt sealed by the node: valid as issued; each tampering is refused
+// (exit 1) with its own reason; usage errors exit 2.
+class VerifyReceiptCliTest : public NodeSigningTest {
+ protected:
+  void SetUp() override {
+    NodeSigningTest::SetUp();
+    if (HasFatalFailure()) return;
+    fs::create_directories(dir_);
+    start();
+    readyz(200);
+    payload_ = R"({"hoTen":"Nguyen Van A","soGiayTo":"001099000123"})";
+    receipt_.message_id = "5f0c6a3e-2b7d-4c1e-9a52-0d3c1f8e7b10";
+    receipt_.client = "000.00.13.H29/MOTCUA";
+    receipt_.service = "000.00.00.H29/HOTICH/trichluc.yeucau/v1";
+    receipt_.accepted_at = "2026-11-23T07:50:00.123Z";
+    receipt_.payload_sha256 = sha256_hex(payload_);
+    // Company in the batch, so the proof has steps to tamper with.
+    std::vector<std::future<json>> others;
+    for (int i = 0; i < 3; ++i) others.push_back(node_->sealer()->seal(sha256("other " + std::to_string(i))));
+    receipt_.signature = node_->sealer()->seal(receipt_.leaf()).get();
+    for (auto& f : others) f.get();
+    std::ofstream(dir_ / "payload.json") << payload_;
+  }
+  std::string write(const std::string& name, const json& record) {
+    auto path = dir_ / name;
+    std::ofstream(path) << record.dump(2);
+    return path.string();
+  }
+  lgsp::test::RunResult verify(const json& record, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{kLgsp, "verify-receipt", "--receipt", write("receipt.json", record)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return lgsp::test::run(argv);
+  }
+  std::string root_ca() const { return (hsm_ / "pki/root-ca.pem").string(); }
+  std::string payload_path() const { return (dir_ / "payload.json").string(); }
+
+  std::string payload_;
+  Receipt receipt_;
+};
+
+TEST_F(VerifyReceiptCliTest, accepts_the_receipt_as_issued_with_payload_and_trust) {
+  auto r = verify(receipt_.to_json(), {"--payload", payload_path(), "--trust", root_ca()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("valid: sealed by"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("note:"), std::string::npos) << "trusted, so no warning: " << r.out;
+}
+
+TEST_F(VerifyReceiptCliTest, accepts_without_trust_but_says_the_certificate_was_not_checked) {
+  auto r = verify(receipt_.to_json());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("not checked against a trusted root"), std::string::npos) << r.out;
+}
+
+TEST_F(VerifyReceiptCliTest, refuses_a_payload_that_is_not_the_one_received) {
+  std::ofstream(dir_ / "other.json") << R"({"hoTen":"Nguyen Van B","soGiayTo":"001099000123"})";
+  auto r = verify(receipt_.to_json(), {"--payload", (dir_ / "other.json").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("lgsp: receipt "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("is not the one the receipt names"), std::string::npos) << r.err;
+}
+
+TEST_F(VerifyReceiptCliTest, refuses_each_changed_receipt_field) {
+  for (const char* field : {"message_id", "client", "service", "accepted_at", "payload_sha256"}) {
+    json record = receipt_.to_json();
+    std::string value = record[field];
+    value.back() = value.back() == '0' ? '1' : '0';
+    record[field] = value;
+    auto r = verify(record);
+    EXPECT_EQ(r.exit_code, 1) << field;
+    EXPECT_NE(r.err.find("was changed"), std::string::npos) << field << ": " << r.err;
+  }
+}
+
+TEST_F(VerifyReceiptCliTest, refuses_a_changed_proof_step) {
+  json record = receipt_.to_json();
+  ASSERT_FALSE(record["signature"]["proof"].empty());
+  std::string step = record["signature"]["proof"][0];
+  step.back() = step.back() == '0' ? '1' : '0';
+  record["signature"]["proof"][0] = step;
+  auto r = verify(record);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("was changed"), std::string::npos) << r.err;
+
+  record["signature"]["proof"][0] = "X:" + step.substr(2);
+  r = verify(record);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("proof is malformed"), std::string::npos) << r.err;
+}
+
+TEST_F(VerifyReceiptCliTest, refuses_a_changed_signature_or_signing_time) {
+  json record = receipt_.to_json();
+  std::string sig = record["signature"]["sig"];
+  sig[4] = sig[4] == 'A' ? 'B' : 'A';
+  record["signature"]["sig"] = sig;
+  auto r = verify(record);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("does not verify"), std::string::npos) << r.err;
+
+  record = receipt_.to_json();
+  record["signature"]["signed_at"] = "2026-01-01T00:00:00.000Z";
+  r = verify(record);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("does not verify"), std::string::npos) << r.err;
+}
+
+TEST_F(VerifyReceiptCliTest, refuses_a_certificate_that_does_not_chain_to_the_trusted_root) {
+  auto r = verify(receipt_.to_json(), {"--trust", (hsm_ / "pki/untrusted-root.pem").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not trusted"), std::string::npos) << r.err;
+}
+
+TEST_F(VerifyReceiptCliTest, refuses_a_record_without_a_seal_or_fields) {
+  json record = receipt_.to_json();
+  record.erase("signature");
+  auto r = verify(record);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a JSON object"), std::string::npos) << r.err;
+
+  record = receipt_.to_json();
+  record.erase("client");
+  r = verify(record);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a receipt"), std::string::npos) << r.err;
+
+  std::ofstream(dir_ / "garbage.json") << "{not json";
+  r = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", (dir_ / "garbage.json").string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not a receipt"), std::string::npos) << r.err;
+}
+
+TEST_F(VerifyReceiptCliTest, checks_the_delivered_headers_with_seal_header) {
+  std::vector<std::string> argv{kLgsp,          "verify-receipt",    "--seal-header", receipt_.signature.dump(),
+                                "--message-id", receipt_.message_id, "--client",      receipt_.client,
+                                "--service",    receipt_.service,    "--accepted-at", receipt_.accepted_at,
+                                "--payload",    payload_path(),      "--trust",       root_ca()};
+  auto r = lgsp::test::run(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  auto wrong_service = argv;
+  wrong_service[9] = "000.00.00.H29/HOTICH/other/v1";
+  r = lgsp::test::run(wrong_service);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("was changed"), std::string::npos) << r.err;
+
+  auto with_digest = argv;
+  with_digest[12] = "--payload-sha256";
+  with_digest[13] = sha256_hex("another body");
+  r = lgsp::test::run(with_digest);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("was changed"), std::string::npos) << r.err;
+}
+
+TEST_F(VerifyReceiptCliTest, usage_errors_exit_2) {
+  const std::string receipt = write("receipt.json", receipt_.to_json());
+  auto neither = lgsp::test::run({kLgsp, "verify-receipt"});
+  EXPECT_EQ(neither.exit_code, 2) << neither.err;
+  auto both =
+      lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--seal-header", receipt_.signature.dump()});
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  auto missing_fields = lgsp::test::run({kLgsp, "verify-receipt", "--seal-header", receipt_.signature.dump()});
+  EXPECT_EQ(missing_fields.exit_code, 2);
+  EXPECT_NE(missing_fields.err.find("--seal-header needs --message-id"), std::string::npos) << missing_fields.err;
+  auto stray = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--client", "x"});
+  EXPECT_EQ(stray.exit_code, 2) << stray.err;
+  auto no_file = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", (dir_ / "missing.json").string()});
+  EXPECT_EQ(no_file.exit_code, 2) << no_file.err;
+  auto no_payload =
+      lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--payload", (dir_ / "missing.bin").string()});
+  EXPECT_EQ(no_payload.exit_code, 2) << no_payload.err;
+  auto bad_trust =
+      lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--trust", (dir_ / "missing.pem").string()});
+  EXPECT_EQ(bad_trust.exit_code, 2) << bad_trust.err;
 }
 
 }  // namespace

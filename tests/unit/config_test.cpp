@@ -80,6 +80,58 @@ level = "debug"
   EXPECT_EQ(c.source_file, fs::absolute(file));
 }
 
+TEST_F(ConfigTest, signing_defaults_to_the_lgsp_node_token_of_the_hsm_sim_module) {
+  auto c = Config::load(std::nullopt, {{"LGSP_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so"}});
+  EXPECT_TRUE(c.signing.enabled);
+  EXPECT_EQ(c.signing.module, "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_EQ(c.signing.token, "lgsp-node");
+  EXPECT_EQ(c.signing.key_id, "");
+  EXPECT_EQ(c.signing.batch_window_ms, 5u);
+  EXPECT_EQ(c.signing.batch_max, 1024u);
+}
+
+TEST_F(ConfigTest, reads_the_signing_section_and_its_environment_overrides) {
+  auto file = write(R"([signing]
+enabled = true
+module = "/opt/hsm/libpkcs11.so"
+token = "node-hsm"
+key_id = "01Ab"
+batch_window_ms = 2
+batch_max = 256
+)");
+  auto c = Config::load(file, {{"LGSP_PKCS11_MODULE", "/ignored.so"}, {"LGSP_SIGNING_BATCH_MAX", "64"}});
+  EXPECT_EQ(c.signing.module, "/opt/hsm/libpkcs11.so") << "the file wins over $LGSP_PKCS11_MODULE";
+  EXPECT_EQ(c.signing.token, "node-hsm");
+  EXPECT_EQ(c.signing.key_id, "01Ab");
+  EXPECT_EQ(c.signing.batch_window_ms, 2u);
+  EXPECT_EQ(c.signing.batch_max, 64u);
+  auto off = Config::load(std::nullopt, {{"LGSP_SIGNING_ENABLED", "false"}});
+  EXPECT_FALSE(off.signing.enabled);
+}
+
+TEST_F(ConfigTest, refuses_a_pin_in_the_file_and_points_to_lgsp_pin) {
+  auto file = write("[signing]\npin = \"123456\"\n");
+  auto error = error_of(file);
+  EXPECT_NE(error.find("'signing.pin' is not read from a file"), std::string::npos) << error;
+  EXPECT_NE(error.find("LGSP_PIN"), std::string::npos) << error;
+  EXPECT_EQ(error.find("123456"), std::string::npos) << "the PIN is never echoed: " << error;
+}
+
+TEST_F(ConfigTest, refuses_bad_signing_values) {
+  EXPECT_EQ(error_of(write("[signing]\nkey_id = \"0g\"\n")),
+            "config " + (dir_ / "lgsp.toml").string() +
+                " : key 'signing.key_id' must be the key's CKA_ID in hex (an even number of hex digits), got '0g'");
+  EXPECT_NE(error_of(write("[signing]\nkey_id = \"abc\"\n")).find("even number"), std::string::npos);
+  EXPECT_NE(error_of(write("[signing]\ntoken = \"\"\n")).find("must not be empty"), std::string::npos);
+  EXPECT_NE(error_of(write("[signing]\nbatch_max = 0\n")).find("signing.batch_max' must be between 1"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("[signing]\nbatch_window_ms = 5000\n")).find("signing.batch_window_ms' must be between"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("[signing]\nenabled = \"yes\"\n")).find("signing.enabled"), std::string::npos);
+  EXPECT_EQ(error_of(std::nullopt, {{"LGSP_SIGNING_BATCH_WINDOW_MS", "soon"}}),
+            "environment LGSP_SIGNING_BATCH_WINDOW_MS : must be an integer, got 'soon'");
+}
+
 TEST_F(ConfigTest, plain_http_is_refused_off_loopback) {
   auto file = write("[server]\nlisten = \"0.0.0.0:8080\"\n");
   try {
