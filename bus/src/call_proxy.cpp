@@ -61,7 +61,8 @@ json CallSeal::to_json() const {
           {"status", status}};
 }
 
-struct CallProxy::Impl {
+// Callbacks hold the Impl alive: an answer may come back while the proxy is being torn down.
+struct CallProxy::Impl : std::enable_shared_from_this<CallProxy::Impl> {
   Dependencies deps;
   OutboundClient& client;
 
@@ -115,9 +116,10 @@ void CallProxy::Impl::handle(HttpRequest& request, Reply reply) {
   out.headers.emplace_back("LGSP-Service", service_id);
   out.headers.emplace_back("LGSP-Message-Id", call_id);
   out.headers.emplace_back("LGSP-Request-Hash", request_hash);
-  client.send(std::move(out), [this, caller, call_id, request_hash, reply](OutboundResponse response) {
-    answered(caller, call_id, request_hash, std::move(response), reply);
-  });
+  client.send(std::move(out),
+              [self = shared_from_this(), caller, call_id, request_hash, reply](OutboundResponse response) {
+                self->answered(caller, call_id, request_hash, std::move(response), reply);
+              });
 }
 
 void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id, const std::string& request_hash,
@@ -150,28 +152,29 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
   if (!sealer) return reply(problem(errors::kSigningUnavailable, "signing is not available"));
   auto body = std::make_shared<OutboundResponse>(std::move(response));
   // The caller is waiting: no batch window (the batch is what queued meanwhile).
-  sealer->seal_urgent(seal.leaf(), [this, seal, body, reply](json value, std::exception_ptr error) {
-    if (error) {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        return reply(problem(errors::kSigningUnavailable, e.what()));
-      }
-    }
-    if (deps.on_sealed) deps.on_sealed(seal, value);
-    HttpResponse r;
-    r.status = body->status;
-    r.content_type = body->header("content-type").value_or("application/octet-stream");
-    r.body = std::move(body->body);
-    r.headers = {{"LGSP-Message-Id", seal.call_id},
-                 {"LGSP-Client", seal.client},
-                 {"LGSP-Service", seal.service},
-                 {"LGSP-Sealed-At", seal.at},
-                 {"LGSP-Request-Hash", seal.request_sha256},
-                 {"LGSP-Response-Hash", seal.response_sha256},
-                 {"LGSP-Signature", value.dump()}};
-    reply(std::move(r));
-  });
+  sealer->seal_urgent(seal.leaf(),
+                      [self = shared_from_this(), seal, body, reply](json value, std::exception_ptr error) {
+                        if (error) {
+                          try {
+                            std::rethrow_exception(error);
+                          } catch (const std::exception& e) {
+                            return reply(problem(errors::kSigningUnavailable, e.what()));
+                          }
+                        }
+                        if (self->deps.on_sealed) self->deps.on_sealed(seal, value);
+                        HttpResponse r;
+                        r.status = body->status;
+                        r.content_type = body->header("content-type").value_or("application/octet-stream");
+                        r.body = std::move(body->body);
+                        r.headers = {{"LGSP-Message-Id", seal.call_id},
+                                     {"LGSP-Client", seal.client},
+                                     {"LGSP-Service", seal.service},
+                                     {"LGSP-Sealed-At", seal.at},
+                                     {"LGSP-Request-Hash", seal.request_sha256},
+                                     {"LGSP-Response-Hash", seal.response_sha256},
+                                     {"LGSP-Signature", value.dump()}};
+                        reply(std::move(r));
+                      });
 }
 
 CallProxy::CallProxy(Dependencies dependencies, OutboundClient& client)

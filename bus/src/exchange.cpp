@@ -308,7 +308,8 @@ class Exchange::Impl::SealStage : public Stage {
     if (!sealer || !sealer->ready(why))
       return x.refuse(*s, problem(errors::kSigningUnavailable, why.empty() ? "signing is disabled on this node" : why));
     s->receipt.accepted_at = utc_now_rfc3339();
-    sealer->seal(s->receipt.leaf(), [this, s, next](json seal, std::exception_ptr error) {
+    // `keep` holds the exchange (and so this stage) alive until the HSM answers.
+    sealer->seal(s->receipt.leaf(), [this, keep = x.shared_from_this(), s, next](json seal, std::exception_ptr error) {
       if (error) {
         try {
           std::rethrow_exception(error);
