@@ -335,7 +335,6 @@ class Exchange::Impl::PersistStage : public Stage {
     // into the message row, the log record and the answer.
     auto receipt_text = std::make_shared<std::string>(s->receipt.to_json().dump());
     auto work = [s, raced, receipt_text](Transaction& tx) {
-      if ((*raced = find_accepted(tx, s->caller.client, s->message_id))) return;
       const auto& r = s->receipt;
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
       Blob payload{std::vector<std::uint8_t>(s->request.body.begin(), s->request.body.end())};
@@ -345,8 +344,14 @@ class Exchange::Impl::PersistStage : public Stage {
                          r.accepted_at, std::int64_t{now_ms()}};
       tx.exec(
           "INSERT INTO message(id, client, service, conversation, content_type, payload_sha256, accepted_at,"
-          " state, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?)",
+          " state, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?) ON CONFLICT (client, id) DO NOTHING",
           m);
+      // A copy of this message accepted meanwhile (two sends racing past IdempotencyStage) makes the
+      // insert do nothing; the stored receipt answers instead.
+      if (tx.changes() == 0) {
+        *raced = find_accepted(tx, s->caller.client, s->message_id);
+        return;
+      }
       const Value b[] = {tx.last_insert_id(), std::move(payload), r.signature.dump()};
       tx.exec("INSERT INTO message_body(seq, payload, seal) VALUES (?, ?, ?)", b);
       if (s->caller.via_node.empty()) {

@@ -239,14 +239,15 @@ struct SqliteStore::Impl {
     try {
       writer->script("BEGIN IMMEDIATE", "begin");
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        writer->script("SAVEPOINT unit", "savepoint");
+        // Prepared once (the statement cache), not parsed again for every unit.
+        writer->exec("SAVEPOINT unit", {});
         try {
           batch[i].work(*writer);
-          writer->script("RELEASE unit", "release savepoint");
+          writer->exec("RELEASE unit", {});
         } catch (...) {
           errors[i] = std::current_exception();
-          writer->script("ROLLBACK TO unit", "rollback savepoint");
-          writer->script("RELEASE unit", "release savepoint");
+          writer->exec("ROLLBACK TO unit", {});
+          writer->exec("RELEASE unit", {});
         }
       }
       writer->script("COMMIT", "commit");
