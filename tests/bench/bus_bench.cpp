@@ -5,6 +5,7 @@
 // the same calls sent straight to the provider.
 //   bus_bench [--mode async|proxy] [--clients N] [--messages M] [--seconds S] [--hsm-dir DIR]
 //             [--provider-port P --compare-port Q]   (proxy: also measure a reverse proxy on Q in front of P)
+//             [--deliver 0]                          (async: accept only, to see what delivery costs)
 // Without --hsm-dir it builds hsm-sim in a temporary folder (hsm-sim/setup.sh) and removes it after.
 // Node, receiver and clients share this process (and the machine's cores): CPU is for all of them.
 #include "http_client.hpp"
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   fs::path hsm;
   unsigned short provider_port = 0;  // fixed, so that a reverse proxy (nginx) can be put in front of it
   unsigned short compare_port = 0;   // --mode proxy: also measure this reverse proxy to the provider
+  bool deliver = true;               // --deliver 0: accept only (the deliverer is not started)
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--mode")
@@ -87,6 +89,8 @@ int main(int argc, char** argv) {
       hsm = argv[i + 1];
     else if (k == "--provider-port")
       provider_port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
+    else if (k == "--deliver")
+      deliver = std::string(argv[i + 1]) != "0";
     else if (k == "--compare-port")
       compare_port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
     else {
@@ -135,7 +139,7 @@ int main(int argc, char** argv) {
   Node node(nc);
   NodeServices services(node);
   node.start();
-  services.start();
+  if (deliver) services.start();
   node.wait_store();
   const std::string member = "000.00.13.H29";
   const std::string client = member + "/MOTCUA";
@@ -238,7 +242,8 @@ int main(int argc, char** argv) {
     const auto t0 = Clock::now();
     long accepted = drive(node.endpoint().port, "/v1/messages", true, seconds * 10, lat);
     const double accept_s = std::chrono::duration<double>(Clock::now() - t0).count();
-    for (int i = 0; i < 6000 && delivered < accepted; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; deliver && i < 6000 && delivered < accepted; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     const double deliver_s =
         std::chrono::duration<double>(Clock::time_point(Clock::duration(last_delivery_ns.load())) - t0).count();
     std::printf("async exchange, %d clients, %zu-byte JSON messages\n", clients, body.size());
