@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace lgsp::bus {
 namespace {
@@ -77,6 +78,8 @@ class Connection final : public Transaction {
 
   std::int64_t last_insert_id() override { return sqlite3_last_insert_rowid(db_.get()); }
   std::int64_t changes() override { return sqlite3_changes64(db_.get()); }
+  // The primary result code of the last statement that failed (SQLITE_OK once taken).
+  int take_failure() { return std::exchange(last_failure_, SQLITE_OK); }
 
   void script(const std::string& sql, std::string_view doing) { exec_script(db_.get(), sql, doing); }
   sqlite3* handle() const { return db_.get(); }
@@ -138,11 +141,13 @@ class Connection final : public Transaction {
   }
 
   void finish(sqlite3_stmt* s, int rc, std::string_view sql) {
+    if (rc != SQLITE_DONE) last_failure_ = rc & 0xff;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) fail(db_.get(), "run '" + std::string(sql.substr(0, 80)) + "'");
   }
 
+  int last_failure_ = SQLITE_OK;
   DbPtr db_;
   std::map<std::string, StmtPtr, std::less<>> cache_;
 };
@@ -182,6 +187,19 @@ struct SqliteStore::Impl {
   };
   std::vector<std::unique_ptr<Reader>> readers;
   std::atomic<unsigned> next_reader{0};
+
+  // A full or failing disk: writes are refused, so the node must not look ready (it would accept
+  // what it cannot make durable). Cleared by the first write that succeeds after the hold time.
+  std::chrono::steady_clock::time_point degraded_until{};
+  std::string degraded_reason;
+  static constexpr std::chrono::seconds kDegradedHold{30};
+
+  void note_failure(int code, const std::string& what) {
+    if (code != SQLITE_FULL && code != SQLITE_IOERR) return;
+    std::lock_guard lock(mutex);
+    degraded_until = std::chrono::steady_clock::now() + kDegradedHold;
+    degraded_reason = what;
+  }
 
   mutable std::mutex mutex;
   std::condition_variable wake;
@@ -244,14 +262,16 @@ struct SqliteStore::Impl {
         try {
           batch[i].work(*writer);
           writer->exec("RELEASE unit", {});
-        } catch (...) {
+        } catch (const std::exception& e) {
           errors[i] = std::current_exception();
+          note_failure(writer->take_failure(), e.what());
           writer->exec("ROLLBACK TO unit", {});
           writer->exec("RELEASE unit", {});
         }
       }
       writer->script("COMMIT", "commit");
     } catch (...) {
+      note_failure(sqlite3_errcode(writer->handle()) & 0xff, "commit failed");
       sqlite3_exec(writer->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
       auto error = std::current_exception();
       for (auto& p : batch) p.done(error);
@@ -350,6 +370,9 @@ StoreStatus SqliteStore::status() const {
   s.open = true;
   s.schema_version = impl_->applied_version;
   s.expected_version = impl_->expected_version;
+  std::lock_guard lock(impl_->mutex);
+  if (std::chrono::steady_clock::now() < impl_->degraded_until)
+    s.reason = "writes are failing (disk full or failing): " + impl_->degraded_reason;
   return s;
 }
 

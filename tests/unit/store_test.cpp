@@ -193,3 +193,31 @@ TEST_F(StoreTest, names_the_file_it_cannot_open) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(StoreFullTest, a_full_database_makes_the_store_not_ready_and_loses_nothing_committed) {
+  const auto dir = fs::temp_directory_path() / ("lgsp-store-full-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  {
+    SqliteStore store({dir / "lgsp.db", 512, std::chrono::milliseconds(0)}, kTwoSteps);
+    store.write([](Transaction& tx) { tx.exec("INSERT INTO item(name) VALUES ('kept')"); }).get();
+    ASSERT_TRUE(store.status().ready());
+    // SQLite's page limit stands in for a full disk: the same SQLITE_FULL reaches the store.
+    store.write([](Transaction& tx) { tx.query("PRAGMA max_page_count = 8"); }).get();
+    auto too_big = store.write([](Transaction& tx) {
+      const Value p[] = {std::string(200 * 1024, 'x')};
+      tx.exec("INSERT INTO item(name) VALUES (?)", p);
+    });
+    EXPECT_THROW(too_big.get(), StoreError);
+    auto st = store.status();
+    EXPECT_FALSE(st.ready());
+    EXPECT_NE(st.reason.find("disk full"), std::string::npos) << st.reason;
+    std::int64_t n = 0;
+    store.read([&](Transaction& tx) { n = as_int(tx.query("SELECT COUNT(*) FROM item")[0][0]); });
+    EXPECT_EQ(n, 1);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
