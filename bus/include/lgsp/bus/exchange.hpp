@@ -49,8 +49,9 @@ class Exchange {
   // before the store closes; undelivered messages stay queued and go out after a restart.
   void stop();
 
+  struct Impl;  // opaque; public only so the stage files (bus/src/stages/) can name it
+
  private:
-  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

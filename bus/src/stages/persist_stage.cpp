@@ -1,0 +1,95 @@
+// Stage 6: message, payload, seal and log record in one group-committed transaction; then 202.
+#include "../exchange_impl.hpp"
+
+#include "lgsp/bus/log.hpp"
+#include "lgsp/bus/message_log.hpp"
+#include "lgsp/bus/metrics.hpp"
+#include "lgsp/bus/registry.hpp"
+#include "lgsp/bus/timestamp.hpp"
+#include "lgsp/contracts/catalogue.hpp"
+
+namespace lgsp::bus {
+namespace {
+
+using namespace exchange_detail;
+using nlohmann::json;
+
+class PersistStage : public Exchange::Impl::Stage {
+ public:
+  using Exchange::Impl::Stage::Stage;
+  void process(const SubmissionPtr& s, const Next&) override {
+    Store* store = x.deps.store();
+    if (!store) return x.refuse(*s, problem(errors::kNotReady, "the store is closing"));
+    // What the transaction found: a copy of this message accepted meanwhile (its receipt), if any.
+    auto raced = std::make_shared<std::optional<Accepted>>();
+    // Serialized once here (the seal carries the node's certificates, a few KiB): the same text goes
+    // into the message row, the log record and the answer.
+    auto receipt_text = std::make_shared<std::string>(s->receipt.to_json().dump());
+    auto work = [s, raced, receipt_text](Transaction& tx) {
+      const auto& r = s->receipt;
+      const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
+      Blob payload{std::vector<std::uint8_t>(s->request.body.begin(), s->request.body.end())};
+      const Value m[] = {r.message_id,  r.client,
+                         r.service,     s->conversation.empty() ? Value(nullptr) : Value(s->conversation),
+                         content_type,  r.payload_sha256,
+                         r.accepted_at, std::int64_t{now_ms()}};
+      tx.exec(
+          "INSERT INTO message(id, client, service, conversation, content_type, payload_sha256, accepted_at,"
+          " state, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?) ON CONFLICT (client, id) DO NOTHING",
+          m);
+      // A copy of this message accepted meanwhile (two sends racing past IdempotencyStage) makes the
+      // insert do nothing; the stored receipt answers instead.
+      if (tx.changes() == 0) {
+        *raced = find_accepted(tx, s->caller.client, s->message_id);
+        return;
+      }
+      const Value b[] = {tx.last_insert_id(), std::move(payload), r.signature.dump()};
+      tx.exec("INSERT INTO message_body(seq, payload, seal) VALUES (?, ?, ?)", b);
+      if (s->caller.via_node.empty()) {
+        MessageLog::append_text(tx, "accepted", r.client + " " + r.message_id, *receipt_text);
+      } else {
+        json body = r.to_json();
+        body["via_node"] = s->caller.via_node;
+        MessageLog::append(tx, "accepted", r.client + " " + r.message_id, body);
+      }
+    };
+    auto self = x.shared_from_this();
+    const auto submitted = Clock::now();
+    try {
+      store->write(std::move(work), [self, s, raced, submitted, receipt_text](std::exception_ptr error) {
+        if (self->deps.metrics)
+          self->deps.metrics->observe_log_append(std::chrono::duration<double>(Clock::now() - submitted).count());
+        if (error) {
+          std::string why = "the message could not be stored";
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            why += std::string(": ") + e.what();
+          }
+          log::error("exchange.persist_failed", {{"message_id", s->message_id}, {"error", why}});
+          // Nothing was acknowledged: the client may send it again.
+          return self->refuse(*s, problem(errors::kNotReady, why));
+        }
+        if (*raced) {
+          auto conflict = conflict_with(**raced, s->message_id, s->service_id, s->receipt.payload_sha256);
+          if (!conflict.empty()) return self->refuse(*s, problem(kMessageIdConflict, conflict));
+          return s->reply(HttpResponse::json(200, json::parse((*raced)->receipt)));
+        }
+        if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
+        HttpResponse accepted;
+        accepted.status = 202;
+        accepted.body = std::move(*receipt_text);
+        s->reply(std::move(accepted));
+        self->notify_deliverer();
+      });
+    } catch (const StoreError& e) {
+      x.refuse(*s, problem(errors::kNotReady, e.what()));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Exchange::Impl::Stage> stages::persist(Exchange::Impl& x) { return std::make_unique<PersistStage>(x); }
+
+}  // namespace lgsp::bus
