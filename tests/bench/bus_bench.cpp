@@ -55,15 +55,6 @@ double percentile(std::vector<double>& v, double p) {
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
-void load_env(const fs::path& hsm) {
-  std::ifstream in(hsm / "env");
-  std::string line;
-  static const std::regex assignment(R"(^export ([A-Z0-9_]+)=(.*)$)");
-  std::smatch m;
-  while (std::getline(in, line))
-    if (std::regex_match(line, m, assignment)) ::setenv(m[1].str().c_str(), m[2].str().c_str(), 1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,7 +100,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  load_env(hsm);
+  lgsp::test::export_hsm_sim_env(hsm);
   log::configure("warn", {});
 
   // The receiver (or provider): answers every POST at once.

@@ -31,15 +31,6 @@ const std::string kClient = kMember + "/MOTCUA";
 const std::string kProvider = kMember + "/HOTICH";
 const std::string kService = kProvider + "/trichluc/v1";
 
-void load_hsm_env(const fs::path& dir) {
-  std::ifstream in(dir / "env");
-  std::string line;
-  static const std::regex assignment(R"(^export ([A-Z0-9_]+)=(.*)$)");
-  std::smatch m;
-  while (std::getline(in, line))
-    if (std::regex_match(line, m, assignment)) ::setenv(m[1].str().c_str(), m[2].str().c_str(), 1);
-}
-
 std::string example(const std::string& contract, const std::string& file) {
   return lgsp::test::read_file(kContracts / contract / "v1/examples" / file);
 }
@@ -50,7 +41,7 @@ class CallProxyTest : public ::testing::Test {
     const char* hsm = std::getenv("LGSP_TEST_HSM_DIR");
     ASSERT_NE(hsm, nullptr) << "run with the hsm_sim CTest fixture";
     hsm_ = hsm;
-    load_hsm_env(hsm_);
+    lgsp::test::export_hsm_sim_env(hsm_);
     dir_ = fs::temp_directory_path() / ("lgsp-proxy-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);

@@ -33,16 +33,8 @@ const std::string kService = kWard + "/HOTICH/hoso/v1";
 TEST(CrashTest, sigkill_under_load_loses_no_acknowledged_message) {
   const char* hsm = std::getenv("LGSP_TEST_HSM_DIR");
   ASSERT_NE(hsm, nullptr) << "run with the hsm_sim CTest fixture";
-  std::vector<std::string> env;
-  {
-    std::ifstream in(fs::path(hsm) / "env");
-    std::string line;
-    static const std::regex assignment(R"(^export ([A-Z0-9_]+)=(.*)$)");
-    std::smatch m;
-    while (std::getline(in, line))
-      if (std::regex_match(line, m, assignment)) env.push_back(m[1].str() + "=" + m[2].str());
-    env.push_back("LGSP_SIGNING_CA_CHAIN=" + (fs::path(hsm) / "pki/issuing-ca.pem").string());
-  }
+  std::vector<std::string> env = lgsp::test::hsm_sim_env(hsm);
+  env.push_back("LGSP_SIGNING_CA_CHAIN=" + (fs::path(hsm) / "pki/issuing-ca.pem").string());
   const fs::path dir = fs::temp_directory_path() / ("lgsp-crash-" + std::to_string(::getpid()));
   fs::remove_all(dir);
 

@@ -31,12 +31,7 @@ const std::string kLgsp = LGSP_BINARY;
 fs::path load_hsm_env() {
   const char* dir = std::getenv("LGSP_TEST_HSM_DIR");
   if (!dir) return {};
-  std::ifstream in(fs::path(dir) / "env");
-  std::string line;
-  static const std::regex assignment(R"(^export ([A-Z0-9_]+)=(.*)$)");
-  std::smatch m;
-  while (std::getline(in, line))
-    if (std::regex_match(line, m, assignment)) ::setenv(m[1].str().c_str(), m[2].str().c_str(), 1);
+  lgsp::test::export_hsm_sim_env(dir);
   return dir;
 }
 

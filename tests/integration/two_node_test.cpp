@@ -38,12 +38,7 @@ class TwoNodeTest : public ::testing::Test {
     ASSERT_NE(hsm, nullptr) << "run with the hsm_sim CTest fixture";
     hsm_ = hsm;
     pki_ = hsm_ / "pki";
-    std::ifstream in(hsm_ / "env");
-    std::string line;
-    static const std::regex assignment(R"(^export ([A-Z0-9_]+)=(.*)$)");
-    std::smatch m;
-    while (std::getline(in, line))
-      if (std::regex_match(line, m, assignment)) env_.push_back(m[1].str() + "=" + m[2].str());
+    env_ = lgsp::test::hsm_sim_env(hsm_);
     dir_ = fs::temp_directory_path() / ("lgsp-two-nodes-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);

@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -133,6 +135,24 @@ std::string read_file(const std::filesystem::path& file) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::vector<std::string> hsm_sim_env(const std::filesystem::path& dir) {
+  std::vector<std::string> env;
+  std::ifstream in(dir / "env");
+  std::string line;
+  static const std::regex assignment(R"(^export ([A-Z0-9_]+)=(.*)$)");
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_match(line, m, assignment)) env.push_back(m[1].str() + "=" + m[2].str());
+  return env;
+}
+
+void export_hsm_sim_env(const std::filesystem::path& dir) {
+  for (const auto& entry : hsm_sim_env(dir)) {
+    auto eq = entry.find('=');
+    ::setenv(entry.substr(0, eq).c_str(), entry.substr(eq + 1).c_str(), 1);
+  }
 }
 
 }  // namespace lgsp::test

@@ -39,4 +39,10 @@ class Process {
 
 std::string read_file(const std::filesystem::path& file);
 
+// What hsm-sim's DIR/env exports (SOFTHSM2_CONF, LGSP_PKCS11_MODULE, LGSP_PIN, ...) as NAME=value,
+// for a child process's environment.
+std::vector<std::string> hsm_sim_env(const std::filesystem::path& dir);
+// The same, set in this process (for nodes run in process).
+void export_hsm_sim_env(const std::filesystem::path& dir);
+
 }  // namespace lgsp::test
