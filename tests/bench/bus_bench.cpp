@@ -25,7 +25,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <thread>
 
 namespace fs = std::filesystem;
