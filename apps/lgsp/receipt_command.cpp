@@ -36,14 +36,7 @@ std::string read_whole(const std::string& file, std::size_t limit) {
 // the request (calls).
 bus::Sha256 leaf_of(const nlohmann::json& record, std::string& claimed_digest) {
   if (record.contains("call_id")) {
-    bus::CallSeal call;
-    call.call_id = record.at("call_id").get<std::string>();
-    call.client = record.at("client").get<std::string>();
-    call.service = record.at("service").get<std::string>();
-    call.at = record.at("at").get<std::string>();
-    call.request_sha256 = record.at("request_sha256").get<std::string>();
-    call.response_sha256 = record.at("response_sha256").get<std::string>();
-    call.status = record.at("status").get<unsigned>();
+    auto call = bus::CallSeal::from_json(record);
     claimed_digest = call.request_sha256;
     return call.leaf();
   }

@@ -11,13 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-void add_field(std::string& bytes, const std::string& field) {
-  bytes += std::to_string(field.size());
-  bytes += ':';
-  bytes += field;
-  bytes += '\n';
-}
-
 // "<member>/<subsystem>/<code>/v<N>" and the provider path after it ("/" when none).
 bool split_target(const std::string& rest, std::string& service, std::string& path) {
   std::size_t pos = 0;
@@ -46,8 +39,8 @@ std::string join_url(const std::string& endpoint, const std::string& path, const
 Sha256 CallSeal::leaf() const {
   std::string bytes = "lgsp-call-v1\n";
   for (const std::string* f : {&call_id, &client, &service, &at, &request_sha256, &response_sha256})
-    add_field(bytes, *f);
-  add_field(bytes, std::to_string(status));
+    append_field(bytes, *f);
+  append_field(bytes, std::to_string(status));
   return sha256(bytes);
 }
 
@@ -59,6 +52,18 @@ json CallSeal::to_json() const {
           {"request_sha256", request_sha256},
           {"response_sha256", response_sha256},
           {"status", status}};
+}
+
+CallSeal CallSeal::from_json(const json& j) {
+  CallSeal c;
+  c.call_id = j.at("call_id").get<std::string>();
+  c.client = j.at("client").get<std::string>();
+  c.service = j.at("service").get<std::string>();
+  c.at = j.at("at").get<std::string>();
+  c.request_sha256 = j.at("request_sha256").get<std::string>();
+  c.response_sha256 = j.at("response_sha256").get<std::string>();
+  c.status = j.at("status").get<unsigned>();
+  return c;
 }
 
 // Callbacks hold the Impl alive: an answer may come back while the proxy is being torn down.

@@ -33,6 +33,13 @@ std::string random_hex(std::size_t bytes) {
   return hex(buf.data(), buf.size());
 }
 
+void append_field(std::string& bytes, std::string_view field) {
+  bytes += std::to_string(field.size());
+  bytes += ':';
+  bytes += field;
+  bytes += '\n';
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -37,16 +37,9 @@ constexpr ErrorCode kUnknownMessage{"LGSP-404-MESSAGE", 404, "No such message fo
 
 // Seconds since an RFC 3339 UTC time written by utc_rfc3339 (0 when it cannot be read).
 inline double age_seconds(const std::string& at) {
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const double then = static_cast<double>(timegm(&tm)) + ms / 1000.0;
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return std::max(0.0, now - then);
+  auto then = parse_utc_rfc3339(at);
+  if (!then) return 0;
+  return std::max(0.0, std::chrono::duration<double>(std::chrono::system_clock::now() - *then).count());
 }
 
 inline std::int64_t now_ms() {

@@ -13,13 +13,6 @@
 namespace lgsp::bus {
 namespace {
 
-void add_field(std::string& bytes, const std::string& field) {
-  bytes += std::to_string(field.size());
-  bytes += ':';
-  bytes += field;
-  bytes += '\n';
-}
-
 // The seal (or time stamp) a record carries, checked against what it covers. Empty when valid or none.
 // `hashes` holds the hashes of the records verified so far, for time stamps of the chain head.
 std::string check_record_seal(const LogRecord& r, const signing::TrustStore* trust, std::size_t& seals,
@@ -40,14 +33,7 @@ std::string check_record_seal(const LogRecord& r, const signing::TrustStore* tru
     auto receipt = Receipt::from_json(r.body);
     check = verify_seal(receipt.leaf(), receipt.signature, trust);
   } else if (r.kind == "call") {
-    CallSeal call;
-    call.call_id = r.body.at("call_id").get<std::string>();
-    call.client = r.body.at("client").get<std::string>();
-    call.service = r.body.at("service").get<std::string>();
-    call.at = r.body.at("at").get<std::string>();
-    call.request_sha256 = r.body.at("request_sha256").get<std::string>();
-    call.response_sha256 = r.body.at("response_sha256").get<std::string>();
-    call.status = r.body.at("status").get<unsigned>();
+    auto call = CallSeal::from_json(r.body);
     check = verify_seal(call.leaf(), r.body.at("signature"), trust);
   } else if (r.kind == "batch") {
     check = verify_root_signature(r.body, trust);
@@ -66,12 +52,12 @@ std::string record_hash(const std::string& prev_hash, std::int64_t seq, const st
                         const std::string& subject, const std::string& body_text) {
   std::string bytes = "lgsp-log-v1\n";
   bytes.reserve(body_text.size() + 256);
-  add_field(bytes, prev_hash);
-  add_field(bytes, std::to_string(seq));
-  add_field(bytes, at);
-  add_field(bytes, kind);
-  add_field(bytes, subject);
-  add_field(bytes, body_text);
+  append_field(bytes, prev_hash);
+  append_field(bytes, std::to_string(seq));
+  append_field(bytes, at);
+  append_field(bytes, kind);
+  append_field(bytes, subject);
+  append_field(bytes, body_text);
   return sha256_hex(bytes);
 }
 

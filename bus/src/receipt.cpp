@@ -6,12 +6,8 @@ namespace lgsp::bus {
 
 Sha256 Receipt::leaf() const {
   std::string bytes = "lgsp-receipt-v1\n";
-  for (const std::string* field : {&message_id, &client, &service, &accepted_at, &payload_sha256}) {
-    bytes += std::to_string(field->size());
-    bytes += ':';
-    bytes += *field;
-    bytes += '\n';
-  }
+  for (const std::string* field : {&message_id, &client, &service, &accepted_at, &payload_sha256})
+    append_field(bytes, *field);
   return sha256(bytes);
 }
 

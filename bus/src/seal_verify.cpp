@@ -3,6 +3,7 @@
 
 #include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/merkle.hpp"
+#include "lgsp/bus/timestamp.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/signer.hpp"
 #include "lgsp/signing/trust.hpp"
@@ -26,17 +27,6 @@ signing::X509Ptr certificate_from_base64(const std::string& b64) {
   } catch (const std::exception&) {
     return nullptr;
   }
-}
-
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& s) {
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
 }
 
 }  // namespace
@@ -110,7 +100,7 @@ SealCheck verify_root_signature(const nlohmann::json& seal, const signing::Trust
   }
 
   if (trust) {
-    auto at = parse_rfc3339(check.signed_at);
+    auto at = parse_utc_rfc3339(check.signed_at);
     if (!at) return bad("signed_at is not an RFC 3339 UTC time");
     std::vector<signing::X509Ptr> untrusted;
     if (seal.contains("chain") && seal["chain"].is_array())

@@ -36,6 +36,8 @@ struct CallSeal {
   // Length-prefixed fields under their own domain tag, so a call seal can never pass for a receipt.
   Sha256 leaf() const;
   nlohmann::json to_json() const;
+  // Throws nlohmann::json::exception naming the missing or mistyped field.
+  static CallSeal from_json(const nlohmann::json& j);
 };
 
 class CallProxy {

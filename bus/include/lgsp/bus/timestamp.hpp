@@ -2,11 +2,14 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace lgsp::bus {
 
 std::string utc_rfc3339(std::chrono::system_clock::time_point t);
 inline std::string utc_now_rfc3339() { return utc_rfc3339(std::chrono::system_clock::now()); }
+// Reads back what utc_rfc3339 writes; nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parse_utc_rfc3339(const std::string& text);
 
 }  // namespace lgsp::bus
