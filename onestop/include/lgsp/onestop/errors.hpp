@@ -1,0 +1,60 @@
+// The one-stop module's error catalogue: stable codes with English and Vietnamese text; HTTP status at the edge.
+#pragma once
+
+#include "lgsp/bus/errors.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace lgsp::onestop {
+
+namespace errors {
+using bus::ErrorCode;
+inline constexpr ErrorCode kInvalid{"LGSP-400-ONESTOP-INPUT", 400, "The request is incomplete or invalid",
+                                    "Yêu cầu thiếu hoặc không hợp lệ"};
+inline constexpr ErrorCode kMissingDocuments{"LGSP-400-ONESTOP-DOCUMENTS", 400,
+                                             "Mandatory documents of the procedure are missing",
+                                             "Thiếu thành phần hồ sơ bắt buộc của thủ tục"};
+inline constexpr ErrorCode kFileType{"LGSP-415-ONESTOP-FILE", 415, "This kind of file is not accepted",
+                                     "Loại tệp này không được chấp nhận"};
+inline constexpr ErrorCode kUnauthenticated{"LGSP-401-ONESTOP-AUTH", 401, "Sign in required",
+                                            "Cần đăng nhập để thực hiện"};
+inline constexpr ErrorCode kForbidden{"LGSP-403-ONESTOP-ROLE", 403, "Your role may not do this",
+                                      "Vai trò của bạn không được thực hiện thao tác này"};
+inline constexpr ErrorCode kNotFound{"LGSP-404-ONESTOP", 404, "No such dossier, procedure or profile",
+                                     "Không tìm thấy hồ sơ, thủ tục hoặc hồ sơ công dân"};
+inline constexpr ErrorCode kIllegalTransition{"LGSP-409-ONESTOP-STATUS", 409,
+                                              "The dossier's status does not allow this action",
+                                              "Trạng thái hồ sơ không cho phép thao tác này"};
+inline constexpr ErrorCode kConflict{"LGSP-409-ONESTOP-CONFLICT", 409, "This conflicts with what is recorded",
+                                     "Xung đột với dữ liệu đã ghi nhận"};
+inline constexpr ErrorCode kExpiredProfile{"LGSP-409-ONESTOP-PROFILE-EXPIRED", 409,
+                                           "The citizen e-profile has expired; renew it first",
+                                           "Hồ sơ điện tử công dân đã hết hạn, cần gia hạn"};
+inline constexpr ErrorCode kSecondFactor{"LGSP-403-ONESTOP-SECOND-FACTOR", 403,
+                                         "The dossier code and ID number or phone do not match",
+                                         "Mã hồ sơ và số định danh hoặc số điện thoại không khớp"};
+inline constexpr ErrorCode kTooManyAttempts{"LGSP-429-ONESTOP-ATTEMPTS", 429, "Too many wrong attempts; try later",
+                                            "Nhập sai quá nhiều lần, vui lòng thử lại sau"};
+inline constexpr ErrorCode kSigning{"LGSP-502-ONESTOP-SIGNING", 502, "The document could not be signed",
+                                    "Không ký số được văn bản"};
+inline constexpr ErrorCode kBadSeal{"LGSP-403-ONESTOP-SEAL", 403, "The delivery's seal is missing or invalid",
+                                    "Chữ ký của nút trục trên bản tin thiếu hoặc không hợp lệ"};
+}  // namespace errors
+
+// A refusal the API turns into problem+json: the code, a specific detail, optional field errors.
+class OnestopError : public std::runtime_error {
+ public:
+  OnestopError(const bus::ErrorCode& code, std::string detail, nlohmann::json errors = nlohmann::json::array())
+      : std::runtime_error(detail), code_(&code), errors_(std::move(errors)) {}
+  const bus::ErrorCode& code() const { return *code_; }
+  const nlohmann::json& errors() const { return errors_; }
+
+ private:
+  const bus::ErrorCode* code_;
+  nlohmann::json errors_;
+};
+
+}  // namespace lgsp::onestop

@@ -1,0 +1,148 @@
+#include "lgsp/onestop/config.hpp"
+
+#include "lgsp/bus/outbound_client.hpp"
+
+#include <toml++/toml.h>
+
+#include <functional>
+#include <regex>
+#include <sstream>
+#include <vector>
+
+namespace lgsp::onestop {
+namespace fs = std::filesystem;
+using bus::ConfigError;
+
+fs::path samples_dir() { return LGSP_ONESTOP_SAMPLES_DIR; }
+
+namespace {
+
+struct Key {
+  std::string name;  // "section.key"
+  std::function<void(OnestopConfig&, const std::string& value, const fs::path& base)> apply;
+};
+
+unsigned to_unsigned(const std::string& key, const std::string& v, unsigned min, unsigned max) {
+  std::size_t used = 0;
+  unsigned long n = 0;
+  try {
+    n = std::stoul(v, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || v[0] == '-' || n < min || n > max)
+    throw ConfigError(key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                               ", got '" + v + "'");
+  return static_cast<unsigned>(n);
+}
+
+fs::path to_path(const std::string& v, const fs::path& base) {
+  if (v.empty()) return {};
+  fs::path p(v);
+  return p.is_absolute() || base.empty() ? p : base / p;
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> k = {
+      {"server.listen", [](auto& c, auto& v, auto&) { c.listen = bus::HostPort::parse(v, "server.listen"); }},
+      {"server.threads", [](auto& c, auto& v, auto&) { c.threads = to_unsigned("server.threads", v, 1, 64); }},
+      {"server.workers", [](auto& c, auto& v, auto&) { c.workers = to_unsigned("server.workers", v, 1, 256); }},
+      {"server.max_body_bytes",
+       [](auto& c, auto& v, auto&) {
+         c.max_body_bytes = to_unsigned("server.max_body_bytes", v, 1024, 1024u * 1024 * 1024);
+       }},
+      {"store.data_dir", [](auto& c, auto& v, auto& b) { c.data_dir = to_path(v, b); }},
+      {"calendar.file", [](auto& c, auto& v, auto& b) { c.calendar = to_path(v, b); }},
+      {"forms.font_dir", [](auto& c, auto& v, auto& b) { c.font_dir = to_path(v, b); }},
+      {"agency.code", [](auto& c, auto& v, auto&) { c.agency.code = v; }},
+      {"agency.name", [](auto& c, auto& v, auto&) { c.agency.name = v; }},
+      {"agency.parent_name", [](auto& c, auto& v, auto&) { c.agency.parent_name = v; }},
+      {"agency.place", [](auto& c, auto& v, auto&) { c.agency.place = v; }},
+      {"agency.dossier_code_pattern", [](auto& c, auto& v, auto&) { c.agency.dossier_code_pattern = v; }},
+      {"agency.public_url", [](auto& c, auto& v, auto&) { c.agency.public_url = v; }},
+      {"bus.url", [](auto& c, auto& v, auto&) { c.bus.url = v; }},
+      {"bus.client", [](auto& c, auto& v, auto&) { c.bus.client = v; }},
+      {"bus.api_key_file", [](auto& c, auto& v, auto& b) { c.bus.api_key_file = to_path(v, b).string(); }},
+      {"bus.ca", [](auto& c, auto& v, auto& b) { c.bus.ca = to_path(v, b); }},
+      {"bus.trust_roots", [](auto& c, auto& v, auto& b) { c.bus.trust_roots = to_path(v, b); }},
+      {"bus.retry_seconds",
+       [](auto& c, auto& v, auto&) { c.bus.retry_seconds = to_unsigned("bus.retry_seconds", v, 1, 3600); }},
+      {"signing.module", [](auto& c, auto& v, auto& b) { c.signing.module = to_path(v, b); }},
+      {"signing.seal_token", [](auto& c, auto& v, auto&) { c.signing.seal_token = v; }},
+      {"signing.ca_chain", [](auto& c, auto& v, auto& b) { c.signing.ca_chain = to_path(v, b); }},
+      {"lookup.max_failures",
+       [](auto& c, auto& v, auto&) { c.lookup.max_failures = to_unsigned("lookup.max_failures", v, 1, 1000); }},
+      {"lookup.window_seconds",
+       [](auto& c, auto& v, auto&) { c.lookup.window_seconds = to_unsigned("lookup.window_seconds", v, 1, 86400); }},
+  };
+  return k;
+}
+
+const Key* find_key(const std::string& name) {
+  for (const auto& k : keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::string env_name(const std::string& key) {
+  std::string out = "LGSP_ONESTOP_";
+  for (char ch : key) out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+}  // namespace
+
+OnestopConfig OnestopConfig::load(const std::optional<fs::path>& file,
+                                  const std::map<std::string, std::string>& environment) {
+  OnestopConfig c;
+  if (const char* m = std::getenv("LGSP_PKCS11_MODULE")) c.signing.module = m;
+  if (file) {
+    c.source_file = *file;
+    toml::table root;
+    try {
+      root = toml::parse_file(file->string());
+    } catch (const toml::parse_error& e) {
+      std::ostringstream why;
+      why << e.description() << " (line " << e.source().begin.line << ")";
+      throw ConfigError(file->string(), why.str());
+    }
+    fs::path base = fs::absolute(*file).parent_path();
+    for (auto&& [section, node] : root) {
+      const toml::table* table = node.as_table();
+      if (!table) throw ConfigError(std::string(section.str()), "must be a [section]");
+      for (auto&& [key, value] : *table) {
+        std::string name = std::string(section.str()) + "." + std::string(key.str());
+        const Key* spec = find_key(name);
+        if (!spec) throw ConfigError(name, "unknown key in " + file->string());
+        std::string text;
+        if (auto s = value.value<std::string>())
+          text = *s;
+        else if (auto i = value.value<std::int64_t>())
+          text = std::to_string(*i);
+        else
+          throw ConfigError(name, "must be a string or a whole number");
+        spec->apply(c, text, base);
+      }
+    }
+  }
+  for (const auto& k : keys()) {
+    auto it = environment.find(env_name(k.name));
+    if (it != environment.end()) k.apply(c, it->second, fs::current_path());
+  }
+  return c;
+}
+
+void OnestopConfig::validate() const {
+  static const std::regex agency_code(R"(^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$)");
+  if (!std::regex_match(agency.code, agency_code))
+    throw ConfigError("agency.code", "'" + agency.code + "' is not an agency code NNN.NN.NN.XNN");
+  if (!listen.is_loopback())
+    throw ConfigError("server.listen", "the one-stop API speaks plain HTTP: listen on loopback (" +
+                                           listen.to_string() + " is not) and put a TLS proxy in front");
+  if (!bus.url.empty() && bus.trust_roots.empty())
+    throw ConfigError("bus.trust_roots", "required with bus.url: deliveries are accepted only with a valid seal");
+  if (!bus.url.empty() && bus::Url::parse(bus.url) == std::nullopt)
+    throw ConfigError("bus.url", "'" + bus.url + "' is not an http:// or https:// URL");
+}
+
+}  // namespace lgsp::onestop

@@ -1,0 +1,168 @@
+#include "events.hpp"
+
+namespace lgsp::onestop::detail {
+using nlohmann::json;
+
+namespace {
+
+std::string dvcqg_time(const std::optional<TimePoint>& t) { return t ? format_dvcqg(*t) : std::string(); }
+
+// DongBoHoSoMC as the national portal takes it (field names and formats fixed by DVCQG: dates yyyyMMddHHmmss,
+// booleans "True"/"False", enums as strings, files by download URL).
+json dong_bo_ho_so(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, bool is_new) {
+  json files = json::array();
+  json results = json::array();
+  for (const auto& doc : documents(tx, d.code)) {
+    std::string url = agency.public_url + "/onestop/v1/files/" + doc["sha256"].get<std::string>();
+    if (doc["kind"] == "result")
+      results.push_back({{"GiayToId", doc["sha256"].get<std::string>().substr(0, 16)},
+                         {"TenGiayTo", doc["name"]},
+                         {"MaThanhPhanHoSo", doc["code"].get<std::string>().empty() ? "KQ" : doc["code"]},
+                         {"DuongDanTepTinKetQua", url}});
+    else if (doc["kind"] == "submitted" || doc["kind"] == "supplement")
+      files.push_back({{"TepDinhKemId", doc["sha256"].get<std::string>().substr(0, 16)},
+                       {"TenTepDinhKem", doc["name"]},
+                       {"IsDeleted", "False"},
+                       {"MaThanhPhanHoSo", doc["code"]},
+                       {"DuongDanTaiTepTin", url}});
+  }
+  std::string field_code, field_name;
+  auto p = query(tx, "SELECT body FROM procedures WHERE code = ? AND version = ?",
+                 {text(d.procedure_code), integer(d.procedure_version)});
+  if (!p.empty()) {
+    auto body = json::parse(str(p[0][0]));
+    field_code = body.value("field_code", "");
+    field_name = body.value("field_name", "");
+  }
+  std::string unit_name;
+  for (const auto& s : load_steps(tx, d.code))
+    if (s.index == d.current_step) unit_name = s.unit_name;
+  json r = {{"MaHoSo", d.code},
+            {"MaTTHC", d.procedure_code},
+            {"TenTTHC", d.procedure_name},
+            {"MaLinhVuc", field_code},
+            {"TenLinhVuc", field_name},
+            {"KenhThucHien", std::to_string(d.channel)},
+            {"ChuHoSo", d.applicant.value("full_name", "")},
+            {"LoaiDoiTuong", "1"},
+            {"TrichYeuHoSo", d.procedure_name + " - " + d.applicant.value("full_name", "")},
+            {"NgayTiepNhan", format_dvcqg(d.received_at)},
+            {"NgayHenTra", format_dvcqg(d.due_at)},
+            {"TrangThaiHoSo", std::to_string(code_of(d.status))},
+            {"HinhThuc", d.channel == 3 ? "1" : "0"},
+            {"DonViXuLy", unit_name.empty() ? d.current_unit : unit_name},
+            {"TaiLieuNop", files},
+            {"DanhSachGiayToKetQua", results}};
+  if (auto phone = d.applicant.value("phone", ""); !phone.empty()) r["SoDienThoai"] = phone;
+  if (auto email = d.applicant.value("email", ""); !email.empty()) r["Email"] = email;
+  if (d.delivered_at) r["NgayTra"] = dvcqg_time(d.delivered_at);
+  if (d.finished_at) r["NgayKetThucXuLy"] = dvcqg_time(d.finished_at);
+  return {{"service", "DongBoHoSoMC"}, {"isUpdating", is_new ? "False" : "True"}, {"data", json::array({r})}};
+}
+
+json cap_nhat_tien_do(const DossierRow& d, const Actor& actor, const std::string& comment, TimePoint at) {
+  json r = {{"MaHoSo", d.code},
+            {"NguoiXuLy", actor.name.empty() ? actor.username : actor.name},
+            {"ThoiDiemXuLy", format_dvcqg(at)},
+            {"NoiDungXuLy", comment.empty() ? std::string(name_vi(d.status)) : comment},
+            {"TrangThai", std::to_string(code_of(d.status))},
+            {"NgayBatDau", format_dvcqg(d.received_at)},
+            {"NgayKetThucTheoQuyDinh", format_dvcqg(d.due_at)}};
+  if (!actor.title.empty()) r["ChucDanh"] = actor.title;
+  return {{"service", "CapNhatTienDoHoSoMC"}, {"data", json::array({r})}};
+}
+
+void outbox(Transaction& tx, const std::string& code, const std::string& service, const json& record, TimePoint at) {
+  exec(tx, "INSERT INTO portal_outbox(at, dossier_code, service, record) VALUES (?,?,?,?)",
+       {text(format_local_rfc3339(at)), text(code), text(service), text(record.dump())});
+}
+
+}  // namespace
+
+void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const Actor& actor,
+                 const std::string& comment, TimePoint at, bool is_new) {
+  if (!d.incoming()) {
+    outbox(tx, d.code, "DongBoHoSoMC", dong_bo_ho_so(tx, agency, d, is_new), at);
+    outbox(tx, d.code, "CapNhatTienDoHoSoMC", cap_nhat_tien_do(d, actor, comment, at), at);
+    return;
+  }
+  // The agency that sent the step hears of every change here, in order (conversation = dossier code).
+  json status = {{"dossier_code", d.code},
+                 {"status", code_of(d.status)},
+                 {"status_name", std::string(name_vi(d.status))},
+                 {"unit", agency.code},
+                 {"actor", {{"name", actor.name.empty() ? actor.username : actor.name}}},
+                 {"comment", comment.substr(0, 2000)},
+                 {"changed_at", format_local_rfc3339(at)},
+                 {"step_index", d.current_step},
+                 {"due_at", format_local_rfc3339(d.due_at)}};
+  if (!actor.title.empty()) status["actor"]["title"] = actor.title;
+  auto n = query(tx, "SELECT COUNT(*) FROM bus_outbox WHERE conversation_id = ?", {text(d.code)});
+  enqueue_message(tx,
+                  {onestop_service(d.origin_agency, "status"),
+                   d.code + "-status-" + agency.code + "-" + std::to_string(num(n[0][0]) + 1), d.code, status},
+                  at);
+}
+
+void enqueue_message(Transaction& tx, const OutgoingMessage& m, TimePoint at) {
+  std::string t = format_local_rfc3339(at);
+  exec(tx,
+       "INSERT INTO bus_outbox(service, message_id, conversation_id, payload, created_at, next_attempt_at) "
+       "VALUES (?,?,?,?,?,?) ON CONFLICT(message_id) DO NOTHING",
+       {text(m.service), text(m.message_id), text(m.conversation_id), text(m.payload.dump()), text(t), text(t)});
+}
+
+json submission_payload(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const StepRow& step,
+                        const std::string& note) {
+  json applicant = {{"full_name", d.applicant.value("full_name", "")}, {"id_number", d.applicant.value("id_number", "")}};
+  if (!d.customer_code.empty()) applicant["customer_code"] = d.customer_code;
+  for (const char* k : {"date_of_birth", "gender", "phone", "email"})
+    if (auto v = d.applicant.value(k, ""); !v.empty()) applicant[k] = v;
+  if (auto v = d.applicant.value("permanent_address", ""); !v.empty()) applicant["address"] = v;
+  json docs = json::array();
+  for (const auto& doc : documents(tx, d.code))
+    if (doc["kind"] == "submitted" || doc["kind"] == "supplement")
+      docs.push_back({{"name", doc["name"]},
+                      {"sha256", doc["sha256"]},
+                      {"size", doc["size"]},
+                      {"media_type", doc["media_type"]},
+                      {"url", agency.public_url + "/onestop/v1/files/" + doc["sha256"].get<std::string>()}});
+  json p = {{"dossier_code", d.code},
+            {"procedure", {{"code", d.procedure_code}, {"version", d.procedure_version}, {"name", d.procedure_name}}},
+            {"step",
+             {{"index", step.index},
+              {"name", step.name},
+              {"unit", step.unit},
+              {"due_at", format_local_rfc3339(step.due_at)}}},
+            {"applicant", applicant},
+            {"documents", docs},
+            {"received_at", format_local_rfc3339(d.received_at)},
+            {"due_at", format_local_rfc3339(d.due_at)},
+            {"from_unit", agency.code},
+            {"to_unit", step.unit}};
+  if (!note.empty()) p["note"] = note.substr(0, 2000);
+  return p;
+}
+
+json result_notice_payload(Transaction& tx, const DossierRow& d, const Actor& signer, const std::string& outcome,
+                           const std::vector<std::string>& reasons, TimePoint at) {
+  json docs = json::array();
+  for (const auto& doc : documents(tx, d.code, "result"))
+    docs.push_back({{"name", doc["name"]},
+                    {"sha256", doc["sha256"]},
+                    {"size", doc["size"]},
+                    {"media_type", doc["media_type"]},
+                    {"signature_format", doc.value("signature_format", "cades")}});
+  json p = {{"dossier_code", d.code},
+            {"outcome", outcome},
+            {"result_documents", docs},
+            {"signed_by",
+             {{"name", signer.name.empty() ? signer.username : signer.name},
+              {"title", signer.title.empty() ? "Lãnh đạo" : signer.title},
+              {"unit", d.agency}}},
+            {"finished_at", format_local_rfc3339(at)}};
+  if (!reasons.empty()) p["reasons"] = reasons;
+  return p;
+}
+
+}  // namespace lgsp::onestop::detail

@@ -1,0 +1,26 @@
+// What a change of a dossier causes besides itself, written in the same store unit: the national portal's
+// records (the outbox the DVCQG sync job reads) and messages to other agencies over the bus.
+#pragma once
+
+#include "dossier_row.hpp"
+#include "lgsp/onestop/config.hpp"
+#include "lgsp/onestop/office.hpp"
+
+namespace lgsp::onestop::detail {
+
+// After any status change (or hand-over) of `d`: the DongBoHoSoMC record of the dossier and a
+// CapNhatTienDoHoSoMC progress record (only for dossiers this office received from the applicant), and for a
+// dossier another agency sent here, an onestop.dossier-status@v1 message back to it.
+void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const Actor& actor,
+                 const std::string& comment, TimePoint at, bool is_new);
+
+void enqueue_message(Transaction& tx, const OutgoingMessage& m, TimePoint at);
+
+// The onestop.dossier-submission@v1 payload asking `step`'s unit to do that step.
+nlohmann::json submission_payload(Transaction& tx, const AgencyConfig& agency, const DossierRow& d,
+                                  const StepRow& step, const std::string& note);
+// The onestop.result-notice@v1 payload for a dossier another agency sent here.
+nlohmann::json result_notice_payload(Transaction& tx, const DossierRow& d, const Actor& signer,
+                                     const std::string& outcome, const std::vector<std::string>& reasons, TimePoint at);
+
+}  // namespace lgsp::onestop::detail

@@ -1,0 +1,220 @@
+// Inter-agency steps (liên thông) over the bus, and the outboxes read by the bus sender and the national-portal
+// sync job.
+#include "dossier_row.hpp"
+#include "events.hpp"
+#include "lgsp/onestop/office.hpp"
+
+#include <algorithm>
+
+namespace lgsp::onestop {
+using namespace detail;
+using nlohmann::json;
+
+json OneStopOffice::portal_outbox(std::int64_t after_id, int limit) const {
+  json out = json::array();
+  store_.read([&](Transaction& tx) {
+    for (const auto& r : query(tx,
+                               "SELECT id, at, dossier_code, service, record, synced_at FROM portal_outbox "
+                               "WHERE id > ? ORDER BY id LIMIT ?",
+                               {integer(after_id), integer(limit)}))
+      out.push_back({{"id", num(r[0])},
+                     {"at", str(r[1])},
+                     {"dossier_code", str(r[2])},
+                     {"service", str(r[3])},
+                     {"record", json::parse(str(r[4]))},
+                     {"synced_at", json_or_null(r[5])}});
+  });
+  return out;
+}
+
+std::vector<std::pair<std::int64_t, OutgoingMessage>> OneStopOffice::due_bus_messages(int limit) const {
+  std::vector<std::pair<std::int64_t, OutgoingMessage>> out;
+  std::string t = format_local_rfc3339(now());
+  store_.read([&](Transaction& tx) {
+    // Oldest first, and only the oldest unsent message of each conversation, so that a dossier's messages
+    // reach the other agency in the order they were made.
+    for (const auto& r : query(tx,
+                               "SELECT id, service, message_id, conversation_id, payload FROM bus_outbox o "
+                               "WHERE sent_at IS NULL AND next_attempt_at <= ? AND id = (SELECT MIN(id) FROM "
+                               "bus_outbox p WHERE p.conversation_id = o.conversation_id AND p.sent_at IS NULL) "
+                               "ORDER BY id LIMIT ?",
+                               {text(t), integer(limit)}))
+      out.push_back({num(r[0]), OutgoingMessage{str(r[1]), str(r[2]), str(r[3]), json::parse(str(r[4]))}});
+  });
+  return out;
+}
+
+void OneStopOffice::mark_bus_message(std::int64_t id, bool sent, const std::string& error,
+                                     std::chrono::seconds retry) {
+  TimePoint t = now();
+  store_
+      .write([&](Transaction& tx) {
+        if (sent)
+          exec(tx, "UPDATE bus_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+               {text(format_local_rfc3339(t)), integer(id)});
+        else
+          exec(tx, "UPDATE bus_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+               {text(error), text(format_local_rfc3339(t + retry)), integer(id)});
+      })
+      .get();
+}
+
+namespace {
+
+// "000.00.21.H29/MOTCUA" speaks for agency 000.00.21.H29 only.
+std::string member_of(const std::string& client) { return client.substr(0, client.find('/')); }
+
+Actor remote_actor(const std::string& name, const std::string& title, const std::string& unit) {
+  return Actor{"bus", name, title, Role::kRemote, unit, ""};
+}
+
+}  // namespace
+
+json OneStopOffice::receive(const std::string& kind, const std::string& message_id, const std::string& client,
+                            const json& payload) {
+  json outcome;
+  TimePoint t = now();
+  store_
+      .write([&](Transaction& tx) {
+        if (!query(tx, "SELECT 1 FROM bus_inbox WHERE message_id = ?", {text(message_id)}).empty()) {
+          outcome = {{"duplicate", true}};
+          return;
+        }
+        std::string code = payload.value("dossier_code", "");
+        std::string sender = member_of(client);
+        if (kind == "submission") {
+          if (payload.value("from_unit", "") != sender || payload.value("to_unit", "") != agency_.code)
+            throw OnestopError(errors::kForbidden, client + " may not send a step of " +
+                                                       payload.value("from_unit", "?") + " to " +
+                                                       payload.value("to_unit", "?"));
+          const json& step = payload["step"];
+          auto existing = load_dossier(tx, code);
+          DossierRow d;
+          if (existing) {
+            d = *existing;
+            if (!d.incoming() || d.origin_agency != sender)
+              throw OnestopError(errors::kConflict, "dossier " + code + " exists here and is not " + sender + "'s");
+          } else {
+            d.code = code;
+            d.agency = agency_.code;
+            d.origin_agency = sender;
+            d.procedure_code = payload["procedure"]["code"];
+            d.procedure_version = payload["procedure"]["version"];
+            d.procedure_name = payload["procedure"]["name"];
+            d.applicant = payload["applicant"];
+            d.customer_code = d.applicant.value("customer_code", "");
+            d.channel = 1;
+            d.received_by = "LGSP";
+          }
+          auto due = parse_rfc3339(step.value("due_at", ""));
+          if (!due) throw OnestopError(errors::kInvalid, "step.due_at is not a time");
+          d.status = DossierStatus::kAccepted;
+          d.previous_status.reset();
+          d.received_at = t;
+          d.due_at = d.original_due_at = *due;
+          d.finished_at.reset();
+          d.current_step = step["index"];
+          d.current_unit = agency_.code;
+          if (existing)
+            save_dossier(tx, d, t);
+          else
+            insert_dossier(tx, d, d.applicant.value("id_number", ""), d.applicant.value("phone", ""), t);
+          StepRow s;
+          s.index = d.current_step;
+          s.name = step.value("name", "");
+          s.unit = agency_.code;
+          s.unit_name = agency_.name;
+          s.due_at = *due;
+          s.started_at = t;
+          save_step(tx, code, s);
+          for (const auto& doc : payload["documents"])
+            add_document(tx, code, "submitted",
+                         {{"code", "LT"},
+                          {"name", doc["name"]},
+                          {"sha256", doc["sha256"]},
+                          {"media_type", doc["media_type"]},
+                          {"size", doc["size"]},
+                          {"url", doc.value("url", "")}},
+                         t);
+          Actor from = remote_actor("LGSP " + sender, "", sender);
+          record_history(tx, code, t, from, "receive_interagency", std::nullopt, code_of(d.status), d.current_step,
+                         payload.value("note", ""), {{"from_unit", sender}, {"message_id", message_id}});
+          emit_change(tx, agency_, d, Actor{"system", agency_.name, "", Role::kSystem, agency_.code, ""},
+                      "Đã tiếp nhận hồ sơ liên thông", t, true);
+          outcome = {{"dossier_code", code}, {"created", !existing}};
+        } else if (kind == "status" || kind == "result") {
+          std::string unit = kind == "status" ? payload.value("unit", "") : payload["signed_by"].value("unit", "");
+          if (unit != sender) throw OnestopError(errors::kForbidden, client + " may not report for " + unit);
+          DossierRow d = need_dossier(tx, code);
+          if (d.incoming()) throw OnestopError(errors::kConflict, "dossier " + code + " did not start here");
+          auto steps = load_steps(tx, code);
+          auto cur =
+              std::find_if(steps.begin(), steps.end(), [&](const StepRow& s) { return s.index == d.current_step; });
+          if (kind == "status") {
+            Actor from = remote_actor(payload["actor"].value("name", sender), payload["actor"].value("title", ""),
+                                      sender);
+            record_history(tx, code, t, from, "remote_status", code_of(d.status), code_of(d.status),
+                           payload.value("step_index", d.current_step), payload.value("comment", ""),
+                           {{"remote_status", payload["status"]}, {"unit", sender}, {"changed_at", payload["changed_at"]}});
+            outcome = {{"dossier_code", code}, {"recorded", true}};
+          } else {
+            if (cur == steps.end() || cur->unit != sender)
+              throw OnestopError(errors::kConflict,
+                                 "dossier " + code + " has no step waiting at " + sender + " (its step " +
+                                     std::to_string(d.current_step) + " is at " + d.current_unit + ")");
+            auto finished = parse_rfc3339(payload.value("finished_at", "")).value_or(t);
+            for (const auto& doc : payload["result_documents"])
+              add_document(tx, code, "remote_result",
+                           {{"code", "KQLT"},
+                            {"name", doc["name"]},
+                            {"sha256", doc["sha256"]},
+                            {"media_type", doc["media_type"]},
+                            {"size", doc["size"]},
+                            {"signature_format", doc["signature_format"]},
+                            {"signer", payload["signed_by"].value("name", "")}},
+                           finished);
+            std::string result = payload.value("outcome", "approved");
+            const json& by = payload["signed_by"];
+            Actor from = remote_actor(by.value("name", sender), by.value("title", ""), sender);
+            cur->finished_at = finished;
+            cur->handed_by = from.name;
+            cur->result = to_string(WorkingCalendar::classify(cur->due_at, finished));
+            save_step(tx, code, *cur);
+            json details = {{"outcome", result}, {"unit", sender}, {"timeliness", cur->result}};
+            if (payload.contains("reasons")) details["reasons"] = payload["reasons"];
+            auto next = std::find_if(steps.begin(), steps.end(),
+                                     [&](const StepRow& s) { return s.index == d.current_step + 1; });
+            if (result == "approved" && next != steps.end()) {
+              next->started_at = t;
+              save_step(tx, code, *next);
+              d.current_step = next->index;
+              d.current_unit = next->unit;
+              if (next->unit != agency_.code)
+                enqueue_message(tx,
+                                {onestop_service(next->unit, "submission"),
+                                 code + "-step-" + std::to_string(next->index), code,
+                                 submission_payload(tx, agency_, d, *next, "")},
+                                t);
+            } else {
+              // Refused or stopped there (or nothing left to do): the dossier comes home for a decision.
+              d.current_unit = agency_.code;
+            }
+            save_dossier(tx, d, t);
+            record_history(tx, code, t, from, "remote_result", code_of(d.status), code_of(d.status),
+                           cur->index, result == "approved" ? "Đã có kết quả liên thông" : "Cơ quan liên thông: " + result,
+                           details);
+            emit_change(tx, agency_, d, from, "Kết quả liên thông từ " + sender, t, false);
+            outcome = {{"dossier_code", code}, {"step", cur->index}, {"outcome", result}};
+          }
+        } else {
+          throw OnestopError(errors::kNotFound, "no inbox '" + kind + "'");
+        }
+        exec(tx, "INSERT INTO bus_inbox(message_id, service, client, received_at, payload, outcome) VALUES (?,?,?,?,?,?)",
+             {text(message_id), text(kind), text(client), text(format_local_rfc3339(t)), text(payload.dump()),
+              text(outcome.dump())});
+      })
+      .get();
+  return outcome;
+}
+
+}  // namespace lgsp::onestop

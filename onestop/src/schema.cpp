@@ -1,0 +1,73 @@
+#include "lgsp/onestop/schema.hpp"
+
+#include "lgsp/bus/sqlite_store.hpp"
+#include "lgsp/onestop/dossier_code.hpp"
+
+namespace lgsp::onestop {
+
+const std::vector<bus::Migration>& onestop_migrations() {
+  static const std::vector<bus::Migration> m = {
+      {1, "one-stop core", std::string(kDossierSequenceTableSql) + ";\n" + R"SQL(
+CREATE TABLE procedures(
+  code TEXT NOT NULL, version INTEGER NOT NULL, effective_from TEXT NOT NULL, name TEXT NOT NULL,
+  body TEXT NOT NULL, imported_at TEXT NOT NULL, PRIMARY KEY(code, version));
+CREATE TABLE files(
+  sha256 TEXT PRIMARY KEY, media_type TEXT NOT NULL, size INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE users(
+  username TEXT PRIMARY KEY, role TEXT NOT NULL, unit TEXT NOT NULL, display_name TEXT NOT NULL,
+  title TEXT NOT NULL, customer_code TEXT, token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE profiles(
+  customer_code TEXT PRIMARY KEY, id_number TEXT NOT NULL UNIQUE, data TEXT NOT NULL,
+  created_at TEXT NOT NULL, valid_until TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE profile_sequences(agency TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE profile_documents(
+  customer_code TEXT NOT NULL, doc_code TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,
+  media_type TEXT NOT NULL, size INTEGER NOT NULL, added_at TEXT NOT NULL, valid_until TEXT,
+  PRIMARY KEY(customer_code, doc_code, sha256));
+CREATE TABLE dossiers(
+  code TEXT PRIMARY KEY, agency TEXT NOT NULL, origin_agency TEXT NOT NULL,
+  procedure_code TEXT NOT NULL, procedure_version INTEGER NOT NULL, procedure_name TEXT NOT NULL,
+  customer_code TEXT, applicant TEXT NOT NULL, channel INTEGER NOT NULL, status INTEGER NOT NULL,
+  previous_status INTEGER, received_at TEXT NOT NULL, due_at TEXT NOT NULL, original_due_at TEXT NOT NULL,
+  finished_at TEXT, delivered_at TEXT, current_step INTEGER NOT NULL, current_unit TEXT NOT NULL,
+  received_by TEXT NOT NULL, updated_at TEXT NOT NULL, extensions INTEGER NOT NULL DEFAULT 0,
+  phone TEXT, id_number TEXT);
+CREATE INDEX dossiers_by_status ON dossiers(status);
+CREATE INDEX dossiers_by_received ON dossiers(received_at);
+CREATE INDEX dossiers_by_customer ON dossiers(customer_code);
+CREATE TABLE dossier_documents(
+  dossier_code TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, doc_code TEXT NOT NULL,
+  name TEXT NOT NULL, sha256 TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
+  signature_format TEXT, signature_sha256 TEXT, signer TEXT, added_at TEXT NOT NULL, url TEXT,
+  PRIMARY KEY(dossier_code, seq));
+CREATE TABLE dossier_steps(
+  dossier_code TEXT NOT NULL, step_index INTEGER NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
+  unit_name TEXT NOT NULL, due_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, handed_by TEXT,
+  received_by TEXT, result TEXT, PRIMARY KEY(dossier_code, step_index));
+CREATE TABLE dossier_history(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, dossier_code TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
+  actor_title TEXT NOT NULL, role TEXT NOT NULL, unit TEXT NOT NULL, action TEXT NOT NULL,
+  from_status INTEGER, to_status INTEGER, step_index INTEGER, comment TEXT NOT NULL, details TEXT);
+CREATE INDEX history_by_dossier ON dossier_history(dossier_code, id);
+CREATE TABLE portal_outbox(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, dossier_code TEXT NOT NULL, service TEXT NOT NULL,
+  record TEXT NOT NULL, synced_at TEXT);
+CREATE TABLE bus_outbox(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, service TEXT NOT NULL, message_id TEXT NOT NULL UNIQUE,
+  conversation_id TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at TEXT NOT NULL);
+CREATE TABLE bus_inbox(
+  message_id TEXT PRIMARY KEY, service TEXT NOT NULL, client TEXT NOT NULL, received_at TEXT NOT NULL,
+  payload TEXT NOT NULL, outcome TEXT NOT NULL);
+)SQL"},
+  };
+  return m;
+}
+
+std::unique_ptr<bus::Store> open_onestop_store(const std::filesystem::path& data_dir) {
+  bus::SqliteStoreOptions options;
+  options.file = data_dir / "onestop.db";
+  return std::make_unique<bus::SqliteStore>(options, onestop_migrations());
+}
+
+}  // namespace lgsp::onestop

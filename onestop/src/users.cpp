@@ -1,0 +1,113 @@
+#include "lgsp/onestop/office.hpp"
+#include "office_sql.hpp"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace lgsp::onestop {
+using namespace detail;
+
+std::string to_string(Role r) {
+  switch (r) {
+    case Role::kCitizen: return "citizen";
+    case Role::kReceiving: return "receiving";
+    case Role::kProcessing: return "processing";
+    case Role::kLeader: return "leader";
+    case Role::kAdmin: return "admin";
+    case Role::kSystem: return "system";
+    case Role::kRemote: return "remote";
+  }
+  return "?";
+}
+
+Role role_from_string(const std::string& name) {
+  for (Role r : {Role::kCitizen, Role::kReceiving, Role::kProcessing, Role::kLeader, Role::kAdmin})
+    if (to_string(r) == name) return r;
+  throw std::invalid_argument("unknown role '" + name + "' (citizen, receiving, processing, leader, admin)");
+}
+
+std::string OneStopOffice::add_user(const std::string& username, Role role, const std::string& unit,
+                                    const std::string& name, const std::string& title,
+                                    const std::string& customer_code) {
+  if (username.empty() || username.size() > 64 || username.find_first_of(" \t\r\n/") != std::string::npos)
+    throw OnestopError(errors::kInvalid, "a user name is 1 to 64 characters without spaces or '/'");
+  if (role == Role::kCitizen && customer_code.empty())
+    throw OnestopError(errors::kInvalid, "a citizen account needs the customer code of the citizen's e-profile");
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no random bytes for a token");
+  std::string token = "os_";
+  static const char* hex = "0123456789abcdef";
+  for (unsigned char c : raw) {
+    token += hex[c >> 4];
+    token += hex[c & 15];
+  }
+  std::string at = format_local_rfc3339(now());
+  store_
+      .write([&](Transaction& tx) {
+        if (!query(tx, "SELECT 1 FROM users WHERE username = ?", {text(username)}).empty())
+          throw OnestopError(errors::kConflict, "user '" + username + "' exists already");
+        if (role == Role::kCitizen &&
+            query(tx, "SELECT 1 FROM profiles WHERE customer_code = ?", {text(customer_code)}).empty())
+          throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
+        exec(tx,
+             "INSERT INTO users(username, role, unit, display_name, title, customer_code, token_sha256, created_at) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             {text(username), text(to_string(role)), text(unit.empty() ? agency_.code : unit), text(name),
+              text(title), customer_code.empty() ? Value(nullptr) : text(customer_code), text(sha256_hex(token)),
+              text(at)});
+      })
+      .get();
+  return token;
+}
+
+std::optional<Actor> OneStopOffice::authenticate(const std::string& token) const {
+  std::optional<Actor> actor;
+  if (token.empty()) return actor;
+  std::string digest = sha256_hex(token);
+  store_.read([&](Transaction& tx) {
+    auto rows = query(tx,
+                      "SELECT username, role, unit, display_name, title, customer_code FROM users "
+                      "WHERE token_sha256 = ?",
+                      {text(digest)});
+    if (rows.empty()) return;
+    const auto& r = rows[0];
+    actor = Actor{str(r[0]), str(r[3]), str(r[4]), role_from_string(str(r[1])), str(r[2]), str(r[5])};
+  });
+  return actor;
+}
+
+StoredFile OneStopOffice::upload(const Actor& actor, std::string_view bytes, const std::string& declared_type) {
+  if (actor.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "documents are uploaded by applicants and officials");
+  StoredFile f;
+  try {
+    f = files_.put_document(bytes, declared_type);
+  } catch (const FileRefused& e) {
+    throw OnestopError(errors::kFileType, e.what());
+  }
+  std::string at = format_local_rfc3339(now());
+  store_
+      .write([&](Transaction& tx) {
+        exec(tx, "INSERT OR IGNORE INTO files(sha256, media_type, size, created_at) VALUES (?,?,?,?)",
+             {text(f.sha256), text(f.media_type), integer(f.size), text(at)});
+      })
+      .get();
+  return f;
+}
+
+nlohmann::json OneStopOffice::list_users() const {
+  nlohmann::json out = nlohmann::json::array();
+  store_.read([&](Transaction& tx) {
+    for (const auto& r :
+         query(tx, "SELECT username, role, unit, display_name, title, customer_code FROM users ORDER BY username"))
+      out.push_back({{"username", str(r[0])},
+                     {"role", str(r[1])},
+                     {"unit", str(r[2])},
+                     {"name", str(r[3])},
+                     {"title", str(r[4])},
+                     {"customer_code", json_or_null(r[5])}});
+  });
+  return out;
+}
+
+}  // namespace lgsp::onestop
