@@ -43,5 +43,7 @@ void add_signing_commands(CLI::App& app, Runner& run);
 void add_message_commands(CLI::App& app, Runner& run);
 // `lgsp verify-receipt` (receipt_command.cpp).
 void add_receipt_command(CLI::App& app, Runner& run);
+// `lgsp onestop serve|procedure|user|report` (onestop_commands.cpp).
+void add_onestop_commands(CLI::App& app, Runner& run);
 
 }  // namespace lgsp::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   lgsp::cli::add_message_commands(app, run);
   lgsp::cli::add_signing_commands(app, run);
   lgsp::cli::add_receipt_command(app, run);
+  lgsp::cli::add_onestop_commands(app, run);
 
   // CLI11 would call an unknown command "extra arguments"; name it plainly.
   if (argc > 1 && argv[1][0] != '-' &&

@@ -142,10 +142,12 @@ int add_document(Transaction& tx, const std::string& code, const std::string& ki
   };
   exec(tx,
        "INSERT INTO dossier_documents(dossier_code, seq, kind, doc_code, name, sha256, media_type, size, "
-       "signature_format, signature_sha256, signer, added_at, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+       "signature_format, signature_sha256, signer, added_at, url, seal_sha256, sealer) "
+       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
        {text(code), integer(seq), text(kind), text(s("code")), text(s("name")), text(s("sha256")),
         text(s("media_type")), integer(doc.value("size", std::int64_t{0})), o("signature_format"),
-        o("signature_sha256"), o("signer"), text(format_local_rfc3339(at)), o("url")});
+        o("signature_sha256"), o("signer"), text(format_local_rfc3339(at)), o("url"), o("seal_sha256"),
+        o("sealer")});
   return seq;
 }
 
@@ -153,7 +155,7 @@ json documents(Transaction& tx, const std::string& code, const std::string& kind
   json out = json::array();
   std::string sql =
       "SELECT seq, kind, doc_code, name, sha256, media_type, size, signature_format, signature_sha256, signer, "
-      "added_at, url FROM dossier_documents WHERE dossier_code = ?";
+      "added_at, url, seal_sha256, sealer FROM dossier_documents WHERE dossier_code = ?";
   Params p{text(code)};
   if (!kind.empty()) {
     sql += " AND kind = ?";
@@ -167,6 +169,8 @@ json documents(Transaction& tx, const std::string& code, const std::string& kind
     if (!is_null(r[8])) d["signature_sha256"] = str(r[8]);
     if (!is_null(r[9])) d["signer"] = str(r[9]);
     if (!is_null(r[11])) d["url"] = str(r[11]);
+    if (!is_null(r[12])) d["seal_sha256"] = str(r[12]);
+    if (!is_null(r[13])) d["sealer"] = str(r[13]);
     out.push_back(std::move(d));
   }
   return out;

@@ -39,6 +39,7 @@ CREATE TABLE dossier_documents(
   dossier_code TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, doc_code TEXT NOT NULL,
   name TEXT NOT NULL, sha256 TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
   signature_format TEXT, signature_sha256 TEXT, signer TEXT, added_at TEXT NOT NULL, url TEXT,
+  seal_sha256 TEXT, sealer TEXT,
   PRIMARY KEY(dossier_code, seq));
 CREATE TABLE dossier_steps(
   dossier_code TEXT NOT NULL, step_index INTEGER NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,

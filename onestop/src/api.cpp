@@ -1,0 +1,511 @@
+#include "lgsp/onestop/api.hpp"
+
+#include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/log.hpp"
+#include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/seal_verify.hpp"
+#include "lgsp/bus/store.hpp"
+#include "lgsp/contracts/base64.hpp"
+#include "lgsp/signing/errors.hpp"
+#include "lgsp/signing/trust.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace lgsp::onestop {
+using bus::HttpRequest;
+using bus::HttpResponse;
+using bus::Reply;
+using nlohmann::json;
+
+bool AttemptLimiter::blocked(const std::string& key, TimePoint now) {
+  std::lock_guard lock(mutex_);
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return false;
+  auto& q = it->second;
+  while (!q.empty() && q.front() + window_ <= now) q.pop_front();
+  if (q.empty()) {
+    failures_.erase(it);
+    return false;
+  }
+  return q.size() >= max_;
+}
+
+void AttemptLimiter::failed(const std::string& key, TimePoint now) {
+  std::lock_guard lock(mutex_);
+  failures_[key].push_back(now);
+}
+
+std::map<std::string, std::string> parse_query(const std::string& query) {
+  std::map<std::string, std::string> out;
+  auto decode = [](std::string_view s) {
+    std::string r;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        r += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size()) {
+        auto hexval = [](char c) -> int {
+          if (c >= '0' && c <= '9') return c - '0';
+          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+          return -1;
+        };
+        int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+        if (hi < 0 || lo < 0) {
+          r += s[i];
+          continue;
+        }
+        r += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        r += s[i];
+      }
+    }
+    return r;
+  };
+  std::size_t start = 0;
+  while (start < query.size()) {
+    auto amp = query.find('&', start);
+    if (amp == std::string::npos) amp = query.size();
+    std::string_view part(query.data() + start, amp - start);
+    auto eq = part.find('=');
+    if (!part.empty())
+      out[decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : decode(part.substr(eq + 1));
+    start = amp + 1;
+  }
+  return out;
+}
+
+namespace {
+
+enum class Access { kPublic, kUser, kBus };
+
+HttpResponse error_response(const OnestopError& e) { return bus::problem(e.code(), e.what(), e.errors()); }
+
+json body_json(const HttpRequest& r) {
+  if (r.body.empty()) return json::object();
+  try {
+    return json::parse(r.body);
+  } catch (const json::exception& e) {
+    throw OnestopError(errors::kInvalid, std::string("the body is not JSON: ") + e.what());
+  }
+}
+
+std::string client_address(const HttpRequest& r) {
+  auto colon = r.remote.rfind(':');
+  return colon == std::string::npos ? r.remote : r.remote.substr(0, colon);
+}
+
+bool is_dossier_code_like(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' || c == '-';
+  });
+}
+
+}  // namespace
+
+struct OnestopApi::Impl {
+  OneStopOffice& office;
+  ResultSigner& signer;
+  const OnestopConfig& config;
+  std::unique_ptr<signing::TrustStore> bus_trust;
+  boost::asio::thread_pool pool;
+  AttemptLimiter by_code;
+  AttemptLimiter by_client;
+
+  Impl(OneStopOffice& o, ResultSigner& s, const OnestopConfig& c, std::unique_ptr<signing::TrustStore> t)
+      : office(o),
+        signer(s),
+        config(c),
+        bus_trust(std::move(t)),
+        pool(c.workers),
+        by_code(c.lookup.max_failures, std::chrono::seconds(c.lookup.window_seconds)),
+        by_client(c.lookup.max_failures * 4, std::chrono::seconds(c.lookup.window_seconds)) {}
+
+  using Fn = std::function<HttpResponse(HttpRequest&, const Actor&)>;
+
+  // Runs `fn` on the worker pool with the caller authenticated as `access` asks, and turns every refusal
+  // into its problem+json answer.
+  bus::Handler handler(Access access, Fn fn) {
+    return [this, access, fn = std::move(fn)](HttpRequest& request, Reply reply) {
+      auto req = std::make_shared<HttpRequest>(request);
+      boost::asio::post(pool, [this, access, fn, req, reply] {
+        HttpResponse response;
+        try {
+          Actor actor{"anonymous", "", "", Role::kSystem, office.agency().code, ""};
+          if (access == Access::kUser) {
+            auto auth = req->header("authorization").value_or("");
+            std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+            auto a = office.authenticate(token);
+            if (!a)
+              throw OnestopError(errors::kUnauthenticated, token.empty() ? "send Authorization: Bearer <token>"
+                                                                         : "the token is not valid");
+            actor = *a;
+          }
+          response = fn(*req, actor);
+        } catch (const OnestopError& e) {
+          response = error_response(e);
+        } catch (const ProcedureError& e) {
+          response = bus::problem(errors::kInvalid, e.what());
+        } catch (const signing::SigningError& e) {
+          response = bus::problem(errors::kSigning, std::string(e.code().code) + ": " + e.what());
+        } catch (const bus::StoreError& e) {
+          bus::log::error("onestop.store", {{"path", req->path}, {"error", e.what()}});
+          response = bus::problem(bus::errors::kNotReady, std::string("store: ") + e.what());
+        } catch (const std::exception& e) {
+          bus::log::error("onestop.internal", {{"path", req->path}, {"error", e.what()}});
+          response = bus::problem(bus::errors::kInternal, e.what());
+        }
+        reply(std::move(response));
+      });
+    };
+  }
+
+  HttpResponse sms(HttpRequest& r) {
+    // One line in, one line out, as an SMS gateway relays it: "TRACUU <code>".
+    std::string text = r.body;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    std::istringstream in(text);
+    std::string verb, code, extra;
+    in >> verb >> code >> extra;
+    std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return std::toupper(c); });
+    if (verb != "TRACUU" || code.empty() || !extra.empty())
+      return HttpResponse::text(200, "Sai cu phap. Soan: TRACUU <ma ho so>\n");
+    if (!is_dossier_code_like(code)) return HttpResponse::text(200, "Ma ho so khong hop le: " + code.substr(0, 64) + "\n");
+    auto found = office.lookup(code);
+    if (!found) return HttpResponse::text(200, "Khong tim thay ho so " + code + "\n");
+    const auto& j = *found;
+    // SMS text is plain ASCII: Vietnamese without diacritics is what phones and gateways render everywhere.
+    std::string line = "Ho so " + code + ": " + status_ascii(j["status"]["code"].get<int>()) + ". Hen tra " +
+                       j["due_at"].get<std::string>().substr(0, 16) + ".";
+    if (j.value("overdue", false)) line += " Qua han.";
+    if (!j.value("current_unit_name", "").empty()) line += " Dang o: " + ascii_fold(j["current_unit_name"]) + ".";
+    return HttpResponse::text(200, line + "\n");
+  }
+
+  static std::string status_ascii(int s) {
+    static const char* names[] = {"",
+                                  "Moi dang ky",
+                                  "Da tiep nhan",
+                                  "Khong duoc tiep nhan",
+                                  "Dang xu ly",
+                                  "Yeu cau bo sung giay to",
+                                  "Yeu cau thuc hien nghia vu tai chinh",
+                                  "Cong dan yeu cau rut ho so",
+                                  "Dung xu ly",
+                                  "Da xu ly xong",
+                                  "Da tra ket qua"};
+    return s >= 1 && s <= 10 ? names[s] : "?";
+  }
+
+  // Vietnamese letters without their marks, for SMS.
+  static std::string ascii_fold(const std::string& utf8) {
+    static const std::vector<std::pair<std::string, char>> map = [] {
+      std::vector<std::pair<std::string, char>> m;
+      auto add = [&](const char* letters, char base) {
+        std::string s(letters);
+        for (std::size_t i = 0; i < s.size();) {
+          std::size_t len = (static_cast<unsigned char>(s[i]) >= 0xE0) ? 3 : 2;
+          m.push_back({s.substr(i, len), base});
+          i += len;
+        }
+      };
+      add("àáạảãâầấậẩẫăằắặẳẵ", 'a');
+      add("ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴ", 'A');
+      add("èéẹẻẽêềếệểễ", 'e');
+      add("ÈÉẸẺẼÊỀẾỆỂỄ", 'E');
+      add("ìíịỉĩ", 'i');
+      add("ÌÍỊỈĨ", 'I');
+      add("òóọỏõôồốộổỗơờớợởỡ", 'o');
+      add("ÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠ", 'O');
+      add("ùúụủũưừứựửữ", 'u');
+      add("ÙÚỤỦŨƯỪỨỰỬỮ", 'U');
+      add("ỳýỵỷỹ", 'y');
+      add("ỲÝỴỶỸ", 'Y');
+      add("đ", 'd');
+      add("Đ", 'D');
+      return m;
+    }();
+    std::string out;
+    for (std::size_t i = 0; i < utf8.size();) {
+      unsigned char c = static_cast<unsigned char>(utf8[i]);
+      if (c < 0x80) {
+        out += utf8[i++];
+        continue;
+      }
+      std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+      std::string ch = utf8.substr(i, len);
+      char base = '?';
+      for (const auto& [k, v] : map)
+        if (k == ch) base = v;
+      out += base;
+      i += len;
+    }
+    return out;
+  }
+
+  // Result download: the dossier code plus the applicant's ID number or phone; wrong guesses are counted
+  // per code and per client address, and past the limit every try is refused for the window.
+  std::optional<json> guarded_results(HttpRequest& r, const std::string& code) {
+    auto body = body_json(r);
+    std::string factor = body.value("second_factor", "");
+    TimePoint t = office.now();
+    std::string client = "client:" + client_address(r);
+    if (by_code.blocked("code:" + code, t) || by_client.blocked(client, t))
+      throw OnestopError(errors::kTooManyAttempts, "too many wrong attempts for this dossier or from this address; "
+                                                   "try again in " +
+                                                       std::to_string(config.lookup.window_seconds / 60) + " minutes");
+    auto found = factor.empty() ? std::nullopt : office.results_for(code, factor);
+    if (!found) {
+      by_code.failed("code:" + code, t);
+      by_client.failed(client, t);
+      bus::log::warn("onestop.results.refused", {{"dossier", code}, {"remote", client_address(r)}});
+      throw OnestopError(errors::kSecondFactor, "the dossier code and the ID number or phone do not match");
+    }
+    return found;
+  }
+
+  HttpResponse inbox(HttpRequest& r, const std::string& kind) {
+    // A delivery from our node: the node's seal over (message id, client, service, accepted time, payload
+    // digest) must verify and chain to the configured roots, so no one but the bus can push into a dossier.
+    if (!bus_trust) throw OnestopError(errors::kBadSeal, "this office has no bus link configured (bus.trust_roots)");
+    bus::Receipt receipt;
+    receipt.message_id = r.header("lgsp-message-id").value_or("");
+    receipt.client = r.header("lgsp-client").value_or("");
+    receipt.service = r.header("lgsp-service").value_or("");
+    receipt.accepted_at = r.header("lgsp-accepted-at").value_or("");
+    receipt.payload_sha256 = bus::sha256_hex(r.body);
+    auto seal_text = r.header("lgsp-signature").value_or("");
+    if (receipt.message_id.empty() || receipt.client.empty() || receipt.service.empty() || seal_text.empty())
+      throw OnestopError(errors::kBadSeal, "LGSP-Message-Id, LGSP-Client, LGSP-Service and LGSP-Signature are required");
+    json seal;
+    try {
+      seal = json::parse(seal_text);
+    } catch (const json::exception&) {
+      throw OnestopError(errors::kBadSeal, "LGSP-Signature is not JSON");
+    }
+    auto check = bus::verify_seal(receipt.leaf(), seal, bus_trust.get());
+    if (!check.valid) throw OnestopError(errors::kBadSeal, "the seal does not verify: " + check.reason);
+    if (receipt.service != onestop_service(office.agency().code, kind))
+      throw OnestopError(errors::kForbidden, "service " + receipt.service + " is not this office's " + kind + " inbox");
+    auto outcome = office.receive(kind, receipt.message_id, receipt.client, body_json(r));
+    bus::log::info("onestop.bus.received",
+                   {{"kind", kind}, {"message_id", receipt.message_id}, {"client", receipt.client}, {"outcome", outcome}});
+    return HttpResponse::json(200, outcome);
+  }
+
+  HttpResponse sign_result(HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kLeader) throw OnestopError(errors::kForbidden, "results are signed by a leader");
+    const std::string code = r.path_params.at("code");
+    auto in = body_json(r);
+    std::string name = in.value("name", "");
+    std::string media = in.value("media_type", "");
+    std::string token = in.value("token", "");
+    std::string pin = in.value("pin", "");
+    if (name.empty() || media.empty() || token.empty() || !in.contains("content_base64"))
+      throw OnestopError(errors::kInvalid, "give name, media_type, content_base64, token and pin");
+    auto content = contracts::base64_decode(in["content_base64"].get<std::string>());
+    if (!content || content->empty()) throw OnestopError(errors::kInvalid, "content_base64 is not valid base64");
+    static const std::vector<std::string> allowed = {
+        "application/xml", "application/pdf", "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "image/tiff", "image/jpeg"};
+    if (std::find(allowed.begin(), allowed.end(), media) == allowed.end())
+      throw OnestopError(errors::kFileType, "a result is XML, PDF, Word, TIFF or JPEG, not " + media);
+    auto current = office.dossier(a, code);
+    auto proc = office.procedure_version(current["procedure"]["code"], current["procedure"]["version"]);
+    std::optional<std::string> key_id;
+    if (in.contains("key_id") && in["key_id"].is_string()) key_id = in["key_id"].get<std::string>();
+    auto signed_result = signer.sign_with_token(token, key_id, pin, *content, media);
+    auto stored = office.files().put(signed_result.document, media);
+    json doc = {{"code", in.value("code", "KQ")},     {"name", name},
+                {"sha256", stored.sha256},            {"media_type", media},
+                {"size", stored.size},                {"signature_format", signed_result.format},
+                {"signer", signed_result.signer}};
+    if (!signed_result.signature.empty())
+      doc["signature_sha256"] = office.files().put(signed_result.signature, "application/pkcs7-signature").sha256;
+    if (proc && proc->result_sealed) {
+      auto [seal, sealer] = signer.seal(signed_result.document);
+      doc["seal_sha256"] = office.files().put(seal, "application/pkcs7-signature").sha256;
+      doc["sealer"] = sealer;
+    }
+    bus::log::info("onestop.result.signed", {{"dossier", code}, {"signer", signed_result.signer}, {"token", token}});
+    return HttpResponse::json(201, office.add_result(a, code, doc));
+  }
+
+  HttpResponse file_bytes(const std::string& sha) {
+    auto bytes = office.files().get(sha);
+    if (!bytes) throw OnestopError(errors::kNotFound, "no file " + sha);
+    HttpResponse resp;
+    resp.status = 200;
+    resp.content_type = "application/octet-stream";
+    resp.body = std::move(*bytes);
+    return resp;
+  }
+};
+
+OnestopApi::OnestopApi(OneStopOffice& office, ResultSigner& signer, const OnestopConfig& config,
+                       std::unique_ptr<signing::TrustStore> bus_trust)
+    : impl_(std::make_unique<Impl>(office, signer, config, std::move(bus_trust))) {}
+
+OnestopApi::~OnestopApi() { stop(); }
+
+void OnestopApi::stop() {
+  if (impl_) impl_->pool.join();
+}
+
+void OnestopApi::add_routes(bus::Router& router) {
+  Impl& m = *impl_;
+  auto& office = m.office;
+  const std::string v1 = "/onestop/v1";
+  auto add = [&](const char* method, const std::string& path, Access access, Impl::Fn fn) {
+    router.add(method, v1 + path, m.handler(access, std::move(fn)));
+  };
+  auto staff = [](const Actor& a) {
+    if (a.role == Role::kCitizen || a.role == Role::kAdmin)
+      throw OnestopError(errors::kForbidden, "only officials may do this");
+  };
+
+  // --- public ------------------------------------------------------------------------------------------------
+  add("GET", "/lookup/{code}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    auto found = office.lookup(r.path_params.at("code"));
+    if (!found) throw OnestopError(errors::kNotFound, "no dossier " + r.path_params.at("code"));
+    return HttpResponse::json(200, *found);
+  });
+  add("POST", "/sms", Access::kPublic, [&](HttpRequest& r, const Actor&) { return m.sms(r); });
+  add("POST", "/results/{code}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    return HttpResponse::json(200, *m.guarded_results(r, r.path_params.at("code")));
+  });
+  add("POST", "/results/{code}/{sha256}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    auto found = m.guarded_results(r, r.path_params.at("code"));
+    const std::string& sha = r.path_params.at("sha256");
+    for (const auto& d : (*found)["results"])
+      for (const char* k : {"sha256", "signature_sha256", "seal_sha256"})
+        if (d.value(k, "") == sha) {
+          auto resp = m.file_bytes(sha);
+          resp.content_type = std::string(k) == "sha256" ? d["media_type"].get<std::string>()
+                                                         : "application/pkcs7-signature";
+          return resp;
+        }
+    throw OnestopError(errors::kNotFound, "no result document " + sha + " in dossier " + r.path_params.at("code"));
+  });
+  add("GET", "/procedures", Access::kPublic, [&](HttpRequest&, const Actor&) {
+    json out = json::array();
+    for (const auto& p : office.procedures()) out.push_back(to_json(p));
+    return HttpResponse::json(200, {{"procedures", out}});
+  });
+  add("GET", "/procedures/{code}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    auto p = office.procedure(r.path_params.at("code"));
+    if (!p) throw OnestopError(errors::kNotFound, "no procedure " + r.path_params.at("code"));
+    return HttpResponse::json(200, to_json(*p));
+  });
+
+  // --- the bus inbox -------------------------------------------------------------------------------------------
+  for (const char* kind : {"submission", "status", "result"})
+    add("POST", std::string("/bus/") + kind, Access::kBus,
+        [&m, kind = std::string(kind)](HttpRequest& r, const Actor&) { return m.inbox(r, kind); });
+
+  // --- signed-in users -----------------------------------------------------------------------------------------
+  add("GET", "/me", Access::kUser, [](HttpRequest&, const Actor& a) {
+    return HttpResponse::json(200, {{"username", a.username},
+                                    {"name", a.name},
+                                    {"title", a.title},
+                                    {"role", to_string(a.role)},
+                                    {"unit", a.unit},
+                                    {"customer_code", a.customer_code}});
+  });
+  add("POST", "/users", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "users are managed by an admin");
+    auto in = body_json(r);
+    Role role;
+    try {
+      role = role_from_string(in.value("role", ""));
+    } catch (const std::invalid_argument& e) {
+      throw OnestopError(errors::kInvalid, e.what());
+    }
+    auto token = office.add_user(in.value("username", ""), role, in.value("unit", ""), in.value("name", ""),
+                                 in.value("title", ""), in.value("customer_code", ""));
+    return HttpResponse::json(201, {{"username", in.value("username", "")}, {"token", token}});
+  });
+  add("POST", "/procedures", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the catalogue is managed by an admin");
+    return HttpResponse::json(200, office.import_procedures(catalogue_from_json(body_json(r))));
+  });
+  add("POST", "/files", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    auto f = office.upload(a, r.body, r.header("content-type").value_or(""));
+    return HttpResponse::json(201, {{"sha256", f.sha256}, {"media_type", f.media_type}, {"size", f.size}});
+  });
+  add("GET", "/files/{sha256}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    staff(a);
+    return m.file_bytes(r.path_params.at("sha256"));
+  });
+  add("POST", "/profiles", Access::kUser,
+      [&](HttpRequest& r, const Actor& a) { return HttpResponse::json(201, office.create_profile(a, body_json(r))); });
+  add("GET", "/profiles/{customer_code}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(200, office.profile(a, r.path_params.at("customer_code")));
+  });
+  add("POST", "/profiles/{customer_code}/renew", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(200, office.renew_profile(a, r.path_params.at("customer_code")));
+  });
+  add("POST", "/profiles/{customer_code}/documents", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(200, office.add_profile_document(a, r.path_params.at("customer_code"), body_json(r)));
+  });
+  add("POST", "/dossiers", Access::kUser,
+      [&](HttpRequest& r, const Actor& a) { return HttpResponse::json(201, office.file_dossier(a, body_json(r))); });
+  add("GET", "/dossiers", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    json filter = json::object();
+    auto q = parse_query(r.query);
+    if (q.count("status")) {
+      try {
+        filter["status"] = std::stoi(q["status"]);
+      } catch (const std::exception&) {
+        throw OnestopError(errors::kInvalid, "status is a number 1..10");
+      }
+    }
+    if (q.count("unit")) filter["unit"] = q["unit"];
+    if (q.count("customer_code")) filter["customer_code"] = q["customer_code"];
+    return HttpResponse::json(200, {{"dossiers", office.list_dossiers(a, filter)}});
+  });
+  add("GET", "/dossiers/{code}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "dossiers are for officials and applicants");
+    return HttpResponse::json(200, office.dossier(a, r.path_params.at("code")));
+  });
+  add("POST", "/dossiers/{code}/actions/{action}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(200,
+                              office.act(a, r.path_params.at("code"), r.path_params.at("action"), body_json(r)));
+  });
+  add("POST", "/dossiers/{code}/handover", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(200, office.hand_over(a, r.path_params.at("code"), body_json(r)));
+  });
+  add("POST", "/dossiers/{code}/extend", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(200, office.extend(a, r.path_params.at("code"), body_json(r)));
+  });
+  add("POST", "/dossiers/{code}/results", Access::kUser,
+      [&](HttpRequest& r, const Actor& a) { return m.sign_result(r, a); });
+  add("GET", "/report", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kLeader && a.role != Role::kAdmin)
+      throw OnestopError(errors::kForbidden, "reports are for leaders and admins");
+    auto q = parse_query(r.query);
+    auto from = parse_rfc3339(q["from"]), to = parse_rfc3339(q["to"]);
+    if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are RFC 3339 times");
+    return HttpResponse::json(200, office.report(*from, *to, q["unit"]));
+  });
+  add("GET", "/outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the portal outbox is read by an admin");
+    auto q = parse_query(r.query);
+    std::int64_t after = 0;
+    int limit = 100;
+    try {
+      if (q.count("after")) after = std::stoll(q["after"]);
+      if (q.count("limit")) limit = std::clamp(std::stoi(q["limit"]), 1, 1000);
+    } catch (const std::exception&) {
+      throw OnestopError(errors::kInvalid, "after and limit are numbers");
+    }
+    return HttpResponse::json(200, {{"records", office.portal_outbox(after, limit)}});
+  });
+}
+
+}  // namespace lgsp::onestop
