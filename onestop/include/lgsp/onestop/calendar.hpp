@@ -8,6 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,16 @@ struct CalendarRules {
                                        {std::chrono::minutes(13 * 60), std::chrono::minutes(17 * 60)}};
   // A dossier received after this time of day counts from the next working day (a procedure may override).
   std::chrono::minutes cut_off{16 * 60};
+
+  // What the JSON file says about a configured date ("Tết Nguyên Đán", and why it is unsure), kept so that
+  // to_json writes back what from_json read; the rules above do not depend on it.
+  struct DayLabel {
+    std::string name;
+    std::string note;
+  };
+  std::map<Date, DayLabel> labels;
+  std::map<int, std::string> year_notes;  // "note" of a year in the JSON form
+  std::string note;                       // top-level "note"
 };
 
 // Whether something finished before, on or after its due time. Early: finished on a local date before the
@@ -46,13 +57,18 @@ std::string to_string(Timeliness t);  // "early", "on_time", "late"
 class WorkingCalendar {
  public:
   WorkingCalendar();  // the default rules, no holidays
+  // Throws CalendarError when the rules cannot make a calendar: no office span, spans out of order or
+  // overlapping, a cut-off outside the day, or every weekday a weekend day.
   explicit WorkingCalendar(CalendarRules rules);
 
   // The JSON form (also the file format of `calendar.json`):
   // {"weekend": ["saturday","sunday"], "office_hours": [["07:30","11:30"],["13:00","17:00"]], "cut_off": "16:00",
   //  "years": {"2026": {"holidays": [{"date":"2026-01-01","name":"Tết Dương lịch"}, ...],
   //                     "days_off": [...same shape...], "make_up_days": [...same shape...]}}}
-  // Throws CalendarError naming the bad field.
+  // Every key is optional (the defaults of CalendarRules apply); "note" is allowed at the top, in a year and in
+  // a date entry; any other key is an error, so a misspelt "holiday" is not silently ignored. A date must lie
+  // in its year, appear in only one list, a make-up day must be a weekend day and a day off must not be one;
+  // office spans must be ordered and not overlap. Throws CalendarError naming the bad field.
   static WorkingCalendar from_json(const nlohmann::json& j);
   static WorkingCalendar load(const std::string& path);  // a JSON file of the form above
   nlohmann::json to_json() const;
@@ -61,6 +77,7 @@ class WorkingCalendar {
   // The minutes of office time in one working day (480 with the default hours).
   std::chrono::minutes working_minutes_per_day() const;
 
+  // A make-up day is a working day; a holiday or day off is not; otherwise the weekend decides.
   bool is_working_day(Date d) const;
   Date next_working_day(Date d) const;  // the first working day strictly after d
 

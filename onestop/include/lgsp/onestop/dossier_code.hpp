@@ -6,6 +6,7 @@
 #include "lgsp/bus/store.hpp"
 #include "lgsp/onestop/local_time.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -17,8 +18,10 @@ class DossierCodeError : public std::runtime_error {
 };
 
 // Placeholders: {agency}, {yyyy}, {yy}, {mm}, {dd}, {yymmdd}, {seq} (at least 4 digits, zero-padded) and
-// {seq:N} (at least N digits). The pattern must contain {seq} or {seq:N} exactly once; the counter is kept
-// per agency per local day, so a pattern should contain the day too. Throws DossierCodeError when malformed.
+// {seq:N} (at least N digits, 1..18). The pattern must contain {seq} or {seq:N} exactly once; the counter is kept
+// per agency per local day, so a pattern must also contain {agency} and the full day ({yymmdd}, or {dd}, {mm}
+// and {yy} or {yyyy}): without them two agencies or two days would produce the same code. A brace that is not
+// part of a placeholder is malformed too. Throws DossierCodeError when malformed.
 class DossierCodePattern {
  public:
   static constexpr const char* kDefault = "{agency}-{yymmdd}-{seq}";
