@@ -2,12 +2,25 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 using namespace lgsp::onestop;
 using nlohmann::json;
 
 namespace {
+
+json load_sample_file() {
+  std::ifstream in(LGSP_SOURCE_DIR "/onestop/samples/procedures.json");
+  EXPECT_TRUE(in) << "cannot open the sample catalogue";
+  return json::parse(in);
+}
+
+const Procedure* find(const std::vector<Procedure>& catalogue, const std::string& code) {
+  for (const auto& p : catalogue)
+    if (p.code == code) return &p;
+  return nullptr;
+}
 
 // A small valid procedure; each bad-input test breaks one thing in it.
 json valid_procedure() {
@@ -40,6 +53,50 @@ std::string error_of(const json& j) {
 }
 
 }  // namespace
+
+TEST(ProcedureCatalogue, sample_catalogue_holds_the_six_procedures) {
+  auto catalogue = catalogue_from_json(load_sample_file());
+  ASSERT_EQ(catalogue.size(), 6u);
+  for (const char* code : {"1.001193", "1.000656", "1.001022", "2.000635", "1.001612"})
+    EXPECT_TRUE(find(catalogue, code)) << code;
+  const auto* birth = find(catalogue, "1.001193");
+  ASSERT_TRUE(birth);
+  EXPECT_EQ(birth->level, "commune");
+  ASSERT_TRUE(birth->cut_off);
+  EXPECT_EQ(*birth->cut_off, std::chrono::minutes(15 * 60));
+  EXPECT_EQ(find(catalogue, "1.001612")->level, "district");
+}
+
+TEST(ProcedureCatalogue, inter_agency_sample_runs_steps_at_police_and_social_insurance) {
+  auto catalogue = catalogue_from_json(load_sample_file());
+  const Procedure* linked = nullptr;
+  for (const auto& p : catalogue)
+    if (p.name.find("Liên thông") != std::string::npos) linked = &p;
+  ASSERT_TRUE(linked);
+  const auto& home = linked->steps.front().unit;
+  EXPECT_EQ(linked->steps.back().unit, home) << "the result goes back through the ward";
+  auto others = linked->other_units(home);
+  ASSERT_EQ(others.size(), 2u);
+  EXPECT_NE(others[0], home);
+  EXPECT_NE(others[1], home);
+  // Every other procedure is done by one agency.
+  for (const auto& p : catalogue) {
+    if (&p != linked) {
+      EXPECT_TRUE(p.other_units(p.steps.front().unit).empty()) << p.code;
+    }
+  }
+}
+
+TEST(ProcedureCatalogue, every_sample_round_trips_through_json) {
+  auto catalogue = catalogue_from_json(load_sample_file());
+  for (const auto& p : catalogue) {
+    auto again = procedure_from_json(to_json(p));
+    EXPECT_EQ(again, p) << p.code;
+    // And through text, as the file is written and read.
+    EXPECT_EQ(procedure_from_json(json::parse(to_json(p).dump())), p) << p.code;
+  }
+  EXPECT_EQ(catalogue_from_json(catalogue_to_json(catalogue)), catalogue);
+}
 
 TEST(ProcedureCatalogue, round_trip_keeps_every_field) {
   auto p = procedure_from_json(valid_procedure());
