@@ -107,7 +107,8 @@ std::string csv_field(const json& v) {
 }  // namespace
 
 void add_onestop_commands(CLI::App& app, Runner& run) {
-  auto* group = app.add_subcommand("onestop", "The one-stop (một cửa) office: serve its API, catalogue, users, reports");
+  auto* group =
+      app.add_subcommand("onestop", "The one-stop (một cửa) office: serve its API, catalogue, users, reports");
   group->require_subcommand(1);
 
   {
@@ -142,8 +143,8 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
         return with_office(*o, [&](onestop::OneStopOffice& office) {
           auto procedures = onestop::catalogue_from_json(j);
           auto r = office.import_procedures(procedures);
-          std::cout << "imported " << r["imported"] << ", unchanged " << r["unchanged"] << " (of "
-                    << procedures.size() << " in " << *file << ")\n";
+          std::cout << "imported " << r["imported"] << ", unchanged " << r["unchanged"] << " (of " << procedures.size()
+                    << " in " << *file << ")\n";
           return kExitOk;
         });
       };
@@ -264,9 +265,9 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
             std::cout << report.dump(2) << "\n";
             return kExitOk;
           }
-          static const char* cols[] = {"unit",          "procedure_code",   "procedure_name",  "received",
-                                       "resolved",      "resolved_early",   "resolved_on_time", "resolved_late",
-                                       "in_progress",   "overdue_now",      "on_time_rate"};
+          static const char* cols[] = {"unit",        "procedure_code", "procedure_name",   "received",
+                                       "resolved",    "resolved_early", "resolved_on_time", "resolved_late",
+                                       "in_progress", "overdue_now",    "on_time_rate"};
           std::string line;
           for (const char* c : cols) line += std::string(line.empty() ? "" : ",") + c;
           std::cout << line << "\n";

@@ -142,8 +142,8 @@ struct OnestopApi::Impl {
             std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
             auto a = office.authenticate(token);
             if (!a)
-              throw OnestopError(errors::kUnauthenticated, token.empty() ? "send Authorization: Bearer <token>"
-                                                                         : "the token is not valid");
+              throw OnestopError(errors::kUnauthenticated,
+                                 token.empty() ? "send Authorization: Bearer <token>" : "the token is not valid");
             actor = *a;
           }
           response = fn(*req, actor);
@@ -152,7 +152,12 @@ struct OnestopApi::Impl {
         } catch (const ProcedureError& e) {
           response = bus::problem(errors::kInvalid, e.what());
         } catch (const signing::SigningError& e) {
-          response = bus::problem(errors::kSigning, std::string(e.code().code) + ": " + e.what());
+          // What the official can fix (PIN, token not plugged in, key) is theirs; the rest is ours.
+          const auto& c = e.code();
+          bool theirs = &c == &signing::errors::kPinIncorrect || &c == &signing::errors::kPinLocked ||
+                        &c == &signing::errors::kPinUnavailable || &c == &signing::errors::kTokenAbsent ||
+                        &c == &signing::errors::kKeyUnknown || &c == &signing::errors::kKeyAmbiguous;
+          response = bus::problem(theirs ? errors::kToken : errors::kSigning, std::string(c.code) + ": " + e.what());
         } catch (const bus::StoreError& e) {
           bus::log::error("onestop.store", {{"path", req->path}, {"error", e.what()}});
           response = bus::problem(bus::errors::kNotReady, std::string("store: ") + e.what());
@@ -175,13 +180,17 @@ struct OnestopApi::Impl {
     std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return std::toupper(c); });
     if (verb != "TRACUU" || code.empty() || !extra.empty())
       return HttpResponse::text(200, "Sai cu phap. Soan: TRACUU <ma ho so>\n");
-    if (!is_dossier_code_like(code)) return HttpResponse::text(200, "Ma ho so khong hop le: " + code.substr(0, 64) + "\n");
+    if (!is_dossier_code_like(code))
+      return HttpResponse::text(200, "Ma ho so khong hop le: " + code.substr(0, 64) + "\n");
     auto found = office.lookup(code);
     if (!found) return HttpResponse::text(200, "Khong tim thay ho so " + code + "\n");
     const auto& j = *found;
     // SMS text is plain ASCII: Vietnamese without diacritics is what phones and gateways render everywhere.
+    // "2026-12-02T11:30:00+07:00" -> "11:30 02/12/2026"
+    std::string due = j["due_at"];
     std::string line = "Ho so " + code + ": " + status_ascii(j["status"]["code"].get<int>()) + ". Hen tra " +
-                       j["due_at"].get<std::string>().substr(0, 16) + ".";
+                       due.substr(11, 5) + " " + due.substr(8, 2) + "/" + due.substr(5, 2) + "/" + due.substr(0, 4) +
+                       ".";
     if (j.value("overdue", false)) line += " Qua han.";
     if (!j.value("current_unit_name", "").empty()) line += " Dang o: " + ascii_fold(j["current_unit_name"]) + ".";
     return HttpResponse::text(200, line + "\n");
@@ -256,9 +265,10 @@ struct OnestopApi::Impl {
     TimePoint t = office.now();
     std::string client = "client:" + client_address(r);
     if (by_code.blocked("code:" + code, t) || by_client.blocked(client, t))
-      throw OnestopError(errors::kTooManyAttempts, "too many wrong attempts for this dossier or from this address; "
-                                                   "try again in " +
-                                                       std::to_string(config.lookup.window_seconds / 60) + " minutes");
+      throw OnestopError(errors::kTooManyAttempts,
+                         "too many wrong attempts for this dossier or from this address; "
+                         "try again in " +
+                             std::to_string(config.lookup.window_seconds / 60) + " minutes");
     auto found = factor.empty() ? std::nullopt : office.results_for(code, factor);
     if (!found) {
       by_code.failed("code:" + code, t);
@@ -281,7 +291,8 @@ struct OnestopApi::Impl {
     receipt.payload_sha256 = bus::sha256_hex(r.body);
     auto seal_text = r.header("lgsp-signature").value_or("");
     if (receipt.message_id.empty() || receipt.client.empty() || receipt.service.empty() || seal_text.empty())
-      throw OnestopError(errors::kBadSeal, "LGSP-Message-Id, LGSP-Client, LGSP-Service and LGSP-Signature are required");
+      throw OnestopError(errors::kBadSeal,
+                         "LGSP-Message-Id, LGSP-Client, LGSP-Service and LGSP-Signature are required");
     json seal;
     try {
       seal = json::parse(seal_text);
@@ -293,8 +304,9 @@ struct OnestopApi::Impl {
     if (receipt.service != onestop_service(office.agency().code, kind))
       throw OnestopError(errors::kForbidden, "service " + receipt.service + " is not this office's " + kind + " inbox");
     auto outcome = office.receive(kind, receipt.message_id, receipt.client, body_json(r));
-    bus::log::info("onestop.bus.received",
-                   {{"kind", kind}, {"message_id", receipt.message_id}, {"client", receipt.client}, {"outcome", outcome}});
+    bus::log::info(
+        "onestop.bus.received",
+        {{"kind", kind}, {"message_id", receipt.message_id}, {"client", receipt.client}, {"outcome", outcome}});
     return HttpResponse::json(200, outcome);
   }
 
@@ -311,8 +323,9 @@ struct OnestopApi::Impl {
     auto content = contracts::base64_decode(in["content_base64"].get<std::string>());
     if (!content || content->empty()) throw OnestopError(errors::kInvalid, "content_base64 is not valid base64");
     static const std::vector<std::string> allowed = {
-        "application/xml", "application/pdf", "application/msword",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "image/tiff", "image/jpeg"};
+        "application/xml",    "application/pdf",
+        "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "image/tiff",         "image/jpeg"};
     if (std::find(allowed.begin(), allowed.end(), media) == allowed.end())
       throw OnestopError(errors::kFileType, "a result is XML, PDF, Word, TIFF or JPEG, not " + media);
     auto current = office.dossier(a, code);
@@ -321,9 +334,12 @@ struct OnestopApi::Impl {
     if (in.contains("key_id") && in["key_id"].is_string()) key_id = in["key_id"].get<std::string>();
     auto signed_result = signer.sign_with_token(token, key_id, pin, *content, media);
     auto stored = office.files().put(signed_result.document, media);
-    json doc = {{"code", in.value("code", "KQ")},     {"name", name},
-                {"sha256", stored.sha256},            {"media_type", media},
-                {"size", stored.size},                {"signature_format", signed_result.format},
+    json doc = {{"code", in.value("code", "KQ")},
+                {"name", name},
+                {"sha256", stored.sha256},
+                {"media_type", media},
+                {"size", stored.size},
+                {"signature_format", signed_result.format},
                 {"signer", signed_result.signer}};
     if (!signed_result.signature.empty())
       doc["signature_sha256"] = office.files().put(signed_result.signature, "application/pkcs7-signature").sha256;
@@ -386,8 +402,8 @@ void OnestopApi::add_routes(bus::Router& router) {
       for (const char* k : {"sha256", "signature_sha256", "seal_sha256"})
         if (d.value(k, "") == sha) {
           auto resp = m.file_bytes(sha);
-          resp.content_type = std::string(k) == "sha256" ? d["media_type"].get<std::string>()
-                                                         : "application/pkcs7-signature";
+          resp.content_type =
+              std::string(k) == "sha256" ? d["media_type"].get<std::string>() : "application/pkcs7-signature";
           return resp;
         }
     throw OnestopError(errors::kNotFound, "no result document " + sha + " in dossier " + r.path_params.at("code"));
@@ -474,8 +490,7 @@ void OnestopApi::add_routes(bus::Router& router) {
     return HttpResponse::json(200, office.dossier(a, r.path_params.at("code")));
   });
   add("POST", "/dossiers/{code}/actions/{action}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(200,
-                              office.act(a, r.path_params.at("code"), r.path_params.at("action"), body_json(r)));
+    return HttpResponse::json(200, office.act(a, r.path_params.at("code"), r.path_params.at("action"), body_json(r)));
   });
   add("POST", "/dossiers/{code}/handover", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     return HttpResponse::json(200, office.hand_over(a, r.path_params.at("code"), body_json(r)));

@@ -31,8 +31,8 @@ unsigned to_unsigned(const std::string& key, const std::string& v, unsigned min,
     used = 0;
   }
   if (used != v.size() || v.empty() || v[0] == '-' || n < min || n > max)
-    throw ConfigError(key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-                               ", got '" + v + "'");
+    throw ConfigError(
+        key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + v + "'");
   return static_cast<unsigned>(n);
 }
 
@@ -137,8 +137,8 @@ void OnestopConfig::validate() const {
   if (!std::regex_match(agency.code, agency_code))
     throw ConfigError("agency.code", "'" + agency.code + "' is not an agency code NNN.NN.NN.XNN");
   if (!listen.is_loopback())
-    throw ConfigError("server.listen", "the one-stop API speaks plain HTTP: listen on loopback (" +
-                                           listen.to_string() + " is not) and put a TLS proxy in front");
+    throw ConfigError("server.listen", "the one-stop API speaks plain HTTP: listen on loopback (" + listen.to_string() +
+                                           " is not) and put a TLS proxy in front");
   if (!bus.url.empty() && bus.trust_roots.empty())
     throw ConfigError("bus.trust_roots", "required with bus.url: deliveries are accepted only with a valid seal");
   if (!bus.url.empty() && bus::Url::parse(bus.url) == std::nullopt)

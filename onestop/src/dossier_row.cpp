@@ -20,7 +20,7 @@ std::optional<TimePoint> opt_time_of(const Value& v) {
 std::optional<DossierRow> load_dossier(Transaction& tx, const std::string& code) {
   auto rows = query(tx,
                     "SELECT code, agency, origin_agency, procedure_code, procedure_version, procedure_name, "
-                    "customer_code, applicant, channel, status, previous_status, received_at, due_at, "
+                    "customer_code, applicant, channel, status, pause_stack, received_at, due_at, "
                     "original_due_at, finished_at, delivered_at, current_step, current_unit, received_by, extensions "
                     "FROM dossiers WHERE code = ?",
                     {text(code)});
@@ -37,7 +37,7 @@ std::optional<DossierRow> load_dossier(Transaction& tx, const std::string& code)
   d.applicant = json::parse(str(r[7]));
   d.channel = static_cast<int>(num(r[8]));
   d.status = *status_from_code(static_cast<int>(num(r[9])));
-  if (!is_null(r[10])) d.previous_status = static_cast<int>(num(r[10]));
+  for (const auto& v : json::parse(str(r[10]))) d.pause_stack.push_back(v.get<int>());
   d.received_at = time_of(r[11]);
   d.due_at = time_of(r[12]);
   d.original_due_at = time_of(r[13]);
@@ -93,7 +93,7 @@ void insert_dossier(Transaction& tx, const DossierRow& d, const std::string& id_
                     TimePoint now) {
   exec(tx,
        "INSERT INTO dossiers(code, agency, origin_agency, procedure_code, procedure_version, procedure_name, "
-       "customer_code, applicant, channel, status, previous_status, received_at, due_at, original_due_at, "
+       "customer_code, applicant, channel, status, pause_stack, received_at, due_at, original_due_at, "
        "finished_at, delivered_at, current_step, current_unit, received_by, updated_at, extensions, phone, "
        "id_number) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
        {text(d.code),
@@ -106,7 +106,7 @@ void insert_dossier(Transaction& tx, const DossierRow& d, const std::string& id_
         text(d.applicant.dump()),
         integer(d.channel),
         integer(code_of(d.status)),
-        d.previous_status ? integer(*d.previous_status) : Value(nullptr),
+        text(json(d.pause_stack).dump()),
         text(format_local_rfc3339(d.received_at)),
         text(format_local_rfc3339(d.due_at)),
         text(format_local_rfc3339(d.original_due_at)),
@@ -123,14 +123,13 @@ void insert_dossier(Transaction& tx, const DossierRow& d, const std::string& id_
 
 void save_dossier(Transaction& tx, const DossierRow& d, TimePoint now) {
   exec(tx,
-       "UPDATE dossiers SET status = ?, previous_status = ?, received_at = ?, due_at = ?, original_due_at = ?, "
+       "UPDATE dossiers SET status = ?, pause_stack = ?, received_at = ?, due_at = ?, original_due_at = ?, "
        "finished_at = ?, delivered_at = ?, current_step = ?, current_unit = ?, updated_at = ?, extensions = ? "
        "WHERE code = ?",
-       {integer(code_of(d.status)), d.previous_status ? integer(*d.previous_status) : Value(nullptr),
-        text(format_local_rfc3339(d.received_at)), text(format_local_rfc3339(d.due_at)),
-        text(format_local_rfc3339(d.original_due_at)), opt_text(opt_time(d.finished_at)),
-        opt_text(opt_time(d.delivered_at)), integer(d.current_step), text(d.current_unit),
-        text(format_local_rfc3339(now)), integer(d.extensions), text(d.code)});
+       {integer(code_of(d.status)), text(json(d.pause_stack).dump()), text(format_local_rfc3339(d.received_at)),
+        text(format_local_rfc3339(d.due_at)), text(format_local_rfc3339(d.original_due_at)),
+        opt_text(opt_time(d.finished_at)), opt_text(opt_time(d.delivered_at)), integer(d.current_step),
+        text(d.current_unit), text(format_local_rfc3339(now)), integer(d.extensions), text(d.code)});
 }
 
 int add_document(Transaction& tx, const std::string& code, const std::string& kind, const json& doc, TimePoint at) {
@@ -146,8 +145,7 @@ int add_document(Transaction& tx, const std::string& code, const std::string& ki
        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
        {text(code), integer(seq), text(kind), text(s("code")), text(s("name")), text(s("sha256")),
         text(s("media_type")), integer(doc.value("size", std::int64_t{0})), o("signature_format"),
-        o("signature_sha256"), o("signer"), text(format_local_rfc3339(at)), o("url"), o("seal_sha256"),
-        o("sealer")});
+        o("signature_sha256"), o("signer"), text(format_local_rfc3339(at)), o("url"), o("seal_sha256"), o("sealer")});
   return seq;
 }
 
@@ -162,9 +160,8 @@ json documents(Transaction& tx, const std::string& code, const std::string& kind
     p.push_back(text(kind));
   }
   for (const auto& r : query(tx, sql + " ORDER BY seq", p)) {
-    json d = {{"seq", num(r[0])},        {"kind", str(r[1])},       {"code", str(r[2])},
-              {"name", str(r[3])},       {"sha256", str(r[4])},     {"media_type", str(r[5])},
-              {"size", num(r[6])},       {"added_at", str(r[10])}};
+    json d = {{"seq", num(r[0])},    {"kind", str(r[1])},       {"code", str(r[2])}, {"name", str(r[3])},
+              {"sha256", str(r[4])}, {"media_type", str(r[5])}, {"size", num(r[6])}, {"added_at", str(r[10])}};
     if (!is_null(r[7])) d["signature_format"] = str(r[7]);
     if (!is_null(r[8])) d["signature_sha256"] = str(r[8]);
     if (!is_null(r[9])) d["signer"] = str(r[9]);
@@ -185,7 +182,8 @@ void record_history(Transaction& tx, const std::string& code, TimePoint at, cons
        {text(code), text(format_local_rfc3339(at)), text(actor.name.empty() ? actor.username : actor.name),
         text(actor.title), text(to_string(actor.role)), text(actor.unit), text(action),
         from ? integer(*from) : Value(nullptr), to ? integer(*to) : Value(nullptr),
-        step ? integer(*step) : Value(nullptr), text(comment), details.is_null() ? Value(nullptr) : text(details.dump())});
+        step ? integer(*step) : Value(nullptr), text(comment),
+        details.is_null() ? Value(nullptr) : text(details.dump())});
 }
 
 }  // namespace lgsp::onestop::detail

@@ -28,7 +28,9 @@ struct DossierRow {
   nlohmann::json applicant;
   int channel = 1;
   DossierStatus status = DossierStatus::kNew;
-  std::optional<int> previous_status;
+  // The statuses a dossier was paused from (5 supplement, 6 payment, 7 withdrawal), innermost last: a
+  // withdrawal asked while waiting for a supplement resumes to 5, and the supplement then to what was before.
+  std::vector<int> pause_stack;
   TimePoint received_at, due_at, original_due_at;
   std::optional<TimePoint> finished_at, delivered_at;
   int current_step = 1;

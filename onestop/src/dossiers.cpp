@@ -66,25 +66,26 @@ std::vector<std::string> need_list(const json& in, const char* key) {
 
 // Which roles may take which action. The status table says what may follow what; this says who.
 bool role_may(Role role, const std::string& action) {
-  static const std::set<std::string> receiving = {"accept",
-                                                  "refuse",
-                                                  "request_supplement",
-                                                  "supplement_received",
-                                                  "start_processing",
-                                                  "request_payment",
-                                                  "payment_received",
-                                                  "request_withdrawal",
-                                                  "deliver_result"};
+  static const std::set<std::string> receiving = {
+      "accept",           "refuse",          "request_supplement", "supplement_received",
+      "start_processing", "request_payment", "payment_received",   "request_withdrawal",
+      "deliver_result",   "resume_new",      "resume_accepted",    "resume_processing"};
   static const std::set<std::string> processing = {"start_processing", "request_supplement", "supplement_received",
-                                                   "request_payment", "payment_received"};
+                                                   "request_payment",  "payment_received",   "resume_accepted",
+                                                   "resume_processing"};
   switch (role) {
     case Role::kSystem:
     case Role::kRemote:
-    case Role::kLeader: return true;  // the leader approves, signs, stops and decides on withdrawals
-    case Role::kReceiving: return receiving.count(action) > 0;
-    case Role::kProcessing: return processing.count(action) > 0;
-    case Role::kCitizen: return action == "request_withdrawal";
-    case Role::kAdmin: return false;
+    case Role::kLeader:
+      return true;  // the leader approves, signs, stops and decides on withdrawals
+    case Role::kReceiving:
+      return receiving.count(action) > 0;
+    case Role::kProcessing:
+      return processing.count(action) > 0;
+    case Role::kCitizen:
+      return action == "request_withdrawal";
+    case Role::kAdmin:
+      return false;
   }
   return false;
 }
@@ -135,8 +136,8 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
   auto proc = procedure(procedure_code, local_date(t));
   if (!proc) throw OnestopError(errors::kNotFound, "no procedure " + procedure_code + " in force on that day");
   if (!proc->channels.count(static_cast<Channel>(channel)))
-    throw OnestopError(errors::kInvalid, "procedure " + proc->code + " cannot be filed through channel " +
-                                             std::to_string(channel));
+    throw OnestopError(errors::kInvalid,
+                       "procedure " + proc->code + " cannot be filed through channel " + std::to_string(channel));
   if (channel == 2 && proc->online_level == OnlineLevel::kNone)
     throw OnestopError(errors::kInvalid, "procedure " + proc->code + " is not offered online");
   if (proc->steps.empty()) throw OnestopError(errors::kInvalid, "procedure " + proc->code + " has no steps");
@@ -172,8 +173,8 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
           auto it = std::find_if(proc->documents.begin(), proc->documents.end(),
                                  [&](const RequiredDocument& r) { return r.code == dc; });
           if (it == proc->documents.end()) {
-            field_errors.push_back({{"path", path + "/code"}, {"message", "'" + dc + "' is not a document of " +
-                                                                              proc->code}});
+            field_errors.push_back(
+                {{"path", path + "/code"}, {"message", "'" + dc + "' is not a document of " + proc->code}});
             continue;
           }
           auto f = query(tx, "SELECT media_type, size FROM files WHERE sha256 = ?", {text(sha)});
@@ -188,8 +189,7 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
                           {"media_type", str(f[0][0])},
                           {"size", num(f[0][1])}});
         }
-        if (!field_errors.empty())
-          throw OnestopError(errors::kInvalid, "some documents cannot be taken", field_errors);
+        if (!field_errors.empty()) throw OnestopError(errors::kInvalid, "some documents cannot be taken", field_errors);
         json missing = json::array();
         for (const auto& r : proc->documents)
           if (r.mandatory && !present.count(r.code))
@@ -237,18 +237,17 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
           exec(tx,
                "INSERT OR IGNORE INTO profile_documents(customer_code, doc_code, name, sha256, media_type, size, "
                "added_at) VALUES (?,?,?,?,?,?,?)",
-               {text(customer_code), text(doc["code"]), text(doc["name"]), text(doc["sha256"]),
-                text(doc["media_type"]), integer(doc["size"]), text(at_text)});
+               {text(customer_code), text(doc["code"]), text(doc["name"]), text(doc["sha256"]), text(doc["media_type"]),
+                integer(doc["size"]), text(at_text)});
         }
-        record_history(tx, code, t, actor, "file", std::nullopt, code_of(d.status), 1,
-                       note.empty() ? (d.status == DossierStatus::kNew ? "Nộp hồ sơ trực tuyến" : "Tiếp nhận hồ sơ")
-                                    : note,
-                       {{"channel", channel}, {"documents", docs.size()}});
+        record_history(
+            tx, code, t, actor, "file", std::nullopt, code_of(d.status), 1,
+            note.empty() ? (d.status == DossierStatus::kNew ? "Nộp hồ sơ trực tuyến" : "Tiếp nhận hồ sơ") : note,
+            {{"channel", channel}, {"documents", docs.size()}});
         emit_change(tx, agency_, d, actor, "Tiếp nhận hồ sơ", t, true);
       })
       .get();
-  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""},
-                 code);
+  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
 }
 
 json OneStopOffice::act(const Actor& actor, const std::string& code, const std::string& action, const json& input) {
@@ -262,19 +261,28 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
         if (actor.role == Role::kCitizen && actor.customer_code != d.customer_code)
           throw OnestopError(errors::kForbidden, "a citizen may act only on their own dossiers");
         DossierStatus from = d.status;
-        // Resuming actions go back to the status the dossier had before it was paused; the table must allow it.
+        // Resuming actions go back to the status the dossier was paused from: "supplement_received" and
+        // "reject_withdrawal" are the officials' words for resume_action(that status); a resume_* action names
+        // it directly and must match.
         std::optional<DossierStatus> to;
-        bool resumes = action == "supplement_received" || action == "payment_received" ||
-                       action == "reject_withdrawal";
-        if (resumes) {
-          auto expected = action == "supplement_received" ? DossierStatus::kSupplementRequested
-                          : action == "payment_received"  ? DossierStatus::kPaymentRequested
-                                                          : DossierStatus::kWithdrawalRequested;
-          if (from == expected && d.previous_status) to = status_from_code(*d.previous_status);
-          if (to && !is_allowed(from, *to)) to.reset();
-        } else if (auto tr = find_transition(from, action)) {
-          to = tr->to;
+        std::string verb = action;
+        bool resumes = false;
+        std::optional<DossierStatus> paused_from;
+        if (!d.pause_stack.empty()) paused_from = status_from_code(d.pause_stack.back());
+        if ((action == "supplement_received" && from == DossierStatus::kSupplementRequested) ||
+            (action == "reject_withdrawal" && from == DossierStatus::kWithdrawalRequested)) {
+          if (paused_from)
+            if (auto r = resume_action(*paused_from)) verb = std::string(*r);
         }
+        if (auto tr = find_transition(from, verb)) {
+          resumes = verb.rfind("resume_", 0) == 0;
+          if (!resumes || (paused_from && tr->to == *paused_from)) to = tr->to;
+        }
+        // From 5, refusing is for a dossier never accepted; one that was accepted is stopped instead.
+        if (to && from == DossierStatus::kSupplementRequested && verb == "refuse" && paused_from &&
+            *paused_from != DossierStatus::kNew)
+          throw OnestopError(errors::kIllegalTransition,
+                             "dossier " + code + " was accepted before the supplement was asked: stop it instead");
         if (!to) {
           json allowed = json::array();
           for (auto s : allowed_next(from)) allowed.push_back(status_json(s));
@@ -305,7 +313,7 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
           details["amount"] = input["amount"];
           details["reason"] = opt_string(input, "reason");
         }
-        if (action == "supplement_received") {
+        if (from == DossierStatus::kSupplementRequested && resumes) {
           json docs = input.value("documents", json::array());
           if (!docs.is_array()) throw OnestopError(errors::kInvalid, "documents must be an array");
           int n = 0;
@@ -313,7 +321,8 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
             if (!doc.is_object() || !doc.contains("sha256") || !doc["sha256"].is_string())
               throw OnestopError(errors::kInvalid, "each supplemented document needs the sha256 of an upload");
             auto f = query(tx, "SELECT media_type, size FROM files WHERE sha256 = ?", {text(doc["sha256"])});
-            if (f.empty()) throw OnestopError(errors::kNotFound, "no uploaded file " + doc["sha256"].get<std::string>());
+            if (f.empty())
+              throw OnestopError(errors::kNotFound, "no uploaded file " + doc["sha256"].get<std::string>());
             add_document(tx, code, "supplement",
                          {{"code", doc.value("code", "BS")},
                           {"name", doc.value("name", "Giấy tờ bổ sung")},
@@ -380,16 +389,24 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
             }
         }
         if (to == DossierStatus::kResultDelivered) d.delivered_at = t;
-        if (!resumes) d.previous_status = code_of(from);
-        if (resumes) d.previous_status.reset();
+        bool pauses = *to == DossierStatus::kSupplementRequested || *to == DossierStatus::kPaymentRequested ||
+                      *to == DossierStatus::kWithdrawalRequested;
+        if (resumes || verb == "payment_received") {
+          if (!d.pause_stack.empty()) d.pause_stack.pop_back();
+        } else if (pauses) {
+          d.pause_stack.push_back(code_of(from));
+        } else if (is_terminal(*to) || *to == DossierStatus::kFinished) {
+          d.pause_stack.clear();
+        }
         d.status = *to;
         save_dossier(tx, d, t);
+        if (verb != action) details["as"] = verb;
         record_history(tx, code, t, actor, action, code_of(from), code_of(*to), d.current_step, comment, details);
         emit_change(tx, agency_, d, actor, comment.empty() ? std::string(name_vi(*to)) : comment, t, false);
         // A dossier another agency sent here: its outcome goes back to that agency.
-        if (d.incoming() && (*to == DossierStatus::kFinished || *to == DossierStatus::kStopped ||
-                             *to == DossierStatus::kNotAccepted)) {
-          std::string outcome = *to == DossierStatus::kFinished ? "approved"
+        if (d.incoming() &&
+            (*to == DossierStatus::kFinished || *to == DossierStatus::kStopped || *to == DossierStatus::kNotAccepted)) {
+          std::string outcome = *to == DossierStatus::kFinished  ? "approved"
                                 : *to == DossierStatus::kStopped ? "stopped"
                                                                  : "refused";
           enqueue_message(tx,
@@ -399,8 +416,7 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
         }
       })
       .get();
-  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""},
-                 code);
+  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
 }
 
 json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const json& input) {
@@ -422,9 +438,10 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
                                                     " is being done at " + d.current_unit +
                                                     "; it comes back with that agency's result");
         auto steps = load_steps(tx, code);
-        auto cur = std::find_if(steps.begin(), steps.end(), [&](const StepRow& s) { return s.index == d.current_step; });
-        auto next = std::find_if(steps.begin(), steps.end(),
-                                 [&](const StepRow& s) { return s.index == d.current_step + 1; });
+        auto cur =
+            std::find_if(steps.begin(), steps.end(), [&](const StepRow& s) { return s.index == d.current_step; });
+        auto next =
+            std::find_if(steps.begin(), steps.end(), [&](const StepRow& s) { return s.index == d.current_step + 1; });
         if (cur == steps.end() || next == steps.end())
           throw OnestopError(errors::kConflict, "dossier " + code + " is at its last step: finish it instead");
         cur->finished_at = t;
@@ -437,7 +454,6 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
         if (d.status == DossierStatus::kAccepted) {
           if (!is_allowed(DossierStatus::kAccepted, DossierStatus::kProcessing))
             throw OnestopError(errors::kIllegalTransition, "the status table does not allow 2 -> 4");
-          d.previous_status = code_of(from);
           d.status = DossierStatus::kProcessing;
         }
         d.current_step = next->index;
@@ -453,9 +469,8 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
         if (next->unit != agency_.code && !d.incoming()) {
           // Inter-agency step (liên thông): the other agency's one-stop system does it and reports back.
           enqueue_message(tx,
-                          {onestop_service(next->unit, "submission"),
-                           code + "-step-" + std::to_string(next->index), code,
-                           submission_payload(tx, agency_, d, *next, comment)},
+                          {onestop_service(next->unit, "submission"), code + "-step-" + std::to_string(next->index),
+                           code, submission_payload(tx, agency_, d, *next, comment)},
                           t);
         }
       })
@@ -465,7 +480,8 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
 
 json OneStopOffice::extend(const Actor& actor, const std::string& code, const json& input) {
   if (!(actor.role == Role::kReceiving || actor.role == Role::kLeader || actor.role == Role::kSystem))
-    throw OnestopError(errors::kForbidden, "an apology and new appointment is issued by the receiving desk or a leader");
+    throw OnestopError(errors::kForbidden,
+                       "an apology and new appointment is issued by the receiving desk or a leader");
   std::string reason = need_string(input, "reason");
   TimePoint t = now();
   store_
@@ -583,7 +599,7 @@ json OneStopOffice::dossier(const Actor& actor, const std::string& code) const {
                                "SELECT at, actor, actor_title, role, unit, action, from_status, to_status, "
                                "step_index, comment, details FROM dossier_history WHERE dossier_code = ? ORDER BY id",
                                {text(code)})) {
-      json h = {{"at", str(r[0])},   {"actor", str(r[1])},  {"title", str(r[2])},   {"role", str(r[3])},
+      json h = {{"at", str(r[0])},   {"actor", str(r[1])},  {"title", str(r[2])},  {"role", str(r[3])},
                 {"unit", str(r[4])}, {"action", str(r[5])}, {"comment", str(r[9])}};
       if (!is_null(r[6])) h["from_status"] = num(r[6]);
       if (!is_null(r[7])) h["to_status"] = num(r[7]);
@@ -624,14 +640,9 @@ json OneStopOffice::list_dossiers(const Actor& actor, const json& filter) const 
   store_.read([&](Transaction& tx) {
     for (const auto& r : query(tx, sql, p)) {
       auto st = *status_from_code(static_cast<int>(num(r[3])));
-      json j = {{"code", str(r[0])},
-                {"procedure_code", str(r[1])},
-                {"procedure_name", str(r[2])},
-                {"status", status_json(st)},
-                {"received_at", str(r[4])},
-                {"due_at", str(r[5])},
-                {"current_unit", str(r[7])},
-                {"applicant_name", str(r[8])}};
+      json j = {{"code", str(r[0])},         {"procedure_code", str(r[1])}, {"procedure_name", str(r[2])},
+                {"status", status_json(st)}, {"received_at", str(r[4])},    {"due_at", str(r[5])},
+                {"current_unit", str(r[7])}, {"applicant_name", str(r[8])}};
       if (!is_null(r[6]))
         j["finished_at"] = str(r[6]);
       else

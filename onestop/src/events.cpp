@@ -53,8 +53,9 @@ json dong_bo_ho_so(Transaction& tx, const AgencyConfig& agency, const DossierRow
             {"DonViXuLy", unit_name.empty() ? d.current_unit : unit_name},
             {"TaiLieuNop", files},
             {"DanhSachGiayToKetQua", results}};
-  if (auto phone = d.applicant.value("phone", ""); !phone.empty()) r["SoDienThoai"] = phone;
-  if (auto email = d.applicant.value("email", ""); !email.empty()) r["Email"] = email;
+  // Both required by the portal, empty when the applicant gave none.
+  r["SoDienThoai"] = d.applicant.value("phone", "");
+  r["Email"] = d.applicant.value("email", "");
   if (d.delivered_at) r["NgayTra"] = dvcqg_time(d.delivered_at);
   if (d.finished_at) r["NgayKetThucXuLy"] = dvcqg_time(d.finished_at);
   return {{"service", "DongBoHoSoMC"}, {"isUpdating", is_new ? "False" : "True"}, {"data", json::array({r})}};
@@ -114,7 +115,8 @@ void enqueue_message(Transaction& tx, const OutgoingMessage& m, TimePoint at) {
 
 json submission_payload(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const StepRow& step,
                         const std::string& note) {
-  json applicant = {{"full_name", d.applicant.value("full_name", "")}, {"id_number", d.applicant.value("id_number", "")}};
+  json applicant = {{"full_name", d.applicant.value("full_name", "")},
+                    {"id_number", d.applicant.value("id_number", "")}};
   if (!d.customer_code.empty()) applicant["customer_code"] = d.customer_code;
   for (const char* k : {"date_of_birth", "gender", "phone", "email"})
     if (auto v = d.applicant.value(k, ""); !v.empty()) applicant[k] = v;

@@ -17,8 +17,8 @@ void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& 
 void enqueue_message(Transaction& tx, const OutgoingMessage& m, TimePoint at);
 
 // The onestop.dossier-submission@v1 payload asking `step`'s unit to do that step.
-nlohmann::json submission_payload(Transaction& tx, const AgencyConfig& agency, const DossierRow& d,
-                                  const StepRow& step, const std::string& note);
+nlohmann::json submission_payload(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const StepRow& step,
+                                  const std::string& note);
 // The onestop.result-notice@v1 payload for a dossier another agency sent here.
 nlohmann::json result_notice_payload(Transaction& tx, const DossierRow& d, const Actor& signer,
                                      const std::string& outcome, const std::vector<std::string>& reasons, TimePoint at);

@@ -41,8 +41,7 @@ bool is_hex64(const std::string& s) {
 std::optional<std::string> detect_document_type(std::string_view b) {
   if (starts_with(b, "%PDF-")) return "application/pdf";
   if (starts_with(b, "\xFF\xD8\xFF")) return "image/jpeg";
-  if (starts_with(b, std::string_view("II*\0", 4)) || starts_with(b, std::string_view("MM\0*", 4)))
-    return "image/tiff";
+  if (starts_with(b, std::string_view("II*\0", 4)) || starts_with(b, std::string_view("MM\0*", 4))) return "image/tiff";
   // Word 97-2003: an OLE2 compound file. (Excel files are OLE2 too; the declared type decides between them,
   // and only Word's is accepted.)
   if (starts_with(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) return "application/msword";

@@ -44,8 +44,7 @@ std::vector<std::pair<std::int64_t, OutgoingMessage>> OneStopOffice::due_bus_mes
   return out;
 }
 
-void OneStopOffice::mark_bus_message(std::int64_t id, bool sent, const std::string& error,
-                                     std::chrono::seconds retry) {
+void OneStopOffice::mark_bus_message(std::int64_t id, bool sent, const std::string& error, std::chrono::seconds retry) {
   TimePoint t = now();
   store_
       .write([&](Transaction& tx) {
@@ -109,7 +108,7 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
           auto due = parse_rfc3339(step.value("due_at", ""));
           if (!due) throw OnestopError(errors::kInvalid, "step.due_at is not a time");
           d.status = DossierStatus::kAccepted;
-          d.previous_status.reset();
+          d.pause_stack.clear();
           d.received_at = t;
           d.due_at = d.original_due_at = *due;
           d.finished_at.reset();
@@ -151,17 +150,18 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
           auto cur =
               std::find_if(steps.begin(), steps.end(), [&](const StepRow& s) { return s.index == d.current_step; });
           if (kind == "status") {
-            Actor from = remote_actor(payload["actor"].value("name", sender), payload["actor"].value("title", ""),
-                                      sender);
-            record_history(tx, code, t, from, "remote_status", code_of(d.status), code_of(d.status),
-                           payload.value("step_index", d.current_step), payload.value("comment", ""),
-                           {{"remote_status", payload["status"]}, {"unit", sender}, {"changed_at", payload["changed_at"]}});
+            Actor from =
+                remote_actor(payload["actor"].value("name", sender), payload["actor"].value("title", ""), sender);
+            record_history(
+                tx, code, t, from, "remote_status", code_of(d.status), code_of(d.status),
+                payload.value("step_index", d.current_step), payload.value("comment", ""),
+                {{"remote_status", payload["status"]}, {"unit", sender}, {"changed_at", payload["changed_at"]}});
             outcome = {{"dossier_code", code}, {"recorded", true}};
           } else {
             if (cur == steps.end() || cur->unit != sender)
-              throw OnestopError(errors::kConflict,
-                                 "dossier " + code + " has no step waiting at " + sender + " (its step " +
-                                     std::to_string(d.current_step) + " is at " + d.current_unit + ")");
+              throw OnestopError(errors::kConflict, "dossier " + code + " has no step waiting at " + sender +
+                                                        " (its step " + std::to_string(d.current_step) + " is at " +
+                                                        d.current_unit + ")");
             auto finished = parse_rfc3339(payload.value("finished_at", "")).value_or(t);
             for (const auto& doc : payload["result_documents"])
               add_document(tx, code, "remote_result",
@@ -190,18 +190,18 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
               d.current_step = next->index;
               d.current_unit = next->unit;
               if (next->unit != agency_.code)
-                enqueue_message(tx,
-                                {onestop_service(next->unit, "submission"),
-                                 code + "-step-" + std::to_string(next->index), code,
-                                 submission_payload(tx, agency_, d, *next, "")},
-                                t);
+                enqueue_message(
+                    tx,
+                    {onestop_service(next->unit, "submission"), code + "-step-" + std::to_string(next->index), code,
+                     submission_payload(tx, agency_, d, *next, "")},
+                    t);
             } else {
               // Refused or stopped there (or nothing left to do): the dossier comes home for a decision.
               d.current_unit = agency_.code;
             }
             save_dossier(tx, d, t);
-            record_history(tx, code, t, from, "remote_result", code_of(d.status), code_of(d.status),
-                           cur->index, result == "approved" ? "Đã có kết quả liên thông" : "Cơ quan liên thông: " + result,
+            record_history(tx, code, t, from, "remote_result", code_of(d.status), code_of(d.status), cur->index,
+                           result == "approved" ? "Đã có kết quả liên thông" : "Cơ quan liên thông: " + result,
                            details);
             emit_change(tx, agency_, d, from, "Kết quả liên thông từ " + sender, t, false);
             outcome = {{"dossier_code", code}, {"step", cur->index}, {"outcome", result}};
@@ -209,7 +209,8 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
         } else {
           throw OnestopError(errors::kNotFound, "no inbox '" + kind + "'");
         }
-        exec(tx, "INSERT INTO bus_inbox(message_id, service, client, received_at, payload, outcome) VALUES (?,?,?,?,?,?)",
+        exec(tx,
+             "INSERT INTO bus_inbox(message_id, service, client, received_at, payload, outcome) VALUES (?,?,?,?,?,?)",
              {text(message_id), text(kind), text(client), text(format_local_rfc3339(t)), text(payload.dump()),
               text(outcome.dump())});
       })

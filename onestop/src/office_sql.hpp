@@ -37,7 +37,7 @@ inline void exec(Transaction& tx, const std::string& sql, const Params& p = {}) 
 
 // Appends one entry of a dossier's process history.
 void record_history(Transaction& tx, const std::string& code, TimePoint at, const Actor& actor,
-                    const std::string& action, std::optional<int> from, std::optional<int> to,
-                    std::optional<int> step, const std::string& comment, const nlohmann::json& details);
+                    const std::string& action, std::optional<int> from, std::optional<int> to, std::optional<int> step,
+                    const std::string& comment, const nlohmann::json& details);
 
 }  // namespace lgsp::onestop::detail

@@ -49,8 +49,7 @@ std::optional<Procedure> OneStopOffice::procedure(const std::string& code, std::
 std::optional<Procedure> OneStopOffice::procedure_version(const std::string& code, int version) const {
   std::optional<Procedure> out;
   store_.read([&](Transaction& tx) {
-    auto rows =
-        query(tx, "SELECT body FROM procedures WHERE code = ? AND version = ?", {text(code), integer(version)});
+    auto rows = query(tx, "SELECT body FROM procedures WHERE code = ? AND version = ?", {text(code), integer(version)});
     if (!rows.empty()) out = procedure_from_json(nlohmann::json::parse(str(rows[0][0])));
   });
   return out;

@@ -35,9 +35,9 @@ json checked_identity(const json& in) {
     }
     return in[key].get<std::string>();
   };
-  static const char* kKnown[] = {"full_name",   "id_number",   "date_of_birth",     "gender", "hometown",
-                                 "ethnicity",   "nationality", "permanent_address", "phone",  "email",
-                                 "current_address"};
+  static const char* kKnown[] = {"full_name", "id_number", "date_of_birth",  "gender",
+                                 "hometown",  "ethnicity", "nationality",    "permanent_address",
+                                 "phone",     "email",     "current_address"};
   for (auto it = in.begin(); it != in.end(); ++it) {
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
@@ -63,8 +63,8 @@ json checked_identity(const json& in) {
   out["permanent_address"] = need_text("permanent_address", true);
   std::string phone = need_text("phone", false);
   // As the contracts carry it: 0 then 9 or 10 digits, the first not 0.
-  if (!phone.empty() && !(phone.size() >= 10 && phone.size() <= 11 && all_digits(phone) && phone[0] == '0' &&
-                          phone[1] != '0'))
+  if (!phone.empty() &&
+      !(phone.size() >= 10 && phone.size() <= 11 && all_digits(phone) && phone[0] == '0' && phone[1] != '0'))
     errors.push_back({{"path", "/phone"}, {"message", "a Vietnamese phone number: 0 followed by 9 or 10 digits"}});
   out["phone"] = phone;
   std::string email = need_text("email", false);
@@ -107,8 +107,7 @@ json OneStopOffice::create_profile(const Actor& actor, const json& identity) {
   std::string code;
   store_
       .write([&](Transaction& tx) {
-        auto existing =
-            query(tx, "SELECT customer_code FROM profiles WHERE id_number = ?", {text(id["id_number"])});
+        auto existing = query(tx, "SELECT customer_code FROM profiles WHERE id_number = ?", {text(id["id_number"])});
         if (!existing.empty())
           throw OnestopError(errors::kConflict, "this ID number already has e-profile " + str(existing[0][0]) +
                                                     ": retrieve it by its customer code");
@@ -135,8 +134,8 @@ json OneStopOffice::profile(const Actor& actor, const std::string& customer_code
   check_may_see(actor, customer_code);
   json out;
   store_.read([&](Transaction& tx) {
-    auto rows = query(tx, "SELECT data, created_at, valid_until FROM profiles WHERE customer_code = ?",
-                      {text(customer_code)});
+    auto rows =
+        query(tx, "SELECT data, created_at, valid_until FROM profiles WHERE customer_code = ?", {text(customer_code)});
     if (rows.empty()) throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
     out = {{"customer_code", customer_code},
            {"identity", json::parse(str(rows[0][0]))},

@@ -32,9 +32,15 @@ json OneStopOffice::register_rows(TimePoint from, TimePoint to, const std::strin
   store_.read([&](Transaction& tx) {
     for (const auto& r : query(tx, sql + " ORDER BY received_at, code", p)) {
       auto st = *status_from_code(static_cast<int>(num(r[7])));
-      json row = {{"code", str(r[0])},          {"applicant_name", str(r[1])}, {"procedure_code", str(r[2])},
-                  {"procedure_name", str(r[3])}, {"received_at", str(r[4])},    {"due_at", str(r[5])},
-                  {"finished_at", json_or_null(r[6])}, {"status", code_of(st)}, {"status_name", std::string(name_vi(st))},
+      json row = {{"code", str(r[0])},
+                  {"applicant_name", str(r[1])},
+                  {"procedure_code", str(r[2])},
+                  {"procedure_name", str(r[3])},
+                  {"received_at", str(r[4])},
+                  {"due_at", str(r[5])},
+                  {"finished_at", json_or_null(r[6])},
+                  {"status", code_of(st)},
+                  {"status_name", std::string(name_vi(st))},
                   {"unit", str(r[9])}};
       if (!is_null(r[6])) row["timeliness"] = to_string(WorkingCalendar::classify(time_of(r[8]), time_of(r[6])));
       rows.push_back(std::move(row));
@@ -74,9 +80,15 @@ json OneStopOffice::report(TimePoint from, TimePoint to, const std::string& unit
         bool resolved = st == DossierStatus::kFinished || st == DossierStatus::kResultDelivered;
         if (resolved && done >= from && done < to) {
           switch (WorkingCalendar::classify(time_of(r[5]), done)) {
-            case Timeliness::kEarly: ++line.early; break;
-            case Timeliness::kOnTime: ++line.on_time; break;
-            case Timeliness::kLate: ++line.late; break;
+            case Timeliness::kEarly:
+              ++line.early;
+              break;
+            case Timeliness::kOnTime:
+              ++line.on_time;
+              break;
+            case Timeliness::kLate:
+              ++line.late;
+              break;
           }
         }
       } else if (received < to) {

@@ -28,7 +28,7 @@ CREATE TABLE dossiers(
   code TEXT PRIMARY KEY, agency TEXT NOT NULL, origin_agency TEXT NOT NULL,
   procedure_code TEXT NOT NULL, procedure_version INTEGER NOT NULL, procedure_name TEXT NOT NULL,
   customer_code TEXT, applicant TEXT NOT NULL, channel INTEGER NOT NULL, status INTEGER NOT NULL,
-  previous_status INTEGER, received_at TEXT NOT NULL, due_at TEXT NOT NULL, original_due_at TEXT NOT NULL,
+  pause_stack TEXT NOT NULL DEFAULT '[]', received_at TEXT NOT NULL, due_at TEXT NOT NULL, original_due_at TEXT NOT NULL,
   finished_at TEXT, delivered_at TEXT, current_step INTEGER NOT NULL, current_unit TEXT NOT NULL,
   received_by TEXT NOT NULL, updated_at TEXT NOT NULL, extensions INTEGER NOT NULL DEFAULT 0,
   phone TEXT, id_number TEXT);

@@ -40,7 +40,8 @@ std::string read_api_key(const BusLinkConfig& b) {
   }
   const char* env = std::getenv("LGSP_ONESTOP_BUS_API_KEY");
   if (!env || !*env)
-    throw bus::ConfigError("bus.api_key_file", "with bus.url set, give the API key in a file or $LGSP_ONESTOP_BUS_API_KEY");
+    throw bus::ConfigError("bus.api_key_file",
+                           "with bus.url set, give the API key in a file or $LGSP_ONESTOP_BUS_API_KEY");
   return env;
 }
 }  // namespace
@@ -50,7 +51,9 @@ struct OfflineOffice::Impl {
   FileStore files;
   OneStopOffice office;
   Impl(const OnestopConfig& c)
-      : store(open_onestop_store(c.data_dir)), files(c.data_dir / "files"), office(*store, files, load_calendar(c), c.agency) {}
+      : store(open_onestop_store(c.data_dir)),
+        files(c.data_dir / "files"),
+        office(*store, files, load_calendar(c), c.agency) {}
 };
 OfflineOffice::OfflineOffice(const OnestopConfig& config) : impl_(std::make_unique<Impl>(config)) {}
 OfflineOffice::~OfflineOffice() = default;

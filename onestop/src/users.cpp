@@ -10,13 +10,20 @@ using namespace detail;
 
 std::string to_string(Role r) {
   switch (r) {
-    case Role::kCitizen: return "citizen";
-    case Role::kReceiving: return "receiving";
-    case Role::kProcessing: return "processing";
-    case Role::kLeader: return "leader";
-    case Role::kAdmin: return "admin";
-    case Role::kSystem: return "system";
-    case Role::kRemote: return "remote";
+    case Role::kCitizen:
+      return "citizen";
+    case Role::kReceiving:
+      return "receiving";
+    case Role::kProcessing:
+      return "processing";
+    case Role::kLeader:
+      return "leader";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kSystem:
+      return "system";
+    case Role::kRemote:
+      return "remote";
   }
   return "?";
 }
@@ -53,9 +60,8 @@ std::string OneStopOffice::add_user(const std::string& username, Role role, cons
         exec(tx,
              "INSERT INTO users(username, role, unit, display_name, title, customer_code, token_sha256, created_at) "
              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-             {text(username), text(to_string(role)), text(unit.empty() ? agency_.code : unit), text(name),
-              text(title), customer_code.empty() ? Value(nullptr) : text(customer_code), text(sha256_hex(token)),
-              text(at)});
+             {text(username), text(to_string(role)), text(unit.empty() ? agency_.code : unit), text(name), text(title),
+              customer_code.empty() ? Value(nullptr) : text(customer_code), text(sha256_hex(token)), text(at)});
       })
       .get();
   return token;
@@ -78,7 +84,8 @@ std::optional<Actor> OneStopOffice::authenticate(const std::string& token) const
 }
 
 StoredFile OneStopOffice::upload(const Actor& actor, std::string_view bytes, const std::string& declared_type) {
-  if (actor.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "documents are uploaded by applicants and officials");
+  if (actor.role == Role::kAdmin)
+    throw OnestopError(errors::kForbidden, "documents are uploaded by applicants and officials");
   StoredFile f;
   try {
     f = files_.put_document(bytes, declared_type);

@@ -23,18 +23,18 @@ struct AgencyConfig {
 
 // How this server reaches the bus and proves who it is there: the bus's public API, like any member system.
 struct BusLinkConfig {
-  std::string url;     // the local node, e.g. "https://127.0.0.1:8443"; empty: no bus (no inter-agency steps)
-  std::string client;  // this system's subsystem on the bus, default "<agency>/MOTCUA"
-  std::string api_key_file;            // file holding the API key for `client`; else $LGSP_ONESTOP_BUS_API_KEY
-  std::filesystem::path ca;            // PEM roots the node's HTTPS certificate must chain to (empty: system)
-  std::filesystem::path trust_roots;   // PEM roots a delivering node's seal must chain to (required with url)
-  unsigned retry_seconds = 5;          // pause before sending a refused or failed bus message again
+  std::string url;           // the local node, e.g. "https://127.0.0.1:8443"; empty: no bus (no inter-agency steps)
+  std::string client;        // this system's subsystem on the bus, default "<agency>/MOTCUA"
+  std::string api_key_file;  // file holding the API key for `client`; else $LGSP_ONESTOP_BUS_API_KEY
+  std::filesystem::path ca;  // PEM roots the node's HTTPS certificate must chain to (empty: system)
+  std::filesystem::path trust_roots;  // PEM roots a delivering node's seal must chain to (required with url)
+  unsigned retry_seconds = 5;         // pause before sending a refused or failed bus message again
 };
 
 struct SigningConfig {
-  std::filesystem::path module;         // PKCS#11 module; default $LGSP_PKCS11_MODULE
+  std::filesystem::path module;            // PKCS#11 module; default $LGSP_PKCS11_MODULE
   std::string seal_token = "agency-seal";  // the agency seal's token (PIN from $LGSP_PIN)
-  std::filesystem::path ca_chain;       // PEM CA certificates to carry when a token holds only its certificate
+  std::filesystem::path ca_chain;          // PEM CA certificates to carry when a token holds only its certificate
 };
 
 struct LookupConfig {
@@ -44,7 +44,7 @@ struct LookupConfig {
 
 struct OnestopConfig {
   bus::HostPort listen{"127.0.0.1", 8090};
-  unsigned threads = 2;                            // I/O threads; blocking work runs on `workers`
+  unsigned threads = 2;  // I/O threads; blocking work runs on `workers`
   unsigned workers = 4;
   std::uint64_t max_body_bytes = 32 * 1024 * 1024;  // an uploaded document
   std::filesystem::path data_dir = "var/onestop";   // onestop.db and files/ (content-addressed)

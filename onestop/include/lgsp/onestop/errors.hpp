@@ -40,6 +40,9 @@ inline constexpr ErrorCode kTooManyAttempts{"LGSP-429-ONESTOP-ATTEMPTS", 429, "T
                                             "Nhập sai quá nhiều lần, vui lòng thử lại sau"};
 inline constexpr ErrorCode kSigning{"LGSP-502-ONESTOP-SIGNING", 502, "The document could not be signed",
                                     "Không ký số được văn bản"};
+inline constexpr ErrorCode kToken{"LGSP-422-ONESTOP-TOKEN", 422,
+                                  "The signing token refused: check the PIN, the token and the key",
+                                  "Token ký số từ chối: kiểm tra mã PIN, token và khóa"};
 inline constexpr ErrorCode kBadSeal{"LGSP-403-ONESTOP-SEAL", 403, "The delivery's seal is missing or invalid",
                                     "Chữ ký của nút trục trên bản tin thiếu hoặc không hợp lệ"};
 }  // namespace errors

@@ -37,8 +37,9 @@ std::string onestop_service(const std::string& agency, const std::string& kind);
 class OneStopOffice {
  public:
   using Now = std::function<TimePoint()>;
-  OneStopOffice(bus::Store& store, FileStore& files, WorkingCalendar calendar, AgencyConfig agency,
-                Now now = [] { return Clock::now(); });
+  OneStopOffice(
+      bus::Store& store, FileStore& files, WorkingCalendar calendar, AgencyConfig agency,
+      Now now = [] { return Clock::now(); });
 
   const AgencyConfig& agency() const { return agency_; }
   const WorkingCalendar& calendar() const { return calendar_; }

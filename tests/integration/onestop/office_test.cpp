@@ -1,0 +1,459 @@
+// One one-stop office run for real (`lgsp onestop serve` with hsm-sim's tokens): dossiers from filing to the
+// result delivered, a supplement round, an overdue dossier with its apology and new appointment, result
+// download with and without the right code, and every refusal a counter sees.
+#include "office_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+namespace fs = std::filesystem;
+using lgsp::test::OfficeProcess;
+using nlohmann::json;
+
+namespace {
+
+const std::string kWard = "000.00.13.H29";
+const fs::path kSamples = LGSP_SOURCE_DIR "/onestop/samples";
+
+std::string base64(const std::string& bytes) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    unsigned n = (unsigned char)bytes[i] << 16 | (unsigned char)bytes[i + 1] << 8 | (unsigned char)bytes[i + 2];
+    out += {t[n >> 18], t[(n >> 12) & 63], t[(n >> 6) & 63], t[n & 63]};
+  }
+  if (i + 1 == bytes.size()) {
+    unsigned n = (unsigned char)bytes[i] << 16;
+    out += {t[n >> 18], t[(n >> 12) & 63], '=', '='};
+  } else if (i + 2 == bytes.size()) {
+    unsigned n = (unsigned char)bytes[i] << 16 | (unsigned char)bytes[i + 1] << 8;
+    out += {t[n >> 18], t[(n >> 12) & 63], t[(n >> 6) & 63], '='};
+  }
+  return out;
+}
+
+class OnestopOffice : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const char* hsm = std::getenv("LGSP_TEST_HSM_DIR");
+    ASSERT_NE(hsm, nullptr) << "run with the hsm_sim CTest fixture";
+    hsm_ = hsm;
+    dir_ = fs::temp_directory_path() / ("lgsp-onestop-office-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    // hsm-sim's tokens hold only their own certificates: the issuing CA completes the chain signatures carry.
+    office_ = new OfficeProcess(dir_, kWard, "UBND phường Bến Thành", lgsp::test::hsm_sim_env(hsm_),
+                                "[signing]\nca_chain = \"" + (hsm_ / "pki/issuing-ca.pem").string() + "\"\n");
+    auto imported = office_->cli({"procedure", "import", (kSamples / "procedures.json").string()});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    receiving_ = office_->add_user("lan", "receiving", "Trần Thị Lan", "Công chức Bộ phận một cửa");
+    processing_ = office_->add_user("hung", "processing", "Lê Văn Hùng", "Công chức Tư pháp - Hộ tịch");
+    leader_ = office_->add_user("minh", "leader", "Đỗ Quang Minh", "Phó Chủ tịch UBND phường");
+    admin_ = office_->add_user("admin", "admin", "Quản trị");
+    office_->start();
+  }
+  static void TearDownTestSuite() {
+    delete office_;
+    office_ = nullptr;
+    fs::remove_all(dir_);
+  }
+
+  // A citizen e-profile with a fresh ID number; returns its customer code.
+  static std::string new_profile(const std::string& name = "Nguyễn Thị Mai", std::string phone = "0912345678") {
+    static int n = 0;
+    char id[16];
+    std::snprintf(id, sizeof id, "0791950%05d", ++n + ::getpid() % 1000 * 10);
+    last_id_number_ = id;
+    auto r = office_->call("POST", "/onestop/v1/profiles", receiving_,
+                           {{"full_name", name},
+                            {"id_number", id},
+                            {"date_of_birth", "1995-03-14"},
+                            {"gender", "female"},
+                            {"hometown", "Xã Hải Hậu, tỉnh Nam Định"},
+                            {"ethnicity", "Kinh"},
+                            {"nationality", "Việt Nam"},
+                            {"permanent_address", "12 Lê Lợi, phường Bến Thành"},
+                            {"phone", phone}});
+    EXPECT_EQ(r.status, 201u) << r.raw;
+    return r.body.value("customer_code", "");
+  }
+  static std::string upload_pdf(const std::string& text) {
+    std::string pdf = "%PDF-1.4\n% " + text + "\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+    auto r = office_->send("POST", "/onestop/v1/files", receiving_, pdf, "application/pdf");
+    EXPECT_EQ(r.status, 201u) << r.raw;
+    return r.body.value("sha256", "");
+  }
+  // A birth registration (1.001193) filed at the counter with its mandatory documents.
+  static json file_birth(const std::string& customer, const json& extra = json::object()) {
+    json req = {{"procedure_code", "1.001193"},
+                {"customer_code", customer},
+                {"channel", 1},
+                {"documents",
+                 {{{"code", "TK"}, {"sha256", upload_pdf("to khai")}},
+                  {{"code", "GCS"}, {"sha256", upload_pdf("giay chung sinh")}},
+                  {{"code", "GTTT"}, {"sha256", upload_pdf("can cuoc")}}}}};
+    req.update(extra);
+    auto r = office_->call("POST", "/onestop/v1/dossiers", receiving_, req);
+    EXPECT_EQ(r.status, 201u) << r.raw;
+    return r.body;
+  }
+  static lgsp::test::JsonAnswer act(const std::string& token, const std::string& code, const std::string& action,
+                                    const json& input = json::object()) {
+    return office_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/" + action, token, input);
+  }
+  static lgsp::test::JsonAnswer sign_result(const std::string& code, const std::string& xml,
+                                            const std::string& pin = "123456") {
+    return office_->call("POST", "/onestop/v1/dossiers/" + code + "/results", leader_,
+                         {{"name", "Trích lục khai sinh (bản điện tử)"},
+                          {"media_type", "application/xml"},
+                          {"content_base64", base64(xml)},
+                          {"token", "official-01"},
+                          {"pin", pin}});
+  }
+  static std::vector<std::string> actions_of(const json& dossier) {
+    std::vector<std::string> out;
+    for (const auto& h : dossier["history"]) out.push_back(h["action"]);
+    return out;
+  }
+
+  static inline fs::path hsm_, dir_;
+  static inline OfficeProcess* office_ = nullptr;
+  static inline std::string receiving_, processing_, leader_, admin_, last_id_number_;
+};
+
+const std::string kResultXml =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TrichLucKhaiSinh><So>123/2026</So><HoTen>Nguyễn Minh An</HoTen>"
+    "<NgaySinh>2026-11-28</NgaySinh></TrichLucKhaiSinh>\n";
+
+TEST_F(OnestopOffice, a_dossier_goes_from_filing_to_result_delivered_with_a_signed_and_sealed_result) {
+  auto customer = new_profile();
+  auto filed = file_birth(customer);
+  const std::string code = filed["code"];
+  EXPECT_EQ(code.rfind(kWard + "-", 0), 0u) << code;
+  EXPECT_EQ(filed["status"]["code"], 2);
+  EXPECT_EQ(filed["steps"].size(), 3u);
+  EXPECT_EQ(filed["applicant"]["full_name"], "Nguyễn Thị Mai");  // pre-filled from the e-profile
+
+  auto h1 = office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object());
+  ASSERT_EQ(h1.status, 200u) << h1.raw;
+  EXPECT_EQ(h1.body["status"]["code"], 4);
+  EXPECT_EQ(h1.body["current_step"], 2);
+  auto h2 = office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", processing_,
+                          {{"comment", "Hồ sơ hợp lệ, trình lãnh đạo ký"}});
+  ASSERT_EQ(h2.status, 200u) << h2.raw;
+  EXPECT_EQ(h2.body["current_step"], 3);
+
+  // Finishing without a signed result is refused.
+  auto early = act(leader_, code, "finish");
+  EXPECT_EQ(early.status, 409u) << early.raw;
+
+  auto signed_result = sign_result(code, kResultXml);
+  ASSERT_EQ(signed_result.status, 201u) << signed_result.raw;
+  json result;
+  for (const auto& d : signed_result.body["documents"])
+    if (d["kind"] == "result") result = d;
+  ASSERT_FALSE(result.is_null()) << signed_result.raw;
+  EXPECT_EQ(result["signature_format"], "xmldsig");
+  EXPECT_NE(result["signer"].get<std::string>().find("CN=Nguyễn Văn An"), std::string::npos) << result.dump();
+  ASSERT_TRUE(result.contains("seal_sha256")) << "1.001193 results carry the agency seal";
+
+  auto finished = act(leader_, code, "finish", {{"comment", "Đã ký kết quả"}});
+  ASSERT_EQ(finished.status, 200u) << finished.raw;
+  EXPECT_EQ(finished.body["status"]["code"], 9);
+  auto delivered = act(receiving_, code, "deliver_result");
+  ASSERT_EQ(delivered.status, 200u) << delivered.raw;
+  EXPECT_EQ(delivered.body["status"]["code"], 10);
+  EXPECT_FALSE(delivered.body["delivered_at"].is_null());
+  EXPECT_EQ(actions_of(delivered.body),
+            (std::vector<std::string>{"file", "hand_over", "hand_over", "add_result", "finish", "deliver_result"}));
+  for (const auto& h : delivered.body["history"]) EXPECT_FALSE(h["actor"].get<std::string>().empty()) << h.dump();
+  for (const auto& s : delivered.body["steps"]) EXPECT_TRUE(s.contains("timeliness")) << s.dump();
+
+  // The signed XML verifies with the signing core (and the seal, a CAdES signature, too), and is what the
+  // applicant downloads with the right second factor.
+  auto dl = office_->call("POST", "/onestop/v1/results/" + code + "/" + result["sha256"].get<std::string>(), "",
+                          {{"second_factor", last_id_number_}});
+  ASSERT_EQ(dl.status, 200u) << dl.raw;
+  std::ofstream(dir_ / "result.xml") << dl.raw;
+  auto verified = lgsp::test::run({LGSP_BINARY, "verify", "--in", (dir_ / "result.xml").string(), "--trust",
+                                   (hsm_ / "pki/root-ca.pem").string(), "--crl", (hsm_ / "pki/crl.pem").string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  auto seal = office_->call("POST", "/onestop/v1/results/" + code + "/" + result["seal_sha256"].get<std::string>(), "",
+                            {{"second_factor", last_id_number_}});
+  ASSERT_EQ(seal.status, 200u);
+  std::ofstream(dir_ / "result.xml.p7s", std::ios::binary) << seal.raw;
+  auto sealed = lgsp::test::run({LGSP_BINARY, "verify", "--in", (dir_ / "result.xml.p7s").string(), "--content",
+                                 (dir_ / "result.xml").string(), "--trust", (hsm_ / "pki/root-ca.pem").string(),
+                                 "--crl", (hsm_ / "pki/crl.pem").string()});
+  EXPECT_EQ(sealed.exit_code, 0) << sealed.out << sealed.err;
+
+  // Every status change left DVCQG-shaped records for the portal sync, valid against the portal contracts.
+  auto outbox = office_->call("GET", "/onestop/v1/outbox?after=0&limit=1000", admin_);
+  ASSERT_EQ(outbox.status, 200u) << outbox.raw;
+  std::set<int> statuses;
+  int checked = 0;
+  for (const auto& rec : outbox.body["records"]) {
+    if (rec["dossier_code"] != code) continue;
+    std::string service = rec["service"];
+    auto file = dir_ / ("record-" + std::to_string(checked++) + ".json");
+    std::ofstream(file) << rec["record"].dump();
+    auto v = lgsp::test::run({LGSP_BINARY, "validate", "--contract", "dvcqg." + service + "@v1", "--contracts-dir",
+                              LGSP_SOURCE_DIR "/contracts", file.string()});
+    EXPECT_EQ(v.exit_code, 0) << service << ": " << v.err << rec["record"].dump();
+    if (service == "DongBoHoSoMC")
+      statuses.insert(std::stoi(rec["record"]["data"][0]["TrangThaiHoSo"].get<std::string>()));
+  }
+  EXPECT_EQ(statuses, (std::set<int>{2, 4, 9, 10}));
+}
+
+TEST_F(OnestopOffice, a_supplement_round_pauses_the_clock_and_resumes_where_it_was) {
+  auto code = file_birth(new_profile())["code"].get<std::string>();
+  ASSERT_EQ(office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object()).status,
+            200u);
+  auto missing = act(processing_, code, "request_supplement");
+  EXPECT_EQ(missing.status, 400u) << "a supplement request must say what is missing: " << missing.raw;
+  auto asked = act(processing_, code, "request_supplement",
+                   {{"items", {{{"name", "Giấy chứng sinh (bản chính)"}, {"reason", "bản chụp không đọc được"}}}}});
+  ASSERT_EQ(asked.status, 200u) << asked.raw;
+  EXPECT_EQ(asked.body["status"]["code"], 5);
+  // While it waits for the applicant, processing actions are refused with what is allowed.
+  auto refused = act(leader_, code, "finish");
+  EXPECT_EQ(refused.status, 409u);
+  EXPECT_EQ(refused.body["code"], "LGSP-409-ONESTOP-STATUS");
+  EXPECT_FALSE(refused.body["errors"][0]["allowed_actions"].empty()) << refused.raw;
+  // Refusing is for dossiers never accepted: this one was, so it could only be stopped.
+  auto refuse = act(leader_, code, "refuse", {{"reasons", {"không bổ sung"}}});
+  EXPECT_EQ(refuse.status, 409u) << refuse.raw;
+
+  auto back = act(receiving_, code, "supplement_received",
+                  {{"documents", {{{"code", "GCS"}, {"sha256", upload_pdf("giay chung sinh ban chinh")}}}}});
+  ASSERT_EQ(back.status, 200u) << back.raw;
+  EXPECT_EQ(back.body["status"]["code"], 4) << "back to processing, where it was paused";
+  EXPECT_EQ(back.body["current_step"], 2);
+  int supplements = 0;
+  for (const auto& d : back.body["documents"]) supplements += d["kind"] == "supplement";
+  EXPECT_EQ(supplements, 1);
+  EXPECT_EQ(actions_of(back.body),
+            (std::vector<std::string>{"file", "hand_over", "request_supplement", "supplement_received"}));
+  EXPECT_EQ(back.body["history"][3]["details"]["as"], "resume_processing");
+  // The portal sees the request and the resumption.
+  auto outbox = office_->call("GET", "/onestop/v1/outbox?limit=1000", admin_);
+  ASSERT_EQ(outbox.status, 200u);
+  std::vector<std::string> progress;
+  for (const auto& rec : outbox.body["records"])
+    if (rec["dossier_code"] == code && rec["service"] == "CapNhatTienDoHoSoMC")
+      progress.push_back(rec["record"]["data"][0]["TrangThai"]);
+  EXPECT_EQ(progress, (std::vector<std::string>{"2", "4", "5", "4"}));
+}
+
+TEST_F(OnestopOffice, an_overdue_dossier_moves_its_due_time_only_with_an_apology_and_new_appointment) {
+  // Entered by the counter as received on paper three weeks ago: a half-day procedure, long overdue.
+  auto filed = file_birth(new_profile(), {{"received_at", "2026-11-02T09:00:00+07:00"}});
+  const std::string code = filed["code"];
+  EXPECT_EQ(filed["received_at"], "2026-11-02T09:00:00+07:00");
+  EXPECT_EQ(filed["due_at"], "2026-11-02T14:30:00+07:00");  // 09:00 + 4 working hours, over the 11:30-13:00 lunch break
+  EXPECT_TRUE(filed["overdue"].get<bool>());
+  EXPECT_EQ(code.substr(kWard.size() + 1, 6), "261102") << "the code carries the day of receipt";
+
+  auto no_reason =
+      office_->call("POST", "/onestop/v1/dossiers/" + code + "/extend", leader_, {{"extra_working_days", 2}});
+  EXPECT_EQ(no_reason.status, 400u) << no_reason.raw;
+  auto earlier = office_->call("POST", "/onestop/v1/dossiers/" + code + "/extend", leader_,
+                               {{"reason", "Chờ xác minh"}, {"new_due_at", "2026-11-02T12:00:00+07:00"}});
+  EXPECT_EQ(earlier.status, 400u) << earlier.raw;
+  auto processing_may_not = office_->call("POST", "/onestop/v1/dossiers/" + code + "/extend", processing_,
+                                          {{"reason", "x"}, {"extra_working_days", 1}});
+  EXPECT_EQ(processing_may_not.status, 403u);
+
+  auto extended =
+      office_->call("POST", "/onestop/v1/dossiers/" + code + "/extend", leader_,
+                    {{"reason", "Cần xác minh thông tin nơi sinh với bệnh viện"}, {"extra_working_days", 2}});
+  ASSERT_EQ(extended.status, 200u) << extended.raw;
+  EXPECT_EQ(extended.body["original_due_at"], "2026-11-02T14:30:00+07:00") << "kept for reporting";
+  EXPECT_NE(extended.body["due_at"], "2026-11-02T14:30:00+07:00");
+  EXPECT_FALSE(extended.body["overdue"].get<bool>()) << extended.raw;
+  EXPECT_EQ(extended.body["extensions"], 1);
+  const auto& h = extended.body["history"].back();
+  EXPECT_EQ(h["action"], "extend");
+  EXPECT_TRUE(h["details"]["overdue"].get<bool>());
+  EXPECT_EQ(h["details"]["previous_due_at"], "2026-11-02T14:30:00+07:00");
+
+  // Finished now, it still counts as late for the leaders' report: the original due time is what is judged.
+  ASSERT_EQ(office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object()).status,
+            200u);
+  ASSERT_EQ(sign_result(code, kResultXml).status, 201u);
+  auto finished = act(leader_, code, "finish");
+  ASSERT_EQ(finished.status, 200u) << finished.raw;
+  EXPECT_EQ(finished.body["timeliness"], "late");
+  auto report = office_->cli({"report", "--from", "2026-11-01", "--to", "2027-01-01", "--format", "json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  auto lines = json::parse(report.out)["lines"];
+  bool found = false;
+  for (const auto& l : lines)
+    if (l["procedure_code"] == "1.001193") {
+      found = true;
+      EXPECT_GE(l["resolved_late"].get<int>(), 1) << l.dump();
+      EXPECT_GE(l["received"].get<int>(), 1);
+    }
+  EXPECT_TRUE(found) << report.out;
+  auto csv = office_->cli({"report", "--from", "2026-11-01", "--to", "2027-01-01", "--unit", kWard});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\n')),
+            "unit,procedure_code,procedure_name,received,resolved,resolved_early,resolved_on_time,resolved_late,"
+            "in_progress,overdue_now,on_time_rate");
+  EXPECT_NE(csv.out.find(kWard + ",1.001193,"), std::string::npos) << csv.out;
+}
+
+TEST_F(OnestopOffice, results_download_only_with_the_dossier_code_and_the_right_second_factor) {
+  auto customer = new_profile("Phạm Văn Đức", "0987654321");
+  std::string id_number = last_id_number_;
+  auto code = file_birth(customer)["code"].get<std::string>();
+  office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object());
+  auto signed_result = sign_result(code, kResultXml);
+  ASSERT_EQ(signed_result.status, 201u) << signed_result.raw;
+  ASSERT_EQ(act(leader_, code, "finish").status, 200u);
+
+  auto by_phone = office_->call("POST", "/onestop/v1/results/" + code, "", {{"second_factor", "0987654321"}});
+  ASSERT_EQ(by_phone.status, 200u) << by_phone.raw;
+  ASSERT_EQ(by_phone.body["results"].size(), 1u);
+  EXPECT_FALSE(by_phone.body.dump().find("Phạm Văn Đức") != std::string::npos) << "no personal data in the answer";
+  auto by_id = office_->call("POST", "/onestop/v1/results/" + code, "", {{"second_factor", id_number}});
+  EXPECT_EQ(by_id.status, 200u);
+
+  auto wrong_code =
+      office_->call("POST", "/onestop/v1/results/" + kWard + "-261201-9999", "", {{"second_factor", id_number}});
+  EXPECT_EQ(wrong_code.status, 403u) << wrong_code.raw;
+  auto sha = by_phone.body["results"][0]["sha256"].get<std::string>();
+  auto no_factor = office_->call("POST", "/onestop/v1/results/" + code + "/" + sha, "", json::object());
+  EXPECT_EQ(no_factor.status, 403u);
+  // Guessing is cut off: after the allowed wrong tries the right factor is refused too, until the window passes.
+  for (int i = 0; i < 5; ++i)
+    office_->call("POST", "/onestop/v1/results/" + code, "", {{"second_factor", "0900000000"}});
+  auto blocked = office_->call("POST", "/onestop/v1/results/" + code, "", {{"second_factor", "0987654321"}});
+  EXPECT_EQ(blocked.status, 429u) << blocked.raw;
+  EXPECT_EQ(blocked.body["code"], "LGSP-429-ONESTOP-ATTEMPTS");
+}
+
+TEST_F(OnestopOffice, public_lookup_and_sms_answer_status_and_due_time_without_personal_data) {
+  auto code = file_birth(new_profile("Võ Thị Hồng"))["code"].get<std::string>();
+  auto lookup = office_->call("GET", "/onestop/v1/lookup/" + code);
+  ASSERT_EQ(lookup.status, 200u) << lookup.raw;
+  EXPECT_EQ(lookup.body["status"]["code"], 2);
+  EXPECT_EQ(lookup.body["current_unit"], kWard);
+  EXPECT_TRUE(lookup.body.contains("due_at"));
+  EXPECT_EQ(lookup.raw.find("Võ Thị Hồng"), std::string::npos);
+  EXPECT_EQ(lookup.raw.find(last_id_number_), std::string::npos);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/lookup/" + kWard + "-200101-0001").status, 404u);
+
+  auto sms = office_->send("POST", "/onestop/v1/sms", "", "TRACUU " + code, "text/plain");
+  ASSERT_EQ(sms.status, 200u);
+  EXPECT_EQ(sms.raw.rfind("Ho so " + code + ": Da tiep nhan. Hen tra ", 0), 0u) << sms.raw;
+  EXPECT_EQ(std::count(sms.raw.begin(), sms.raw.end(), '\n'), 1) << "one line";
+  EXPECT_NE(sms.raw.find("Dang o: UBND phuong Ben Thanh"), std::string::npos) << sms.raw;
+  EXPECT_EQ(office_->send("POST", "/onestop/v1/sms", "", "XEM " + code, "text/plain").raw,
+            "Sai cu phap. Soan: TRACUU <ma ho so>\n");
+  EXPECT_EQ(office_->send("POST", "/onestop/v1/sms", "", "tracuu 000.00.13.H29-200101-0001", "text/plain").raw,
+            "Khong tim thay ho so 000.00.13.H29-200101-0001\n");
+}
+
+TEST_F(OnestopOffice, bad_input_is_refused_with_a_specific_code_and_changes_nothing) {
+  auto customer = new_profile();
+  // Unauthenticated, wrong role, unknown procedure, missing documents, unknown document, bad file type.
+  EXPECT_EQ(office_->call("POST", "/onestop/v1/dossiers", "", json::object()).status, 401u);
+  EXPECT_EQ(office_->call("POST", "/onestop/v1/dossiers", "not-a-token", json::object()).status, 401u);
+  auto by_admin = office_->call("POST", "/onestop/v1/dossiers", admin_, {{"procedure_code", "1.001193"}});
+  EXPECT_EQ(by_admin.status, 403u);
+  auto unknown = office_->call("POST", "/onestop/v1/dossiers", receiving_,
+                               {{"procedure_code", "9.999999"}, {"customer_code", customer}});
+  EXPECT_EQ(unknown.status, 404u) << unknown.raw;
+  auto missing = office_->call("POST", "/onestop/v1/dossiers", receiving_,
+                               {{"procedure_code", "1.001193"},
+                                {"customer_code", customer},
+                                {"documents", {{{"code", "TK"}, {"sha256", upload_pdf("tk")}}}}});
+  EXPECT_EQ(missing.status, 400u);
+  EXPECT_EQ(missing.body["code"], "LGSP-400-ONESTOP-DOCUMENTS");
+  std::set<std::string> missing_codes;
+  for (const auto& e : missing.body["errors"]) missing_codes.insert(e["code"]);
+  EXPECT_EQ(missing_codes, (std::set<std::string>{"GCS", "GTTT"}));
+  auto not_uploaded = office_->call("POST", "/onestop/v1/dossiers", receiving_,
+                                    {{"procedure_code", "1.001193"},
+                                     {"customer_code", customer},
+                                     {"documents", {{{"code", "TK"}, {"sha256", std::string(64, 'a')}}}}});
+  EXPECT_EQ(not_uploaded.status, 400u);
+  EXPECT_EQ(not_uploaded.body["errors"][0]["path"], "/documents/0/sha256");
+
+  auto exe = office_->send("POST", "/onestop/v1/files", receiving_, "MZ\x90\x00 not a document", "application/pdf");
+  EXPECT_EQ(exe.status, 415u);
+  EXPECT_EQ(exe.body["code"], "LGSP-415-ONESTOP-FILE");
+  auto liar = office_->send("POST", "/onestop/v1/files", receiving_, "%PDF-1.4 really a pdf", "image/jpeg");
+  EXPECT_EQ(liar.status, 415u);
+  EXPECT_NE(liar.body["detail"].get<std::string>().find("application/pdf"), std::string::npos);
+  std::string jpeg = "\xFF\xD8\xFF\xE0 fake jfif";
+  EXPECT_EQ(office_->send("POST", "/onestop/v1/files", receiving_, jpeg, "image/jpeg").status, 201u);
+  std::string tiff("II*\0rest", 8);
+  EXPECT_EQ(office_->send("POST", "/onestop/v1/files", receiving_, tiff, "image/tiff").status, 201u);
+
+  // An illegal transition names the current status and what is allowed; the dossier is untouched.
+  auto code = file_birth(customer)["code"].get<std::string>();
+  auto deliver = act(receiving_, code, "deliver_result");
+  EXPECT_EQ(deliver.status, 409u);
+  EXPECT_EQ(deliver.body["errors"][0]["current"]["code"], 2);
+  auto processing_stops = act(processing_, code, "stop", {{"reasons", {"x"}}});
+  EXPECT_EQ(processing_stops.status, 403u) << "only a leader stops a dossier";
+  auto stop_without_reason = act(leader_, code, "stop");
+  EXPECT_EQ(stop_without_reason.status, 400u);
+  auto now = office_->call("GET", "/onestop/v1/dossiers/" + code, receiving_);
+  EXPECT_EQ(now.body["status"]["code"], 2);
+  EXPECT_EQ(now.body["history"].size(), 1u);
+  // A wrong PIN is the official's to fix (422), and nothing is recorded.
+  office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object());
+  auto wrong_pin = sign_result(code, kResultXml, "000000");
+  EXPECT_EQ(wrong_pin.status, 422u) << wrong_pin.raw;
+  EXPECT_EQ(wrong_pin.body["code"], "LGSP-422-ONESTOP-TOKEN");
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/dossiers/" + code, receiving_).body["history"].size(), 2u);
+}
+
+TEST_F(OnestopOffice, citizens_file_online_and_see_only_their_own_dossiers) {
+  auto mine = new_profile("Lý Thị Thu");
+  auto theirs = new_profile("Hồ Văn Nam");
+  auto citizen = office_->add_user("thu-" + mine, "citizen", "Lý Thị Thu", "", mine);
+  json req = {{"procedure_code", "1.001193"},
+              {"documents",
+               {{{"code", "TK"}, {"sha256", upload_pdf("tk online")}},
+                {{"code", "GCS"}, {"sha256", upload_pdf("gcs online")}},
+                {{"code", "GTTT"}, {"sha256", upload_pdf("cccd online")}}}}};
+  auto filed = office_->call("POST", "/onestop/v1/dossiers", citizen, req);
+  ASSERT_EQ(filed.status, 201u) << filed.raw;
+  EXPECT_EQ(filed.body["status"]["code"], 1) << "online dossiers start new, until the desk accepts them";
+  EXPECT_EQ(filed.body["channel"], 2);
+  const std::string code = filed.body["code"];
+  EXPECT_EQ(act(citizen, code, "accept").status, 403u);
+  auto accepted = act(receiving_, code, "accept");
+  ASSERT_EQ(accepted.status, 200u) << accepted.raw;
+  EXPECT_EQ(accepted.body["status"]["code"], 2);
+
+  auto other = file_birth(theirs)["code"].get<std::string>();
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/dossiers/" + other, citizen).status, 403u);
+  auto list = office_->call("GET", "/onestop/v1/dossiers", citizen);
+  ASSERT_EQ(list.status, 200u);
+  ASSERT_EQ(list.body["dossiers"].size(), 1u);
+  EXPECT_EQ(list.body["dossiers"][0]["code"], code);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/profiles/" + theirs, citizen).status, 403u);
+
+  // The profile keeps the documents for next time, and the transaction history.
+  auto profile = office_->call("GET", "/onestop/v1/profiles/" + mine, citizen);
+  ASSERT_EQ(profile.status, 200u);
+  EXPECT_EQ(profile.body["documents"].size(), 3u);
+  EXPECT_EQ(profile.body["transactions"].size(), 1u);
+  EXPECT_TRUE(profile.body["valid"].get<bool>());
+  auto withdraw = act(citizen, code, "request_withdrawal", {{"comment", "Tôi nộp nhầm thủ tục"}});
+  ASSERT_EQ(withdraw.status, 200u) << withdraw.raw;
+  EXPECT_EQ(withdraw.body["status"]["code"], 7);
+  auto kept = act(leader_, code, "reject_withdrawal");
+  ASSERT_EQ(kept.status, 200u) << kept.raw;
+  EXPECT_EQ(kept.body["status"]["code"], 2) << "back where it was";
+}
+
+}  // namespace
