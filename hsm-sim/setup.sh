@@ -9,7 +9,7 @@
 # otherwise the generated contents are wiped and rebuilt. DIR/ocsp.port is kept.
 set -euo pipefail
 
-readonly VERSION=1
+readonly VERSION=2           # 2: token agency-seal
 readonly USER_PIN=123456
 readonly SO_PIN=12345678
 readonly KEY_ID=01            # CKA_ID (hex) of the key pair and certificate on every token
@@ -18,7 +18,7 @@ readonly CA_DAYS=3650
 readonly EE_DAYS=730
 readonly CRL_DAYS=30
 readonly OFFICIALS=(official-01 official-02 official-03)
-readonly TOKENS=(lgsp-node "${OFFICIALS[@]}")
+readonly TOKENS=(lgsp-node "${OFFICIALS[@]}" agency-seal)   # agency-seal: the agency's seal (con dấu)
 readonly REVOKED=official-03
 
 usage() { echo "usage: $0 DIR" >&2; exit 2; }
@@ -279,6 +279,7 @@ declare -A SUBJ=(
   [official-01]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=Nguyễn Văn An/UID=CCCD:046090000001"
   [official-02]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=Trần Thị Bình/UID=CCCD:046190000002"
   [official-03]="/C=VN/ST=Thừa Thiên Huế/L=Phường Vĩnh Ninh/O=UBND Phường Vĩnh Ninh/CN=Lê Văn Cường/UID=CCCD:046090000003"
+  [agency-seal]="/C=VN/ST=Hà Nội/L=Phường Hàng Bạc/O=UBND Phường Hàng Bạc/CN=Con dấu UBND Phường Hàng Bạc"
   [peer-signer]="/C=VN/ST=Thừa Thiên Huế/O=Sở Tư pháp/CN=Hệ thống Hộ tịch"
   [expired-signer]="/C=VN/ST=Thừa Thiên Huế/O=Sở Tư pháp/CN=Hệ thống Hộ tịch (chứng thư hết hạn)"
   [ocsp-responder]="/C=VN/O=LGSP Test PKI (mô phỏng)/CN=LGSP Test OCSP Responder"
@@ -430,7 +431,7 @@ echo "hsm-sim: built $DIR in $(( $(date +%s) - START ))s (version $VERSION)"
 echo "  SoftHSM2 config : $DIR/softhsm2.conf   module: $MODULE"
 echo "  tokens          : ${TOKENS[*]}  (user PIN $USER_PIN, SO PIN $SO_PIN)"
 echo "  on each token   : private key + public key + certificate, CKA_ID=$KEY_ID, CKA_LABEL=$KEY_LABEL"
-echo "                    (lgsp-node: ECDSA P-256; officials: RSA-2048; private keys sensitive, non-extractable)"
+echo "                    (lgsp-node: ECDSA P-256; officials, agency-seal: RSA-2048; private keys sensitive, non-extractable)"
 echo "  PKI             : $PKI (root-ca, issuing-ca, chain, crl [$REVOKED revoked], root-crl, ...)"
 echo "  OCSP responder  : $OCSP_URL  (start with: $SCRIPT_DIR/ocsp.sh $DIR start)"
 echo "  environment     : source $DIR/env"

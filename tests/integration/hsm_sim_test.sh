@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 source "$dir/env"
 [ "$LGSP_PIN" = 123456 ] || fail "LGSP_PIN"
 tokens=$(pkcs11-tool --module "$LGSP_PKCS11_MODULE" -L 2>/dev/null)
-for label in lgsp-node official-01 official-02 official-03; do
+for label in lgsp-node official-01 official-02 official-03 agency-seal; do
   grep -q "token label *: $label" <<<"$tokens" || fail "token $label missing"
 done
 
@@ -33,6 +33,10 @@ openssl verify -CAfile "$pki/root-ca.pem" -untrusted "$pki/issuing-ca.pem" "$pki
 if openssl verify -crl_check -CRLfile "$pki/crl.pem" -CAfile "$pki/root-ca.pem" -untrusted "$pki/issuing-ca.pem" \
   "$pki/official-03.pem" >/dev/null 2>&1; then fail "official-03 should be revoked in the CRL"; fi
 openssl x509 -in "$pki/official-01.pem" -noout -subject -nameopt utf8 | grep -q "Nguyễn" || fail "UTF-8 subject"
+openssl verify -CAfile "$pki/root-ca.pem" -untrusted "$pki/issuing-ca.pem" "$pki/agency-seal.pem" >/dev/null \
+  || fail "agency-seal chain"
+openssl x509 -in "$pki/agency-seal.pem" -noout -subject -nameopt utf8 | grep -q "O=UBND Phường Hàng Bạc" \
+  || fail "agency-seal subject names the agency"
 
 "$root/hsm-sim/ocsp.sh" "$dir" start >/dev/null
 url=$(cat "$dir/ocsp.url")
