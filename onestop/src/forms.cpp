@@ -39,6 +39,7 @@ void require(bool ok, const char* form, const char* what) {
 void require_common(const FormHeader& h, const Applicant& a, const std::string& procedure, const char* form) {
   require(!h.agency_name.empty(), form, "header.agency_name is empty");
   require(!h.place.empty(), form, "header.place is empty");
+  require(h.issued_at != TimePoint{}, form, "header.issued_at is not set");
   require(!a.name.empty(), form, "applicant.name is empty");
   require(!procedure.empty(), form, "procedure_name is empty");
 }
@@ -384,6 +385,7 @@ std::vector<unsigned char> render(const ControlSlip& f, const RenderOptions& opt
 std::vector<unsigned char> render(const DossierRegister& f, const RenderOptions& options) {
   require(!f.header.agency_name.empty(), "07", "header.agency_name is empty");
   require(!f.header.place.empty(), "07", "header.place is empty");
+  require(f.header.issued_at != TimePoint{}, "07", "header.issued_at is not set");
   require(f.period_from.ok() && f.period_to.ok() && f.period_from <= f.period_to, "07",
           "the period is not a valid date range");
   pdf::Writer w(options, true);

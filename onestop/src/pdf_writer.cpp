@@ -154,8 +154,18 @@ std::vector<Writer::Line> Writer::wrap(const std::vector<Span>& spans, float siz
   auto add = [&](Word word) {
     Line& cur = lines.back();
     if (cur.empty()) word.joined = false;
-    float extra = cur.empty() || word.joined ? 0 : space(cur.back().style);
-    if (!cur.empty() && !word.joined && used + extra + word.width > w) {
+    if (word.joined && cur.size() > 1 && used + word.width > w) {
+      // Punctuation glued to the last word that does not fit: both go to the next line.
+      Word last = std::move(cur.back());
+      cur.pop_back();
+      last.joined = false;
+      lines.emplace_back();
+      used = last.width;
+      lines.back().push_back(std::move(last));
+    }
+    Line& line = lines.back();
+    float extra = line.empty() || word.joined ? 0 : space(line.back().style);
+    if (!line.empty() && !word.joined && used + extra + word.width > w) {
       lines.emplace_back();
       used = 0;
       extra = 0;

@@ -145,6 +145,9 @@ TEST_F(FormsTest, forms_refuse_missing_required_fields) {
   f = receipt();
   f.header.agency_name.clear();
   EXPECT_THROW(render(f), FormError);
+  f = receipt();
+  f.header.issued_at = {};
+  EXPECT_THROW(render(f), FormError);
 }
 
 TEST_F(FormsTest, supplement_request_lists_what_is_missing_and_why) {
