@@ -88,7 +88,8 @@ Writer::Writer(const RenderOptions& options, bool landscape) : landscape_(landsc
 
   page_width_ = landscape ? 297 * kMm : 210 * kMm;
   page_height_ = landscape ? 210 * kMm : 297 * kMm;
-  // Decree 30/2020 margins: top/bottom 20 mm, left 30 mm, right 15 mm (tables in landscape: 20/15 mm).
+  // Decree 30/2020 margins: top/bottom 20 mm, left 30 mm, right 15 mm; the landscape register (07) needs the
+  // width for its table: left 20 mm, the others 15 mm.
   left_ = landscape ? 20 * kMm : 30 * kMm;
   right_ = page_width_ - 15 * kMm;
   top_ = page_height_ - (landscape ? 15 : 20) * kMm;
