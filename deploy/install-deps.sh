@@ -12,6 +12,9 @@ packages=(
   # XML, schemas, signatures, tokens
   libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1 libvalijson-dev
   libpkcs11-helper1-dev softhsm2 opensc
+  # one-stop forms: PDF (libharu), QR codes, a TrueType font with every Vietnamese letter (DejaVu);
+  # poppler-utils (pdftotext, pdfinfo) checks the rendered text in tests
+  libhpdf-dev libqrencode-dev fonts-dejavu-core poppler-utils
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev curl wrk procps python3
   # the sync proxy benchmark compares with nginx proxy_pass (tests/bench/proxy_vs_nginx.sh)

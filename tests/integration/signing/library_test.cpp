@@ -96,7 +96,7 @@ TEST_F(TokenLibrary, a_second_module_in_the_same_process_is_refused) {
   } catch (const SigningError& e) {
     EXPECT_EQ(&e.code(), &errors::kInternal);
   }
-  EXPECT_EQ(module_->tokens().size(), 4u) << "the first module is still usable";
+  EXPECT_EQ(module_->tokens().size(), 5u) << "the first module is still usable";
 }
 
 TEST_F(TokenLibrary, threads_share_one_signer) {

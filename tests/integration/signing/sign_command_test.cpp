@@ -30,12 +30,21 @@ TEST(TokenList, shows_each_token_with_its_certificate) {
   std::vector<std::string> lines;
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  ASSERT_EQ(lines.size(), 4u) << r.out;  // the uninitialised SoftHSM slot is not a token
-  EXPECT_EQ(lines[0].rfind("lgsp-node\tSoftHSM project\t", 0), 0u) << lines[0];
-  EXPECT_EQ(lines[1].rfind("official-01\t", 0), 0u) << lines[1];
-  EXPECT_NE(lines[1].find("key=01 subject=UID=CCCD:046090000001,CN=Nguyễn Văn An,"), std::string::npos) << lines[1];
-  EXPECT_TRUE(std::regex_search(lines[1], std::regex("serial=[0-9A-F]+ not-after=20[0-9]{2}-[0-9]{2}-[0-9]{2}T")))
-      << lines[1];
+  ASSERT_EQ(lines.size(), 5u) << r.out;  // the uninitialised SoftHSM slot is not a token
+  // One line per token, in the module's slot order (not creation order): find each by its label.
+  auto line_of = [&](const std::string& label) {
+    for (const auto& l : lines)
+      if (l.rfind(label + "\t", 0) == 0) return l;
+    ADD_FAILURE() << "no line for token " << label << " in\n" << r.out;
+    return std::string();
+  };
+  EXPECT_EQ(line_of("lgsp-node").rfind("lgsp-node\tSoftHSM project\t", 0), 0u) << r.out;
+  const std::string official = line_of("official-01");
+  EXPECT_NE(official.find("key=01 subject=UID=CCCD:046090000001,CN=Nguyễn Văn An,"), std::string::npos) << official;
+  EXPECT_TRUE(std::regex_search(official, std::regex("serial=[0-9A-F]+ not-after=20[0-9]{2}-[0-9]{2}-[0-9]{2}T")))
+      << official;
+  EXPECT_NE(line_of("agency-seal").find("CN=Con dấu UBND Phường Hàng Bạc,O=UBND Phường Hàng Bạc"), std::string::npos)
+      << r.out;
 }
 
 TEST(TokenList, reports_a_module_that_cannot_be_loaded_as_a_usage_error) {
