@@ -6,6 +6,7 @@
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/base64.hpp"
+#include "lgsp/onestop/dossier_forms.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/trust.hpp"
 
@@ -352,6 +353,57 @@ struct OnestopApi::Impl {
     return HttpResponse::json(201, office.add_result(a, code, doc));
   }
 
+  RenderOptions render_options() const {
+    RenderOptions o;
+    if (!config.font_dir.empty()) {
+      o.regular_font = config.font_dir / "DejaVuSans.ttf";
+      o.bold_font = config.font_dir / "DejaVuSans-Bold.ttf";
+      o.italic_font = config.font_dir / "DejaVuSans-Oblique.ttf";
+    }
+    return o;
+  }
+
+  static HttpResponse pdf(std::vector<unsigned char> bytes, const std::string& name) {
+    HttpResponse r;
+    r.status = 200;
+    r.content_type = "application/pdf";
+    r.headers.push_back({"Content-Disposition", "inline; filename=\"" + name + "\""});
+    r.body.assign(bytes.begin(), bytes.end());
+    return r;
+  }
+
+  std::vector<unsigned char> form_pdf(const Actor& a, const std::string& code, const std::string& form) {
+    office.dossier(a, code);  // the caller may see it (a citizen: only their own)
+    try {
+      return dossier_form(office.form_data(code), form, office.now(), render_options());
+    } catch (const FormError& e) {
+      throw OnestopError(errors::kConflict, e.what());
+    }
+  }
+
+  // Issues a form for the record: the PDF is kept with the dossier and, for 01-05, sealed with the agency seal.
+  HttpResponse seal_form(HttpRequest& r, const Actor& a) {
+    const std::string code = r.path_params.at("code"), form = r.path_params.at("form");
+    if (a.role != Role::kReceiving && a.role != Role::kLeader)
+      throw OnestopError(errors::kForbidden, "forms are issued by the receiving desk or a leader");
+    auto bytes = form_pdf(a, code, form);
+    std::string pdf_bytes(bytes.begin(), bytes.end());
+    auto stored = office.files().put(pdf_bytes, "application/pdf");
+    json doc = {{"code", "MAU" + form},
+                {"name", "Mẫu " + form},
+                {"sha256", stored.sha256},
+                {"media_type", "application/pdf"},
+                {"size", stored.size}};
+    if (form_can_be_sealed(form)) {
+      auto [seal, sealer] = signer.seal(pdf_bytes);
+      doc["seal_sha256"] = office.files().put(seal, "application/pkcs7-signature").sha256;
+      doc["sealer"] = sealer;
+      doc["signature_format"] = "cades";
+    }
+    office.add_form(a, code, doc);
+    return HttpResponse::json(201, doc);
+  }
+
   HttpResponse file_bytes(const std::string& sha) {
     auto bytes = office.files().get(sha);
     if (!bytes) throw OnestopError(errors::kNotFound, "no file " + sha);
@@ -500,6 +552,29 @@ void OnestopApi::add_routes(bus::Router& router) {
   });
   add("POST", "/dossiers/{code}/results", Access::kUser,
       [&](HttpRequest& r, const Actor& a) { return m.sign_result(r, a); });
+  add("GET", "/dossiers/{code}/forms/{form}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "forms are for officials and applicants");
+    const std::string& form = r.path_params.at("form");
+    return Impl::pdf(m.form_pdf(a, r.path_params.at("code"), form),
+                     "mau-" + form + "-" + r.path_params.at("code") + ".pdf");
+  });
+  add("POST", "/dossiers/{code}/forms/{form}/seal", Access::kUser,
+      [&](HttpRequest& r, const Actor& a) { return m.seal_form(r, a); });
+  add("GET", "/register", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    staff(a);
+    auto q = parse_query(r.query);
+    auto from = parse_date(q["from"]), to = parse_date(q["to"]);
+    if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are dates YYYY-MM-DD (to included)");
+    auto rows = office.register_rows(
+        at_local(*from, std::chrono::minutes(0)),
+        at_local(Date{std::chrono::sys_days(*to) + std::chrono::days(1)}, std::chrono::minutes(0)), q["unit"]);
+    try {
+      return Impl::pdf(register_form(office.agency(), *from, *to, rows, office.now(), m.render_options()),
+                       "so-theo-doi-ho-so-" + q["from"] + "-" + q["to"] + ".pdf");
+    } catch (const FormError& e) {
+      throw OnestopError(errors::kInvalid, e.what());
+    }
+  });
   add("GET", "/report", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kLeader && a.role != Role::kAdmin)
       throw OnestopError(errors::kForbidden, "reports are for leaders and admins");

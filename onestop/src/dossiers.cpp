@@ -547,6 +547,24 @@ json OneStopOffice::add_result(const Actor& actor, const std::string& code, cons
   return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
 }
 
+json OneStopOffice::add_form(const Actor& actor, const std::string& code, const json& document) {
+  if (!(actor.role == Role::kReceiving || actor.role == Role::kLeader || actor.role == Role::kSystem))
+    throw OnestopError(errors::kForbidden, "forms are issued by the receiving desk or a leader");
+  TimePoint t = now();
+  store_
+      .write([&](Transaction& tx) {
+        DossierRow d = need_dossier(tx, code);
+        add_document(tx, code, "form", document, t);
+        record_history(tx, code, t, actor, "issue_form", code_of(d.status), code_of(d.status), d.current_step,
+                       document.value("name", ""),
+                       {{"form", document.value("code", "")},
+                        {"sha256", document.value("sha256", "")},
+                        {"sealed", document.contains("seal_sha256")}});
+      })
+      .get();
+  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+}
+
 json OneStopOffice::dossier(const Actor& actor, const std::string& code) const {
   json out;
   TimePoint t = now();

@@ -156,12 +156,6 @@ std::string format_form_date(Date d) {
          std::to_string(int(d.year()));
 }
 
-Timeliness timeliness(TimePoint finished_at, TimePoint due_at) {
-  if (finished_at > due_at) return Timeliness::kLate;
-  if (local_date(finished_at) < local_date(due_at)) return Timeliness::kEarly;
-  return Timeliness::kOnTime;
-}
-
 std::string_view timeliness_label(Timeliness t) {
   switch (t) {
     case Timeliness::kEarly:

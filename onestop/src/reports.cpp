@@ -11,6 +11,7 @@ using nlohmann::json;
 
 json OneStopOffice::form_data(const std::string& code) const {
   json d = dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+  if (auto p = procedure_version(d["procedure"]["code"], d["procedure"]["version"])) d["procedure_rules"] = to_json(*p);
   d["office"] = {{"code", agency_.code},
                  {"name", agency_.name},
                  {"parent_name", agency_.parent_name},

@@ -35,6 +35,16 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
+// The text of a PDF as pdftotext extracts it.
+std::string pdf_text(const std::string& pdf, const fs::path& dir) {
+  static int n = 0;
+  auto file = dir / ("form-" + std::to_string(++n) + ".pdf");
+  std::ofstream(file, std::ios::binary) << pdf;
+  auto r = lgsp::test::run({"/usr/bin/pdftotext", "-layout", file.string(), "-"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
 class OnestopOffice : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -136,6 +146,31 @@ TEST_F(OnestopOffice, a_dossier_goes_from_filing_to_result_delivered_with_a_sign
   EXPECT_EQ(filed["steps"].size(), 3u);
   EXPECT_EQ(filed["applicant"]["full_name"], "Nguyễn Thị Mai");  // pre-filled from the e-profile
 
+  // Form 01, the receipt and appointment slip, from what was recorded; issued sealed with the agency seal.
+  auto slip = office_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/01", receiving_);
+  ASSERT_EQ(slip.status, 200u) << slip.raw;
+  EXPECT_EQ(slip.headers["content-type"], "application/pdf");
+  auto slip_text = pdf_text(slip.raw, dir_);
+  EXPECT_NE(slip_text.find("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"), std::string::npos) << slip_text;
+  EXPECT_NE(slip_text.find(code), std::string::npos);
+  EXPECT_NE(slip_text.find("Nguyễn Thị Mai"), std::string::npos);
+  EXPECT_NE(slip_text.find("Thủ tục đăng ký khai sinh"), std::string::npos);
+  EXPECT_NE(slip_text.find("UBND PHƯỜNG BẾN THÀNH"), std::string::npos);
+  auto issued = office_->call("POST", "/onestop/v1/dossiers/" + code + "/forms/01/seal", receiving_, json::object());
+  ASSERT_EQ(issued.status, 201u) << issued.raw;
+  {
+    auto pdf = office_->call("GET", "/onestop/v1/files/" + issued.body["sha256"].get<std::string>(), receiving_);
+    auto p7s = office_->call("GET", "/onestop/v1/files/" + issued.body["seal_sha256"].get<std::string>(), receiving_);
+    std::ofstream(dir_ / "form01.pdf", std::ios::binary) << pdf.raw;
+    std::ofstream(dir_ / "form01.pdf.p7s", std::ios::binary) << p7s.raw;
+    auto v = lgsp::test::run({LGSP_BINARY, "verify", "--in", (dir_ / "form01.pdf.p7s").string(), "--content",
+                              (dir_ / "form01.pdf").string(), "--trust", (hsm_ / "pki/root-ca.pem").string(), "--crl",
+                              (hsm_ / "pki/crl.pem").string()});
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  }
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/02", receiving_).status, 409u)
+      << "no supplement was asked for";
+
   auto h1 = office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object());
   ASSERT_EQ(h1.status, 200u) << h1.raw;
   EXPECT_EQ(h1.body["status"]["code"], 4);
@@ -166,8 +201,19 @@ TEST_F(OnestopOffice, a_dossier_goes_from_filing_to_result_delivered_with_a_sign
   ASSERT_EQ(delivered.status, 200u) << delivered.raw;
   EXPECT_EQ(delivered.body["status"]["code"], 10);
   EXPECT_FALSE(delivered.body["delivered_at"].is_null());
-  EXPECT_EQ(actions_of(delivered.body),
-            (std::vector<std::string>{"file", "hand_over", "hand_over", "add_result", "finish", "deliver_result"}));
+  EXPECT_EQ(actions_of(delivered.body), (std::vector<std::string>{"file", "issue_form", "hand_over", "hand_over",
+                                                                  "add_result", "finish", "deliver_result"}));
+  // Form 06, the process control slip: every hand-over with its result against the step's due time.
+  auto control = pdf_text(office_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/06", leader_).raw, dir_);
+  EXPECT_NE(control.find("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"), std::string::npos) << control;
+  EXPECT_NE(control.find("Trần Thị"), std::string::npos) << control;  // the cell wraps the name
+  // Handed over on the day each step was due, before its due time.
+  EXPECT_GE(std::count_if(control.begin(), control.end(),
+                          [&, i = std::size_t{0}](char) mutable {
+                            return control.compare(i++, std::string("Đúng hạn").size(), "Đúng hạn") == 0;
+                          }),
+            3)
+      << control;
   for (const auto& h : delivered.body["history"]) EXPECT_FALSE(h["actor"].get<std::string>().empty()) << h.dump();
   for (const auto& s : delivered.body["steps"]) EXPECT_TRUE(s.contains("timeliness")) << s.dump();
 
@@ -238,6 +284,12 @@ TEST_F(OnestopOffice, a_supplement_round_pauses_the_clock_and_resumes_where_it_w
   EXPECT_EQ(actions_of(back.body),
             (std::vector<std::string>{"file", "hand_over", "request_supplement", "supplement_received"}));
   EXPECT_EQ(back.body["history"][3]["details"]["as"], "resume_processing");
+  // Form 02 lists what was asked for.
+  auto form02 = office_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/02", processing_);
+  ASSERT_EQ(form02.status, 200u) << form02.raw;
+  auto text = pdf_text(form02.raw, dir_);
+  EXPECT_NE(text.find("Giấy chứng sinh (bản chính)"), std::string::npos) << text;
+  EXPECT_NE(text.find("bản chụp không đọc được"), std::string::npos) << text;
   // The portal sees the request and the resumption.
   auto outbox = office_->call("GET", "/onestop/v1/outbox?limit=1000", admin_);
   ASSERT_EQ(outbox.status, 200u);
@@ -279,6 +331,13 @@ TEST_F(OnestopOffice, an_overdue_dossier_moves_its_due_time_only_with_an_apology
   EXPECT_EQ(h["action"], "extend");
   EXPECT_TRUE(h["details"]["overdue"].get<bool>());
   EXPECT_EQ(h["details"]["previous_due_at"], "2026-11-02T14:30:00+07:00");
+  // Form 04, the apology and new appointment, carries the reason and both dates.
+  auto form04 = office_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/04", leader_);
+  ASSERT_EQ(form04.status, 200u) << form04.raw;
+  auto letter = pdf_text(form04.raw, dir_);
+  EXPECT_NE(letter.find("XIN LỖI"), std::string::npos) << letter;
+  EXPECT_NE(letter.find("Cần xác minh thông tin nơi sinh với bệnh viện"), std::string::npos) << letter;
+  EXPECT_NE(letter.find("02/11/2026"), std::string::npos) << letter;
 
   // Finished now, it still counts as late for the leaders' report: the original due time is what is judged.
   ASSERT_EQ(office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object()).status,
@@ -304,6 +363,13 @@ TEST_F(OnestopOffice, an_overdue_dossier_moves_its_due_time_only_with_an_apology
             "unit,procedure_code,procedure_name,received,resolved,resolved_early,resolved_on_time,resolved_late,"
             "in_progress,overdue_now,on_time_rate");
   EXPECT_NE(csv.out.find(kWard + ",1.001193,"), std::string::npos) << csv.out;
+  // Form 07, the register of the period, lists it.
+  auto reg = office_->call("GET", "/onestop/v1/register?from=2026-11-01&to=2026-11-30", leader_);
+  ASSERT_EQ(reg.status, 200u) << reg.raw;
+  auto register_text = pdf_text(reg.raw, dir_);
+  EXPECT_NE(register_text.find("SỔ THEO DÕI HỒ SƠ"), std::string::npos) << register_text;
+  EXPECT_NE(register_text.find(code.substr(0, 20)), std::string::npos) << register_text;  // the cell wraps the code
+  EXPECT_NE(register_text.find("Đã xử lý xong"), std::string::npos) << register_text;
 }
 
 TEST_F(OnestopOffice, results_download_only_with_the_dossier_code_and_the_right_second_factor) {

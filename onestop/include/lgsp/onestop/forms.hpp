@@ -14,6 +14,7 @@
 // are internal records and are usually not.
 #pragma once
 
+#include "lgsp/onestop/calendar.hpp"
 #include "lgsp/onestop/local_time.hpp"
 #include "lgsp/signing/signer.hpp"
 
@@ -132,10 +133,11 @@ struct StopNotice {
 };
 
 // ---- Mẫu 06: Phiếu kiểm soát quá trình giải quyết hồ sơ ----
-enum class Timeliness { kEarly, kOnTime, kLate };
-// Finished on an earlier local day than due: early; on the due day and not after the due time: on time; after
-// the due time: late.
-Timeliness timeliness(TimePoint finished_at, TimePoint due_at);
+// The calendar's Timeliness (calendar.hpp): finished on an earlier local day than due: early; on the due day and
+// not after the due time: on time; after the due time: late. Same rule, one place: WorkingCalendar::classify.
+inline Timeliness timeliness(TimePoint finished_at, TimePoint due_at) {
+  return WorkingCalendar::classify(due_at, finished_at);
+}
 // "Trước hạn" / "Đúng hạn" / "Quá hạn" (the words of the reference's control slip).
 std::string_view timeliness_label(Timeliness t);
 

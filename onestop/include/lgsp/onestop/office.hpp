@@ -86,6 +86,8 @@ class OneStopOffice {
   nlohmann::json hand_over(const Actor& actor, const std::string& code, const nlohmann::json& input);
   // Apology + new appointment (form 04): the only way a due time moves; the original is kept for reports.
   nlohmann::json extend(const Actor& actor, const std::string& code, const nlohmann::json& input);
+  // Records a form issued for the dossier (the PDF and, when sealed, its detached seal), kind "form".
+  nlohmann::json add_form(const Actor& actor, const std::string& code, const nlohmann::json& document);
   // Records a signed result document (the signing is done by the caller, see ResultSigner).
   nlohmann::json add_result(const Actor& actor, const std::string& code, const nlohmann::json& document);
 
