@@ -150,8 +150,8 @@ TEST_F(SignRefusal, wrong_pin_exits_4_and_writes_nothing) {
 TEST_F(SignRefusal, absent_token_exits_3_and_names_the_tokens_present) {
   auto r = run_lgsp(sign_args("official-09", "new.xml"));
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.err.find("token 'official-09' is not present (tokens present: lgsp-node, official-01, official-02, "
-                       "official-03)"),
+  EXPECT_NE(r.err.find("token 'official-09' is not present (tokens present: agency-seal, lgsp-node, official-01, "
+                       "official-02, official-03)"),
             std::string::npos)
       << r.err;
   expect_output_untouched();

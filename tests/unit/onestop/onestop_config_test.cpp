@@ -1,0 +1,74 @@
+#include "lgsp/onestop/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace fs = std::filesystem;
+using lgsp::bus::ConfigError;
+using lgsp::onestop::OnestopConfig;
+
+namespace {
+
+fs::path write(const std::string& name, const std::string& text) {
+  auto dir = fs::temp_directory_path() / ("lgsp-onestop-config-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(OnestopConfig, the_shipped_example_loads_with_its_defaults) {
+  auto c = OnestopConfig::load(fs::path(LGSP_SOURCE_DIR "/deploy/config/onestop.example.toml"), {});
+  c.validate();
+  OnestopConfig d;
+  EXPECT_EQ(c.listen.to_string(), d.listen.to_string());
+  EXPECT_EQ(c.agency.code, d.agency.code);
+  EXPECT_EQ(c.agency.dossier_code_pattern, d.agency.dossier_code_pattern);
+  EXPECT_EQ(c.lookup.max_failures, d.lookup.max_failures);
+  EXPECT_EQ(c.signing.seal_token, "agency-seal");
+  EXPECT_EQ(c.bus_client(), "000.00.13.H29/MOTCUA");
+}
+
+TEST(OnestopConfig, relative_paths_follow_the_file_and_the_environment_overrides_it) {
+  auto file = write("a.toml", "[store]\ndata_dir = \"data\"\n[agency]\ncode = \"000.00.21.H29\"\n");
+  auto c = OnestopConfig::load(file, {{"LGSP_ONESTOP_AGENCY_NAME", "Công an phường"}});
+  EXPECT_EQ(c.data_dir, file.parent_path() / "data");
+  EXPECT_EQ(c.agency.code, "000.00.21.H29");
+  EXPECT_EQ(c.agency.name, "Công an phường");
+}
+
+TEST(OnestopConfig, unknown_keys_and_bad_values_name_the_key) {
+  EXPECT_NE(error_of([] { OnestopConfig::load(write("b.toml", "[agency]\ncod = \"x\"\n"), {}); }).find("agency.cod"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("c.toml", "[lookup]\nmax_failures = 0\n"), {});
+            }).find("lookup.max_failures"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("d.toml", "[server]\nlisten = \"nohost\"\n"), {});
+            }).find("server.listen"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("e.toml", "[agency]\ncode = \"H29\"\n"), {}).validate();
+            }).find("agency.code"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("f.toml", "[server]\nlisten = \"0.0.0.0:8090\"\n"), {}).validate();
+            }).find("loopback"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("g.toml", "[bus]\nurl = \"https://127.0.0.1:8443\"\n"), {}).validate();
+            }).find("bus.trust_roots"),
+            std::string::npos);
+}
+
+}  // namespace
