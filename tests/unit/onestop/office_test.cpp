@@ -1,0 +1,211 @@
+// The office core in process, on a real SQLite store and a clock the test moves: profile validity, the pause
+// stack (supplement, payment, withdrawal), the supplement clock, inter-agency deliveries, the report.
+#include "lgsp/onestop/office.hpp"
+#include "lgsp/onestop/schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace lgsp::onestop;
+using nlohmann::json;
+
+namespace {
+
+const std::string kWard = "000.00.13.H29";
+
+TimePoint at(const char* rfc3339) { return *parse_rfc3339(rfc3339); }
+
+class Office : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("lgsp-office-unit-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store_ = open_onestop_store(dir_);
+    files_ = std::make_unique<FileStore>(dir_ / "files");
+    AgencyConfig agency;
+    agency.code = kWard;
+    agency.name = "UBND phường Bến Thành";
+    office_ = std::make_unique<OneStopOffice>(*store_, *files_,
+                                              WorkingCalendar::load(LGSP_SOURCE_DIR "/onestop/samples/calendar.json"),
+                                              agency, [this] { return now_; });
+    std::ifstream in(LGSP_SOURCE_DIR "/onestop/samples/procedures.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    office_->import_procedures(catalogue_from_json(json::parse(text.str())));
+  }
+  void TearDown() override {
+    office_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  std::string profile(const std::string& id_number) {
+    return office_->create_profile(desk_, {{"full_name", "Nguyễn Văn Bình"},
+                                           {"id_number", id_number},
+                                           {"date_of_birth", "1988-01-02"},
+                                           {"gender", "male"},
+                                           {"hometown", "Huế"},
+                                           {"ethnicity", "Kinh"},
+                                           {"nationality", "Việt Nam"},
+                                           {"permanent_address", "1 Lê Lợi"}})["customer_code"];
+  }
+  std::string pdf(const std::string& text) {
+    return office_->upload(desk_, "%PDF-1.4 " + text, "application/pdf").sha256;
+  }
+  json birth(const std::string& customer) {
+    return office_->file_dossier(desk_, {{"procedure_code", "1.001193"},
+                                         {"customer_code", customer},
+                                         {"documents",
+                                          {{{"code", "TK"}, {"sha256", pdf("tk")}},
+                                           {{"code", "GCS"}, {"sha256", pdf("gcs")}},
+                                           {{"code", "GTTT"}, {"sha256", pdf("cccd")}}}}});
+  }
+  int status(const json& d) { return d["status"]["code"]; }
+
+  fs::path dir_;
+  TimePoint now_ = at("2026-11-23T08:00:00+07:00");  // a Monday
+  std::unique_ptr<lgsp::bus::Store> store_;
+  std::unique_ptr<FileStore> files_;
+  std::unique_ptr<OneStopOffice> office_;
+  Actor desk_{"lan", "Trần Thị Lan", "Một cửa", Role::kReceiving, kWard, ""};
+  Actor clerk_{"hung", "Lê Văn Hùng", "Hộ tịch", Role::kProcessing, kWard, ""};
+  Actor leader_{"minh", "Đỗ Quang Minh", "Phó Chủ tịch", Role::kLeader, kWard, ""};
+};
+
+TEST_F(Office, an_expired_e_profile_is_refused_until_renewed) {
+  auto customer = profile("079188000001");
+  EXPECT_EQ(office_->profile(desk_, customer)["valid_until"], "2031-11-23T08:00:00+07:00");
+  now_ = at("2031-11-24T09:00:00+07:00");
+  try {
+    birth(customer);
+    FAIL() << "filed on an expired e-profile";
+  } catch (const OnestopError& e) {
+    EXPECT_EQ(e.code().code, "LGSP-409-ONESTOP-PROFILE-EXPIRED");
+  }
+  office_->renew_profile(desk_, customer);
+  EXPECT_TRUE(office_->profile(desk_, customer)["valid"].get<bool>());
+  EXPECT_EQ(status(birth(customer)), 2);
+}
+
+TEST_F(Office, one_id_number_has_one_e_profile) {
+  profile("079188000002");
+  EXPECT_THROW(profile("079188000002"), OnestopError);
+}
+
+TEST_F(Office, a_withdrawal_asked_while_waiting_for_a_supplement_unwinds_in_order) {
+  auto code = birth(profile("079188000003"))["code"].get<std::string>();
+  office_->hand_over(desk_, code, json::object());
+  EXPECT_EQ(status(office_->act(clerk_, code, "request_supplement", {{"items", {"Giấy chứng sinh"}}})), 5);
+  EXPECT_EQ(status(office_->act(desk_, code, "request_withdrawal", json::object())), 7);
+  EXPECT_EQ(status(office_->act(leader_, code, "reject_withdrawal", json::object())), 5) << "back to waiting";
+  EXPECT_EQ(status(office_->act(desk_, code, "supplement_received", json::object())), 4) << "then to processing";
+  EXPECT_EQ(status(office_->act(clerk_, code, "request_payment", {{"amount", 8000}})), 6);
+  EXPECT_EQ(status(office_->act(desk_, code, "payment_received", json::object())), 4);
+  // A resume that names another status than the one paused from is refused.
+  office_->act(clerk_, code, "request_supplement", {{"items", {"x"}}});
+  EXPECT_THROW(office_->act(leader_, code, "resume_accepted", json::object()), OnestopError);
+  EXPECT_EQ(status(office_->act(leader_, code, "resume_processing", json::object())), 4);
+}
+
+TEST_F(Office, an_online_dossier_never_accepted_may_be_refused_after_a_supplement_request) {
+  auto customer = profile("079188000004");
+  Actor citizen{"c", "Nguyễn Văn Bình", "", Role::kCitizen, kWard, customer};
+  auto code = office_
+                  ->file_dossier(citizen, {{"procedure_code", "1.001193"},
+                                           {"documents",
+                                            {{{"code", "TK"}, {"sha256", pdf("tk")}},
+                                             {{"code", "GCS"}, {"sha256", pdf("gcs")}},
+                                             {{"code", "GTTT"}, {"sha256", pdf("cccd")}}}}})["code"]
+                  .get<std::string>();
+  office_->act(desk_, code, "request_supplement", {{"items", {"Tờ khai ký tay"}}});
+  auto refused = office_->act(desk_, code, "refuse", {{"reasons", {"Không bổ sung trong thời hạn"}}});
+  EXPECT_EQ(status(refused), 3);
+  EXPECT_FALSE(refused["finished_at"].is_null());
+}
+
+TEST_F(Office, the_supplement_wait_moves_the_due_times_by_the_working_time_it_took) {
+  auto filed = birth(profile("079188000005"));  // Monday 08:00 + half a day (4 h, over lunch) = 13:30
+  const std::string code = filed["code"];
+  EXPECT_EQ(filed["due_at"], "2026-11-23T13:30:00+07:00");
+  now_ = at("2026-11-23T09:00:00+07:00");
+  office_->act(clerk_, code, "request_supplement", {{"items", {"Giấy chứng sinh"}}});  // 3 h left
+  now_ = at("2026-11-25T10:00:00+07:00");                                              // Wednesday
+  auto back = office_->act(desk_, code, "supplement_received", json::object());
+  EXPECT_EQ(back["due_at"], "2026-11-25T14:30:00+07:00");  // 10:00 + 1 h 30 + lunch + 2 h
+  EXPECT_EQ(back["original_due_at"], back["due_at"]) << "the applicant's wait is not the office's delay";
+}
+
+TEST_F(Office, deliveries_from_the_bus_are_idempotent_and_speak_only_for_their_own_agency) {
+  json submission = {
+      {"dossier_code", "000.00.99.H29-261123-0007"},
+      {"procedure", {{"code", "1.012788"}, {"version", 1}, {"name", "Liên thông"}}},
+      {"step",
+       {{"index", 4}, {"name", "Đăng ký thường trú"}, {"unit", kWard}, {"due_at", "2026-11-24T17:00:00+07:00"}}},
+      {"applicant", {{"full_name", "Trương Thị Hạnh"}, {"id_number", "079190012345"}}},
+      {"documents", json::array()},
+      {"received_at", "2026-11-23T08:00:00+07:00"},
+      {"due_at", "2026-11-26T17:00:00+07:00"},
+      {"from_unit", "000.00.99.H29"},
+      {"to_unit", kWard}};
+  EXPECT_THROW(office_->receive("submission", "m-1", "000.00.55.H29/MOTCUA", submission), OnestopError)
+      << "a subsystem of another agency may not send this agency's step";
+  auto first = office_->receive("submission", "m-2", "000.00.99.H29/MOTCUA", submission);
+  EXPECT_TRUE(first["created"].get<bool>());
+  auto again = office_->receive("submission", "m-2", "000.00.99.H29/MOTCUA", submission);
+  EXPECT_TRUE(again["duplicate"].get<bool>());
+  auto here = office_->dossier(desk_, "000.00.99.H29-261123-0007");
+  EXPECT_EQ(here["origin_agency"], "000.00.99.H29");
+  EXPECT_EQ(here["current_step"], 4);
+  EXPECT_EQ(here["due_at"], "2026-11-24T17:00:00+07:00");
+  // Its status went back to the origin agency over the bus (the outbox), ordered by the dossier code.
+  auto out = office_->due_bus_messages(10);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].second.service, "000.00.99.H29/MOTCUA/onestop.status/v1");
+  EXPECT_EQ(out[0].second.conversation_id, "000.00.99.H29-261123-0007");
+  EXPECT_EQ(out[0].second.payload["status"], 2);
+  EXPECT_TRUE(office_->portal_outbox(0, 100).empty()) << "the origin agency reports it to the portal, not us";
+}
+
+TEST_F(Office, the_report_judges_against_the_original_due_time) {
+  // Filed on Monday after the 15:00 cut-off of 1.001193: counting starts on Tuesday, due Tuesday 11:30.
+  now_ = at("2026-11-23T15:30:00+07:00");
+  auto early = birth(profile("079188000010"))["code"].get<std::string>();
+  auto on_time = birth(profile("079188000011"))["code"].get<std::string>();
+  auto late = birth(profile("079188000012"))["code"].get<std::string>();
+  EXPECT_EQ(office_->dossier(desk_, late)["due_at"], "2026-11-24T11:30:00+07:00");
+  auto finish = [&](const std::string& code) {
+    office_->hand_over(desk_, code, json::object());
+    office_->add_result(leader_, code,
+                        {{"name", "KQ"},
+                         {"sha256", pdf(code)},
+                         {"media_type", "application/pdf"},
+                         {"size", 10},
+                         {"signature_format", "cades"}});
+    return office_->act(leader_, code, "finish", json::object());
+  };
+  now_ = at("2026-11-23T16:00:00+07:00");
+  EXPECT_EQ(finish(early)["timeliness"], "early");  // a day before the due date
+  now_ = at("2026-11-24T09:00:00+07:00");
+  EXPECT_EQ(finish(on_time)["timeliness"], "on_time");
+  office_->extend(leader_, late, {{"reason", "Chờ xác minh"}, {"extra_working_days", 1}});
+  now_ = at("2026-11-24T16:00:00+07:00");
+  auto finished_late = finish(late);
+  EXPECT_FALSE(finished_late["due_at"] == finished_late["original_due_at"]);
+  EXPECT_EQ(finished_late["timeliness"], "late") << "before the new appointment, after the original one";
+  auto report = office_->report(at("2026-11-01T00:00:00+07:00"), at("2026-12-01T00:00:00+07:00"), "");
+  ASSERT_EQ(report["lines"].size(), 1u);
+  const auto& l = report["lines"][0];
+  EXPECT_EQ(l["unit"], kWard);
+  EXPECT_EQ(l["received"], 3);
+  EXPECT_EQ(l["resolved"], 3);
+  EXPECT_EQ(l["resolved_early"], 1);
+  EXPECT_EQ(l["resolved_on_time"], 1);
+  EXPECT_EQ(l["resolved_late"], 1);
+  EXPECT_EQ(l["overdue_now"], 0);
+  EXPECT_NEAR(l["on_time_rate"].get<double>(), 2.0 / 3.0, 1e-9);
+}
+
+}  // namespace
