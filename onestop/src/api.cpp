@@ -152,6 +152,9 @@ struct OnestopApi::Impl {
           response = error_response(e);
         } catch (const ProcedureError& e) {
           response = bus::problem(errors::kInvalid, e.what());
+        } catch (const json::exception& e) {
+          // A field of the wrong JSON type ("channel": "1"): the client's mistake, said as such.
+          response = bus::problem(errors::kInvalid, std::string("a field has the wrong type: ") + e.what());
         } catch (const signing::SigningError& e) {
           // What the official can fix (PIN, token not plugged in, key) is theirs; the rest is ours.
           const auto& c = e.code();
@@ -582,6 +585,11 @@ void OnestopApi::add_routes(bus::Router& router) {
     auto from = parse_rfc3339(q["from"]), to = parse_rfc3339(q["to"]);
     if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are RFC 3339 times");
     return HttpResponse::json(200, office.report(*from, *to, q["unit"]));
+  });
+  add("GET", "/bus-outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the bus outbox is read by an admin");
+    auto q = parse_query(r.query);
+    return HttpResponse::json(200, {{"messages", office.bus_outbox(q["pending"] == "1" || q["pending"] == "true")}});
   });
   add("GET", "/outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the portal outbox is read by an admin");

@@ -51,11 +51,35 @@ void OneStopOffice::mark_bus_message(std::int64_t id, bool sent, const std::stri
         if (sent)
           exec(tx, "UPDATE bus_outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
                {text(format_local_rfc3339(t)), integer(id)});
-        else
+        else {
+          auto rows = query(tx, "SELECT attempts FROM bus_outbox WHERE id = ?", {integer(id)});
+          auto attempts = rows.empty() ? 0 : num(rows[0][0]);
+          auto wait = std::min<std::chrono::seconds>(retry * (std::int64_t{1} << std::min<std::int64_t>(attempts, 10)),
+                                                     std::chrono::hours(1));
           exec(tx, "UPDATE bus_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-               {text(error), text(format_local_rfc3339(t + retry)), integer(id)});
+               {text(error), text(format_local_rfc3339(t + wait)), integer(id)});
+        }
       })
       .get();
+}
+
+json OneStopOffice::bus_outbox(bool pending_only) const {
+  json out = json::array();
+  store_.read([&](Transaction& tx) {
+    for (const auto& r : query(tx, std::string("SELECT id, service, message_id, conversation_id, created_at, sent_at, "
+                                               "attempts, last_error, next_attempt_at FROM bus_outbox") +
+                                       (pending_only ? " WHERE sent_at IS NULL" : "") + " ORDER BY id"))
+      out.push_back({{"id", num(r[0])},
+                     {"service", str(r[1])},
+                     {"message_id", str(r[2])},
+                     {"conversation_id", str(r[3])},
+                     {"created_at", str(r[4])},
+                     {"sent_at", json_or_null(r[5])},
+                     {"attempts", num(r[6])},
+                     {"last_error", json_or_null(r[7])},
+                     {"next_attempt_at", str(r[8])}});
+  });
+  return out;
 }
 
 namespace {

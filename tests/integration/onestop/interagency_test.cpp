@@ -194,6 +194,7 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   auto w_desk = ward_->add_user("lan", "receiving", "Trần Thị Lan", "Công chức Bộ phận một cửa");
   auto w_clerk = ward_->add_user("hung", "processing", "Lê Văn Hùng", "Công chức Tư pháp - Hộ tịch");
   auto w_leader = ward_->add_user("minh", "leader", "Đỗ Quang Minh", "Phó Chủ tịch UBND phường");
+  auto w_admin = ward_->add_user("admin", "admin", "Quản trị");
   auto p_officer = police_->add_user("tuan", "processing", "Thiếu tá Phan Anh Tuấn", "Cán bộ đăng ký cư trú");
   auto p_leader = police_->add_user("son", "leader", "Trung tá Vũ Hải Sơn", "Trưởng Công an phường");
   auto s_officer = insurer_->add_user("ha", "processing", "Ngô Thu Hà", "Chuyên viên cấp sổ, thẻ");
@@ -324,6 +325,13 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   for (const auto& h : d["history"])
     if (h["action"] == "remote_result") units.push_back(h["unit"]);
   EXPECT_EQ(units, (std::vector<std::string>{kPolice, kInsurer}));
+
+  // Everything the ward had for the bus was accepted by its node.
+  auto pending = ward_->call("GET", "/onestop/v1/bus-outbox?pending=1", w_admin);
+  ASSERT_EQ(pending.status, 200u);
+  EXPECT_TRUE(pending.body["messages"].empty()) << pending.raw;
+  EXPECT_EQ(ward_->call("GET", "/onestop/v1/bus-outbox", w_admin).body["messages"].size(), 2u)
+      << "two submissions: to the police and to social insurance";
 
   // A delivery without a valid seal is refused by the office, whoever sends it.
   auto forged = ward_->send("POST", "/onestop/v1/bus/result", "", at_police.dump(), "application/json");

@@ -429,6 +429,10 @@ TEST_F(OnestopOffice, bad_input_is_refused_with_a_specific_code_and_changes_noth
   // Unauthenticated, wrong role, unknown procedure, missing documents, unknown document, bad file type.
   EXPECT_EQ(office_->call("POST", "/onestop/v1/dossiers", "", json::object()).status, 401u);
   EXPECT_EQ(office_->call("POST", "/onestop/v1/dossiers", "not-a-token", json::object()).status, 401u);
+  auto wrong_type = office_->call("POST", "/onestop/v1/dossiers", receiving_,
+                                  {{"procedure_code", "1.001193"}, {"customer_code", customer}, {"channel", "1"}});
+  EXPECT_EQ(wrong_type.status, 400u) << wrong_type.raw;
+  EXPECT_EQ(wrong_type.body["code"], "LGSP-400-ONESTOP-INPUT");
   auto by_admin = office_->call("POST", "/onestop/v1/dossiers", admin_, {{"procedure_code", "1.001193"}});
   EXPECT_EQ(by_admin.status, 403u);
   auto unknown = office_->call("POST", "/onestop/v1/dossiers", receiving_,

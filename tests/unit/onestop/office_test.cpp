@@ -167,6 +167,24 @@ TEST_F(Office, deliveries_from_the_bus_are_idempotent_and_speak_only_for_their_o
   EXPECT_EQ(out[0].second.conversation_id, "000.00.99.H29-261123-0007");
   EXPECT_EQ(out[0].second.payload["status"], 2);
   EXPECT_TRUE(office_->portal_outbox(0, 100).empty()) << "the origin agency reports it to the portal, not us";
+
+  // A message the bus refuses is tried again later and later, and stays listed until it is accepted.
+  office_->mark_bus_message(out[0].first, false, "HTTP 503: not ready", std::chrono::seconds(5));
+  EXPECT_TRUE(office_->due_bus_messages(10).empty());
+  now_ += std::chrono::seconds(6);
+  ASSERT_EQ(office_->due_bus_messages(10).size(), 1u);
+  office_->mark_bus_message(out[0].first, false, "HTTP 503: not ready", std::chrono::seconds(5));
+  now_ += std::chrono::seconds(6);
+  EXPECT_TRUE(office_->due_bus_messages(10).empty()) << "the second wait is twice the first";
+  auto pending = office_->bus_outbox(true);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0]["attempts"], 2);
+  EXPECT_EQ(pending[0]["last_error"], "HTTP 503: not ready");
+  now_ += std::chrono::seconds(5);
+  ASSERT_EQ(office_->due_bus_messages(10).size(), 1u);
+  office_->mark_bus_message(out[0].first, true, "", std::chrono::seconds(5));
+  EXPECT_TRUE(office_->bus_outbox(true).empty());
+  EXPECT_EQ(office_->bus_outbox(false).size(), 1u);
 }
 
 TEST_F(Office, the_report_judges_against_the_original_due_time) {

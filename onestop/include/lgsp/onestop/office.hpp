@@ -110,7 +110,11 @@ class OneStopOffice {
   nlohmann::json portal_outbox(std::int64_t after_id, int limit) const;
   // Messages waiting to be sent to the bus, whose time has come.
   std::vector<std::pair<std::int64_t, OutgoingMessage>> due_bus_messages(int limit) const;
+  // A failed send is tried again after `retry` doubled per earlier failure (at most an hour), so a message the
+  // bus keeps refusing neither floods the node nor is dropped: it stays visible in bus_outbox().
   void mark_bus_message(std::int64_t id, bool sent, const std::string& error, std::chrono::seconds retry);
+  // The messages for the bus (pending only: not yet accepted), with attempts and the last error.
+  nlohmann::json bus_outbox(bool pending_only) const;
   // A delivery from the bus (already authenticated by its seal): "submission", "status" or "result".
   // Idempotent by message id. Returns what was done.
   nlohmann::json receive(const std::string& kind, const std::string& message_id, const std::string& client,
