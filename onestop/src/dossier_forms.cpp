@@ -85,18 +85,22 @@ std::vector<unsigned char> dossier_form(const json& d, const std::string& form, 
   std::string procedure = d["procedure"]["name"];
   TimePoint received = t(d["received_at"]);
   const json& first = d["history"].at(0);
-  if (form == "01") {
-    ReceiptSlip f;
+  // What every dossier form carries, issued at `issued`.
+  auto common = [&](auto& f, TimePoint issued) {
     f.header = h;
-    f.header.issued_at = received;
+    f.header.issued_at = issued;
     f.dossier_code = code;
     f.applicant = applicant(d);
     f.procedure_name = procedure;
+    f.received_at = received;
+  };
+  if (form == "01") {
+    ReceiptSlip f;
+    common(f, received);
     for (const auto& doc : d["documents"])
       if (doc["kind"] == "submitted") f.documents.push_back({doc["name"], 1, 0});
     if (d.contains("procedure_rules"))
       f.processing_time = days_text(d["procedure_rules"].value("processing_days", 0.0));
-    f.received_at = received;
     f.due_at = t(d["due_at"]);
     f.result_delivery = "Tại Bộ phận Một cửa " + office.value("name", "") + " hoặc trên Cổng Dịch vụ công";
     f.lookup_url = office.value("public_url", "") + "/onestop/v1/lookup/" + code;
@@ -106,12 +110,7 @@ std::vector<unsigned char> dossier_form(const json& d, const std::string& form, 
   if (form == "02") {
     const auto& asked = last(d, "request_supplement", form);
     SupplementRequest f;
-    f.header = h;
-    f.header.issued_at = t(asked["at"]);
-    f.dossier_code = code;
-    f.applicant = applicant(d);
-    f.procedure_name = procedure;
-    f.received_at = received;
+    common(f, t(asked["at"]));
     for (const auto& item : asked["details"]["items"]) {
       std::string s = item;
       auto colon = s.find(": ");
@@ -125,12 +124,7 @@ std::vector<unsigned char> dossier_form(const json& d, const std::string& form, 
   if (form == "03") {
     const auto& refused = last(d, "refuse", form);
     RefusalSlip f;
-    f.header = h;
-    f.header.issued_at = t(refused["at"]);
-    f.dossier_code = code;
-    f.applicant = applicant(d);
-    f.procedure_name = procedure;
-    f.received_at = received;
+    common(f, t(refused["at"]));
     for (const auto& r : refused["details"]["reasons"]) f.reasons.push_back(r);
     f.officer.name = refused.value("actor", "");
     return render(f, options);
@@ -138,12 +132,7 @@ std::vector<unsigned char> dossier_form(const json& d, const std::string& form, 
   if (form == "04") {
     const auto& ext = last(d, "extend", form);
     ApologyLetter f;
-    f.header = h;
-    f.header.issued_at = t(ext["at"]);
-    f.dossier_code = code;
-    f.applicant = applicant(d);
-    f.procedure_name = procedure;
-    f.received_at = received;
+    common(f, t(ext["at"]));
     f.original_due_at = t(ext["details"]["previous_due_at"]);
     f.new_due_at = t(ext["details"]["new_due_at"]);
     f.reason = ext["details"].value("reason", "");
@@ -156,12 +145,7 @@ std::vector<unsigned char> dossier_form(const json& d, const std::string& form, 
       if (e["action"] == "stop" || e["action"] == "approve_withdrawal") stop = &e;
     if (!stop) last(d, "stop", form);  // throws the refusal
     StopNotice f;
-    f.header = h;
-    f.header.issued_at = t((*stop)["at"]);
-    f.dossier_code = code;
-    f.applicant = applicant(d);
-    f.procedure_name = procedure;
-    f.received_at = received;
+    common(f, t((*stop)["at"]));
     f.stopped_at = t((*stop)["at"]);
     std::string reason;
     if ((*stop)["details"].contains("reasons"))
@@ -173,11 +157,7 @@ std::vector<unsigned char> dossier_form(const json& d, const std::string& form, 
   }
   if (form == "06") {
     ControlSlip f;
-    f.header = h;
-    f.dossier_code = code;
-    f.applicant = applicant(d);
-    f.procedure_name = procedure;
-    f.received_at = received;
+    common(f, now);
     f.due_at = t(d["due_at"]);
     const auto& steps = d["steps"];
     for (std::size_t i = 0; i < steps.size(); ++i) {

@@ -7,6 +7,7 @@
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 #include "process.hpp"
+#include "tls_node.hpp"
 
 #include <gtest/gtest.h>
 
@@ -69,16 +70,7 @@ class TwoNodeTest : public ::testing::Test {
   }
   // Writes NAME.toml for a node with TLS certificate `cert` (tls-node-a / tls-node-b) and returns it.
   fs::path write_config(const std::string& name, const std::string& cert, unsigned short port) {
-    std::ofstream(dir_ / (name + "-chain.pem"))
-        << lgsp::test::read_file(pki_ / (cert + ".pem")) << lgsp::test::read_file(pki_ / "issuing-ca.pem");
-    auto file = dir_ / (name + ".toml");
-    std::ofstream(file) << "[server]\nlisten = \"127.0.0.1:" << port << "\"\n"
-                        << "[tls]\ncertificate = \"" << name << "-chain.pem\"\nprivate_key = \""
-                        << (pki_ / (cert + ".key")).string() << "\"\nclient_ca = \"" << (pki_ / "root-ca.pem").string()
-                        << "\"\npeer_ca = \"" << (pki_ / "root-ca.pem").string() << "\"\n"
-                        << "[signing]\nca_chain = \"" << (pki_ / "issuing-ca.pem").string() << "\"\n"
-                        << "[store]\ndata_dir = \"" << name << "-data\"\n";
-    return file;
+    return lgsp::test::write_tls_node_config(dir_, pki_, name, cert, port);
   }
   void with_registry(const std::string& name, const std::function<void(Registry&)>& body) {
     Config c;
