@@ -52,6 +52,14 @@ const std::vector<Key>& keys() {
          c.max_body_bytes = to_unsigned("server.max_body_bytes", v, 1024, 1024u * 1024 * 1024);
        }},
       {"store.data_dir", [](auto& c, auto& v, auto& b) { c.data_dir = to_path(v, b); }},
+      {"store.group_commit_max_rows",
+       [](auto& c, auto& v, auto&) {
+         c.group_commit_max_rows = to_unsigned("store.group_commit_max_rows", v, 1, 100000);
+       }},
+      {"store.group_commit_max_delay_ms",
+       [](auto& c, auto& v, auto&) {
+         c.group_commit_max_delay_ms = to_unsigned("store.group_commit_max_delay_ms", v, 0, 1000);
+       }},
       {"calendar.file", [](auto& c, auto& v, auto& b) { c.calendar = to_path(v, b); }},
       {"forms.font_dir", [](auto& c, auto& v, auto& b) { c.font_dir = to_path(v, b); }},
       {"agency.code", [](auto& c, auto& v, auto&) { c.agency.code = v; }},

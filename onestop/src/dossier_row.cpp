@@ -60,7 +60,7 @@ std::vector<StepRow> load_steps(Transaction& tx, const std::string& code) {
   std::vector<StepRow> out;
   for (const auto& r : query(tx,
                              "SELECT step_index, name, unit, unit_name, due_at, started_at, finished_at, handed_by, "
-                             "received_by, result FROM dossier_steps WHERE dossier_code = ? ORDER BY step_index",
+                             "received_by, result, role FROM dossier_steps WHERE dossier_code = ? ORDER BY step_index",
                              {text(code)})) {
     StepRow s;
     s.index = static_cast<int>(num(r[0]));
@@ -73,20 +73,22 @@ std::vector<StepRow> load_steps(Transaction& tx, const std::string& code) {
     s.handed_by = str(r[7]);
     s.received_by = str(r[8]);
     s.result = str(r[9]);
+    s.role = str(r[10]);
     out.push_back(std::move(s));
   }
   return out;
 }
 
 void save_step(Transaction& tx, const std::string& code, const StepRow& s) {
-  exec(tx,
-       "INSERT INTO dossier_steps(dossier_code, step_index, name, unit, unit_name, due_at, started_at, finished_at, "
-       "handed_by, received_by, result) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(dossier_code, step_index) DO "
-       "UPDATE SET due_at = excluded.due_at, started_at = excluded.started_at, finished_at = excluded.finished_at, "
-       "handed_by = excluded.handed_by, received_by = excluded.received_by, result = excluded.result",
-       {text(code), integer(s.index), text(s.name), text(s.unit), text(s.unit_name),
-        text(format_local_rfc3339(s.due_at)), opt_text(opt_time(s.started_at)), opt_text(opt_time(s.finished_at)),
-        text(s.handed_by), text(s.received_by), text(s.result)});
+  exec(
+      tx,
+      "INSERT INTO dossier_steps(dossier_code, step_index, name, unit, unit_name, due_at, started_at, finished_at, "
+      "handed_by, received_by, result, role) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(dossier_code, step_index) DO "
+      "UPDATE SET due_at = excluded.due_at, started_at = excluded.started_at, finished_at = excluded.finished_at, "
+      "handed_by = excluded.handed_by, received_by = excluded.received_by, result = excluded.result",
+      {text(code), integer(s.index), text(s.name), text(s.unit), text(s.unit_name),
+       text(format_local_rfc3339(s.due_at)), opt_text(opt_time(s.started_at)), opt_text(opt_time(s.finished_at)),
+       text(s.handed_by), text(s.received_by), text(s.result), text(s.role)});
 }
 
 void insert_dossier(Transaction& tx, const DossierRow& d, const std::string& id_number, const std::string& phone,

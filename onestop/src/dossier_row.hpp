@@ -43,6 +43,7 @@ struct DossierRow {
 struct StepRow {
   int index = 0;
   std::string name, unit, unit_name;
+  std::string role;  // who acts on it here: receiving, processing, leader; empty: any official
   TimePoint due_at;
   std::optional<TimePoint> started_at, finished_at;
   std::string handed_by, received_by, result;

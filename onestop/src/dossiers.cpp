@@ -152,7 +152,8 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
         auto prof = query(tx, "SELECT data, valid_until FROM profiles WHERE customer_code = ?", {text(customer_code)});
         if (prof.empty())
           throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
-        if (*parse_rfc3339(str(prof[0][1])) <= now())
+        auto valid_until = parse_rfc3339(str(prof[0][1]));
+        if (!valid_until || *valid_until <= now())
           throw OnestopError(errors::kExpiredProfile,
                              "e-profile " + customer_code + " expired on " + str(prof[0][1]) + "; renew it first");
         json identity = json::parse(str(prof[0][0]));
@@ -226,6 +227,7 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
           row.name = s.name;
           row.unit = s.unit;
           row.unit_name = s.unit_name;
+          row.role = s.role;
           row.due_at = calendar_.due_time(t, cumulative, cut_off);
           if (s.index == 1) row.started_at = t;
           save_step(tx, code, row);
@@ -444,6 +446,13 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
             std::find_if(steps.begin(), steps.end(), [&](const StepRow& s) { return s.index == d.current_step + 1; });
         if (cur == steps.end() || next == steps.end())
           throw OnestopError(errors::kConflict, "dossier " + code + " is at its last step: finish it instead");
+        // The step's own role hands it over (the desk its receiving step, a specialist a processing step); a
+        // leader may act on any step.
+        if (!cur->role.empty() && (actor.role == Role::kReceiving || actor.role == Role::kProcessing) &&
+            to_string(actor.role) != cur->role)
+          throw OnestopError(errors::kForbidden, "step " + std::to_string(cur->index) + " (" + cur->name +
+                                                     ") is done by the " + cur->role + " role, not " +
+                                                     to_string(actor.role));
         cur->finished_at = t;
         cur->handed_by = actor.name.empty() ? actor.username : actor.name;
         cur->result = to_string(WorkingCalendar::classify(cur->due_at, t));

@@ -98,10 +98,11 @@ void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& 
                  {"step_index", d.current_step},
                  {"due_at", format_local_rfc3339(d.due_at)}};
   if (!actor.title.empty()) status["actor"]["title"] = actor.title;
-  auto n = query(tx, "SELECT COUNT(*) FROM bus_outbox WHERE conversation_id = ?", {text(d.code)});
+  // Numbered by the outbox's own row id: unique for the life of the store, whatever is ever pruned.
+  auto n = query(tx, "SELECT COALESCE(MAX(id), 0) + 1 FROM bus_outbox");
   enqueue_message(tx,
                   {onestop_service(d.origin_agency, "status"),
-                   d.code + "-status-" + agency.code + "-" + std::to_string(num(n[0][0]) + 1), d.code, status},
+                   d.code + "-status-" + agency.code + "-" + std::to_string(num(n[0][0])), d.code, status},
                   at);
 }
 

@@ -28,7 +28,12 @@ inline std::int64_t num(const Value& v) { return is_null(v) ? 0 : bus::as_int(v)
 inline nlohmann::json json_or_null(const Value& v) {
   return is_null(v) ? nlohmann::json() : nlohmann::json(bus::as_text(v));
 }
-inline TimePoint time_of(const Value& v) { return *parse_rfc3339(bus::as_text(v)); }
+// The office writes every time itself (format_local_rfc3339); anything else in a time column is corruption.
+inline TimePoint time_of(const Value& v) {
+  auto t = parse_rfc3339(bus::as_text(v));
+  if (!t) throw bus::StoreError("onestop store: '" + bus::as_text(v) + "' in a time column is not a time");
+  return *t;
+}
 
 inline std::vector<Row> query(Transaction& tx, const std::string& sql, const Params& p = {}) {
   return tx.query(sql, p);

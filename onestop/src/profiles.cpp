@@ -141,7 +141,7 @@ json OneStopOffice::profile(const Actor& actor, const std::string& customer_code
            {"identity", json::parse(str(rows[0][0]))},
            {"created_at", str(rows[0][1])},
            {"valid_until", str(rows[0][2])},
-           {"valid", *parse_rfc3339(str(rows[0][2])) > now()}};
+           {"valid", time_of(rows[0][2]) > now()}};
     json docs = json::array();
     for (const auto& r : query(tx,
                                "SELECT doc_code, name, sha256, media_type, size, added_at FROM profile_documents "

@@ -43,7 +43,7 @@ CREATE TABLE dossier_documents(
   PRIMARY KEY(dossier_code, seq));
 CREATE TABLE dossier_steps(
   dossier_code TEXT NOT NULL, step_index INTEGER NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
-  unit_name TEXT NOT NULL, due_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, handed_by TEXT,
+  unit_name TEXT NOT NULL, role TEXT NOT NULL DEFAULT '', due_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, handed_by TEXT,
   received_by TEXT, result TEXT, PRIMARY KEY(dossier_code, step_index));
 CREATE TABLE dossier_history(
   id INTEGER PRIMARY KEY AUTOINCREMENT, dossier_code TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
@@ -53,10 +53,12 @@ CREATE INDEX history_by_dossier ON dossier_history(dossier_code, id);
 CREATE TABLE portal_outbox(
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, dossier_code TEXT NOT NULL, service TEXT NOT NULL,
   record TEXT NOT NULL, synced_at TEXT);
+CREATE INDEX portal_outbox_by_dossier ON portal_outbox(dossier_code, id);
 CREATE TABLE bus_outbox(
   id INTEGER PRIMARY KEY AUTOINCREMENT, service TEXT NOT NULL, message_id TEXT NOT NULL UNIQUE,
   conversation_id TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
   attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, next_attempt_at TEXT NOT NULL);
+CREATE INDEX bus_outbox_by_conversation ON bus_outbox(conversation_id, sent_at, id);
 CREATE TABLE bus_inbox(
   message_id TEXT PRIMARY KEY, service TEXT NOT NULL, client TEXT NOT NULL, received_at TEXT NOT NULL,
   payload TEXT NOT NULL, outcome TEXT NOT NULL);
@@ -65,9 +67,12 @@ CREATE TABLE bus_inbox(
   return m;
 }
 
-std::unique_ptr<bus::Store> open_onestop_store(const std::filesystem::path& data_dir) {
+std::unique_ptr<bus::Store> open_onestop_store(const std::filesystem::path& data_dir, unsigned group_commit_max_rows,
+                                               unsigned group_commit_max_delay_ms) {
   bus::SqliteStoreOptions options;
   options.file = data_dir / "onestop.db";
+  options.group_commit_max_rows = group_commit_max_rows;
+  options.group_commit_max_delay = std::chrono::milliseconds(group_commit_max_delay_ms);
   return std::make_unique<bus::SqliteStore>(options, onestop_migrations());
 }
 

@@ -77,7 +77,7 @@ struct OnestopServer::Impl {
 
   explicit Impl(OnestopConfig c)
       : config(std::move(c)),
-        store(open_onestop_store(config.data_dir)),
+        store(open_onestop_store(config.data_dir, config.group_commit_max_rows, config.group_commit_max_delay_ms)),
         files(config.data_dir / "files"),
         office(*store, files, load_calendar(config), config.agency),
         signer(config.signing) {

@@ -110,6 +110,21 @@ TEST_F(Office, a_withdrawal_asked_while_waiting_for_a_supplement_unwinds_in_orde
   EXPECT_EQ(status(office_->act(leader_, code, "resume_processing", json::object())), 4);
 }
 
+TEST_F(Office, each_step_is_handed_over_by_its_own_role_or_a_leader) {
+  auto code = birth(profile("079188000006"))["code"].get<std::string>();
+  EXPECT_THROW(office_->hand_over(clerk_, code, json::object()), OnestopError) << "step 1 is the desk's";
+  EXPECT_EQ(office_->hand_over(desk_, code, json::object())["current_step"], 2);
+  try {
+    office_->hand_over(desk_, code, json::object());
+    FAIL() << "the desk handed over the specialist's step";
+  } catch (const OnestopError& e) {
+    EXPECT_EQ(e.code().code, "LGSP-403-ONESTOP-ROLE");
+    EXPECT_NE(std::string(e.what()).find("processing"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(office_->hand_over(leader_, code, json::object())["current_step"], 3);
+  EXPECT_THROW(office_->hand_over(leader_, code, json::object()), OnestopError) << "the last step finishes instead";
+}
+
 TEST_F(Office, an_online_dossier_never_accepted_may_be_refused_after_a_supplement_request) {
   auto customer = profile("079188000004");
   Actor citizen{"c", "Nguyễn Văn Bình", "", Role::kCitizen, kWard, customer};

@@ -48,6 +48,8 @@ struct OnestopConfig {
   unsigned workers = 4;
   std::uint64_t max_body_bytes = 32 * 1024 * 1024;  // an uploaded document
   std::filesystem::path data_dir = "var/onestop";   // onestop.db and files/ (content-addressed)
+  unsigned group_commit_max_rows = 512;             // as the node's [store]: units per transaction at most
+  unsigned group_commit_max_delay_ms = 2;           // how long the first unit of a batch waits for others
   std::filesystem::path calendar;                   // calendar JSON; empty: onestop/samples/calendar.json
   std::filesystem::path font_dir;                   // TrueType fonts for forms; empty: DejaVu from Debian
   AgencyConfig agency;

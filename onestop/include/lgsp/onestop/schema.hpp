@@ -10,7 +10,9 @@
 namespace lgsp::onestop {
 
 const std::vector<bus::Migration>& onestop_migrations();
-// Opens (creating and migrating) <data_dir>/onestop.db.
-std::unique_ptr<bus::Store> open_onestop_store(const std::filesystem::path& data_dir);
+// Opens (creating and migrating) <data_dir>/onestop.db, with the node's group-commit defaults.
+std::unique_ptr<bus::Store> open_onestop_store(const std::filesystem::path& data_dir,
+                                               unsigned group_commit_max_rows = 512,
+                                               unsigned group_commit_max_delay_ms = 2);
 
 }  // namespace lgsp::onestop
