@@ -86,14 +86,13 @@ class Connection final : public Transaction {
 
  private:
   sqlite3_stmt* prepare(std::string_view sql, std::span<const Value> params) {
-    auto key = std::string(sql);
-    auto it = cache_.find(key);
+    auto it = cache_.find(sql);  // no std::string built for a statement already prepared
     if (it == cache_.end()) {
       sqlite3_stmt* raw = nullptr;
       if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
                              nullptr) != SQLITE_OK)
-        fail(db_.get(), "prepare '" + key + "'");
-      it = cache_.emplace(std::move(key), StmtPtr(raw)).first;
+        fail(db_.get(), "prepare '" + std::string(sql) + "'");
+      it = cache_.emplace(std::string(sql), StmtPtr(raw)).first;
     }
     sqlite3_stmt* s = it->second.get();
     if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(s))
@@ -173,6 +172,7 @@ struct SqliteStore::Impl {
   struct Pending {
     Work work;
     Done done;
+    std::chrono::steady_clock::time_point queued;
   };
 
   SqliteStoreOptions options;
@@ -240,9 +240,12 @@ struct SqliteStore::Impl {
         std::unique_lock lock(mutex);
         wake.wait(lock, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) return;  // stopping with nothing left
+        // The delay counts from the oldest queued unit, not from now: units that queued while the
+        // last commit was on disk have waited already, and are committed at once. Only a writer
+        // woken from idle waits for company (a burst of units arriving together).
         if (options.group_commit_max_delay.count() > 0 && queue.size() < options.group_commit_max_rows && !stopping)
-          wake.wait_for(lock, options.group_commit_max_delay,
-                        [&] { return stopping || queue.size() >= options.group_commit_max_rows; });
+          wake.wait_until(lock, queue.front().queued + options.group_commit_max_delay,
+                          [&] { return stopping || queue.size() >= options.group_commit_max_rows; });
         while (!queue.empty() && batch.size() < options.group_commit_max_rows) {
           batch.push_back(std::move(queue.front()));
           queue.pop_front();
@@ -326,7 +329,7 @@ SqliteStore::~SqliteStore() {
 }
 
 void SqliteStore::write(Work work, Done done) {
-  Impl::Pending pending{std::move(work), std::move(done)};
+  Impl::Pending pending{std::move(work), std::move(done), std::chrono::steady_clock::now()};
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stopping) throw StoreError("store is closing");
