@@ -3,6 +3,7 @@
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/merkle.hpp"
+#include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/signer.hpp"
@@ -80,7 +81,7 @@ struct BatchSigner::Impl {
   void fail(std::vector<Pending>& batch, const std::string& why) {
     if (options.on_failure) options.on_failure();
     auto error = std::make_exception_ptr(SealError(why));
-    for (auto& p : batch) p.done(nullptr, error);
+    for (auto& p : batch) p.done(Seal{}, error);
   }
 
   void sign(std::vector<Pending>& batch) {
@@ -119,17 +120,22 @@ struct BatchSigner::Impl {
     signed_batch.chain = chain;
     if (on_batch) on_batch(signed_batch, seconds);
 
-    nlohmann::json common = {{"v", 1},
-                             {"alg", alg},
-                             {"root", signed_batch.root},
-                             {"batch_size", batch.size()},
-                             {"signed_at", signed_batch.signed_at},
-                             {"sig", signed_batch.signature},
-                             {"cert", certificate},
-                             {"chain", chain}};
+    const nlohmann::json common = {{"v", 1},
+                                   {"alg", alg},
+                                   {"root", signed_batch.root},
+                                   {"batch_size", batch.size()},
+                                   {"signed_at", signed_batch.signed_at},
+                                   {"sig", signed_batch.signature},
+                                   {"cert", certificate},
+                                   {"chain", chain}};
+    // Serialized once for the batch; each seal is this text with the leaf's proof spliced in.
+    std::size_t at = 0;
+    const std::string prefix_and_suffix = json_with_member(common, "proof", "", &at);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      nlohmann::json seal = common;
-      seal["proof"] = merkle::proof_to_strings(tree.proof(i));
+      const std::string proof = nlohmann::json(merkle::proof_to_strings(tree.proof(i))).dump();
+      Seal seal;
+      seal.text.reserve(prefix_and_suffix.size() + proof.size());
+      seal.text.append(prefix_and_suffix, 0, at).append(proof).append(prefix_and_suffix, at);
       batch[i].done(std::move(seal), nullptr);
     }
   }
@@ -212,7 +218,7 @@ void BatchSigner::enqueue(const Sha256& leaf, SealCallback done, bool urgent) {
       if (!urgent && impl_->queue.size() < impl_->options.max_batch && impl_->queue.size() > 1) return;
     }
   }
-  if (stopping) return done(nullptr, std::make_exception_ptr(SealError("the node is stopping")));
+  if (stopping) return done(Seal{}, std::make_exception_ptr(SealError("the node is stopping")));
   impl_->wake.notify_one();
 }
 

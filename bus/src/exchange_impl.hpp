@@ -61,6 +61,14 @@ struct Accepted {
   std::string payload_sha256;
   std::string service;
   std::string receipt;  // JSON text
+
+  // The stored receipt as the answer to a repeated message.
+  HttpResponse answer() const {
+    HttpResponse r;
+    r.status = 200;
+    r.body = receipt;
+    return r;
+  }
 };
 
 inline std::optional<Accepted> find_accepted(Transaction& tx, const std::string& client, const std::string& id) {
@@ -70,13 +78,9 @@ inline std::optional<Accepted> find_accepted(Transaction& tx, const std::string&
       " ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
       key);
   if (rows.empty()) return std::nullopt;
-  Receipt r{id,
-            as_text(rows[0][1]),
-            client,
-            as_text(rows[0][2]),
-            as_text(rows[0][0]),
-            nlohmann::json::parse(as_text(rows[0][3]))};
-  return Accepted{r.payload_sha256, r.service, r.to_json().dump()};
+  Receipt r{id, as_text(rows[0][1]), client, as_text(rows[0][2]), as_text(rows[0][0]), nullptr};
+  // The stored seal is compact JSON text (as dump() wrote it): spliced into the receipt unparsed.
+  return Accepted{r.payload_sha256, r.service, r.to_text(as_text(rows[0][3]))};
 }
 
 // Empty when the submission repeats `a`; otherwise why the id conflicts.
@@ -96,7 +100,8 @@ struct Submission {
   std::string message_id;
   std::string conversation;  // empty: none
   Caller caller;
-  Receipt receipt;
+  Receipt receipt;   // its signature stays null: the seal travels as text (`seal`)
+  std::string seal;  // compact JSON, as the signer wrote it
 };
 using SubmissionPtr = std::shared_ptr<Submission>;
 using Next = std::function<void(const SubmissionPtr&)>;

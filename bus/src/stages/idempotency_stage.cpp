@@ -28,7 +28,7 @@ class IdempotencyStage : public Exchange::Impl::Stage {
       auto conflict = conflict_with(*existing, s->message_id, s->service_id, digest);
       if (!conflict.empty()) return x.refuse(*s, problem(kMessageIdConflict, conflict));
       if (x.deps.metrics) x.deps.metrics->count_message("repeated", "");
-      return s->reply(HttpResponse::json(200, json::parse(existing->receipt)));
+      return s->reply(existing->answer());
     }
     s->receipt.message_id = s->message_id;
     s->receipt.service = s->service_id;

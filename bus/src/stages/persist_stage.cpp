@@ -22,9 +22,9 @@ class PersistStage : public Exchange::Impl::Stage {
     if (!store) return x.refuse(*s, problem(errors::kNotReady, "the store is closing"));
     // What the transaction found: a copy of this message accepted meanwhile (its receipt), if any.
     auto raced = std::make_shared<std::optional<Accepted>>();
-    // Serialized once here (the seal carries the node's certificates, a few KiB): the same text goes
-    // into the message row, the log record and the answer.
-    auto receipt_text = std::make_shared<std::string>(s->receipt.to_json().dump());
+    // Built once here around the seal's text (which carries the node's certificates, a few KiB):
+    // the same text goes into the log record and the answer, the seal's into the message row.
+    auto receipt_text = std::make_shared<std::string>(s->receipt.to_text(s->seal));
     auto work = [s, raced, receipt_text](Transaction& tx) {
       const auto& r = s->receipt;
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
@@ -43,12 +43,12 @@ class PersistStage : public Exchange::Impl::Stage {
         *raced = find_accepted(tx, s->caller.client, s->message_id);
         return;
       }
-      const Value b[] = {tx.last_insert_id(), std::move(payload), r.signature.dump()};
+      const Value b[] = {tx.last_insert_id(), std::move(payload), s->seal};
       tx.exec("INSERT INTO message_body(seq, payload, seal) VALUES (?, ?, ?)", b);
       if (s->caller.via_node.empty()) {
         MessageLog::append_text(tx, "accepted", r.client + " " + r.message_id, *receipt_text);
       } else {
-        json body = r.to_json();
+        json body = json::parse(*receipt_text);
         body["via_node"] = s->caller.via_node;
         MessageLog::append(tx, "accepted", r.client + " " + r.message_id, body);
       }
@@ -73,7 +73,7 @@ class PersistStage : public Exchange::Impl::Stage {
         if (*raced) {
           auto conflict = conflict_with(**raced, s->message_id, s->service_id, s->receipt.payload_sha256);
           if (!conflict.empty()) return self->refuse(*s, problem(kMessageIdConflict, conflict));
-          return s->reply(HttpResponse::json(200, json::parse((*raced)->receipt)));
+          return s->reply((*raced)->answer());
         }
         if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
         HttpResponse accepted;
