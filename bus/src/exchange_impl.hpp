@@ -222,10 +222,29 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
     }
   }
   void deliver_loop();
-  void deliver(std::int64_t seq, const Row& row);
+  void deliver(std::int64_t seq, const Row& row, const std::optional<Service>& service);
   void record_outcome(std::int64_t seq, const std::string& service_id, int attempts, int replayed_after,
                       const RetryPolicy& retry, bool keep_payload, unsigned status, const std::string& error,
                       const std::string& subject);
+
+  // Delivery outcomes waiting for the store. They are recorded together, in one write unit per
+  // batch: the first outcome into an empty list submits the unit, and the unit takes whatever has
+  // gathered by the time the writer runs it (each outcome in its own savepoint inside it).
+  struct Outcome {
+    std::int64_t seq;
+    int attempt;
+    std::string state;
+    std::int64_t next_attempt_ms;
+    unsigned status;
+    std::string error;
+    bool drop_payload;
+    std::string subject;
+  };
+  std::mutex outcomes_mutex;
+  std::vector<Outcome> outcomes;
+  bool outcome_unit_queued = false;
+  void submit_outcomes();
+  void finish_delivery(std::int64_t seq);
 };
 
 // One file per stage (bus/src/stages/), each giving its factory here. Adding a stage (rate limit,
