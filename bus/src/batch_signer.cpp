@@ -48,6 +48,8 @@ struct BatchSigner::Impl {
   std::string alg;
   std::string certificate;
   std::vector<std::string> chain;
+  std::string certificate_sha256;
+  std::shared_ptr<const SealCertificate> seal_certificate;
   Clock::time_point next_open{};
   std::thread thread;
 
@@ -68,6 +70,10 @@ struct BatchSigner::Impl {
       certificate = der_base64(signer->certificate());
       chain.clear();
       for (const auto& ca : signer->chain()) chain.push_back(der_base64(ca.get()));
+      auto der = signing::certificate_to_der(signer->certificate());
+      certificate_sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+      seal_certificate =
+          std::make_shared<const SealCertificate>(SealCertificate{certificate, nlohmann::json(chain).dump()});
       set_unavailable("");
       return true;
     } catch (const std::exception& e) {
@@ -128,14 +134,24 @@ struct BatchSigner::Impl {
                                    {"sig", signed_batch.signature},
                                    {"cert", certificate},
                                    {"chain", chain}};
+    nlohmann::json stored_common = common;
+    stored_common.erase("cert");
+    stored_common.erase("chain");
+    stored_common["cert_sha256"] = certificate_sha256;
     // Serialized once for the batch; each seal is this text with the leaf's proof spliced in.
     std::size_t at = 0;
-    const std::string prefix_and_suffix = json_with_member(common, "proof", "", &at);
+    std::size_t stored_at = 0;
+    const std::string full = json_with_member(common, "proof", "", &at);
+    const std::string stored = json_with_member(stored_common, "proof", "", &stored_at);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const std::string proof = nlohmann::json(merkle::proof_to_strings(tree.proof(i))).dump();
       Seal seal;
-      seal.text.reserve(prefix_and_suffix.size() + proof.size());
-      seal.text.append(prefix_and_suffix, 0, at).append(proof).append(prefix_and_suffix, at);
+      seal.text.reserve(full.size() + proof.size());
+      seal.text.append(full, 0, at).append(proof).append(full, at);
+      seal.stored.reserve(stored.size() + proof.size());
+      seal.stored.append(stored, 0, stored_at).append(proof).append(stored, stored_at);
+      seal.cert_sha256 = certificate_sha256;
+      seal.certificate = seal_certificate;
       batch[i].done(std::move(seal), nullptr);
     }
   }

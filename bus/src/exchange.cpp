@@ -56,7 +56,7 @@ void Exchange::Impl::handle_status(HttpRequest& request, Reply reply) {
            {"state", as_text(rows[0][2])},
            {"accepted_at", as_text(rows[0][3])},
            {"receipt", Receipt{id, as_text(rows[0][1]), client, as_text(rows[0][3]), as_text(rows[0][7]),
-                               json::parse(as_text(rows[0][4]))}
+                               json::parse(full_seal(&tx, as_text(rows[0][4])))}
                            .to_json()},
            {"last_error", std::holds_alternative<std::string>(rows[0][5]) ? json(as_text(rows[0][5])) : json()},
            {"conversation", std::holds_alternative<std::string>(rows[0][6]) ? json(as_text(rows[0][6])) : json()},
@@ -143,10 +143,13 @@ void Exchange::Impl::deliver(std::int64_t seq, const Row& row, const std::option
   out.url = service->endpoint;
   out.body.assign(payload.begin(), payload.end());
   out.timeout = std::chrono::milliseconds(service->timeout_ms);
-  out.headers = {{"Content-Type", as_text(row[5])},     {"LGSP-Client", client_id},
-                 {"LGSP-Service", service_id},          {"LGSP-Message-Id", message_id},
-                 {"LGSP-Accepted-At", as_text(row[7])}, {"LGSP-Payload-SHA256", as_text(row[10])},
-                 {"LGSP-Signature", as_text(row[8])}};
+  out.headers = {{"Content-Type", as_text(row[5])},
+                 {"LGSP-Client", client_id},
+                 {"LGSP-Service", service_id},
+                 {"LGSP-Message-Id", message_id},
+                 {"LGSP-Accepted-At", as_text(row[7])},
+                 {"LGSP-Payload-SHA256", as_text(row[10])},
+                 {"LGSP-Signature", full_seal(nullptr, as_text(row[8]))}};
   if (std::holds_alternative<std::string>(row[4])) out.headers.emplace_back("LGSP-Conversation-Id", as_text(row[4]));
   auto self = shared_from_this();
   client.send(std::move(out),

@@ -3,6 +3,7 @@
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/seal_certificates.hpp"
 
 #include <gtest/gtest.h>
 
@@ -215,4 +216,27 @@ TEST(JsonWithMember, a_receipt_as_text_is_its_json_dumped) {
   const json seal = {{"v", 1}, {"alg", "ES256"}, {"root", "ab"}, {"proof", {"L:01"}}, {"cert", "Y2VydA=="}};
   r.signature = seal;
   EXPECT_EQ(r.to_text(seal.dump()), r.to_json().dump());
+}
+
+TEST(SealCertificates, a_stored_seal_expands_to_the_full_seal_byte_for_byte) {
+  const json full = {
+      {"v", 1},           {"alg", "ES256"},     {"root", "ab"},          {"batch_size", 3},
+      {"sig", "c2ln"},    {"cert", "Y2VydA=="}, {"chain", {"YQ", "Yg"}}, {"signed_at", "2026-11-23T07:00:00.000Z"},
+      {"proof", {"L:01"}}};
+  json stored = full;
+  stored.erase("cert");
+  stored.erase("chain");
+  const std::string sha = lgsp::bus::sha256_hex("cert");
+  stored["cert_sha256"] = sha;
+  lgsp::bus::SealCertificates certs{{sha, {"Y2VydA==", json({"YQ", "Yg"}).dump()}}};
+  EXPECT_EQ(lgsp::bus::expand_seal_text(stored.dump(), certs), full.dump());
+  EXPECT_EQ(lgsp::bus::expand_seal_text(full.dump(), {}), full.dump()) << "a full seal is left as it is";
+  EXPECT_FALSE(lgsp::bus::expand_seal_text(stored.dump(), {}).has_value());
+  EXPECT_EQ(lgsp::bus::seal_certificate_sha256(stored.dump()), sha);
+  json parsed = stored;
+  EXPECT_EQ(lgsp::bus::expand_seal(parsed, certs), "");
+  EXPECT_EQ(parsed, full);
+  json wrong = stored;
+  lgsp::bus::SealCertificates other{{sha, {"b3RoZXI=", "[]"}}};
+  EXPECT_NE(lgsp::bus::expand_seal(wrong, other), "") << "the held certificate must have the named SHA-256";
 }

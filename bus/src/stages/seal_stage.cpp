@@ -32,7 +32,7 @@ class SealStage : public Exchange::Impl::Stage {
           return x.refuse(*s, problem(errors::kSigningUnavailable, e.what()));
         }
       }
-      s->seal = std::move(seal.text);
+      s->seal = std::move(seal);
       next(s);
     });
   }

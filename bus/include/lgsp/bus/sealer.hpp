@@ -4,6 +4,7 @@
 #pragma once
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/seal_certificates.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,11 @@ class SealError : public std::runtime_error {
 // again for every message.
 struct Seal {
   std::string text;
+  // The same seal as the node stores it: "cert_sha256" in place of "cert" and "chain", which are
+  // kept once in the store (seal_certificates.hpp). Empty when the sealer gives no stored form.
+  std::string stored;
+  std::string cert_sha256;
+  std::shared_ptr<const SealCertificate> certificate;
   nlohmann::json json() const { return nlohmann::json::parse(text); }
 };
 
