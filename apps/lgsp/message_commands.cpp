@@ -68,8 +68,14 @@ int verify_archive(const LogOptions& o) {
     std::vector<bus::LogRecord> records;
     for (const auto& r : archive.at("records")) records.push_back(bus::LogRecord::from_json(r));
     auto trust = load_trust(o.trust);
-    return report(bus::MessageLog::verify(records, archive.at("prev_hash").get<std::string>(), trust.get()),
-                  trust != nullptr);
+    // Archives written before seals were stored with a certificate reference have none.
+    bus::SealCertificates certificates;
+    if (archive.contains("certificates"))
+      for (const auto& [sha, c] : archive.at("certificates").items())
+        certificates.emplace(sha, bus::SealCertificate{c.at("cert").get<std::string>(), c.at("chain").dump()});
+    return report(
+        bus::MessageLog::verify(records, archive.at("prev_hash").get<std::string>(), trust.get(), certificates),
+        trust != nullptr);
   } catch (const FileError& e) {
     return fail(e.file, e.why, kExitUsage);
   } catch (const signing::SigningError& e) {
@@ -90,7 +96,8 @@ int verify_log(const LogOptions& o) {
     }
     std::string prev;
     auto records = bus::MessageLog::read(store, o.from, o.to, prev);
-    return report(bus::MessageLog::verify(records, prev, trust.get()), trust != nullptr);
+    return report(bus::MessageLog::verify(records, prev, trust.get(), bus::MessageLog::certificates(store)),
+                  trust != nullptr);
   });
 }
 
@@ -99,10 +106,15 @@ int export_log(const LogOptions& o) {
     std::string prev;
     auto records = bus::MessageLog::read(store, o.from, o.to, prev);
     // Refuse to archive a broken chain: the archive would carry the break as if it were the record.
-    auto check = bus::MessageLog::verify(records, prev, nullptr);
+    const auto certificates = bus::MessageLog::certificates(store);
+    auto check = bus::MessageLog::verify(records, prev, nullptr, certificates);
     if (!check.ok)
       return fail("log record " + std::to_string(*check.first_bad), check.reason + " (not exported)", kExitFailed);
     nlohmann::json archive = {{"format", kArchiveFormat}, {"prev_hash", prev}, {"records", nlohmann::json::array()}};
+    // Stored seals name their certificate by SHA-256: the archive carries them, so it verifies alone.
+    nlohmann::json held = nlohmann::json::object();
+    for (const auto& [sha, c] : certificates) held[sha] = {{"cert", c.cert}, {"chain", nlohmann::json::parse(c.chain)}};
+    archive["certificates"] = held;
     for (const auto& r : records) archive["records"].push_back(r.to_json());
     if (!records.empty()) {
       archive["from"] = records.front().seq;

@@ -249,7 +249,7 @@ void AdminApi::add_routes(Router& router) {
   router.add("GET", base + "/log/verify", i.handler([&i](Registry&, HttpRequest&) {
     std::string prev;
     auto records = MessageLog::read(*i.store(), std::nullopt, std::nullopt, prev);
-    auto check = MessageLog::verify(records, prev, nullptr);
+    auto check = MessageLog::verify(records, prev, nullptr, MessageLog::certificates(*i.store()));
     json out = {{"intact", check.ok}, {"records", check.records}, {"seals", check.seals}};
     if (!check.ok) {
       out["first_bad"] = *check.first_bad;

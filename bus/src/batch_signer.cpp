@@ -3,6 +3,7 @@
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/merkle.hpp"
+#include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/signer.hpp"
@@ -47,6 +48,8 @@ struct BatchSigner::Impl {
   std::string alg;
   std::string certificate;
   std::vector<std::string> chain;
+  std::string certificate_sha256;
+  std::shared_ptr<const SealCertificate> seal_certificate;
   Clock::time_point next_open{};
   std::thread thread;
 
@@ -67,6 +70,10 @@ struct BatchSigner::Impl {
       certificate = der_base64(signer->certificate());
       chain.clear();
       for (const auto& ca : signer->chain()) chain.push_back(der_base64(ca.get()));
+      auto der = signing::certificate_to_der(signer->certificate());
+      certificate_sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+      seal_certificate =
+          std::make_shared<const SealCertificate>(SealCertificate{certificate, nlohmann::json(chain).dump()});
       set_unavailable("");
       return true;
     } catch (const std::exception& e) {
@@ -80,7 +87,7 @@ struct BatchSigner::Impl {
   void fail(std::vector<Pending>& batch, const std::string& why) {
     if (options.on_failure) options.on_failure();
     auto error = std::make_exception_ptr(SealError(why));
-    for (auto& p : batch) p.done(nullptr, error);
+    for (auto& p : batch) p.done(Seal{}, error);
   }
 
   void sign(std::vector<Pending>& batch) {
@@ -119,17 +126,32 @@ struct BatchSigner::Impl {
     signed_batch.chain = chain;
     if (on_batch) on_batch(signed_batch, seconds);
 
-    nlohmann::json common = {{"v", 1},
-                             {"alg", alg},
-                             {"root", signed_batch.root},
-                             {"batch_size", batch.size()},
-                             {"signed_at", signed_batch.signed_at},
-                             {"sig", signed_batch.signature},
-                             {"cert", certificate},
-                             {"chain", chain}};
+    const nlohmann::json common = {{"v", 1},
+                                   {"alg", alg},
+                                   {"root", signed_batch.root},
+                                   {"batch_size", batch.size()},
+                                   {"signed_at", signed_batch.signed_at},
+                                   {"sig", signed_batch.signature},
+                                   {"cert", certificate},
+                                   {"chain", chain}};
+    nlohmann::json stored_common = common;
+    stored_common.erase("cert");
+    stored_common.erase("chain");
+    stored_common["cert_sha256"] = certificate_sha256;
+    // Serialized once for the batch; each seal is this text with the leaf's proof spliced in.
+    std::size_t at = 0;
+    std::size_t stored_at = 0;
+    const std::string full = json_with_member(common, "proof", "", &at);
+    const std::string stored = json_with_member(stored_common, "proof", "", &stored_at);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      nlohmann::json seal = common;
-      seal["proof"] = merkle::proof_to_strings(tree.proof(i));
+      const std::string proof = nlohmann::json(merkle::proof_to_strings(tree.proof(i))).dump();
+      Seal seal;
+      seal.text.reserve(full.size() + proof.size());
+      seal.text.append(full, 0, at).append(proof).append(full, at);
+      seal.stored.reserve(stored.size() + proof.size());
+      seal.stored.append(stored, 0, stored_at).append(proof).append(stored, stored_at);
+      seal.cert_sha256 = certificate_sha256;
+      seal.certificate = seal_certificate;
       batch[i].done(std::move(seal), nullptr);
     }
   }
@@ -212,7 +234,7 @@ void BatchSigner::enqueue(const Sha256& leaf, SealCallback done, bool urgent) {
       if (!urgent && impl_->queue.size() < impl_->options.max_batch && impl_->queue.size() > 1) return;
     }
   }
-  if (stopping) return done(nullptr, std::make_exception_ptr(SealError("the node is stopping")));
+  if (stopping) return done(Seal{}, std::make_exception_ptr(SealError("the node is stopping")));
   impl_->wake.notify_one();
 }
 

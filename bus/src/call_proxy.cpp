@@ -158,7 +158,7 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
   auto body = std::make_shared<OutboundResponse>(std::move(response));
   // The caller is waiting: no batch window (the batch is what queued meanwhile).
   sealer->seal_urgent(seal.leaf(),
-                      [self = shared_from_this(), seal, body, reply](json value, std::exception_ptr error) {
+                      [self = shared_from_this(), seal, body, reply](Seal value, std::exception_ptr error) {
                         if (error) {
                           try {
                             std::rethrow_exception(error);
@@ -166,7 +166,7 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
                             return reply(problem(errors::kSigningUnavailable, e.what()));
                           }
                         }
-                        if (self->deps.on_sealed) self->deps.on_sealed(seal, value);
+                        if (self->deps.on_sealed) self->deps.on_sealed(seal, value.text);
                         HttpResponse r;
                         r.status = body->status;
                         r.content_type = body->header("content-type").value_or("application/octet-stream");
@@ -177,7 +177,7 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
                                      {"LGSP-Sealed-At", seal.at},
                                      {"LGSP-Request-Hash", seal.request_sha256},
                                      {"LGSP-Response-Hash", seal.response_sha256},
-                                     {"LGSP-Signature", value.dump()}};
+                                     {"LGSP-Signature", std::move(value.text)}};
                         reply(std::move(r));
                       });
 }

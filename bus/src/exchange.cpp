@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -55,7 +56,7 @@ void Exchange::Impl::handle_status(HttpRequest& request, Reply reply) {
            {"state", as_text(rows[0][2])},
            {"accepted_at", as_text(rows[0][3])},
            {"receipt", Receipt{id, as_text(rows[0][1]), client, as_text(rows[0][3]), as_text(rows[0][7]),
-                               json::parse(as_text(rows[0][4]))}
+                               json::parse(full_seal(&tx, as_text(rows[0][4])))}
                            .to_json()},
            {"last_error", std::holds_alternative<std::string>(rows[0][5]) ? json(as_text(rows[0][5])) : json()},
            {"conversation", std::holds_alternative<std::string>(rows[0][6]) ? json(as_text(rows[0][6])) : json()},
@@ -99,6 +100,17 @@ void Exchange::Impl::deliver_loop() {
       queues_measured = Clock::now();
       measure_queues(*store);
     }
+    // Each service is looked up once per round, not once per message.
+    std::map<std::string, std::optional<Service>> services;
+    try {
+      for (const auto& row : due) {
+        auto [it, fresh] = services.try_emplace(as_text(row[3]));
+        if (fresh) it->second = Registry(*store, nullptr).find_service(it->first);
+      }
+    } catch (const std::exception& e) {
+      log::error("delivery.query_failed", {{"error", e.what()}});
+      due.clear();
+    }
     lock.lock();
     for (const auto& row : due) {
       if (stopping || in_flight.size() >= options.max_in_flight) break;
@@ -106,21 +118,19 @@ void Exchange::Impl::deliver_loop() {
       if (in_flight.count(seq) || finished_during_query.count(seq)) continue;
       in_flight.insert(seq);
       lock.unlock();
-      deliver(seq, row);
+      deliver(seq, row, services[as_text(row[3])]);
       lock.lock();
     }
   }
 }
 
-void Exchange::Impl::deliver(std::int64_t seq, const Row& row) {
+void Exchange::Impl::deliver(std::int64_t seq, const Row& row, const std::optional<Service>& service) {
   const std::string message_id = as_text(row[1]);
   const std::string client_id = as_text(row[2]);
   const std::string service_id = as_text(row[3]);
   const int attempts = static_cast<int>(as_int(row[9]));
   const int replayed_after = static_cast<int>(as_int(row[11]));
   const std::string subject = client_id + " " + message_id;
-  std::optional<Service> service;
-  if (Store* store = deps.store()) service = Registry(*store, nullptr).find_service(service_id);
   RetryPolicy retry = service ? service->retry : RetryPolicy{};
   const bool keep_payload = service ? service->keep_payload : true;
   if (!service || !std::holds_alternative<Blob>(row[6])) {
@@ -133,10 +143,13 @@ void Exchange::Impl::deliver(std::int64_t seq, const Row& row) {
   out.url = service->endpoint;
   out.body.assign(payload.begin(), payload.end());
   out.timeout = std::chrono::milliseconds(service->timeout_ms);
-  out.headers = {{"Content-Type", as_text(row[5])},     {"LGSP-Client", client_id},
-                 {"LGSP-Service", service_id},          {"LGSP-Message-Id", message_id},
-                 {"LGSP-Accepted-At", as_text(row[7])}, {"LGSP-Payload-SHA256", as_text(row[10])},
-                 {"LGSP-Signature", as_text(row[8])}};
+  out.headers = {{"Content-Type", as_text(row[5])},
+                 {"LGSP-Client", client_id},
+                 {"LGSP-Service", service_id},
+                 {"LGSP-Message-Id", message_id},
+                 {"LGSP-Accepted-At", as_text(row[7])},
+                 {"LGSP-Payload-SHA256", as_text(row[10])},
+                 {"LGSP-Signature", full_seal(nullptr, as_text(row[8]))}};
   if (std::holds_alternative<std::string>(row[4])) out.headers.emplace_back("LGSP-Conversation-Id", as_text(row[4]));
   auto self = shared_from_this();
   client.send(std::move(out),
@@ -171,42 +184,83 @@ void Exchange::Impl::record_outcome(std::int64_t seq, const std::string& service
   }
   const std::string state = delivered ? "delivered" : dead ? "dead" : "delivering";
   if (deps.metrics) deps.metrics->count_delivery(service_id, state);
-  auto finish = [self = shared_from_this(), seq] {
-    {
-      std::lock_guard lock(self->mutex);
-      self->in_flight.erase(seq);
-      self->finished_during_query.insert(seq);
+  if (!deps.store()) return finish_delivery(seq);  // stopping: the message stays queued, delivered after restart
+  bool submit = false;
+  {
+    std::lock_guard lock(outcomes_mutex);
+    outcomes.push_back({seq, attempt, state, next, status, error, delivered && !keep_payload, subject});
+    submit = !std::exchange(outcome_unit_queued, true);
+  }
+  if (submit) submit_outcomes();
+}
+
+void Exchange::Impl::finish_delivery(std::int64_t seq) {
+  {
+    std::lock_guard lock(mutex);
+    in_flight.erase(seq);
+    finished_during_query.insert(seq);
+  }
+  settled.notify_all();
+  wake.notify_one();
+}
+
+void Exchange::Impl::submit_outcomes() {
+  // What the unit took from `outcomes` when the writer ran it.
+  struct Taken {
+    bool ran = false;
+    std::vector<Outcome> outcomes;
+  };
+  auto taken = std::make_shared<Taken>();
+  auto take_all = [this] {
+    std::lock_guard lock(outcomes_mutex);
+    outcome_unit_queued = false;
+    return std::exchange(outcomes, {});
+  };
+  auto work = [this, taken, take_all](Transaction& tx) {
+    taken->ran = true;
+    taken->outcomes = take_all();
+    const std::string at = utc_now_rfc3339();
+    for (const auto& o : taken->outcomes) {
+      // A failing outcome rolls back only itself: its message stays queued and is delivered again.
+      tx.exec("SAVEPOINT outcome");
+      try {
+        const Value a[] = {std::int64_t{o.seq}, std::int64_t{o.attempt}, at,
+                           o.status ? Value(std::int64_t{o.status}) : Value(nullptr),
+                           o.error.empty() ? Value(nullptr) : Value(o.error)};
+        tx.exec("INSERT INTO delivery_attempt(message_seq, attempt, at, status, error) VALUES (?, ?, ?, ?, ?)", a);
+        const Value u[] = {o.state, std::int64_t{o.attempt}, std::int64_t{o.next_attempt_ms},
+                           o.error.empty() ? Value(nullptr) : Value(o.error), std::int64_t{o.seq}};
+        tx.exec("UPDATE message SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?", u);
+        if (o.drop_payload) {
+          const Value d[] = {std::int64_t{o.seq}};
+          tx.exec("UPDATE message_body SET payload = NULL WHERE seq = ?", d);
+        }
+        json body = {{"attempt", o.attempt}, {"status", o.status ? json(o.status) : json()}, {"state", o.state}};
+        if (!o.error.empty()) body["error"] = o.error;
+        if (o.drop_payload) body["payload"] = "dropped";
+        MessageLog::append(tx, o.state == "delivering" ? "attempt" : o.state, o.subject, body);
+        tx.exec("RELEASE outcome");
+      } catch (const std::exception& e) {
+        log::error("delivery.record_failed", {{"message", o.subject}, {"state", o.state}, {"error", e.what()}});
+        tx.exec("ROLLBACK TO outcome");
+        tx.exec("RELEASE outcome");
+      }
     }
-    self->settled.notify_all();
-    self->wake.notify_one();
+  };
+  auto done = [self = shared_from_this(), taken, take_all](std::exception_ptr e) {
+    // Never run (the transaction could not begin): what gathered is given up like a failed write.
+    if (!taken->ran) taken->outcomes = take_all();
+    if (e)
+      for (const auto& o : taken->outcomes)
+        log::error("delivery.record_failed", {{"message", o.subject}, {"state", o.state}});
+    for (const auto& o : taken->outcomes) self->finish_delivery(o.seq);
   };
   Store* store = deps.store();
-  if (!store) return finish();  // stopping: the message stays queued and is delivered after restart
-  auto work = [=](Transaction& tx) {
-    const std::string at = utc_now_rfc3339();
-    const Value a[] = {std::int64_t{seq}, std::int64_t{attempt}, at,
-                       status ? Value(std::int64_t{status}) : Value(nullptr),
-                       error.empty() ? Value(nullptr) : Value(error)};
-    tx.exec("INSERT INTO delivery_attempt(message_seq, attempt, at, status, error) VALUES (?, ?, ?, ?, ?)", a);
-    const Value u[] = {state, std::int64_t{attempt}, std::int64_t{next}, error.empty() ? Value(nullptr) : Value(error),
-                       std::int64_t{seq}};
-    tx.exec("UPDATE message SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?", u);
-    if (delivered && !keep_payload) {
-      const Value d[] = {std::int64_t{seq}};
-      tx.exec("UPDATE message_body SET payload = NULL WHERE seq = ?", d);
-    }
-    json body = {{"attempt", attempt}, {"status", status ? json(status) : json()}, {"state", state}};
-    if (!error.empty()) body["error"] = error;
-    if (delivered && !keep_payload) body["payload"] = "dropped";
-    MessageLog::append(tx, delivered ? "delivered" : dead ? "dead" : "attempt", subject, body);
-  };
   try {
-    store->write(std::move(work), [finish, subject, state](std::exception_ptr e) {
-      if (e) log::error("delivery.record_failed", {{"message", subject}, {"state", state}});
-      finish();
-    });
+    if (!store) throw StoreError("the store is closing");
+    store->write(std::move(work), std::move(done));
   } catch (const std::exception&) {
-    finish();
+    for (const auto& o : take_all()) finish_delivery(o.seq);
   }
 }
 

@@ -9,6 +9,8 @@
 #include "lgsp/bus/metrics.hpp"
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/registry.hpp"
+#include "lgsp/bus/seal_certificates.hpp"
+#include "lgsp/bus/sealer.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
@@ -61,22 +63,31 @@ struct Accepted {
   std::string payload_sha256;
   std::string service;
   std::string receipt;  // JSON text
+
+  // The stored receipt as the answer to a repeated message.
+  HttpResponse answer() const {
+    HttpResponse r;
+    r.status = 200;
+    r.body = receipt;
+    return r;
+  }
 };
 
-inline std::optional<Accepted> find_accepted(Transaction& tx, const std::string& client, const std::string& id) {
+// A stored seal (which may name its certificate instead of carrying it) made whole, reading the
+// store's certificates through `tx` when needed.
+using SealExpander = std::function<std::string(Transaction& tx, const std::string& stored)>;
+
+inline std::optional<Accepted> find_accepted(Transaction& tx, const std::string& client, const std::string& id,
+                                             const SealExpander& full_seal) {
   const Value key[] = {client, id};
   auto rows = tx.query(
       "SELECT m.payload_sha256, m.service, m.accepted_at, b.seal FROM message m JOIN message_body b"
       " ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
       key);
   if (rows.empty()) return std::nullopt;
-  Receipt r{id,
-            as_text(rows[0][1]),
-            client,
-            as_text(rows[0][2]),
-            as_text(rows[0][0]),
-            nlohmann::json::parse(as_text(rows[0][3]))};
-  return Accepted{r.payload_sha256, r.service, r.to_json().dump()};
+  Receipt r{id, as_text(rows[0][1]), client, as_text(rows[0][2]), as_text(rows[0][0]), nullptr};
+  // The stored seal is compact JSON text (as dump() wrote it): spliced into the receipt unparsed.
+  return Accepted{r.payload_sha256, r.service, r.to_text(full_seal(tx, as_text(rows[0][3])))};
 }
 
 // Empty when the submission repeats `a`; otherwise why the id conflicts.
@@ -96,7 +107,8 @@ struct Submission {
   std::string message_id;
   std::string conversation;  // empty: none
   Caller caller;
-  Receipt receipt;
+  Receipt receipt;  // its signature stays null: the seal travels as text (`seal`)
+  Seal seal;        // compact JSON, as the signer wrote it (full, and as stored)
 };
 using SubmissionPtr = std::shared_ptr<Submission>;
 using Next = std::function<void(const SubmissionPtr&)>;
@@ -185,6 +197,41 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
 
   void notify_deliverer() { wake.notify_one(); }
 
+  // The sealing certificates known to be in the store (seal_certificate), by SHA-256.
+  std::mutex certificates_mutex;
+  SealCertificates certificates;
+  bool certificate_stored(const std::string& sha256) {
+    std::lock_guard lock(certificates_mutex);
+    return certificates.count(sha256) > 0;
+  }
+  void remember_certificate(const std::string& sha256, const SealCertificate& c) {
+    std::lock_guard lock(certificates_mutex);
+    certificates.emplace(sha256, c);
+  }
+  // The full seal for a stored one; `tx` reads the store's certificates when this node has not
+  // seen the one named (after a restart). A certificate missing from the store leaves the stored
+  // form (it still names the certificate; nothing better can be given).
+  std::string full_seal(Transaction* tx, const std::string& stored) {
+    {
+      std::lock_guard lock(certificates_mutex);
+      if (auto full = expand_seal_text(stored, certificates)) return std::move(*full);
+    }
+    SealCertificates loaded;
+    if (tx) {
+      loaded = load_seal_certificates(*tx);
+    } else if (Store* store = deps.store()) {
+      store->read([&](Transaction& t) { loaded = load_seal_certificates(t); });
+    }
+    std::lock_guard lock(certificates_mutex);
+    certificates.merge(loaded);
+    if (auto full = expand_seal_text(stored, certificates)) return std::move(*full);
+    log::error("exchange.seal_certificate_missing", {{"cert_sha256", seal_certificate_sha256(stored)}});
+    return stored;
+  }
+  exchange_detail::SealExpander expander() {
+    return [this](Transaction& tx, const std::string& stored) { return full_seal(&tx, stored); };
+  }
+
   void handle_submit(HttpRequest& request, Reply reply) {
     auto s = std::make_shared<Submission>();
     s->request = std::move(request);
@@ -217,10 +264,29 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
     }
   }
   void deliver_loop();
-  void deliver(std::int64_t seq, const Row& row);
+  void deliver(std::int64_t seq, const Row& row, const std::optional<Service>& service);
   void record_outcome(std::int64_t seq, const std::string& service_id, int attempts, int replayed_after,
                       const RetryPolicy& retry, bool keep_payload, unsigned status, const std::string& error,
                       const std::string& subject);
+
+  // Delivery outcomes waiting for the store. They are recorded together, in one write unit per
+  // batch: the first outcome into an empty list submits the unit, and the unit takes whatever has
+  // gathered by the time the writer runs it (each outcome in its own savepoint inside it).
+  struct Outcome {
+    std::int64_t seq;
+    int attempt;
+    std::string state;
+    std::int64_t next_attempt_ms;
+    unsigned status;
+    std::string error;
+    bool drop_payload;
+    std::string subject;
+  };
+  std::mutex outcomes_mutex;
+  std::vector<Outcome> outcomes;
+  bool outcome_unit_queued = false;
+  void submit_outcomes();
+  void finish_delivery(std::int64_t seq);
 };
 
 // One file per stage (bus/src/stages/), each giving its factory here. Adding a stage (rate limit,

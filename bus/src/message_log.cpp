@@ -6,6 +6,7 @@
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/bus/timestamp.hpp"
+#include "lgsp/contracts/base64.hpp"
 #include "lgsp/signing/trust.hpp"
 
 #include <map>
@@ -16,7 +17,7 @@ namespace {
 // The seal (or time stamp) a record carries, checked against what it covers. Empty when valid or none.
 // `hashes` holds the hashes of the records verified so far, for time stamps of the chain head.
 std::string check_record_seal(const LogRecord& r, const signing::TrustStore* trust, std::size_t& seals,
-                              const std::map<std::int64_t, std::string>& hashes) {
+                              const std::map<std::int64_t, std::string>& hashes, SealCertificates& certificates) {
   SealCheck check;
   if (r.kind == "timestamp") {
     const auto head_seq = r.body.at("head_seq").get<std::int64_t>();
@@ -31,12 +32,21 @@ std::string check_record_seal(const LogRecord& r, const signing::TrustStore* tru
   }
   if (r.kind == "accepted") {
     auto receipt = Receipt::from_json(r.body);
+    if (auto why = expand_seal(receipt.signature, certificates); !why.empty()) return why;
     check = verify_seal(receipt.leaf(), receipt.signature, trust);
   } else if (r.kind == "call") {
     auto call = CallSeal::from_json(r.body);
     check = verify_seal(call.leaf(), r.body.at("signature"), trust);
   } else if (r.kind == "batch") {
     check = verify_root_signature(r.body, trust);
+    // The batch carries the certificate its messages' stored seals name.
+    if (check.valid) {
+      auto der = contracts::base64_decode(r.body.at("cert").get<std::string>());
+      if (der)
+        certificates.try_emplace(sha256_hex(*der),
+                                 SealCertificate{r.body.at("cert").get<std::string>(),
+                                                 r.body.value("chain", nlohmann::json::array()).dump()});
+    }
   } else {
     return {};
   }
@@ -131,9 +141,16 @@ std::vector<LogRecord> MessageLog::read(Store& store, std::optional<std::int64_t
   return out;
 }
 
+SealCertificates MessageLog::certificates(Store& store) {
+  SealCertificates out;
+  store.read([&](Transaction& tx) { out = load_seal_certificates(tx); });
+  return out;
+}
+
 MessageLog::Check MessageLog::verify(const std::vector<LogRecord>& records, const std::string& prev_hash,
-                                     const signing::TrustStore* trust) {
+                                     const signing::TrustStore* trust, const SealCertificates& certificates) {
   Check check;
+  SealCertificates known = certificates;
   std::string expected_prev = prev_hash;
   std::optional<std::int64_t> expected_seq;
   std::map<std::int64_t, std::string> hashes;
@@ -151,7 +168,7 @@ MessageLog::Check MessageLog::verify(const std::vector<LogRecord>& records, cons
     if (r.prev_hash != expected_prev) return broken(r, "the record does not follow the previous record's hash");
     if (r.compute_hash() != r.hash) return broken(r, "the record's content does not match its hash (it was changed)");
     try {
-      auto why = check_record_seal(r, trust, check.seals, hashes);
+      auto why = check_record_seal(r, trust, check.seals, hashes, known);
       if (!why.empty()) return broken(r, "the seal in the record does not verify: " + why);
     } catch (const std::exception& e) {
       return broken(r, std::string("the record's sealed fields are malformed: ") + e.what());

@@ -70,6 +70,10 @@ const std::vector<Migration>& node_migrations() {
        "CREATE TABLE message_log ("
        " seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,"
        " body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"},
+      {4, "seal certificates",
+       // The node's sealing certificates, once each: stored seals name theirs by SHA-256 instead of
+       // carrying ~3.4 KB of base64 per message (seal_certificates.hpp). Rows are never changed.
+       "CREATE TABLE seal_certificate (sha256 TEXT PRIMARY KEY, cert TEXT NOT NULL, chain TEXT NOT NULL);"},
   };
   return migrations;
 }

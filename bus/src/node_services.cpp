@@ -6,19 +6,22 @@
 #include "lgsp/bus/exchange.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
+#include "lgsp/bus/receipt.hpp"
 
 namespace lgsp::bus {
 namespace {
 
 // Appends a log record on its own (not part of a state change); a failure is logged, not fatal.
-void append_record(Node& node, std::string kind, std::string subject, nlohmann::json body) {
+// `body` is compact JSON text (nlohmann::json::dump()).
+void append_record(Node& node, std::string kind, std::string subject, std::string body) {
   Store* store = node.store();
   if (!store) return;
   try {
-    store->write([kind, subject, body](Transaction& tx) { MessageLog::append(tx, kind, subject, body); },
-                 [kind, subject](std::exception_ptr e) {
-                   if (e) log::error("log.append_failed", {{"kind", kind}, {"subject", subject}});
-                 });
+    store->write(
+        [kind, subject, body = std::move(body)](Transaction& tx) { MessageLog::append_text(tx, kind, subject, body); },
+        [kind, subject](std::exception_ptr e) {
+          if (e) log::error("log.append_failed", {{"kind", kind}, {"subject", subject}});
+        });
   } catch (const std::exception& e) {
     log::error("log.append_failed", {{"kind", kind}, {"subject", subject}, {"error", e.what()}});
   }
@@ -57,10 +60,8 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   proxy.catalogue = [&node] { return &node.catalogue(); };
   proxy.sealer = [&node] { return node.sealer(); };
   proxy.limits = config.limits;
-  proxy.on_sealed = [&node](const CallSeal& call, const nlohmann::json& seal) {
-    auto body = call.to_json();
-    body["signature"] = seal;
-    append_record(node, "call", call.client + " " + call.call_id, body);
+  proxy.on_sealed = [&node](const CallSeal& call, const std::string& seal) {
+    append_record(node, "call", call.client + " " + call.call_id, json_with_member(call.to_json(), "signature", seal));
   };
   impl_->proxy = std::make_unique<CallProxy>(std::move(proxy), *impl_->outbound);
   impl_->proxy->add_routes(node.router());
@@ -81,14 +82,15 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
 
   node.on_signed_batch([&node](const SignedBatch& b) {
     append_record(node, "batch", b.root,
-                  {{"v", 1},
-                   {"alg", b.alg},
-                   {"root", b.root},
-                   {"batch_size", b.size},
-                   {"signed_at", b.signed_at},
-                   {"sig", b.signature},
-                   {"cert", b.certificate},
-                   {"chain", b.chain}});
+                  nlohmann::json{{"v", 1},
+                                 {"alg", b.alg},
+                                 {"root", b.root},
+                                 {"batch_size", b.size},
+                                 {"signed_at", b.signed_at},
+                                 {"sig", b.signature},
+                                 {"cert", b.certificate},
+                                 {"chain", b.chain}}
+                      .dump());
   });
 }
 

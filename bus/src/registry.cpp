@@ -14,11 +14,7 @@ namespace {
 
 using Kind = RegistryError::Kind;
 
-// One pattern per identifier (DESIGN.md §3), compiled once.
-const std::regex& agency_pattern() {
-  static const std::regex r(R"([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})");
-  return r;
-}
+// One pattern per identifier (DESIGN.md §3), compiled once; checked by hand on hot paths (below).
 const std::regex& subsystem_pattern() {
   static const std::regex r(R"(([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})/([A-Z][A-Z0-9_-]{0,31}))");
   return r;
@@ -63,9 +59,78 @@ std::string Service::provider() const {
   return id.substr(0, second);
 }
 
-bool Registry::is_agency_code(const std::string& s) { return std::regex_match(s, agency_pattern()); }
-bool Registry::is_subsystem_id(const std::string& s) { return std::regex_match(s, subsystem_pattern()); }
-bool Registry::is_service_id(const std::string& s) { return std::regex_match(s, service_pattern()); }
+// The same patterns matched by hand: these run on every request (std::regex costs microseconds and
+// allocates). Each advances `i` past what it matched.
+namespace {
+
+bool digit(char c) { return c >= '0' && c <= '9'; }
+bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool lower(char c) { return c >= 'a' && c <= 'z'; }
+
+bool digits(std::string_view s, std::size_t& i, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k, ++i)
+    if (i >= s.size() || !digit(s[i])) return false;
+  return true;
+}
+
+// [0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}
+bool match_agency(std::string_view s, std::size_t& i) {
+  for (std::size_t n : {3, 2, 2}) {
+    if (!digits(s, i, n) || i >= s.size() || s[i] != '.') return false;
+    ++i;
+  }
+  if (i >= s.size() || !upper(s[i])) return false;
+  ++i;
+  return digits(s, i, 2);
+}
+
+// [A-Z][A-Z0-9_-]{0,31}, up to the next '/' or the end
+bool match_subsystem_name(std::string_view s, std::size_t& i) {
+  if (i >= s.size() || !upper(s[i])) return false;
+  const std::size_t start = i++;
+  while (i < s.size() && (upper(s[i]) || digit(s[i]) || s[i] == '_' || s[i] == '-')) ++i;
+  return i - start <= 32;
+}
+
+// [a-z0-9][a-z0-9._-]{0,63}
+bool match_code(std::string_view s, std::size_t& i) {
+  if (i >= s.size() || !(lower(s[i]) || digit(s[i]))) return false;
+  const std::size_t start = i++;
+  while (i < s.size() && (lower(s[i]) || digit(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-')) ++i;
+  return i - start <= 64;
+}
+
+bool slash(std::string_view s, std::size_t& i) {
+  if (i >= s.size() || s[i] != '/') return false;
+  ++i;
+  return true;
+}
+
+}  // namespace
+
+bool Registry::is_agency_code(const std::string& s) {
+  std::size_t i = 0;
+  return match_agency(s, i) && i == s.size();
+}
+
+bool Registry::is_subsystem_id(const std::string& s) {
+  std::size_t i = 0;
+  return match_agency(s, i) && slash(s, i) && match_subsystem_name(s, i) && i == s.size();
+}
+
+bool Registry::is_service_id(const std::string& s) {
+  // MEMBER/SUBSYSTEM/code/v[1-9][0-9]{0,3}
+  std::size_t i = 0;
+  if (!(match_agency(s, i) && slash(s, i) && match_subsystem_name(s, i) && slash(s, i) && match_code(s, i) &&
+        slash(s, i)))
+    return false;
+  if (i >= s.size() || s[i] != 'v') return false;
+  ++i;
+  if (i >= s.size() || s[i] < '1' || s[i] > '9') return false;
+  const std::size_t start = i++;
+  while (i < s.size() && digit(s[i])) ++i;
+  return i == s.size() && i - start <= 4;
+}
 
 Registry::Registry(Store& store, const contracts::Catalogue* catalogue) : store_(store), catalogue_(catalogue) {}
 

@@ -86,14 +86,13 @@ class Connection final : public Transaction {
 
  private:
   sqlite3_stmt* prepare(std::string_view sql, std::span<const Value> params) {
-    auto key = std::string(sql);
-    auto it = cache_.find(key);
+    auto it = cache_.find(sql);  // no std::string built for a statement already prepared
     if (it == cache_.end()) {
       sqlite3_stmt* raw = nullptr;
       if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
                              nullptr) != SQLITE_OK)
-        fail(db_.get(), "prepare '" + key + "'");
-      it = cache_.emplace(std::move(key), StmtPtr(raw)).first;
+        fail(db_.get(), "prepare '" + std::string(sql) + "'");
+      it = cache_.emplace(std::string(sql), StmtPtr(raw)).first;
     }
     sqlite3_stmt* s = it->second.get();
     if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(s))
@@ -173,6 +172,7 @@ struct SqliteStore::Impl {
   struct Pending {
     Work work;
     Done done;
+    std::chrono::steady_clock::time_point queued;
   };
 
   SqliteStoreOptions options;
@@ -240,9 +240,12 @@ struct SqliteStore::Impl {
         std::unique_lock lock(mutex);
         wake.wait(lock, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) return;  // stopping with nothing left
+        // The delay counts from the oldest queued unit, not from now: units that queued while the
+        // last commit was on disk have waited already, and are committed at once. Only a writer
+        // woken from idle waits for company (a burst of units arriving together).
         if (options.group_commit_max_delay.count() > 0 && queue.size() < options.group_commit_max_rows && !stopping)
-          wake.wait_for(lock, options.group_commit_max_delay,
-                        [&] { return stopping || queue.size() >= options.group_commit_max_rows; });
+          wake.wait_until(lock, queue.front().queued + options.group_commit_max_delay,
+                          [&] { return stopping || queue.size() >= options.group_commit_max_rows; });
         while (!queue.empty() && batch.size() < options.group_commit_max_rows) {
           batch.push_back(std::move(queue.front()));
           queue.pop_front();
@@ -255,7 +258,8 @@ struct SqliteStore::Impl {
   void commit(std::vector<Pending>& batch) {
     std::vector<std::exception_ptr> errors(batch.size());
     try {
-      writer->script("BEGIN IMMEDIATE", "begin");
+      // Prepared once (the statement cache) like the savepoints, not parsed for every commit.
+      writer->exec("BEGIN IMMEDIATE", {});
       for (std::size_t i = 0; i < batch.size(); ++i) {
         // Prepared once (the statement cache), not parsed again for every unit.
         writer->exec("SAVEPOINT unit", {});
@@ -269,7 +273,7 @@ struct SqliteStore::Impl {
           writer->exec("RELEASE unit", {});
         }
       }
-      writer->script("COMMIT", "commit");
+      writer->exec("COMMIT", {});
     } catch (...) {
       note_failure(sqlite3_errcode(writer->handle()) & 0xff, "commit failed");
       sqlite3_exec(writer->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -326,7 +330,7 @@ SqliteStore::~SqliteStore() {
 }
 
 void SqliteStore::write(Work work, Done done) {
-  Impl::Pending pending{std::move(work), std::move(done)};
+  Impl::Pending pending{std::move(work), std::move(done), std::chrono::steady_clock::now()};
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stopping) throw StoreError("store is closing");
@@ -355,14 +359,16 @@ void SqliteStore::read(const Work& work) {
     lock = std::unique_lock<std::mutex>(reader->mutex);
   }
   Connection& c = *reader->connection;
-  c.script("BEGIN", "begin read");
+  // Prepared once per connection: a request makes several short reads, each parsing BEGIN and
+  // COMMIT again through sqlite3_exec cost more than the queries they wrap.
+  c.exec("BEGIN", {});
   try {
     work(c);
   } catch (...) {
     sqlite3_exec(c.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-  c.script("COMMIT", "end read");
+  c.exec("COMMIT", {});
 }
 
 StoreStatus SqliteStore::status() const {

@@ -189,6 +189,58 @@ TEST_F(ExchangeTest, accepts_with_a_sealed_receipt_and_delivers_the_payload_as_s
   EXPECT_EQ(st["attempts"][0]["status"], 200);
 }
 
+TEST_F(ExchangeTest, stores_seals_naming_the_certificate_and_hands_out_full_seals) {
+  auto r = send("cert-1");
+  ASSERT_EQ(r.status, 202u) << r.body;
+  ASSERT_TRUE(wait_state("cert-1", "delivered"));
+  const json handed = json::parse(r.body)["signature"];
+  ASSERT_TRUE(handed.contains("cert") && handed.contains("chain")) << handed.dump();
+  // What the node keeps: the seal names its certificate, which is kept once.
+  std::string stored, record;
+  std::int64_t certificates = 0;
+  node_->store()->read([&](Transaction& tx) {
+    stored = as_text(tx.query("SELECT seal FROM message_body")[0][0]);
+    record = as_text(tx.query("SELECT body FROM message_log WHERE kind = 'accepted'")[0][0]);
+    certificates = as_int(tx.query("SELECT count(*) FROM seal_certificate")[0][0]);
+  });
+  const json kept = json::parse(stored);
+  EXPECT_FALSE(kept.contains("cert"));
+  EXPECT_EQ(kept["cert_sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(json::parse(record)["signature"], kept);
+  EXPECT_EQ(certificates, 1);
+  // Everything handed out carries the same full seal: the repeat, the status, the delivery.
+  auto again = send("cert-1");
+  ASSERT_EQ(again.status, 200u);
+  EXPECT_EQ(again.body, r.body);
+  EXPECT_EQ(status("cert-1")["receipt"]["signature"], handed);
+  auto got = arrivals();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].signature, handed.dump());
+  // The log verifies from the store and from an archive, which carries the certificate.
+  services_.reset();
+  node_.reset();
+  const std::string data = (dir_ / "node").string();
+  const std::string root = (hsm_ / "pki/root-ca.pem").string();
+  auto verified = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  // From a record after the batch record: the certificate comes from the store.
+  auto tail = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--from", "2", "--trust", root});
+  EXPECT_EQ(tail.exit_code, 0) << tail.err;
+  const std::string archive = (dir_ / "log.json").string();
+  ASSERT_EQ(lgsp::test::run({kLgsp, "log", "export", "--data-dir", data, "--from", "2", "--out", archive}).exit_code,
+            0);
+  auto offline = lgsp::test::run({kLgsp, "log", "verify", "--archive", archive, "--trust", root});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
+  // A certificate swapped in the store no longer matches the name in the seals.
+  ASSERT_EQ(lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
+                             "UPDATE seal_certificate SET cert = (SELECT json_extract(body, '$.chain[0]') FROM "
+                             "message_log WHERE kind = 'batch' LIMIT 1)"})
+                .exit_code,
+            0);
+  auto swapped = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--from", "2"});
+  EXPECT_EQ(swapped.exit_code, 1);
+}
+
 TEST_F(ExchangeTest, a_repeated_id_returns_the_same_receipt_and_is_not_delivered_again) {
   auto first = send("msg-dup");
   ASSERT_EQ(first.status, 202u);
@@ -374,6 +426,7 @@ TEST_F(ExchangeTest, the_chain_head_is_time_stamped_by_a_tsa_and_checked_by_log_
     if (!stamped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(stamped) << why;
+  why.clear();  // what the attempts made before the TSA was up left there
   EXPECT_FALSE(stamper.stamp_now(why)) << "an unchanged head is not stamped again";
   EXPECT_TRUE(why.empty()) << why;
 

@@ -2,6 +2,8 @@
 // builds them, then changed the ways an attacker or a broken disk would change them.
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/seal_certificates.hpp"
 
 #include <gtest/gtest.h>
 
@@ -180,3 +182,61 @@ TEST(MessageLog, rejects_a_malformed_json_record) {
 }
 
 }  // namespace
+
+// Receipts, seals and call records are built by splicing a seal's text into the other fields; the
+// log hashes that text and verifies it as body.dump(), so the two must be byte for byte the same.
+TEST(JsonWithMember, writes_what_dump_writes_with_the_member_in_key_order) {
+  const json seal = {{"v", 1},
+                     {"alg", "ES256"},
+                     {"root", "ab"},
+                     {"batch_size", 3},
+                     {"sig", "c2ln"},
+                     {"cert", "Y2VydA=="},
+                     {"chain", {"YQ"}},
+                     {"signed_at", "2026-11-23T07:00:00.000Z"},
+                     {"proof", {"L:01", "R:02"}}};
+  json without = seal;
+  without.erase("proof");
+  std::size_t at = 0;
+  const std::string text = lgsp::bus::json_with_member(without, "proof", seal["proof"].dump(), &at);
+  EXPECT_EQ(text, seal.dump());
+  EXPECT_EQ(text.substr(at, seal["proof"].dump().size()), seal["proof"].dump());
+  // First and last places, and keys that need escaping.
+  EXPECT_EQ(lgsp::bus::json_with_member({{"b", 1}}, "a", "2"), json({{"a", 2}, {"b", 1}}).dump());
+  EXPECT_EQ(lgsp::bus::json_with_member({{"b", 1}}, "c", "[]"), json({{"b", 1}, {"c", json::array()}}).dump());
+  EXPECT_EQ(lgsp::bus::json_with_member({{"k\"ey", "v\n"}}, "z", "null"),
+            json({{"k\"ey", "v\n"}, {"z", nullptr}}).dump());
+  EXPECT_THROW(lgsp::bus::json_with_member(seal, "proof", "[]"), std::invalid_argument);
+}
+
+TEST(JsonWithMember, a_receipt_as_text_is_its_json_dumped) {
+  lgsp::bus::Receipt r{
+      "m-1",  "000.00.13.H29/HOTICH/hoso/v1", "000.00.13.H29/MOTCUA", "2026-11-23T07:11:16.926Z", std::string(64, 'a'),
+      nullptr};
+  const json seal = {{"v", 1}, {"alg", "ES256"}, {"root", "ab"}, {"proof", {"L:01"}}, {"cert", "Y2VydA=="}};
+  r.signature = seal;
+  EXPECT_EQ(r.to_text(seal.dump()), r.to_json().dump());
+}
+
+TEST(SealCertificates, a_stored_seal_expands_to_the_full_seal_byte_for_byte) {
+  const json full = {
+      {"v", 1},           {"alg", "ES256"},     {"root", "ab"},          {"batch_size", 3},
+      {"sig", "c2ln"},    {"cert", "Y2VydA=="}, {"chain", {"YQ", "Yg"}}, {"signed_at", "2026-11-23T07:00:00.000Z"},
+      {"proof", {"L:01"}}};
+  json stored = full;
+  stored.erase("cert");
+  stored.erase("chain");
+  const std::string sha = lgsp::bus::sha256_hex("cert");
+  stored["cert_sha256"] = sha;
+  lgsp::bus::SealCertificates certs{{sha, {"Y2VydA==", json({"YQ", "Yg"}).dump()}}};
+  EXPECT_EQ(lgsp::bus::expand_seal_text(stored.dump(), certs), full.dump());
+  EXPECT_EQ(lgsp::bus::expand_seal_text(full.dump(), {}), full.dump()) << "a full seal is left as it is";
+  EXPECT_FALSE(lgsp::bus::expand_seal_text(stored.dump(), {}).has_value());
+  EXPECT_EQ(lgsp::bus::seal_certificate_sha256(stored.dump()), sha);
+  json parsed = stored;
+  EXPECT_EQ(lgsp::bus::expand_seal(parsed, certs), "");
+  EXPECT_EQ(parsed, full);
+  json wrong = stored;
+  lgsp::bus::SealCertificates other{{sha, {"b3RoZXI=", "[]"}}};
+  EXPECT_NE(lgsp::bus::expand_seal(wrong, other), "") << "the held certificate must have the named SHA-256";
+}

@@ -23,12 +23,13 @@ class IdempotencyStage : public Exchange::Impl::Stage {
   void process(const SubmissionPtr& s, const Next& next) override {
     const std::string digest = sha256_hex(s->request.body);
     std::optional<Accepted> existing;
-    x.deps.store()->read([&](Transaction& tx) { existing = find_accepted(tx, s->caller.client, s->message_id); });
+    x.deps.store()->read(
+        [&](Transaction& tx) { existing = find_accepted(tx, s->caller.client, s->message_id, x.expander()); });
     if (existing) {
       auto conflict = conflict_with(*existing, s->message_id, s->service_id, digest);
       if (!conflict.empty()) return x.refuse(*s, problem(kMessageIdConflict, conflict));
       if (x.deps.metrics) x.deps.metrics->count_message("repeated", "");
-      return s->reply(HttpResponse::json(200, json::parse(existing->receipt)));
+      return s->reply(existing->answer());
     }
     s->receipt.message_id = s->message_id;
     s->receipt.service = s->service_id;

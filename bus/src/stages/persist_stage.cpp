@@ -22,10 +22,15 @@ class PersistStage : public Exchange::Impl::Stage {
     if (!store) return x.refuse(*s, problem(errors::kNotReady, "the store is closing"));
     // What the transaction found: a copy of this message accepted meanwhile (its receipt), if any.
     auto raced = std::make_shared<std::optional<Accepted>>();
-    // Serialized once here (the seal carries the node's certificates, a few KiB): the same text goes
-    // into the message row, the log record and the answer.
-    auto receipt_text = std::make_shared<std::string>(s->receipt.to_json().dump());
-    auto work = [s, raced, receipt_text](Transaction& tx) {
+    // The answer carries the full seal (with the node's certificates, a few KiB); the message row
+    // and the log record carry the stored form, which names the certificate by its SHA-256, and
+    // the certificate goes into seal_certificate once (in the same transaction as the first
+    // message that names it, so a stored seal never names a certificate the store lacks).
+    auto receipt_text = std::make_shared<std::string>(s->receipt.to_text(s->seal.text));
+    const bool stored_form = !s->seal.stored.empty() && s->seal.certificate;
+    const bool new_certificate = stored_form && !x.certificate_stored(s->seal.cert_sha256);
+    auto expand = x.expander();
+    auto work = [s, raced, receipt_text, stored_form, new_certificate, expand](Transaction& tx) {
       const auto& r = s->receipt;
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
       Blob payload{std::vector<std::uint8_t>(s->request.body.begin(), s->request.body.end())};
@@ -40,15 +45,18 @@ class PersistStage : public Exchange::Impl::Stage {
       // A copy of this message accepted meanwhile (two sends racing past IdempotencyStage) makes the
       // insert do nothing; the stored receipt answers instead.
       if (tx.changes() == 0) {
-        *raced = find_accepted(tx, s->caller.client, s->message_id);
+        *raced = find_accepted(tx, s->caller.client, s->message_id, expand);
         return;
       }
-      const Value b[] = {tx.last_insert_id(), std::move(payload), r.signature.dump()};
+      if (new_certificate) store_seal_certificate(tx, s->seal.cert_sha256, *s->seal.certificate);
+      const std::string& seal = stored_form ? s->seal.stored : s->seal.text;
+      const Value b[] = {tx.last_insert_id(), std::move(payload), seal};
       tx.exec("INSERT INTO message_body(seq, payload, seal) VALUES (?, ?, ?)", b);
+      const std::string record = stored_form ? r.to_text(seal) : *receipt_text;
       if (s->caller.via_node.empty()) {
-        MessageLog::append_text(tx, "accepted", r.client + " " + r.message_id, *receipt_text);
+        MessageLog::append_text(tx, "accepted", r.client + " " + r.message_id, record);
       } else {
-        json body = r.to_json();
+        json body = json::parse(record);
         body["via_node"] = s->caller.via_node;
         MessageLog::append(tx, "accepted", r.client + " " + r.message_id, body);
       }
@@ -56,32 +64,34 @@ class PersistStage : public Exchange::Impl::Stage {
     auto self = x.shared_from_this();
     const auto submitted = Clock::now();
     try {
-      store->write(std::move(work), [self, s, raced, submitted, receipt_text](std::exception_ptr error) {
-        if (self->deps.metrics)
-          self->deps.metrics->observe_log_append(std::chrono::duration<double>(Clock::now() - submitted).count());
-        if (error) {
-          std::string why = "the message could not be stored";
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            why += std::string(": ") + e.what();
-          }
-          log::error("exchange.persist_failed", {{"message_id", s->message_id}, {"error", why}});
-          // Nothing was acknowledged: the client may send it again.
-          return self->refuse(*s, problem(errors::kNotReady, why));
-        }
-        if (*raced) {
-          auto conflict = conflict_with(**raced, s->message_id, s->service_id, s->receipt.payload_sha256);
-          if (!conflict.empty()) return self->refuse(*s, problem(kMessageIdConflict, conflict));
-          return s->reply(HttpResponse::json(200, json::parse((*raced)->receipt)));
-        }
-        if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
-        HttpResponse accepted;
-        accepted.status = 202;
-        accepted.body = std::move(*receipt_text);
-        s->reply(std::move(accepted));
-        self->notify_deliverer();
-      });
+      store->write(
+          std::move(work), [self, s, raced, submitted, receipt_text, new_certificate](std::exception_ptr error) {
+            if (self->deps.metrics)
+              self->deps.metrics->observe_log_append(std::chrono::duration<double>(Clock::now() - submitted).count());
+            if (error) {
+              std::string why = "the message could not be stored";
+              try {
+                std::rethrow_exception(error);
+              } catch (const std::exception& e) {
+                why += std::string(": ") + e.what();
+              }
+              log::error("exchange.persist_failed", {{"message_id", s->message_id}, {"error", why}});
+              // Nothing was acknowledged: the client may send it again.
+              return self->refuse(*s, problem(errors::kNotReady, why));
+            }
+            if (*raced) {
+              auto conflict = conflict_with(**raced, s->message_id, s->service_id, s->receipt.payload_sha256);
+              if (!conflict.empty()) return self->refuse(*s, problem(kMessageIdConflict, conflict));
+              return s->reply((*raced)->answer());
+            }
+            if (new_certificate) self->remember_certificate(s->seal.cert_sha256, *s->seal.certificate);
+            if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
+            HttpResponse accepted;
+            accepted.status = 202;
+            accepted.body = std::move(*receipt_text);
+            s->reply(std::move(accepted));
+            self->notify_deliverer();
+          });
     } catch (const StoreError& e) {
       x.refuse(*s, problem(errors::kNotReady, e.what()));
     }

@@ -24,7 +24,7 @@ class SealStage : public Exchange::Impl::Stage {
       return x.refuse(*s, problem(errors::kSigningUnavailable, why.empty() ? "signing is disabled on this node" : why));
     s->receipt.accepted_at = utc_now_rfc3339();
     // `keep` holds the exchange (and so this stage) alive until the HSM answers.
-    sealer->seal(s->receipt.leaf(), [this, keep = x.shared_from_this(), s, next](json seal, std::exception_ptr error) {
+    sealer->seal(s->receipt.leaf(), [this, keep = x.shared_from_this(), s, next](Seal seal, std::exception_ptr error) {
       if (error) {
         try {
           std::rethrow_exception(error);
@@ -32,7 +32,7 @@ class SealStage : public Exchange::Impl::Stage {
           return x.refuse(*s, problem(errors::kSigningUnavailable, e.what()));
         }
       }
-      s->receipt.signature = std::move(seal);
+      s->seal = std::move(seal);
       next(s);
     });
   }

@@ -4,6 +4,7 @@
 // breaks every hash after it; the seals inside records make the chain's content attributable.
 #pragma once
 
+#include "lgsp/bus/seal_certificates.hpp"
 #include "lgsp/bus/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -54,8 +55,12 @@ class MessageLog {
   };
   // Recomputes the chain over `records` (consecutive, starting after `prev_hash`) and verifies every
   // seal they carry; `trust` may be null (signatures checked against the certificates they carry).
+  // Seals in `accepted` records name the sealing certificate by SHA-256: it is found in
+  // `certificates` (the store's, or an archive's) or in a `batch` record earlier in `records`.
   static Check verify(const std::vector<LogRecord>& records, const std::string& prev_hash,
-                      const signing::TrustStore* trust);
+                      const signing::TrustStore* trust, const SealCertificates& certificates = {});
+  // The sealing certificates the store holds (seal_certificates.hpp).
+  static SealCertificates certificates(Store& store);
   // Records with from <= seq <= to (all when unset), and the hash before the first of them.
   static std::vector<LogRecord> read(Store& store, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
                                      std::string& prev_hash);

@@ -21,8 +21,18 @@ struct Receipt {
   // different receipts can produce the same byte string.
   Sha256 leaf() const;
   nlohmann::json to_json() const;
+  // to_json().dump() with `signature_text` (a seal's compact JSON) as the signature, without
+  // parsing or serializing the seal again.
+  std::string to_text(const std::string& signature_text) const;
   // Throws std::invalid_argument naming the missing or mistyped field.
   static Receipt from_json(const nlohmann::json& j);
 };
+
+// `object` serialized as nlohmann::json::dump() does (compact, keys in order) with one more member
+// `key` whose value is the JSON text `member_text`, put in its place among the keys: a large member
+// already serialized is spliced in rather than parsed and written again. `member_at`, when given,
+// receives the offset of the member's value in the result.
+std::string json_with_member(const nlohmann::json& object, const std::string& key, const std::string& member_text,
+                             std::size_t* member_at = nullptr);
 
 }  // namespace lgsp::bus

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/seal_certificates.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -22,9 +23,22 @@ class SealError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The seal as JSON (what goes into receipt.signature and the LGSP-Signature header), or the error
-// (a SealError when the HSM could not sign).
-using SealCallback = std::function<void(nlohmann::json seal, std::exception_ptr error)>;
+// A seal (what goes into receipt.signature and the LGSP-Signature header) as compact JSON text,
+// exactly what nlohmann::json::dump() writes for it. The signer builds it once per batch and splices
+// in each leaf's proof, so the certificates a seal carries (a few KiB of base64) are not serialized
+// again for every message.
+struct Seal {
+  std::string text;
+  // The same seal as the node stores it: "cert_sha256" in place of "cert" and "chain", which are
+  // kept once in the store (seal_certificates.hpp). Empty when the sealer gives no stored form.
+  std::string stored;
+  std::string cert_sha256;
+  std::shared_ptr<const SealCertificate> certificate;
+  nlohmann::json json() const { return nlohmann::json::parse(text); }
+};
+
+// The seal, or the error (a SealError when the HSM could not sign).
+using SealCallback = std::function<void(Seal seal, std::exception_ptr error)>;
 
 class Sealer {
  public:
@@ -39,11 +53,11 @@ class Sealer {
   std::future<nlohmann::json> seal(const Sha256& leaf) {
     auto promise = std::make_shared<std::promise<nlohmann::json>>();
     auto future = promise->get_future();
-    seal(leaf, [promise](nlohmann::json value, std::exception_ptr error) {
+    seal(leaf, [promise](Seal value, std::exception_ptr error) {
       if (error)
         promise->set_exception(error);
       else
-        promise->set_value(std::move(value));
+        promise->set_value(value.json());
     });
     return future;
   }
