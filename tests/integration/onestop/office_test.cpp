@@ -402,6 +402,33 @@ TEST_F(OnestopOffice, results_download_only_with_the_dossier_code_and_the_right_
   EXPECT_EQ(blocked.body["code"], "LGSP-429-ONESTOP-ATTEMPTS");
 }
 
+TEST_F(OnestopOffice, the_catalogue_exports_as_json_that_imports_again_unchanged) {
+  auto exported = office_->cli({"procedure", "export", "--out", (dir_ / "catalogue.json").string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  auto catalogue = json::parse(lgsp::test::read_file(dir_ / "catalogue.json"));
+  ASSERT_EQ(catalogue["procedures"].size(), 6u);
+  auto shipped = json::parse(lgsp::test::read_file(kSamples / "procedures.json"));
+  std::set<std::string> codes, shipped_codes;
+  for (const auto& p : catalogue["procedures"]) codes.insert(p["code"]);
+  for (const auto& p : shipped["procedures"]) shipped_codes.insert(p["code"]);
+  EXPECT_EQ(codes, shipped_codes);
+  auto again = office_->cli({"procedure", "import", (dir_ / "catalogue.json").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("imported 0, unchanged 6"), std::string::npos) << again.out;
+  // The same version with other rules is refused: a change of the rules is a new version.
+  catalogue["procedures"][0]["processing_days"] = 7;
+  catalogue["procedures"][0]["steps"][1]["working_days"] =
+      7 - catalogue["procedures"][0]["steps"][0]["working_days"].get<double>() -
+      catalogue["procedures"][0]["steps"][2]["working_days"].get<double>();
+  std::ofstream(dir_ / "changed.json") << catalogue.dump();
+  auto changed = office_->cli({"procedure", "import", (dir_ / "changed.json").string()});
+  EXPECT_EQ(changed.exit_code, 1) << changed.out;
+  EXPECT_NE(changed.err.find("new version"), std::string::npos) << changed.err;
+  auto public_list = office_->call("GET", "/onestop/v1/procedures");
+  ASSERT_EQ(public_list.status, 200u);
+  EXPECT_EQ(public_list.body["procedures"].size(), 6u);
+}
+
 TEST_F(OnestopOffice, public_lookup_and_sms_answer_status_and_due_time_without_personal_data) {
   auto code = file_birth(new_profile("Võ Thị Hồng"))["code"].get<std::string>();
   auto lookup = office_->call("GET", "/onestop/v1/lookup/" + code);
