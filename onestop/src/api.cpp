@@ -7,6 +7,7 @@
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/onestop/dossier_forms.hpp"
+#include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/trust.hpp"
 
@@ -14,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 namespace lgsp::onestop {
@@ -22,22 +24,29 @@ using bus::HttpResponse;
 using bus::Reply;
 using nlohmann::json;
 
-bool AttemptLimiter::blocked(const std::string& key, TimePoint now) {
+bool AttemptLimiter::begin(const std::string& key, TimePoint now) {
   std::lock_guard lock(mutex_);
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return false;
-  auto& q = it->second;
-  while (!q.empty() && q.front() + window_ <= now) q.pop_front();
-  if (q.empty()) {
-    failures_.erase(it);
-    return false;
+  // Keys of expired tries are dropped now and then, so random codes cannot grow the map for ever.
+  if (now - last_sweep_ > window_) {
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      while (!it->second.empty() && it->second.front() + window_ <= now) it->second.pop_front();
+      it = it->second.empty() ? failures_.erase(it) : std::next(it);
+    }
+    last_sweep_ = now;
   }
-  return q.size() >= max_;
+  auto& q = failures_[key];
+  while (!q.empty() && q.front() + window_ <= now) q.pop_front();
+  if (q.size() >= max_) return false;
+  q.push_back(now);
+  return true;
 }
 
-void AttemptLimiter::failed(const std::string& key, TimePoint now) {
+void AttemptLimiter::succeeded(const std::string& key) {
   std::lock_guard lock(mutex_);
-  failures_[key].push_back(now);
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return;
+  if (!it->second.empty()) it->second.pop_back();
+  if (it->second.empty()) failures_.erase(it);
 }
 
 std::map<std::string, std::string> parse_query(const std::string& query) {
@@ -95,7 +104,16 @@ json body_json(const HttpRequest& r) {
   }
 }
 
+// The office listens on loopback only, behind the province's TLS proxy: the client is the address the proxy
+// puts last in X-Forwarded-For (what it saw itself; earlier entries are the client's own claims).
 std::string client_address(const HttpRequest& r) {
+  if (auto xff = r.header("x-forwarded-for"); xff && !xff->empty()) {
+    auto comma = xff->rfind(',');
+    std::string last = comma == std::string::npos ? *xff : xff->substr(comma + 1);
+    while (!last.empty() && last.front() == ' ') last.erase(0, 1);
+    while (!last.empty() && last.back() == ' ') last.pop_back();
+    if (!last.empty()) return last;
+  }
   auto colon = r.remote.rfind(':');
   return colon == std::string::npos ? r.remote : r.remote.substr(0, colon);
 }
@@ -114,6 +132,7 @@ struct OnestopApi::Impl {
   ResultSigner& signer;
   const OnestopConfig& config;
   std::unique_ptr<signing::TrustStore> bus_trust;
+  std::set<std::string> node_certificates;  // SHA-256 (hex) of the DER of the nodes whose seals we accept
   boost::asio::thread_pool pool;
   AttemptLimiter by_code;
   AttemptLimiter by_client;
@@ -125,7 +144,19 @@ struct OnestopApi::Impl {
         bus_trust(std::move(t)),
         pool(c.workers),
         by_code(c.lookup.max_failures, std::chrono::seconds(c.lookup.window_seconds)),
-        by_client(c.lookup.max_failures * 4, std::chrono::seconds(c.lookup.window_seconds)) {}
+        by_client(c.lookup.max_failures * 4, std::chrono::seconds(c.lookup.window_seconds)) {
+    if (!c.bus.node_certificates.empty()) {
+      try {
+        for (const auto& cert : signing::load_pem_certificates(c.bus.node_certificates)) {
+          auto der = signing::certificate_to_der(cert.get());
+          node_certificates.insert(
+              bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size())));
+        }
+      } catch (const std::exception& e) {
+        throw bus::ConfigError("bus.node_certificates", e.what());
+      }
+    }
+  }
 
   using Fn = std::function<HttpResponse(HttpRequest&, const Actor&)>;
 
@@ -267,19 +298,25 @@ struct OnestopApi::Impl {
     auto body = body_json(r);
     std::string factor = body.value("second_factor", "");
     TimePoint t = office.now();
-    std::string client = "client:" + client_address(r);
-    if (by_code.blocked("code:" + code, t) || by_client.blocked(client, t))
-      throw OnestopError(errors::kTooManyAttempts,
-                         "too many wrong attempts for this dossier or from this address; "
-                         "try again in " +
-                             std::to_string(config.lookup.window_seconds / 60) + " minutes");
+    std::string client = "client:" + client_address(r), by_dossier = "code:" + code;
+    auto too_many = [&] {
+      return OnestopError(errors::kTooManyAttempts,
+                          "too many wrong attempts for this dossier or from this address; "
+                          "try again in " +
+                              std::to_string(config.lookup.window_seconds / 60) + " minutes");
+    };
+    if (!by_code.begin(by_dossier, t)) throw too_many();
+    if (!by_client.begin(client, t)) {
+      by_code.succeeded(by_dossier);  // not this dossier's fault
+      throw too_many();
+    }
     auto found = factor.empty() ? std::nullopt : office.results_for(code, factor);
     if (!found) {
-      by_code.failed("code:" + code, t);
-      by_client.failed(client, t);
       bus::log::warn("onestop.results.refused", {{"dossier", code}, {"remote", client_address(r)}});
       throw OnestopError(errors::kSecondFactor, "the dossier code and the ID number or phone do not match");
     }
+    by_code.succeeded(by_dossier);
+    by_client.succeeded(client);
     return found;
   }
 
@@ -305,6 +342,14 @@ struct OnestopApi::Impl {
     }
     auto check = bus::verify_seal(receipt.leaf(), seal, bus_trust.get());
     if (!check.valid) throw OnestopError(errors::kBadSeal, "the seal does not verify: " + check.reason);
+    // Chaining to the roots is not enough: officials' certificates may come from the same PKI. Only our
+    // node's own certificate may seal a delivery.
+    auto der = seal.is_object() && seal.contains("cert") && seal["cert"].is_string()
+                   ? contracts::base64_decode(seal["cert"].get<std::string>())
+                   : std::nullopt;
+    if (!der || !node_certificates.count(bus::sha256_hex(*der)))
+      throw OnestopError(errors::kBadSeal,
+                         "the seal is by " + check.signer + ", not by a node in bus.node_certificates");
     if (receipt.service != onestop_service(office.agency().code, kind))
       throw OnestopError(errors::kForbidden, "service " + receipt.service + " is not this office's " + kind + " inbox");
     auto outcome = office.receive(kind, receipt.message_id, receipt.client, body_json(r));
@@ -333,6 +378,18 @@ struct OnestopApi::Impl {
     if (std::find(allowed.begin(), allowed.end(), media) == allowed.end())
       throw OnestopError(errors::kFileType, "a result is XML, PDF, Word, TIFF or JPEG, not " + media);
     auto current = office.dossier(a, code);
+    // Checked before the token is touched: a signature made for a dossier that cannot take it would be a
+    // signed document with no record.
+    int st = current["status"]["code"];
+    if (st != 2 && st != 4)
+      throw OnestopError(errors::kIllegalTransition,
+                         "dossier " + code + " is " + std::to_string(st) + ": results are added while it is processed");
+    if (current["current_unit"] != office.agency().code)
+      throw OnestopError(errors::kConflict,
+                         "dossier " + code + " is at " + current["current_unit"].get<std::string>() + " now");
+    if (in.contains("code") && !in["code"].is_string()) throw OnestopError(errors::kInvalid, "code must be a string");
+    if (in.contains("key_id") && !in["key_id"].is_string())
+      throw OnestopError(errors::kInvalid, "key_id must be a string");
     auto proc = office.procedure_version(current["procedure"]["code"], current["procedure"]["version"]);
     std::optional<std::string> key_id;
     if (in.contains("key_id") && in["key_id"].is_string()) key_id = in["key_id"].get<std::string>();

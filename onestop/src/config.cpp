@@ -73,6 +73,7 @@ const std::vector<Key>& keys() {
       {"bus.api_key_file", [](auto& c, auto& v, auto& b) { c.bus.api_key_file = to_path(v, b).string(); }},
       {"bus.ca", [](auto& c, auto& v, auto& b) { c.bus.ca = to_path(v, b); }},
       {"bus.trust_roots", [](auto& c, auto& v, auto& b) { c.bus.trust_roots = to_path(v, b); }},
+      {"bus.node_certificates", [](auto& c, auto& v, auto& b) { c.bus.node_certificates = to_path(v, b); }},
       {"bus.retry_seconds",
        [](auto& c, auto& v, auto&) { c.bus.retry_seconds = to_unsigned("bus.retry_seconds", v, 1, 3600); }},
       {"signing.module", [](auto& c, auto& v, auto& b) { c.signing.module = to_path(v, b); }},
@@ -149,6 +150,9 @@ void OnestopConfig::validate() const {
                                            " is not) and put a TLS proxy in front");
   if (!bus.url.empty() && bus.trust_roots.empty())
     throw ConfigError("bus.trust_roots", "required with bus.url: deliveries are accepted only with a valid seal");
+  if (!bus.url.empty() && bus.node_certificates.empty())
+    throw ConfigError("bus.node_certificates",
+                      "required with bus.url: the certificate of the node whose seals deliveries must carry");
   if (!bus.url.empty() && bus::Url::parse(bus.url) == std::nullopt)
     throw ConfigError("bus.url", "'" + bus.url + "' is not an http:// or https:// URL");
 }

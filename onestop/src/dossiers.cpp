@@ -67,12 +67,10 @@ std::vector<std::string> need_list(const json& in, const char* key) {
 // Which roles may take which action. The status table says what may follow what; this says who.
 bool role_may(Role role, const std::string& action) {
   static const std::set<std::string> receiving = {
-      "accept",           "refuse",          "request_supplement", "supplement_received",
-      "start_processing", "request_payment", "payment_received",   "request_withdrawal",
-      "deliver_result",   "resume_new",      "resume_accepted",    "resume_processing"};
+      "accept",          "refuse",           "request_supplement", "supplement_received", "start_processing",
+      "request_payment", "payment_received", "request_withdrawal", "deliver_result"};
   static const std::set<std::string> processing = {"start_processing", "request_supplement", "supplement_received",
-                                                   "request_payment",  "payment_received",   "resume_accepted",
-                                                   "resume_processing"};
+                                                   "request_payment", "payment_received"};
   switch (role) {
     case Role::kSystem:
     case Role::kRemote:
@@ -103,9 +101,8 @@ json status_json(DossierStatus s) {
 }
 
 void check_may_see(const Actor& actor, const DossierRow& d) {
-  if (actor.role == Role::kCitizen && actor.customer_code != d.customer_code)
+  if (actor.role == Role::kCitizen && (d.customer_code.empty() || actor.customer_code != d.customer_code))
     throw OnestopError(errors::kForbidden, "a citizen may see only their own dossiers");
-  if (actor.role == Role::kAdmin) return;
 }
 
 }  // namespace
@@ -260,7 +257,7 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
   store_
       .write([&](Transaction& tx) {
         DossierRow d = need_dossier(tx, code);
-        if (actor.role == Role::kCitizen && actor.customer_code != d.customer_code)
+        if (actor.role == Role::kCitizen && (d.customer_code.empty() || actor.customer_code != d.customer_code))
           throw OnestopError(errors::kForbidden, "a citizen may act only on their own dossiers");
         DossierStatus from = d.status;
         // Resuming actions go back to the status the dossier was paused from: "supplement_received" and
@@ -281,6 +278,10 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
           if (!resumes || (paused_from && tr->to == *paused_from)) to = tr->to;
         }
         // From 5, refusing is for a dossier never accepted; one that was accepted is stopped instead.
+        if (to && from == DossierStatus::kSupplementRequested && verb == "stop" && paused_from &&
+            *paused_from == DossierStatus::kNew)
+          throw OnestopError(errors::kIllegalTransition,
+                             "dossier " + code + " was never accepted: refuse it (form 03) instead of stopping it");
         if (to && from == DossierStatus::kSupplementRequested && verb == "refuse" && paused_from &&
             *paused_from != DossierStatus::kNew)
           throw OnestopError(errors::kIllegalTransition,
@@ -374,6 +375,10 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
             }
           }
         }
+        if (action == "finish" && d.current_unit != agency_.code)
+          throw OnestopError(errors::kConflict, "step " + std::to_string(d.current_step) + " of " + code +
+                                                    " is being done at " + d.current_unit +
+                                                    "; finish after its result");
         if (action == "finish") {
           auto results = documents(tx, code, "result");
           if (results.empty())
@@ -412,7 +417,8 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
                                 : *to == DossierStatus::kStopped ? "stopped"
                                                                  : "refused";
           enqueue_message(tx,
-                          {onestop_service(d.origin_agency, "result"), code + "-result-" + agency_.code, code,
+                          {onestop_service(d.origin_agency, "result"),
+                           code + "-result-" + agency_.code + "-" + std::to_string(d.current_step), code,
                            result_notice_payload(tx, d, actor, outcome, reasons, t)},
                           t);
         }
@@ -453,10 +459,12 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
           throw OnestopError(errors::kForbidden, "step " + std::to_string(cur->index) + " (" + cur->name +
                                                      ") is done by the " + cur->role + " role, not " +
                                                      to_string(actor.role));
-        cur->finished_at = t;
-        cur->handed_by = actor.name.empty() ? actor.username : actor.name;
-        cur->result = to_string(WorkingCalendar::classify(cur->due_at, t));
-        save_step(tx, code, *cur);
+        if (!cur->finished_at) {  // a step another agency finished keeps that agency's record
+          cur->finished_at = t;
+          cur->handed_by = actor.name.empty() ? actor.username : actor.name;
+          cur->result = to_string(WorkingCalendar::classify(cur->due_at, t));
+          save_step(tx, code, *cur);
+        }
         next->started_at = t;
         save_step(tx, code, *next);
         DossierStatus from = d.status;
@@ -475,6 +483,9 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
                         {"to_unit", next->unit},
                         {"timeliness", cur->result}});
         emit_change(tx, agency_, d, actor, comment.empty() ? "Chuyển bước: " + next->name : comment, t, false);
+        if (next->unit != agency_.code && !bus_connected_)
+          throw OnestopError(errors::kConflict, "step " + std::to_string(next->index) + " is done at " + next->unit +
+                                                    ", and this office has no bus link (bus.url) to send it there");
         if (next->unit != agency_.code && !d.incoming()) {
           // Inter-agency step (liên thông): the other agency's one-stop system does it and reports back.
           enqueue_message(tx,
@@ -503,7 +514,7 @@ json OneStopOffice::extend(const Actor& actor, const std::string& code, const js
           new_due = input["new_due_at"].is_string() ? parse_rfc3339(input["new_due_at"]) : std::nullopt;
           if (!new_due) throw OnestopError(errors::kInvalid, "new_due_at must be an RFC 3339 time with its offset");
         } else if (input.contains("extra_working_days") && input["extra_working_days"].is_number() &&
-                   input["extra_working_days"].get<double>() > 0) {
+                   input["extra_working_days"].get<double>() > 0 && input["extra_working_days"].get<double>() <= 60) {
           // Counted from the later of now and the old due time, so an overdue dossier gets real time.
           TimePoint base = std::max(t, d.due_at);
           new_due = calendar_.add_working_time(
@@ -511,8 +522,10 @@ json OneStopOffice::extend(const Actor& actor, const std::string& code, const js
               std::chrono::minutes(static_cast<long>(std::llround(input["extra_working_days"].get<double>() *
                                                                   calendar_.working_minutes_per_day().count()))));
         } else {
-          throw OnestopError(errors::kInvalid, "give new_due_at or a positive extra_working_days");
+          throw OnestopError(errors::kInvalid, "give new_due_at or extra_working_days (more than 0, at most 60)");
         }
+        if (*new_due > t + std::chrono::days(366))
+          throw OnestopError(errors::kInvalid, "a new appointment is at most a year away");
         if (*new_due <= d.due_at || *new_due <= t)
           throw OnestopError(errors::kInvalid, "the new appointment must be later than now and than the current one (" +
                                                    format_local_rfc3339(d.due_at) + ")");
@@ -597,7 +610,8 @@ json OneStopOffice::dossier(const Actor& actor, const std::string& code) const {
            {"current_unit", d.current_unit},
            {"extensions", d.extensions},
            {"allowed_actions", allowed_actions(d.status)}};
-    // Overdue is derived, never stored: against the original due time, which an extension does not move.
+    // Overdue is derived, never stored: now against the current appointment; a finished dossier's timeliness
+    // against the original due time, which an extension does not move.
     if (d.finished_at)
       out["timeliness"] = to_string(WorkingCalendar::classify(d.original_due_at, *d.finished_at));
     else

@@ -98,6 +98,17 @@ StoredFile FileStore::put(std::string_view bytes, const std::string& media_type)
     throw std::runtime_error("file store: cannot flush " + tmp.string() + ": " + std::strerror(errno));
   }
   fs::rename(tmp, target);
+  // The rename is durable only once the folder is: flush it (and the new folder's parent), so that a file
+  // acknowledged to the applicant survives a power cut with the database row that names it.
+  for (const fs::path& d : {target.parent_path(), target.parent_path().parent_path()}) {
+    int dfd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || ::fsync(dfd) != 0) {
+      int e = errno;
+      if (dfd >= 0) ::close(dfd);
+      throw std::runtime_error("file store: cannot flush folder " + d.string() + ": " + std::strerror(e));
+    }
+    ::close(dfd);
+  }
   return f;
 }
 

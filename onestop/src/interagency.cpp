@@ -110,7 +110,7 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
             throw OnestopError(errors::kForbidden, client + " may not send a step of " +
                                                        payload.value("from_unit", "?") + " to " +
                                                        payload.value("to_unit", "?"));
-          const json& step = payload["step"];
+          const json& step = payload.at("step");
           auto existing = load_dossier(tx, code);
           DossierRow d;
           if (existing) {
@@ -121,11 +121,16 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
             d.code = code;
             d.agency = agency_.code;
             d.origin_agency = sender;
-            d.procedure_code = payload["procedure"]["code"];
-            d.procedure_version = payload["procedure"]["version"];
-            d.procedure_name = payload["procedure"]["name"];
-            d.applicant = payload["applicant"];
-            d.customer_code = d.applicant.value("customer_code", "");
+            d.procedure_code = payload.at("procedure").at("code");
+            d.procedure_version = payload.at("procedure").at("version");
+            d.procedure_name = payload.at("procedure").at("name");
+            d.applicant = payload.at("applicant");
+            // The sender's customer code means nothing here (another office's numbering): kept in the applicant
+            // data as home_customer_code, never matched against this office's citizens.
+            if (d.applicant.contains("customer_code")) {
+              d.applicant["home_customer_code"] = d.applicant["customer_code"];
+              d.applicant.erase("customer_code");
+            }
             d.channel = 1;
             d.received_by = "LGSP";
           }
@@ -136,7 +141,7 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
           d.received_at = t;
           d.due_at = d.original_due_at = *due;
           d.finished_at.reset();
-          d.current_step = step["index"];
+          d.current_step = step.at("index");
           d.current_unit = agency_.code;
           if (existing)
             save_dossier(tx, d, t);
@@ -150,13 +155,13 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
           s.due_at = *due;
           s.started_at = t;
           save_step(tx, code, s);
-          for (const auto& doc : payload["documents"])
+          for (const auto& doc : payload.at("documents"))
             add_document(tx, code, "submitted",
                          {{"code", "LT"},
-                          {"name", doc["name"]},
-                          {"sha256", doc["sha256"]},
-                          {"media_type", doc["media_type"]},
-                          {"size", doc["size"]},
+                          {"name", doc.at("name")},
+                          {"sha256", doc.at("sha256")},
+                          {"media_type", doc.at("media_type")},
+                          {"size", doc.at("size")},
                           {"url", doc.value("url", "")}},
                          t);
           Actor from = remote_actor("LGSP " + sender, "", sender);
@@ -166,20 +171,22 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
                       "Đã tiếp nhận hồ sơ liên thông", t, true);
           outcome = {{"dossier_code", code}, {"created", !existing}};
         } else if (kind == "status" || kind == "result") {
-          std::string unit = kind == "status" ? payload.value("unit", "") : payload["signed_by"].value("unit", "");
+          std::string unit = kind == "status" ? payload.value("unit", "") : payload.at("signed_by").value("unit", "");
           if (unit != sender) throw OnestopError(errors::kForbidden, client + " may not report for " + unit);
           DossierRow d = need_dossier(tx, code);
           if (d.incoming()) throw OnestopError(errors::kConflict, "dossier " + code + " did not start here");
           auto steps = load_steps(tx, code);
           auto cur =
               std::find_if(steps.begin(), steps.end(), [&](const StepRow& s) { return s.index == d.current_step; });
+          bool has_step = std::any_of(steps.begin(), steps.end(), [&](const StepRow& s) { return s.unit == sender; });
+          if (!has_step) throw OnestopError(errors::kForbidden, sender + " has no step in dossier " + code);
           if (kind == "status") {
             Actor from =
-                remote_actor(payload["actor"].value("name", sender), payload["actor"].value("title", ""), sender);
+                remote_actor(payload.at("actor").value("name", sender), payload.at("actor").value("title", ""), sender);
             record_history(
                 tx, code, t, from, "remote_status", code_of(d.status), code_of(d.status),
                 payload.value("step_index", d.current_step), payload.value("comment", ""),
-                {{"remote_status", payload["status"]}, {"unit", sender}, {"changed_at", payload["changed_at"]}});
+                {{"remote_status", payload.at("status")}, {"unit", sender}, {"changed_at", payload.at("changed_at")}});
             outcome = {{"dossier_code", code}, {"recorded", true}};
           } else {
             if (cur == steps.end() || cur->unit != sender)
@@ -187,28 +194,31 @@ json OneStopOffice::receive(const std::string& kind, const std::string& message_
                                                         " (its step " + std::to_string(d.current_step) + " is at " +
                                                         d.current_unit + ")");
             auto finished = parse_rfc3339(payload.value("finished_at", "")).value_or(t);
-            for (const auto& doc : payload["result_documents"])
+            for (const auto& doc : payload.at("result_documents"))
               add_document(tx, code, "remote_result",
                            {{"code", "KQLT"},
-                            {"name", doc["name"]},
-                            {"sha256", doc["sha256"]},
-                            {"media_type", doc["media_type"]},
-                            {"size", doc["size"]},
-                            {"signature_format", doc["signature_format"]},
-                            {"signer", payload["signed_by"].value("name", "")}},
+                            {"name", doc.at("name")},
+                            {"sha256", doc.at("sha256")},
+                            {"media_type", doc.at("media_type")},
+                            {"size", doc.at("size")},
+                            {"signature_format", doc.at("signature_format")},
+                            {"signer", payload.at("signed_by").value("name", "")}},
                            finished);
             std::string result = payload.value("outcome", "approved");
-            const json& by = payload["signed_by"];
+            const json& by = payload.at("signed_by");
             Actor from = remote_actor(by.value("name", sender), by.value("title", ""), sender);
             cur->finished_at = finished;
             cur->handed_by = from.name;
             cur->result = to_string(WorkingCalendar::classify(cur->due_at, finished));
             save_step(tx, code, *cur);
             json details = {{"outcome", result}, {"unit", sender}, {"timeliness", cur->result}};
-            if (payload.contains("reasons")) details["reasons"] = payload["reasons"];
+            if (payload.contains("reasons")) details["reasons"] = payload.at("reasons");
             auto next = std::find_if(steps.begin(), steps.end(),
                                      [&](const StepRow& s) { return s.index == d.current_step + 1; });
-            if (result == "approved" && next != steps.end()) {
+            // Paused, finished or stopped here meanwhile: the result is recorded, the dossier does not move.
+            bool movable = d.status == DossierStatus::kProcessing || d.status == DossierStatus::kAccepted;
+            if (!movable) details["not_advanced"] = std::string("dossier is ") + std::string(name_en(d.status));
+            if (movable && result == "approved" && next != steps.end()) {
               next->started_at = t;
               save_step(tx, code, *next);
               d.current_step = next->index;

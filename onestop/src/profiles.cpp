@@ -76,15 +76,17 @@ json checked_identity(const json& in) {
   return out;
 }
 
+// Officials who serve citizens; an admin runs the system and sees no personal data.
 bool is_official(const Actor& a) {
   return a.role == Role::kReceiving || a.role == Role::kProcessing || a.role == Role::kLeader ||
-         a.role == Role::kAdmin || a.role == Role::kSystem;
+         a.role == Role::kSystem;
 }
 
 void check_may_see(const Actor& a, const std::string& customer_code) {
   if (is_official(a)) return;
   if (a.role == Role::kCitizen && a.customer_code == customer_code) return;
-  throw OnestopError(errors::kForbidden, "a citizen may see only their own e-profile");
+  throw OnestopError(errors::kForbidden, a.role == Role::kCitizen ? "a citizen may see only their own e-profile"
+                                                                  : "e-profiles are for officials who serve citizens");
 }
 
 TimePoint plus_years(TimePoint t, int years) {
@@ -97,9 +99,9 @@ TimePoint plus_years(TimePoint t, int years) {
 }  // namespace
 
 json OneStopOffice::create_profile(const Actor& actor, const json& identity) {
-  if (!(actor.role == Role::kReceiving || actor.role == Role::kAdmin || actor.role == Role::kCitizen ||
-        actor.role == Role::kSystem))
-    throw OnestopError(errors::kForbidden, "e-profiles are created by the receiving desk or by the citizen");
+  // Only the desk, which sees the citizen's ID card: anyone else could claim someone's ID number.
+  if (!(actor.role == Role::kReceiving || actor.role == Role::kSystem))
+    throw OnestopError(errors::kForbidden, "e-profiles are created by the receiving desk, from the citizen's ID card");
   json id = checked_identity(identity);
   TimePoint t = now();
   std::string created = format_local_rfc3339(t);
@@ -111,14 +113,14 @@ json OneStopOffice::create_profile(const Actor& actor, const json& identity) {
         if (!existing.empty())
           throw OnestopError(errors::kConflict, "this ID number already has e-profile " + str(existing[0][0]) +
                                                     ": retrieve it by its customer code");
-        // KH-<province block>-<7 digits>, e.g. KH-H29-0001873: the province block of the agency code keeps
-        // codes from different provinces apart.
-        std::string block = agency_.code.substr(agency_.code.size() - 3);
+        // KH-<agency code>-<7 digits>, e.g. KH-000.00.13.H29-0001873: every office numbers its own citizens,
+        // so the full agency code keeps two offices' codes apart (they meet in inter-agency dossiers).
+        std::string block = agency_.code;
         auto seq = query(tx,
                          "INSERT INTO profile_sequences(agency, last) VALUES (?, 1) ON CONFLICT(agency) DO UPDATE "
                          "SET last = last + 1 RETURNING last",
                          {text(block)});
-        char buf[32];
+        char buf[48];
         std::snprintf(buf, sizeof buf, "KH-%s-%07lld", block.c_str(), static_cast<long long>(num(seq[0][0])));
         code = buf;
         exec(tx,
@@ -172,7 +174,7 @@ json OneStopOffice::profile(const Actor& actor, const std::string& customer_code
 }
 
 json OneStopOffice::renew_profile(const Actor& actor, const std::string& customer_code) {
-  if (!(actor.role == Role::kReceiving || actor.role == Role::kAdmin))
+  if (actor.role != Role::kReceiving && actor.role != Role::kSystem)
     throw OnestopError(errors::kForbidden, "e-profiles are renewed by the receiving desk");
   std::string until = format_local_rfc3339(plus_years(now(), kValidityYears));
   std::string at = format_local_rfc3339(now());

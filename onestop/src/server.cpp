@@ -96,6 +96,7 @@ struct OnestopServer::Impl {
       api_key = read_api_key(config.bus);
       outbound = std::make_unique<bus::OutboundClient>(bus::OutboundTls{config.bus.ca, {}, {}}, 1);
     }
+    office.set_bus_connected(!config.bus.url.empty());
     api = std::make_unique<OnestopApi>(office, signer, config, std::move(trust));
     api->add_routes(router);
     router.add("GET", "/healthz", [](bus::HttpRequest&, bus::Reply reply) {

@@ -88,7 +88,8 @@ class Interagency : public ::testing::Test {
     return "[signing]\nca_chain = \"" + (pki_ / "issuing-ca.pem").string() +
            "\"\n[bus]\nurl = \"https://127.0.0.1:" + std::to_string(node_port) + "\"\napi_key_file = \"" +
            api_key_file + "\"\nca = \"" + (pki_ / "root-ca.pem").string() + "\"\ntrust_roots = \"" +
-           (pki_ / "root-ca.pem").string() + "\"\nretry_seconds = 1\n";
+           (pki_ / "root-ca.pem").string() + "\"\nnode_certificates = \"" + (pki_ / "lgsp-node.pem").string() +
+           "\"\nretry_seconds = 1\n";
   }
   std::unique_ptr<lgsp::test::Process> serve_node(const fs::path& config, const std::string& name) {
     return std::make_unique<lgsp::test::Process>(

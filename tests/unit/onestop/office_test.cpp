@@ -125,6 +125,78 @@ TEST_F(Office, each_step_is_handed_over_by_its_own_role_or_a_leader) {
   EXPECT_THROW(office_->hand_over(leader_, code, json::object()), OnestopError) << "the last step finishes instead";
 }
 
+TEST_F(Office, only_the_desk_creates_e_profiles_and_only_a_leader_rejects_a_withdrawal) {
+  Actor citizen{"c", "C", "", Role::kCitizen, kWard, "KH-000.00.13.H29-0000001"};
+  Actor admin{"a", "A", "", Role::kAdmin, kWard, ""};
+  json id = {{"full_name", "Lê Thị Mơ"},
+             {"id_number", "079188000099"},
+             {"date_of_birth", "1990-01-01"},
+             {"gender", "female"},
+             {"hometown", "Huế"},
+             {"ethnicity", "Kinh"},
+             {"nationality", "Việt Nam"},
+             {"permanent_address", "2 Lê Lợi"}};
+  EXPECT_THROW(office_->create_profile(citizen, id), OnestopError);
+  EXPECT_THROW(office_->create_profile(admin, id), OnestopError);
+  auto code = birth(profile("079188000007"))["code"].get<std::string>();
+  EXPECT_THROW(office_->profile(admin, office_->dossier(desk_, code)["customer_code"]), OnestopError)
+      << "an admin runs the system, not the citizens' data";
+  office_->hand_over(desk_, code, json::object());
+  office_->act(desk_, code, "request_withdrawal", json::object());
+  for (const char* verb : {"resume_processing", "reject_withdrawal"}) {
+    EXPECT_THROW(office_->act(desk_, code, verb, json::object()), OnestopError) << verb;
+    EXPECT_THROW(office_->act(clerk_, code, verb, json::object()), OnestopError) << verb;
+  }
+  EXPECT_EQ(status(office_->act(leader_, code, "reject_withdrawal", json::object())), 4);
+}
+
+TEST_F(Office, extensions_are_bounded) {
+  auto code = birth(profile("079188000008"))["code"].get<std::string>();
+  EXPECT_THROW(office_->extend(leader_, code, {{"reason", "x"}, {"extra_working_days", 1e9}}), OnestopError);
+  EXPECT_THROW(office_->extend(leader_, code, {{"reason", "x"}, {"new_due_at", "9999-01-01T00:00:00+07:00"}}),
+               OnestopError);
+  EXPECT_EQ(office_->extend(leader_, code, {{"reason", "x"}, {"extra_working_days", 60}})["extensions"], 1);
+}
+
+TEST_F(Office, an_inter_agency_result_does_not_move_a_dossier_stopped_meanwhile) {
+  office_->set_bus_connected(true);
+  auto customer = profile("079188000009");
+  auto code = office_
+                  ->file_dossier(desk_, {{"procedure_code", "1.012788"},
+                                         {"customer_code", customer},
+                                         {"channel", 2},
+                                         {"documents",
+                                          {{{"code", "TKLT"}, {"sha256", pdf("tklt")}},
+                                           {{"code", "GCS"}, {"sha256", pdf("gcs")}}}}})["code"]
+                  .get<std::string>();
+  office_->hand_over(desk_, code, json::object());
+  office_->hand_over(clerk_, code, json::object());
+  EXPECT_EQ(office_->hand_over(leader_, code, json::object())["current_unit"], "000.00.21.H29");
+  EXPECT_THROW(office_->act(leader_, code, "finish", json::object()), OnestopError) << "the police have the step";
+  office_->act(leader_, code, "stop", {{"reasons", {"Người nộp đề nghị dừng"}}});
+  json notice = {
+      {"dossier_code", code},
+      {"outcome", "approved"},
+      {"result_documents", json::array()},
+      {"signed_by", {{"name", "Trung tá Vũ Hải Sơn"}, {"title", "Trưởng Công an phường"}, {"unit", "000.00.21.H29"}}},
+      {"finished_at", "2026-11-23T10:00:00+07:00"}};
+  EXPECT_THROW(office_->receive("status", "s-1", "000.00.55.H29/MOTCUA",
+                                {{"dossier_code", code},
+                                 {"status", 4},
+                                 {"unit", "000.00.55.H29"},
+                                 {"actor", {{"name", "?"}}},
+                                 {"comment", ""},
+                                 {"changed_at", "2026-11-23T10:00:00+07:00"}}),
+               OnestopError)
+      << "an agency with no step in the dossier may not report on it";
+  office_->receive("result", "r-1", "000.00.21.H29/MOTCUA", notice);
+  auto after = office_->dossier(desk_, code);
+  EXPECT_EQ(after["status"]["code"], 8);
+  EXPECT_EQ(after["current_step"], 4) << "not sent on to social insurance";
+  EXPECT_EQ(after["history"].back()["details"]["not_advanced"], "dossier is stopped");
+  EXPECT_EQ(office_->bus_outbox(false).size(), 1u) << "only the submission to the police";
+}
+
 TEST_F(Office, an_online_dossier_never_accepted_may_be_refused_after_a_supplement_request) {
   auto customer = profile("079188000004");
   Actor citizen{"c", "Nguyễn Văn Bình", "", Role::kCitizen, kWard, customer};
@@ -159,7 +231,10 @@ TEST_F(Office, deliveries_from_the_bus_are_idempotent_and_speak_only_for_their_o
       {"procedure", {{"code", "1.012788"}, {"version", 1}, {"name", "Liên thông"}}},
       {"step",
        {{"index", 4}, {"name", "Đăng ký thường trú"}, {"unit", kWard}, {"due_at", "2026-11-24T17:00:00+07:00"}}},
-      {"applicant", {{"full_name", "Trương Thị Hạnh"}, {"id_number", "079190012345"}}},
+      {"applicant",
+       {{"full_name", "Trương Thị Hạnh"},
+        {"id_number", "079190012345"},
+        {"customer_code", "KH-000.00.99.H29-0000001"}}},
       {"documents", json::array()},
       {"received_at", "2026-11-23T08:00:00+07:00"},
       {"due_at", "2026-11-26T17:00:00+07:00"},
@@ -175,6 +250,11 @@ TEST_F(Office, deliveries_from_the_bus_are_idempotent_and_speak_only_for_their_o
   EXPECT_EQ(here["origin_agency"], "000.00.99.H29");
   EXPECT_EQ(here["current_step"], 4);
   EXPECT_EQ(here["due_at"], "2026-11-24T17:00:00+07:00");
+  // The sender's customer code is another office's numbering: kept aside, never one of ours.
+  EXPECT_EQ(here["customer_code"], "");
+  EXPECT_EQ(here["applicant"]["home_customer_code"], "KH-000.00.99.H29-0000001");
+  Actor local_citizen{"x", "X", "", Role::kCitizen, kWard, "KH-000.00.99.H29-0000001"};
+  EXPECT_THROW(office_->dossier(local_citizen, "000.00.99.H29-261123-0007"), OnestopError);
   // Its status went back to the origin agency over the bus (the outbox), ordered by the dossier code.
   auto out = office_->due_bus_messages(10);
   ASSERT_EQ(out.size(), 1u);

@@ -21,18 +21,21 @@ class TrustStore;
 
 namespace lgsp::onestop {
 
-// Counts wrong guesses per key (a dossier code, a client address) in a sliding window.
+// Counts guesses per key (a dossier code, a client address) in a sliding window. A try is counted when it
+// starts (so concurrent tries cannot slip past the limit together) and forgiven when it succeeds.
 class AttemptLimiter {
  public:
   AttemptLimiter(unsigned max_failures, std::chrono::seconds window) : max_(max_failures), window_(window) {}
-  bool blocked(const std::string& key, TimePoint now);
-  void failed(const std::string& key, TimePoint now);
+  // Counts a try; false (nothing counted) when the key is already at its limit.
+  bool begin(const std::string& key, TimePoint now);
+  void succeeded(const std::string& key);
 
  private:
   unsigned max_;
   std::chrono::seconds window_;
   std::mutex mutex_;
   std::map<std::string, std::deque<TimePoint>> failures_;
+  TimePoint last_sweep_{};
 };
 
 class OnestopApi {

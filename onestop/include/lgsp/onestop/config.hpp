@@ -28,7 +28,10 @@ struct BusLinkConfig {
   std::string api_key_file;  // file holding the API key for `client`; else $LGSP_ONESTOP_BUS_API_KEY
   std::filesystem::path ca;  // PEM roots the node's HTTPS certificate must chain to (empty: system)
   std::filesystem::path trust_roots;  // PEM roots a delivering node's seal must chain to (required with url)
-  unsigned retry_seconds = 5;         // pause before sending a refused or failed bus message again
+  // PEM certificates of the node(s) whose seals this office accepts (its own node): a seal by any other
+  // certificate under the same roots (an official's token, say) is refused. Required with url.
+  std::filesystem::path node_certificates;
+  unsigned retry_seconds = 5;  // pause before sending a refused or failed bus message again
 };
 
 struct SigningConfig {

@@ -42,6 +42,8 @@ class OneStopOffice {
       Now now = [] { return Clock::now(); });
 
   const AgencyConfig& agency() const { return agency_; }
+  // Whether a bus link sends the outbox (a step at another agency cannot be handed over without one).
+  void set_bus_connected(bool connected) { bus_connected_ = connected; }
   const WorkingCalendar& calendar() const { return calendar_; }
   FileStore& files() { return files_; }
   bus::Store& store() { return store_; }
@@ -127,6 +129,7 @@ class OneStopOffice {
   AgencyConfig agency_;
   DossierCodePattern code_pattern_;
   Now now_;
+  bool bus_connected_ = false;
 };
 
 }  // namespace lgsp::onestop
