@@ -639,8 +639,13 @@ void OnestopApi::add_routes(bus::Router& router) {
     if (a.role != Role::kLeader && a.role != Role::kAdmin)
       throw OnestopError(errors::kForbidden, "reports are for leaders and admins");
     auto q = parse_query(r.query);
-    auto from = parse_rfc3339(q["from"]), to = parse_rfc3339(q["to"]);
-    if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are RFC 3339 times");
+    // A date (local midnight) or an RFC 3339 time, as `lgsp onestop report` takes them.
+    auto when = [](const std::string& v) -> std::optional<TimePoint> {
+      if (auto d = parse_date(v)) return at_local(*d, std::chrono::minutes(0));
+      return parse_rfc3339(v);
+    };
+    auto from = when(q["from"]), to = when(q["to"]);
+    if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are dates YYYY-MM-DD or RFC 3339 times");
     return HttpResponse::json(200, office.report(*from, *to, q["unit"]));
   });
   add("GET", "/bus-outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {

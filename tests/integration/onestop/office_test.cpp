@@ -363,6 +363,10 @@ TEST_F(OnestopOffice, an_overdue_dossier_moves_its_due_time_only_with_an_apology
             "unit,procedure_code,procedure_name,received,resolved,resolved_early,resolved_on_time,resolved_late,"
             "in_progress,overdue_now,on_time_rate");
   EXPECT_NE(csv.out.find(kWard + ",1.001193,"), std::string::npos) << csv.out;
+  auto over_api = office_->call("GET", "/onestop/v1/report?from=2026-11-01&to=2027-01-01", leader_);
+  ASSERT_EQ(over_api.status, 200u) << over_api.raw;
+  EXPECT_EQ(over_api.body["lines"], lines) << "the API and the command give the same report";
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/report?from=2026-11-01&to=2027-01-01", processing_).status, 403u);
   // Form 07, the register of the period, lists it.
   auto reg = office_->call("GET", "/onestop/v1/register?from=2026-11-01&to=2026-11-30", leader_);
   ASSERT_EQ(reg.status, 200u) << reg.raw;
