@@ -12,6 +12,8 @@ packages=(
   # XML, schemas, signatures, tokens
   libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1 libvalijson-dev
   libpkcs11-helper1-dev softhsm2 opensc
+  # hsm-sim/setup.sh finds free ports with ss
+  iproute2
   # one-stop forms: PDF (libharu), QR codes, a TrueType font with every Vietnamese letter (DejaVu);
   # poppler-utils (pdftotext, pdfinfo) checks the rendered text in tests
   libhpdf-dev libqrencode-dev fonts-dejavu-core poppler-utils
