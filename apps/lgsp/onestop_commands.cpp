@@ -89,10 +89,8 @@ int serve(const OnestopOptions& o) {
   return kExitOk;
 }
 
-// "2026-11-01" (local midnight) or an RFC 3339 time.
 onestop::TimePoint parse_when(const std::string& text, const std::string& option) {
-  if (auto d = onestop::parse_date(text)) return onestop::at_local(*d, std::chrono::minutes(0));
-  if (auto t = onestop::parse_rfc3339(text)) return *t;
+  if (auto t = onestop::parse_date_or_time(text)) return *t;
   throw bus::ConfigError(option, "must be a date YYYY-MM-DD or an RFC 3339 time, got '" + text + "'");
 }
 

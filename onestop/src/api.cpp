@@ -10,6 +10,7 @@
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/trust.hpp"
+#include "vietnamese_text.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -164,7 +165,8 @@ struct OnestopApi::Impl {
   // into its problem+json answer.
   bus::Handler handler(Access access, Fn fn) {
     return [this, access, fn = std::move(fn)](HttpRequest& request, Reply reply) {
-      auto req = std::make_shared<HttpRequest>(request);
+      // Moved, not copied (an upload may be 32 MiB): the server does not read the request after its handler.
+      auto req = std::make_shared<HttpRequest>(std::move(request));
       boost::asio::post(pool, [this, access, fn, req, reply] {
         HttpResponse response;
         try {
@@ -223,73 +225,13 @@ struct OnestopApi::Impl {
     // SMS text is plain ASCII: Vietnamese without diacritics is what phones and gateways render everywhere.
     // "2026-12-02T11:30:00+07:00" -> "11:30 02/12/2026"
     std::string due = j["due_at"];
-    std::string line = "Ho so " + code + ": " + status_ascii(j["status"]["code"].get<int>()) + ". Hen tra " +
-                       due.substr(11, 5) + " " + due.substr(8, 2) + "/" + due.substr(5, 2) + "/" + due.substr(0, 4) +
-                       ".";
+    std::string line = "Ho so " + code + ": " + detail::ascii_fold(j["status"]["name_vi"].get<std::string>()) +
+                       ". Hen tra " + due.substr(11, 5) + " " + due.substr(8, 2) + "/" + due.substr(5, 2) + "/" +
+                       due.substr(0, 4) + ".";
     if (j.value("overdue", false)) line += " Qua han.";
-    if (!j.value("current_unit_name", "").empty()) line += " Dang o: " + ascii_fold(j["current_unit_name"]) + ".";
+    if (!j.value("current_unit_name", "").empty())
+      line += " Dang o: " + detail::ascii_fold(j["current_unit_name"].get<std::string>()) + ".";
     return HttpResponse::text(200, line + "\n");
-  }
-
-  static std::string status_ascii(int s) {
-    static const char* names[] = {"",
-                                  "Moi dang ky",
-                                  "Da tiep nhan",
-                                  "Khong duoc tiep nhan",
-                                  "Dang xu ly",
-                                  "Yeu cau bo sung giay to",
-                                  "Yeu cau thuc hien nghia vu tai chinh",
-                                  "Cong dan yeu cau rut ho so",
-                                  "Dung xu ly",
-                                  "Da xu ly xong",
-                                  "Da tra ket qua"};
-    return s >= 1 && s <= 10 ? names[s] : "?";
-  }
-
-  // Vietnamese letters without their marks, for SMS.
-  static std::string ascii_fold(const std::string& utf8) {
-    static const std::vector<std::pair<std::string, char>> map = [] {
-      std::vector<std::pair<std::string, char>> m;
-      auto add = [&](const char* letters, char base) {
-        std::string s(letters);
-        for (std::size_t i = 0; i < s.size();) {
-          std::size_t len = (static_cast<unsigned char>(s[i]) >= 0xE0) ? 3 : 2;
-          m.push_back({s.substr(i, len), base});
-          i += len;
-        }
-      };
-      add("àáạảãâầấậẩẫăằắặẳẵ", 'a');
-      add("ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴ", 'A');
-      add("èéẹẻẽêềếệểễ", 'e');
-      add("ÈÉẸẺẼÊỀẾỆỂỄ", 'E');
-      add("ìíịỉĩ", 'i');
-      add("ÌÍỊỈĨ", 'I');
-      add("òóọỏõôồốộổỗơờớợởỡ", 'o');
-      add("ÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠ", 'O');
-      add("ùúụủũưừứựửữ", 'u');
-      add("ÙÚỤỦŨƯỪỨỰỬỮ", 'U');
-      add("ỳýỵỷỹ", 'y');
-      add("ỲÝỴỶỸ", 'Y');
-      add("đ", 'd');
-      add("Đ", 'D');
-      return m;
-    }();
-    std::string out;
-    for (std::size_t i = 0; i < utf8.size();) {
-      unsigned char c = static_cast<unsigned char>(utf8[i]);
-      if (c < 0x80) {
-        out += utf8[i++];
-        continue;
-      }
-      std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-      std::string ch = utf8.substr(i, len);
-      char base = '?';
-      for (const auto& [k, v] : map)
-        if (k == ch) base = v;
-      out += base;
-      i += len;
-    }
-    return out;
   }
 
   // Result download: the dossier code plus the applicant's ID number or phone; wrong guesses are counted
@@ -639,12 +581,7 @@ void OnestopApi::add_routes(bus::Router& router) {
     if (a.role != Role::kLeader && a.role != Role::kAdmin)
       throw OnestopError(errors::kForbidden, "reports are for leaders and admins");
     auto q = parse_query(r.query);
-    // A date (local midnight) or an RFC 3339 time, as `lgsp onestop report` takes them.
-    auto when = [](const std::string& v) -> std::optional<TimePoint> {
-      if (auto d = parse_date(v)) return at_local(*d, std::chrono::minutes(0));
-      return parse_rfc3339(v);
-    };
-    auto from = when(q["from"]), to = when(q["to"]);
+    auto from = parse_date_or_time(q["from"]), to = parse_date_or_time(q["to"]);
     if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are dates YYYY-MM-DD or RFC 3339 times");
     return HttpResponse::json(200, office.report(*from, *to, q["unit"]));
   });

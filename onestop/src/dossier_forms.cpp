@@ -3,40 +3,15 @@
 #include "lgsp/onestop/dossier_forms.hpp"
 
 #include "lgsp/onestop/errors.hpp"
+#include "vietnamese_text.hpp"
 
 #include <algorithm>
 
 namespace lgsp::onestop {
+using detail::upper_vi;
 using nlohmann::json;
 
 namespace {
-
-// Vietnamese upper case for agency names on forms ("UBND phường Bến Thành" -> "UBND PHƯỜNG BẾN THÀNH").
-std::string upper_vi(const std::string& s) {
-  static const std::string lower = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ";
-  static const std::string upper = "ÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴÈÉẸẺẼÊỀẾỆỂỄÌÍỊỈĨÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠÙÚỤỦŨƯỪỨỰỬỮỲÝỴỶỸĐ";
-  auto split = [](const std::string& t) {
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < t.size();) {
-      unsigned char c = static_cast<unsigned char>(t[i]);
-      std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-      out.push_back(t.substr(i, n));
-      i += n;
-    }
-    return out;
-  };
-  static const auto lows = split(lower), ups = split(upper);
-  std::string out;
-  for (const auto& ch : split(s)) {
-    if (ch.size() == 1) {
-      out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch[0])));
-      continue;
-    }
-    auto it = std::find(lows.begin(), lows.end(), ch);
-    out += it == lows.end() ? ch : ups[static_cast<std::size_t>(it - lows.begin())];
-  }
-  return out;
-}
 
 TimePoint t(const json& v) { return *parse_rfc3339(v.get<std::string>()); }
 

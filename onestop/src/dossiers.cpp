@@ -88,6 +88,23 @@ bool role_may(Role role, const std::string& action) {
   return false;
 }
 
+// The due times of a dossier counted from `start` on `calendar`: the whole, and each step's (the cumulative
+// sum of the step shares), with the procedure's cut-off hour.
+struct Deadlines {
+  TimePoint due;
+  std::vector<TimePoint> steps;  // in step order
+};
+Deadlines deadlines(const WorkingCalendar& calendar, const Procedure& p, TimePoint start) {
+  auto cut_off = p.cut_off.value_or(calendar.rules().cut_off);
+  Deadlines out{calendar.due_time(start, p.processing_days, cut_off), {}};
+  double cumulative = 0;
+  for (const auto& s : p.steps) {
+    cumulative += s.working_days;
+    out.steps.push_back(calendar.due_time(start, cumulative, cut_off));
+  }
+  return out;
+}
+
 json allowed_actions(DossierStatus s) {
   json out = json::array();
   std::set<std::string> seen;
@@ -198,7 +215,7 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
                              missing);
 
         code = allocate_dossier_code(tx, code_pattern_, agency_.code, t);
-        auto cut_off = proc->cut_off.value_or(calendar_.rules().cut_off);
+        auto due = deadlines(calendar_, *proc, t);
         DossierRow d;
         d.code = code;
         d.agency = d.origin_agency = agency_.code;
@@ -211,21 +228,20 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
         d.channel = channel;
         d.status = actor.role == Role::kCitizen ? DossierStatus::kNew : DossierStatus::kAccepted;
         d.received_at = t;
-        d.due_at = d.original_due_at = calendar_.due_time(t, proc->processing_days, cut_off);
+        d.due_at = d.original_due_at = due.due;
         d.current_step = 1;
         d.current_unit = proc->steps.front().unit;
         d.received_by = actor.name.empty() ? actor.username : actor.name;
         insert_dossier(tx, d, identity.value("id_number", ""), identity.value("phone", ""), now());
-        double cumulative = 0;
-        for (const auto& s : proc->steps) {
-          cumulative += s.working_days;
+        for (std::size_t i = 0; i < proc->steps.size(); ++i) {
+          const auto& s = proc->steps[i];
           StepRow row;
           row.index = s.index;
           row.name = s.name;
           row.unit = s.unit;
           row.unit_name = s.unit_name;
           row.role = s.role;
-          row.due_at = calendar_.due_time(t, cumulative, cut_off);
+          row.due_at = due.steps[i];
           if (s.index == 1) row.started_at = t;
           save_step(tx, code, row);
         }
@@ -362,14 +378,12 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
           // An online dossier's time counts from its acceptance, not from when it was sent.
           auto proc = procedure_version(d.procedure_code, d.procedure_version);
           if (proc) {
-            auto cut_off = proc->cut_off.value_or(calendar_.rules().cut_off);
+            auto due = deadlines(calendar_, *proc, t);
             d.received_at = t;
-            d.due_at = d.original_due_at = calendar_.due_time(t, proc->processing_days, cut_off);
-            double cumulative = 0;
+            d.due_at = d.original_due_at = due.due;
             auto steps = load_steps(tx, code);
-            for (std::size_t i = 0; i < steps.size() && i < proc->steps.size(); ++i) {
-              cumulative += proc->steps[i].working_days;
-              steps[i].due_at = calendar_.due_time(t, cumulative, cut_off);
+            for (std::size_t i = 0; i < steps.size() && i < due.steps.size(); ++i) {
+              steps[i].due_at = due.steps[i];
               if (steps[i].index == 1) steps[i].started_at = t;
               save_step(tx, code, steps[i]);
             }

@@ -1,7 +1,8 @@
 #include "lgsp/onestop/file_store.hpp"
 
+#include "lgsp/bus/digest.hpp"
+
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -11,19 +12,6 @@
 
 namespace lgsp::onestop {
 namespace fs = std::filesystem;
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), md);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (unsigned char c : md) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
 
 namespace {
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
@@ -70,7 +58,7 @@ StoredFile FileStore::put_document(std::string_view bytes, const std::string& de
 }
 
 StoredFile FileStore::put(std::string_view bytes, const std::string& media_type) {
-  StoredFile f{sha256_hex(bytes), media_type, static_cast<std::int64_t>(bytes.size())};
+  StoredFile f{bus::sha256_hex(bytes), media_type, static_cast<std::int64_t>(bytes.size())};
   fs::path target = path_of(f.sha256);
   std::error_code ec;
   if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return f;

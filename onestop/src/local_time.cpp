@@ -115,4 +115,9 @@ std::optional<TimePoint> parse_rfc3339(const std::string& text) {
   return t + duration_cast<Clock::duration>(frac);
 }
 
+std::optional<TimePoint> parse_date_or_time(const std::string& text) {
+  if (auto d = parse_date(text)) return at_local(*d, minutes(0));
+  return parse_rfc3339(text);
+}
+
 }  // namespace lgsp::onestop

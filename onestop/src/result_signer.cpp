@@ -13,25 +13,16 @@ namespace lgsp::onestop {
 ResultSigner::ResultSigner(SigningConfig config) : config_(std::move(config)) {}
 ResultSigner::~ResultSigner() = default;
 
-// Loaded afresh for every operation and unloaded after it: pkcs11-helper keeps a login for the life of the
-// module, and an official's token must ask for the PIN every time, whoever sends the next request. (It also
-// makes a token plugged in after start-up visible.)
-signing::TokenModule& ResultSigner::module() {
+// Loaded afresh for every operation and unloaded after it (the caller keeps it in a local, declared before the
+// signer, so the signer goes first): pkcs11-helper keeps a login for the life of the module, and an official's
+// token must ask for the PIN every time, whoever sends the next request. (It also makes a token plugged in
+// after start-up visible.)
+std::unique_ptr<signing::TokenModule> ResultSigner::load_module() const {
   if (config_.module.empty())
     throw signing::SigningError(signing::errors::kModule,
                                 "no PKCS#11 module configured (signing.module or $LGSP_PKCS11_MODULE)");
-  module_.reset();
-  module_ = std::make_unique<signing::TokenModule>(config_.module);
-  return *module_;
+  return std::make_unique<signing::TokenModule>(config_.module);
 }
-
-namespace {
-// Signers go before their module; the module goes after each operation.
-struct Unload {
-  std::unique_ptr<signing::TokenModule>& module;
-  ~Unload() { module.reset(); }
-};
-}  // namespace
 
 namespace {
 std::vector<signing::X509Ptr> extra_cas(const SigningConfig& c) {
@@ -54,8 +45,8 @@ SignedResult ResultSigner::sign_with_token(const std::string& token, const std::
   std::lock_guard lock(mutex_);
   // The PIN is handed to the token once; a wrong one is not tried again (a real token locks).
   signing::PinSource pins = [pin](const std::string&) -> std::optional<std::string> { return pin; };
-  Unload unload{module_};
-  auto signer = module().open_signer({token, key_id}, pins, extra_cas(config_));
+  auto module = load_module();
+  auto signer = module->open_signer({token, key_id}, pins, extra_cas(config_));
   SignedResult r;
   r.signer = subject_of(*signer);
   bool xml = media_type == "application/xml" || media_type == "text/xml";
@@ -77,8 +68,8 @@ std::pair<std::string, std::string> ResultSigner::seal(const std::string& conten
     if (!p) return std::nullopt;
     return std::string(p);
   };
-  Unload unload{module_};
-  auto signer = module().open_signer({config_.seal_token, std::nullopt}, pins, extra_cas(config_));
+  auto module = load_module();
+  auto signer = module->open_signer({config_.seal_token, std::nullopt}, pins, extra_cas(config_));
   return {cades(content, *signer), subject_of(*signer)};
 }
 

@@ -51,19 +51,19 @@ struct OfflineOffice::Impl {
   FileStore files;
   OneStopOffice office;
   Impl(const OnestopConfig& c)
-      : store(open_onestop_store(c.data_dir)),
+      : store(open_onestop_store(c.data_dir, c.group_commit_max_rows, c.group_commit_max_delay_ms)),
         files(c.data_dir / "files"),
         office(*store, files, load_calendar(c), c.agency) {}
 };
 OfflineOffice::OfflineOffice(const OnestopConfig& config) : impl_(std::make_unique<Impl>(config)) {}
 OfflineOffice::~OfflineOffice() = default;
 OneStopOffice& OfflineOffice::office() { return impl_->office; }
+bus::Store& OfflineOffice::store() { return *impl_->store; }
 
 struct OnestopServer::Impl {
   OnestopConfig config;
-  std::unique_ptr<bus::Store> store;
-  FileStore files;
-  OneStopOffice office;
+  OfflineOffice opened;  // the store, files and office, as the CLI commands open them
+  OneStopOffice& office;
   ResultSigner signer;
   std::unique_ptr<OnestopApi> api;
   bus::Router router;
@@ -76,11 +76,7 @@ struct OnestopServer::Impl {
   std::condition_variable wake;
 
   explicit Impl(OnestopConfig c)
-      : config(std::move(c)),
-        store(open_onestop_store(config.data_dir, config.group_commit_max_rows, config.group_commit_max_delay_ms)),
-        files(config.data_dir / "files"),
-        office(*store, files, load_calendar(config), config.agency),
-        signer(config.signing) {
+      : config(std::move(c)), opened(config), office(opened.office()), signer(config.signing) {
     std::unique_ptr<signing::TrustStore> trust;
     if (!config.bus.url.empty()) {
       signing::TrustPolicy policy;
@@ -103,7 +99,7 @@ struct OnestopServer::Impl {
       reply(bus::HttpResponse::json(200, {{"status", "alive"}}));
     });
     router.add("GET", "/readyz", [this](bus::HttpRequest&, bus::Reply reply) {
-      auto st = store->status();
+      auto st = opened.store().status();
       json body = {{"store", {{"open", st.open}, {"schema_version", st.schema_version}}},
                    {"agency", config.agency.code},
                    {"bus", config.bus.url.empty() ? json() : json(config.bus.url)}};

@@ -1,7 +1,6 @@
+#include "lgsp/bus/digest.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "office_sql.hpp"
-
-#include <openssl/rand.h>
 
 #include <stdexcept>
 
@@ -41,14 +40,7 @@ std::string OneStopOffice::add_user(const std::string& username, Role role, cons
     throw OnestopError(errors::kInvalid, "a user name is 1 to 64 characters without spaces or '/'");
   if (role == Role::kCitizen && customer_code.empty())
     throw OnestopError(errors::kInvalid, "a citizen account needs the customer code of the citizen's e-profile");
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no random bytes for a token");
-  std::string token = "os_";
-  static const char* hex = "0123456789abcdef";
-  for (unsigned char c : raw) {
-    token += hex[c >> 4];
-    token += hex[c & 15];
-  }
+  std::string token = "os_" + bus::random_hex(32);
   std::string at = format_local_rfc3339(now());
   store_
       .write([&](Transaction& tx) {
@@ -61,7 +53,7 @@ std::string OneStopOffice::add_user(const std::string& username, Role role, cons
              "INSERT INTO users(username, role, unit, display_name, title, customer_code, token_sha256, created_at) "
              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
              {text(username), text(to_string(role)), text(unit.empty() ? agency_.code : unit), text(name), text(title),
-              customer_code.empty() ? Value(nullptr) : text(customer_code), text(sha256_hex(token)), text(at)});
+              customer_code.empty() ? Value(nullptr) : text(customer_code), text(bus::sha256_hex(token)), text(at)});
       })
       .get();
   return token;
@@ -70,7 +62,7 @@ std::string OneStopOffice::add_user(const std::string& username, Role role, cons
 std::optional<Actor> OneStopOffice::authenticate(const std::string& token) const {
   std::optional<Actor> actor;
   if (token.empty()) return actor;
-  std::string digest = sha256_hex(token);
+  std::string digest = bus::sha256_hex(token);
   store_.read([&](Transaction& tx) {
     auto rows = query(tx,
                       "SELECT username, role, unit, display_name, title, customer_code FROM users "

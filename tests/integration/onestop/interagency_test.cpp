@@ -5,6 +5,7 @@
 // by the receiving office; everything is a real process with hsm-sim's tokens and PKI.
 #include "lgsp/bus/node.hpp"
 #include "lgsp/bus/registry.hpp"
+#include "lgsp/contracts/base64.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 #include "office_process.hpp"
 #include "tls_node.hpp"
@@ -232,7 +233,7 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   };
   auto sign = [&](OfficeProcess& o, const std::string& token, const std::string& name, const std::string& xml,
                   const std::string& official) {
-    std::string b64 = lgsp::test::run({"/usr/bin/base64", "-w0"}, xml).out;
+    std::string b64 = lgsp::contracts::base64_encode(xml);
     auto r = o.call("POST", "/onestop/v1/dossiers/" + code + "/results", token,
                     {{"name", name},
                      {"media_type", "application/xml"},

@@ -1,4 +1,5 @@
 #include "lgsp/onestop/file_store.hpp"
+#include "lgsp/bus/digest.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,7 +41,7 @@ TEST_F(Files, are_stored_under_their_sha256_once) {
   auto a = store.put_document("%PDF-1.4 same bytes", "application/pdf");
   auto b = store.put_document("%PDF-1.4 same bytes", "");
   EXPECT_EQ(a.sha256, b.sha256);
-  EXPECT_EQ(a.sha256, sha256_hex("%PDF-1.4 same bytes"));
+  EXPECT_EQ(a.sha256, lgsp::bus::sha256_hex("%PDF-1.4 same bytes"));
   EXPECT_EQ(a.size, 19);
   EXPECT_EQ(store.get(a.sha256), "%PDF-1.4 same bytes");
   EXPECT_TRUE(fs::exists(store.path_of(a.sha256)));

@@ -37,3 +37,9 @@ TEST(LocalTime, refuses_times_without_offset_or_with_bad_fields) {
   EXPECT_FALSE(parse_date("2025-13-01"));
   EXPECT_FALSE(parse_date("2025-1-01"));
 }
+
+TEST(LocalTime, a_period_bound_is_a_date_at_local_midnight_or_a_time) {
+  EXPECT_EQ(parse_date_or_time("2026-11-01"), parse_rfc3339("2026-10-31T17:00:00Z"));
+  EXPECT_EQ(parse_date_or_time("2026-11-01T08:00:00+07:00"), parse_rfc3339("2026-11-01T01:00:00Z"));
+  EXPECT_FALSE(parse_date_or_time("01/11/2026"));
+}

@@ -43,6 +43,4 @@ class FileStore {
   std::filesystem::path dir_;
 };
 
-std::string sha256_hex(std::string_view bytes);
-
 }  // namespace lgsp::onestop

@@ -27,6 +27,8 @@ std::optional<TimePoint> parse_rfc3339(const std::string& text);
 // "2025-11-20"; and back (nullopt when not a valid date).
 std::string format_date(Date d);
 std::optional<Date> parse_date(const std::string& text);
+// A date "2026-11-01" (its local midnight) or an RFC 3339 time: how periods are given to reports.
+std::optional<TimePoint> parse_date_or_time(const std::string& text);
 // "yyyyMMddHHmmss" in local time: the national portal's (DVCQG) date format.
 std::string format_dvcqg(TimePoint t);
 

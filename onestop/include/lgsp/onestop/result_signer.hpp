@@ -41,10 +41,9 @@ class ResultSigner {
   std::pair<std::string, std::string> seal(const std::string& content);
 
  private:
-  signing::TokenModule& module();
+  std::unique_ptr<signing::TokenModule> load_module() const;
   SigningConfig config_;
   std::mutex mutex_;  // one token operation at a time: pkcs11-helper's state is global
-  std::unique_ptr<signing::TokenModule> module_;
 };
 
 }  // namespace lgsp::onestop

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "lgsp/bus/config.hpp"
+#include "lgsp/bus/store.hpp"
 #include "lgsp/onestop/calendar.hpp"
 #include "lgsp/onestop/config.hpp"
 
@@ -36,6 +37,7 @@ struct OfflineOffice {
   explicit OfflineOffice(const OnestopConfig& config);
   ~OfflineOffice();
   OneStopOffice& office();
+  bus::Store& store();
 
  private:
   struct Impl;
