@@ -6,6 +6,7 @@
 #include "lgsp/bus/metrics.hpp"
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/registry.hpp"
+#include "lgsp/bus/thread_name.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
@@ -300,7 +301,10 @@ void Exchange::start_delivery() {
   std::lock_guard lock(impl_->mutex);
   if (impl_->started) return;
   impl_->started = true;
-  impl_->deliverer = std::thread([impl = impl_.get()] { impl->deliver_loop(); });
+  impl_->deliverer = std::thread([impl = impl_.get()] {
+    name_this_thread("lgsp-deliver");
+    impl->deliver_loop();
+  });
 }
 
 }  // namespace lgsp::bus

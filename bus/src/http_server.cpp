@@ -1,4 +1,6 @@
 #include "lgsp/bus/http_server.hpp"
+#include "lgsp/bus/io_thread.hpp"
+#include "lgsp/bus/thread_name.hpp"
 
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/log.hpp"
@@ -433,6 +435,8 @@ void HttpServer::start() {
   impl_->accept();
   for (auto& c : impl_->contexts) {
     impl_->threads.emplace_back([ctx = c.get()] {
+      name_this_thread("lgsp-http");
+      const IoThreadScope scope(*ctx);
       for (;;) {
         try {
           ctx->run();

@@ -1,6 +1,8 @@
 #include "lgsp/bus/outbound_client.hpp"
+#include "lgsp/bus/thread_name.hpp"
 
 #include "lgsp/bus/config.hpp"
+#include "lgsp/bus/io_thread.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -97,6 +99,9 @@ struct Exchange {
   OutboundClient::Callback done;
   Clock::time_point deadline;
   bool retried = false;
+  // The caller's I/O thread's io_context, when the request was sent from one: the connection runs
+  // there and the callback too. Null: the client's own threads.
+  net::io_context* home = nullptr;
 
   std::chrono::milliseconds remaining() const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -143,13 +148,30 @@ struct OutboundClient::Impl : std::enable_shared_from_this<OutboundClient::Impl>
 
 namespace {
 
+// Idle connections that live on a caller's I/O thread, kept by that thread (no lock): keyed by the
+// client they belong to and the origin. They go when the thread ends, while its io_context still
+// exists.
+using CallerPoolKey = std::pair<const OutboundClient::Impl*, std::string>;
+thread_local std::map<CallerPoolKey, std::vector<std::shared_ptr<ConnectionBase>>> caller_idle;
+
+}  // namespace
+
+namespace {
+
 template <class Stream>
 class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  explicit Connection(std::shared_ptr<OutboundClient::Impl> client)
-      : client_(std::move(client)), resolver_(net::make_strand(client_->ioc)), stream_(make_stream()) {}
+  // `home`: the caller's single-threaded io_context, or null for the client's own (multi-threaded,
+  // hence a strand).
+  Connection(std::shared_ptr<OutboundClient::Impl> client, net::io_context* home)
+      : client_(std::move(client)),
+        home_(home),
+        executor_(home ? net::any_io_executor(home->get_executor())
+                       : net::any_io_executor(net::make_strand(client_->ioc))),
+        resolver_(executor_),
+        stream_(make_stream()) {}
 
   void open(std::shared_ptr<Exchange> ex) {
     auto self = this->shared_from_this();
@@ -196,9 +218,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
  private:
   Stream make_stream() {
     if constexpr (kTls)
-      return Stream(beast::tcp_stream(net::make_strand(client_->ioc)), *client_->tls);
+      return Stream(beast::tcp_stream(executor_), *client_->tls);
     else
-      return Stream(net::make_strand(client_->ioc));
+      return Stream(executor_);
   }
 
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -269,7 +291,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     r.body = std::move(res.body());
     if (res.keep_alive()) {
       lowest().expires_never();
-      client_->give_back(ex->url.origin(), this->shared_from_this());
+      keep(ex->url.origin());
     } else {
       close();
     }
@@ -281,6 +303,15 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (done) done(std::move(r));
   }
 
+  // Back to the pool it came from. A connection of a caller's thread is kept only by that thread
+  // (completions run elsewhere only while the server shuts down: then it is closed).
+  void keep(const std::string& origin) {
+    if (!home_) return client_->give_back(origin, this->shared_from_this());
+    if (current_io_context() != home_) return close();
+    auto& list = caller_idle[{client_.get(), origin}];
+    if (list.size() < OutboundClient::Impl::kMaxIdlePerOrigin) list.push_back(this->shared_from_this());
+  }
+
   void close() {
     beast::error_code ignored;
     lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -288,6 +319,8 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   }
 
   std::shared_ptr<OutboundClient::Impl> client_;
+  net::io_context* home_;
+  net::any_io_executor executor_;
   tcp::resolver resolver_;
   Stream stream_;
   beast::flat_buffer buffer_;
@@ -303,13 +336,24 @@ void OutboundClient::Impl::open(std::shared_ptr<Exchange> ex) {
       auto done = std::move(ex->done);
       return done(failed(OutboundResponse::Failure::tls, "HTTPS is not configured for outbound requests"));
     }
-    std::make_shared<Connection<TlsStream>>(shared_from_this())->open(ex);
+    std::make_shared<Connection<TlsStream>>(shared_from_this(), ex->home)->open(ex);
   } else {
-    std::make_shared<Connection<beast::tcp_stream>>(shared_from_this())->open(ex);
+    std::make_shared<Connection<beast::tcp_stream>>(shared_from_this(), ex->home)->open(ex);
   }
 }
 
 void OutboundClient::Impl::start(std::shared_ptr<Exchange> ex) {
+  if (ex->home) {
+    // On the caller's I/O thread, which owns its pool: no lock, no hand-off.
+    auto it = caller_idle.find({this, ex->url.origin()});
+    if (it != caller_idle.end() && !it->second.empty()) {
+      auto idle_connection = std::move(it->second.back());
+      it->second.pop_back();
+      idle_connection->run(ex, false);
+      return;
+    }
+    return open(ex);
+  }
   if (auto idle_connection = take_idle(ex->url.origin())) {
     // Run on the connection's own strand: the pooled connection was last used by another thread.
     net::post(ioc, [idle_connection, ex] { idle_connection->run(ex, false); });
@@ -339,7 +383,10 @@ OutboundClient::OutboundClient(const OutboundTls& tls, unsigned threads, std::ui
   }
   impl_->guard.emplace(net::make_work_guard(impl_->ioc));
   for (unsigned i = 0; i < std::max(1u, threads); ++i)
-    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc.run(); });
+    impl_->threads.emplace_back([impl = impl_.get()] {
+      name_this_thread("lgsp-out");
+      impl->ioc.run();
+    });
 }
 
 OutboundClient::~OutboundClient() {
@@ -351,7 +398,12 @@ OutboundClient::~OutboundClient() {
 }
 
 void OutboundClient::send(OutboundRequest request, Callback done) {
+  send_on(std::move(request), std::move(done), true);
+}
+
+void OutboundClient::send_on(OutboundRequest request, Callback done, bool caller_thread) {
   auto ex = std::make_shared<Exchange>();
+  if (caller_thread) ex->home = current_io_context();
   auto url = Url::parse(request.url);
   if (!url) return done(failed(OutboundResponse::Failure::bad_url, "not an http(s) URL: " + request.url));
   ex->url = *url;
@@ -364,7 +416,9 @@ void OutboundClient::send(OutboundRequest request, Callback done) {
 OutboundResponse OutboundClient::send_sync(OutboundRequest request) {
   auto promise = std::make_shared<std::promise<OutboundResponse>>();
   auto future = promise->get_future();
-  send(std::move(request), [promise](OutboundResponse r) { promise->set_value(std::move(r)); });
+  // Never on the caller's thread: it is about to block.
+  send_on(
+      std::move(request), [promise](OutboundResponse r) { promise->set_value(std::move(r)); }, false);
   return future.get();
 }
 

@@ -1,4 +1,5 @@
 #include "lgsp/bus/sqlite_store.hpp"
+#include "lgsp/bus/thread_name.hpp"
 
 #include <sqlite3.h>
 
@@ -317,7 +318,10 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, std::vector<Migration> migr
     r->connection = std::make_unique<Connection>(open_db(file, true));
     impl_->readers.push_back(std::move(r));
   }
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    name_this_thread("lgsp-writer");
+    impl->run();
+  });
 }
 
 SqliteStore::~SqliteStore() {

@@ -1,6 +1,7 @@
 // The node's outbound HTTP client against a real node listener: keep-alive reuse, deadlines,
 // connection failures, and mutual TLS with hsm-sim's PKI.
 #include "lgsp/bus/outbound_client.hpp"
+#include "http_client.hpp"
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/node.hpp"
 #include "process.hpp"
@@ -96,6 +97,36 @@ TEST_F(OutboundClientTest, posts_and_reuses_the_kept_alive_connection) {
   ASSERT_TRUE(second.ok()) << second.error;
   EXPECT_EQ(nlohmann::json::parse(second.body)["remote"], a["remote"]) << "same client port: connection reused";
   EXPECT_EQ(second.header("content-type"), "application/json");
+}
+
+// Sent from an HTTP server's I/O thread (as the sync proxy does), the request runs on that thread and
+// answers there, over a connection that thread keeps alive for its next request.
+TEST_F(OutboundClientTest, from_an_io_thread_the_request_stays_on_that_thread_and_reuses_its_connection) {
+  auto client = std::make_shared<OutboundClient>();
+  config_.server.threads = 2;
+  start(false);
+  node_->router().add("POST", "/front", [this, client](HttpRequest&, Reply reply) {
+    const auto here = std::this_thread::get_id();
+    client->send(post(url("http", "/echo")), [reply, here](OutboundResponse r) {
+      const bool same = std::this_thread::get_id() == here;
+      auto echoed = r.ok() ? nlohmann::json::parse(r.body) : nlohmann::json{{"remote", r.error}};
+      reply(HttpResponse::json(200, {{"same_thread", same}, {"remote", echoed["remote"]}}));
+    });
+  });
+  // One connection to the front, so both requests arrive on the same I/O thread.
+  lgsp::test::HttpClient front("127.0.0.1", node_->endpoint().port);
+  auto first = front.request("POST", "/front", "{}", {{"Content-Type", "application/json"}});
+  auto second = front.request("POST", "/front", "{}", {{"Content-Type", "application/json"}});
+  ASSERT_EQ(first.status, 200u) << first.body;
+  ASSERT_EQ(second.status, 200u) << second.body;
+  auto a = nlohmann::json::parse(first.body);
+  auto b = nlohmann::json::parse(second.body);
+  EXPECT_TRUE(a["same_thread"].get<bool>());
+  EXPECT_TRUE(b["same_thread"].get<bool>());
+  EXPECT_EQ(a["remote"], b["remote"]) << "the I/O thread's kept-alive connection is reused";
+  // From another thread the client still works on its own threads.
+  auto direct = client->send_sync(post(url("http", "/echo")));
+  ASSERT_TRUE(direct.ok()) << direct.error;
 }
 
 TEST_F(OutboundClientTest, gives_up_at_the_deadline) {

@@ -1,7 +1,7 @@
 // Outbound HTTP/1.1 from the node (sync proxy, delivery to peer nodes): keep-alive connection pools per
 // origin, a deadline per request, and HTTPS verified against configured CAs with the node's own
-// certificate as the client certificate (mutual TLS). Asynchronous: callbacks run on the client's
-// I/O threads, so a caller never blocks a thread while the provider thinks.
+// certificate as the client certificate (mutual TLS). Asynchronous: callbacks run on an I/O thread
+// (the caller's, or the client's own), so a caller never blocks a thread while the provider thinks.
 #pragma once
 
 #include <chrono>
@@ -61,6 +61,9 @@ class OutboundClient {
   OutboundClient& operator=(const OutboundClient&) = delete;
 
   using Callback = std::function<void(OutboundResponse)>;
+  // Sent from one of the HTTP server's I/O threads (io_thread.hpp), the request runs on that thread
+  // over that thread's own keep-alive connections, and `done` runs there too; from any other thread,
+  // on the client's threads.
   void send(OutboundRequest request, Callback done);
   // Blocks the calling thread (for worker threads and tools, never an I/O thread).
   OutboundResponse send_sync(OutboundRequest request);
@@ -68,6 +71,7 @@ class OutboundClient {
   struct Impl;
 
  private:
+  void send_on(OutboundRequest request, Callback done, bool caller_thread);
   std::shared_ptr<Impl> impl_;
 };
 
