@@ -1,4 +1,5 @@
 #include "lgsp/bus/batch_signer.hpp"
+#include "lgsp/bus/thread_name.hpp"
 #include "lgsp/contracts/base64.hpp"
 
 #include "lgsp/bus/log.hpp"
@@ -39,7 +40,8 @@ struct BatchSigner::Impl {
   std::condition_variable wake;
   std::deque<Pending> queue;
   Clock::time_point first_queued;
-  bool urgent = false;  // a queued leaf's caller waits synchronously: sign without the window
+  bool urgent = false;             // a queued leaf's caller waits synchronously: sign after the (short) urgent window
+  Clock::time_point first_urgent;  // when the oldest queued urgent leaf arrived
   bool stopping = false;
   std::string unavailable;  // why signing is not possible now; empty when it is
 
@@ -50,6 +52,7 @@ struct BatchSigner::Impl {
   std::vector<std::string> chain;
   std::string certificate_sha256;
   std::shared_ptr<const SealCertificate> seal_certificate;
+  SealCertificates own_certificate;  // just seal_certificate, by certificate_sha256
   Clock::time_point next_open{};
   std::thread thread;
 
@@ -74,6 +77,7 @@ struct BatchSigner::Impl {
       certificate_sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
       seal_certificate =
           std::make_shared<const SealCertificate>(SealCertificate{certificate, nlohmann::json(chain).dump()});
+      own_certificate = {{certificate_sha256, *seal_certificate}};
       set_unavailable("");
       return true;
     } catch (const std::exception& e) {
@@ -124,25 +128,24 @@ struct BatchSigner::Impl {
     signed_batch.alg = alg;
     signed_batch.certificate = certificate;
     signed_batch.chain = chain;
+    signed_batch.cert_sha256 = certificate_sha256;
+    signed_batch.seal_certificate = seal_certificate;
     if (on_batch) on_batch(signed_batch, seconds);
 
-    const nlohmann::json common = {{"v", 1},
-                                   {"alg", alg},
-                                   {"root", signed_batch.root},
-                                   {"batch_size", batch.size()},
-                                   {"signed_at", signed_batch.signed_at},
-                                   {"sig", signed_batch.signature},
-                                   {"cert", certificate},
-                                   {"chain", chain}};
-    nlohmann::json stored_common = common;
-    stored_common.erase("cert");
-    stored_common.erase("chain");
-    stored_common["cert_sha256"] = certificate_sha256;
-    // Serialized once for the batch; each seal is this text with the leaf's proof spliced in.
-    std::size_t at = 0;
+    const nlohmann::json stored_common = {{"v", 1},
+                                          {"alg", alg},
+                                          {"root", signed_batch.root},
+                                          {"batch_size", batch.size()},
+                                          {"signed_at", signed_batch.signed_at},
+                                          {"sig", signed_batch.signature},
+                                          {"cert_sha256", certificate_sha256}};
+    // Serialized once for the batch; each seal is this text with the leaf's proof spliced in. The
+    // full form is the stored one with the certificates put back as text: the base64 is not
+    // escaped again for every batch.
     std::size_t stored_at = 0;
-    const std::string full = json_with_member(common, "proof", "", &at);
     const std::string stored = json_with_member(stored_common, "proof", "", &stored_at);
+    const std::string full = *expand_seal_text(stored, own_certificate);
+    const std::size_t at = stored_at + (full.size() - stored.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const std::string proof = nlohmann::json(merkle::proof_to_strings(tree.proof(i))).dump();
       Seal seal;
@@ -175,9 +178,15 @@ struct BatchSigner::Impl {
         }
         continue;
       }
-      // Collect: until the window since the first leaf has passed or the batch is full.
-      wake.wait_until(lock, first_queued + options.window,
-                      [&] { return stopping || urgent || queue.size() >= options.max_batch; });
+      // Collect: until the window since the first leaf (or the urgent window since the first urgent
+      // leaf) has passed, or the batch is full. An urgent leaf arriving meanwhile shortens the wait.
+      for (;;) {
+        if (stopping || queue.size() >= options.max_batch) break;
+        auto until = first_queued + options.window;
+        if (urgent) until = std::min(until, first_urgent + options.urgent_window);
+        if (Clock::now() >= until) break;
+        wake.wait_until(lock, until);
+      }
       urgent = false;
       std::vector<Pending> batch;
       const std::size_t n = std::min(queue.size(), options.max_batch);
@@ -202,6 +211,7 @@ BatchSigner::BatchSigner(SignerFactory open_signer, BatchSignerOptions options, 
   impl_->on_batch = std::move(on_batch);
   impl_->unavailable = "the HSM is being opened";
   impl_->thread = std::thread([impl = impl_.get()] {
+    name_this_thread("lgsp-signer");
     impl->ensure_signer();
     impl->run();
   });
@@ -228,10 +238,12 @@ void BatchSigner::enqueue(const Sha256& leaf, SealCallback done, bool urgent) {
     if (!stopping) {
       if (impl_->queue.empty()) impl_->first_queued = Clock::now();
       impl_->queue.push_back({leaf, std::move(done)});
+      const bool first_urgent = urgent && !impl_->urgent;
+      if (first_urgent) impl_->first_urgent = Clock::now();
       impl_->urgent = impl_->urgent || urgent;
-      // Wake the signer for the first leaf (it starts the window), when the batch is full, and for a
-      // caller who cannot wait.
-      if (!urgent && impl_->queue.size() < impl_->options.max_batch && impl_->queue.size() > 1) return;
+      // Wake the signer for the first leaf (it starts the window), when the batch is full, and for the
+      // first caller who cannot wait (it starts the urgent window).
+      if (!first_urgent && impl_->queue.size() < impl_->options.max_batch && impl_->queue.size() > 1) return;
     }
   }
   if (stopping) return done(Seal{}, std::make_exception_ptr(SealError("the node is stopping")));

@@ -166,7 +166,7 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
                             return reply(problem(errors::kSigningUnavailable, e.what()));
                           }
                         }
-                        if (self->deps.on_sealed) self->deps.on_sealed(seal, value.text);
+                        if (self->deps.on_sealed) self->deps.on_sealed(seal, value);
                         HttpResponse r;
                         r.status = body->status;
                         r.content_type = body->header("content-type").value_or("application/octet-stream");

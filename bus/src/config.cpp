@@ -163,6 +163,8 @@ const std::vector<KeySpec>& key_specs() {
       path_key("signing.ca_chain", [](Config& c, fs::path p) { c.signing.ca_chain = std::move(p); }),
       integer_key("signing.batch_window_ms", 0, 1000,
                   [](Config& c, std::int64_t v) { c.signing.batch_window_ms = static_cast<unsigned>(v); }),
+      integer_key("signing.call_batch_window_us", 0, 100000,
+                  [](Config& c, std::int64_t v) { c.signing.call_batch_window_us = static_cast<unsigned>(v); }),
       integer_key("signing.batch_max", 1, 100000,
                   [](Config& c, std::int64_t v) { c.signing.batch_max = static_cast<unsigned>(v); }),
       {"signing.tsa_url", [](Config& c, const RawValue& r, const fs::path&,

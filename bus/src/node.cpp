@@ -124,6 +124,7 @@ struct Node::Impl {
     };
     BatchSignerOptions options;
     options.window = std::chrono::milliseconds(sc.batch_window_ms);
+    options.urgent_window = std::chrono::microseconds(sc.call_batch_window_us);
     options.max_batch = sc.batch_max;
     options.on_failure = [this] { metrics.count_sign_failure(); };
     sealer = std::make_unique<BatchSigner>(std::move(open), options, [this](const SignedBatch& batch, double seconds) {

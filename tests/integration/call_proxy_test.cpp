@@ -83,7 +83,7 @@ class CallProxyTest : public ::testing::Test {
     deps.store = [this] { return node_->store(); };
     deps.catalogue = [this] { return &node_->catalogue(); };
     deps.sealer = [this] { return node_->sealer(); };
-    deps.on_sealed = [this](const CallSeal&, const std::string&) { ++sealed_; };
+    deps.on_sealed = [this](const CallSeal&, const Seal&) { ++sealed_; };
     proxy_ = std::make_unique<CallProxy>(std::move(deps), *outbound_);
     proxy_->add_routes(node_->router());
     node_->start();

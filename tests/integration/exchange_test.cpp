@@ -11,6 +11,7 @@
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/seal_verify.hpp"
+#include "lgsp/contracts/base64.hpp"
 #include "process.hpp"
 
 #include <gtest/gtest.h>
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -233,8 +235,7 @@ TEST_F(ExchangeTest, stores_seals_naming_the_certificate_and_hands_out_full_seal
   EXPECT_EQ(offline.exit_code, 0) << offline.err;
   // A certificate swapped in the store no longer matches the name in the seals.
   ASSERT_EQ(lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
-                             "UPDATE seal_certificate SET cert = (SELECT json_extract(body, '$.chain[0]') FROM "
-                             "message_log WHERE kind = 'batch' LIMIT 1)"})
+                             "UPDATE seal_certificate SET cert = json_extract(chain, '$[0]')"})
                 .exit_code,
             0);
   auto swapped = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--from", "2"});
@@ -386,6 +387,66 @@ TEST_F(ExchangeTest, log_verify_passes_then_names_the_first_modified_record) {
   archive["records"][1]["subject"] = "someone else";
   std::ofstream(dir_ / "tampered.json") << archive.dump();
   EXPECT_EQ(lgsp::test::run({kLgsp, "log", "verify", "--archive", (dir_ / "tampered.json").string()}).exit_code, 1);
+}
+
+TEST_F(ExchangeTest, proxied_calls_and_batches_name_the_certificate_in_the_log_and_still_verify) {
+  // The same service answers synchronously through /v1/call (the receiver's /in answers {}).
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  std::vector<json> handed;
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.request("POST", "/v1/call/" + kService, payload(),
+                       {{"Content-Type", "application/json"},
+                        {"Authorization", "Bearer " + key_},
+                        {"LGSP-Client", kClient},
+                        {"LGSP-Message-Id", "call-" + std::to_string(i)}});
+    ASSERT_EQ(r.status, 200u) << r.body;
+    handed.push_back(json::parse(r.headers.at("lgsp-signature")));
+  }
+  // What is handed out carries the certificates; what is logged names them.
+  for (const auto& seal : handed) {
+    EXPECT_TRUE(seal.contains("cert") && seal.contains("chain")) << seal.dump();
+    EXPECT_FALSE(seal.contains("cert_sha256"));
+  }
+  auto der = lgsp::contracts::base64_decode(handed[0].at("cert").get<std::string>());
+  ASSERT_TRUE(der);
+  const std::string cert_sha256 = sha256_hex(*der);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // call and batch records are appended on their own
+  services_.reset();
+  node_.reset();
+  const std::string data = (dir_ / "node").string();
+  const std::string root = (hsm_ / "pki/root-ca.pem").string();
+  auto bodies = lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
+                                 "SELECT kind, body FROM message_log WHERE kind IN ('call', 'batch') ORDER BY seq"});
+  ASSERT_EQ(bodies.exit_code, 0) << bodies.err;
+  int calls = 0;
+  int batches = 0;
+  std::istringstream lines(bodies.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto bar = line.find('|');
+    const std::string kind = line.substr(0, bar);
+    auto body = json::parse(line.substr(bar + 1));
+    const json& seal = kind == "call" ? body.at("signature") : body;
+    EXPECT_EQ(seal.value("cert_sha256", ""), cert_sha256) << line;
+    EXPECT_FALSE(seal.contains("cert")) << line;
+    EXPECT_FALSE(seal.contains("chain")) << line;
+    ++(kind == "call" ? calls : batches);
+  }
+  EXPECT_EQ(calls, 3);
+  EXPECT_GE(batches, 1);
+  auto ok = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  const std::string archive = (dir_ / "calls.json").string();
+  ASSERT_EQ(lgsp::test::run({kLgsp, "log", "export", "--data-dir", data, "--out", archive}).exit_code, 0);
+  auto offline = lgsp::test::run({kLgsp, "log", "verify", "--archive", archive, "--trust", root});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
+  // A certificate swapped in the store no longer matches the name in the call and batch records.
+  ASSERT_EQ(lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
+                             "UPDATE seal_certificate SET cert = json_extract(chain, '$[0]')"})
+                .exit_code,
+            0);
+  auto swapped = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data});
+  EXPECT_EQ(swapped.exit_code, 1);
+  EXPECT_NE(swapped.err.find("is not the one the seal names"), std::string::npos) << swapped.err;
 }
 
 TEST_F(ExchangeTest, under_concurrent_load_each_message_is_delivered_exactly_once) {

@@ -129,6 +129,51 @@ TEST_F(NodeSigningTest, concurrent_leaves_share_signatures_and_each_seal_verifie
   EXPECT_EQ(static_cast<int>(roots.size()), batches_.load());
 }
 
+// A sync caller's seal waits only the call window: calls arriving within it share one signature,
+// and none waits for the (much longer) window of the asynchronous pipeline.
+TEST_F(NodeSigningTest, urgent_leaves_wait_only_the_call_window_and_share_its_signature) {
+  config_.signing.batch_window_ms = 1000;
+  config_.signing.call_batch_window_us = 100000;
+  start();
+  readyz(200);
+  auto urgent = [&](const Sha256& leaf) {
+    auto promise = std::make_shared<std::promise<json>>();
+    node_->sealer()->seal_urgent(leaf, [promise](Seal seal, std::exception_ptr error) {
+      if (error)
+        promise->set_exception(error);
+      else
+        promise->set_value(seal.json());
+    });
+    return promise->get_future();
+  };
+  const auto started = std::chrono::steady_clock::now();
+  auto first = urgent(sha256("call 1"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto second = urgent(sha256("call 2"));
+  ASSERT_EQ(first.wait_for(std::chrono::milliseconds(700)), std::future_status::ready)
+      << "an urgent leaf must not wait for the 1 s batch window";
+  const auto a = first.get();
+  const auto b = second.get();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(700));
+  EXPECT_EQ(a["root"], b["root"]) << "both calls arrived within the call window: one signature";
+  EXPECT_EQ(a["batch_size"], 2);
+  auto store = trust();
+  EXPECT_TRUE(verify_seal(sha256("call 1"), a, &store).valid);
+  EXPECT_TRUE(verify_seal(sha256("call 2"), b, &store).valid);
+}
+
+TEST_F(NodeSigningTest, without_a_call_window_an_urgent_leaf_is_signed_at_once) {
+  config_.signing.batch_window_ms = 1000;
+  start();
+  readyz(200);
+  auto promise = std::make_shared<std::promise<json>>();
+  node_->sealer()->seal_urgent(sha256("call"),
+                               [promise](Seal seal, std::exception_ptr) { promise->set_value(seal.json()); });
+  auto future = promise->get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::milliseconds(700)), std::future_status::ready);
+  EXPECT_EQ(future.get()["batch_size"], 1);
+}
+
 TEST_F(NodeSigningTest, a_seal_does_not_verify_for_anything_it_was_not_made_for) {
   start();
   readyz(200);

@@ -87,6 +87,7 @@ TEST_F(ConfigTest, signing_defaults_to_the_lgsp_node_token_of_the_hsm_sim_module
   EXPECT_EQ(c.signing.token, "lgsp-node");
   EXPECT_EQ(c.signing.key_id, "");
   EXPECT_EQ(c.signing.batch_window_ms, 5u);
+  EXPECT_EQ(c.signing.call_batch_window_us, 0u);
   EXPECT_EQ(c.signing.batch_max, 1024u);
 }
 
@@ -97,6 +98,7 @@ module = "/opt/hsm/libpkcs11.so"
 token = "node-hsm"
 key_id = "01Ab"
 batch_window_ms = 2
+call_batch_window_us = 300
 batch_max = 256
 )");
   auto c = Config::load(file, {{"LGSP_PKCS11_MODULE", "/ignored.so"}, {"LGSP_SIGNING_BATCH_MAX", "64"}});
@@ -104,6 +106,7 @@ batch_max = 256
   EXPECT_EQ(c.signing.token, "node-hsm");
   EXPECT_EQ(c.signing.key_id, "01Ab");
   EXPECT_EQ(c.signing.batch_window_ms, 2u);
+  EXPECT_EQ(c.signing.call_batch_window_us, 300u);
   EXPECT_EQ(c.signing.batch_max, 64u);
   auto off = Config::load(std::nullopt, {{"LGSP_SIGNING_ENABLED", "false"}});
   EXPECT_FALSE(off.signing.enabled);

@@ -25,11 +25,16 @@ struct SignedBatch {
   std::string signature;           // base64
   std::string certificate;         // base64 DER
   std::vector<std::string> chain;  // base64 DER, issuer first, root excluded
-  std::string signed_at;           // RFC 3339 UTC
+  std::string cert_sha256;         // hex SHA-256 of the certificate's DER
+  std::shared_ptr<const SealCertificate> seal_certificate;  // certificate and chain as seal_certificate keeps them
+  std::string signed_at;                                    // RFC 3339 UTC
 };
 
 struct BatchSignerOptions {
   std::chrono::milliseconds window{5};  // how long the first leaf of a batch waits for company
+  // How long a leaf whose caller waits synchronously (seal_urgent: the sync proxy) waits for company.
+  // A few hundred microseconds gather the calls that arrive meanwhile into one signature.
+  std::chrono::microseconds urgent_window{0};
   std::size_t max_batch = 1024;
   std::chrono::milliseconds reopen_every{2000};  // while the HSM is unavailable
   std::function<void()> on_failure;              // a batch could not be signed (metrics)

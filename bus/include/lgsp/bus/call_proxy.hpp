@@ -47,8 +47,8 @@ class CallProxy {
     std::function<const contracts::Catalogue*()> catalogue;
     std::function<Sealer*()> sealer;  // null when signing is disabled or the HSM is not open
     contracts::ParseLimits limits;
-    // Called once per sealed call (the message log records it), with the seal's compact JSON text.
-    std::function<void(const CallSeal&, const std::string& seal)> on_sealed;
+    // Called once per sealed call (the message log records it), with its seal.
+    std::function<void(const CallSeal&, const Seal& seal)> on_sealed;
   };
   CallProxy(Dependencies dependencies, OutboundClient& client);
 
