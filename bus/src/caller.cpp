@@ -38,8 +38,10 @@ std::variant<Caller, HttpResponse> authenticate_client(const HttpRequest& reques
   return Caller{*client, peer.value_or(""), {}};
 }
 
-std::variant<Caller, HttpResponse> identify_caller(const HttpRequest& request, const Registry& registry,
-                                                   const std::string& service_id) {
+namespace {
+
+std::variant<Caller, HttpResponse> identify_caller_in_read(const HttpRequest& request, const Registry& registry,
+                                                           const std::string& service_id) {
   auto who = authenticate_client(request, registry);
   if (std::holds_alternative<HttpResponse>(who)) return who;
   auto caller = std::get<Caller>(std::move(who));
@@ -51,6 +53,15 @@ std::variant<Caller, HttpResponse> identify_caller(const HttpRequest& request, c
     return problem(errors::kForbidden, "'" + caller.client + "' is not granted '" + service_id + "'");
   caller.service = *service;
   return caller;
+}
+
+}  // namespace
+
+std::variant<Caller, HttpResponse> identify_caller(const HttpRequest& request, const Registry& registry,
+                                                   const std::string& service_id) {
+  std::optional<std::variant<Caller, HttpResponse>> answer;
+  registry.in_one_read([&] { answer = identify_caller_in_read(request, registry, service_id); });
+  return std::move(*answer);
 }
 
 }  // namespace lgsp::bus

@@ -132,6 +132,25 @@ bool Registry::is_service_id(const std::string& s) {
   return i == s.size() && i - start <= 4;
 }
 
+void Registry::read(const Store::Work& work) const {
+  if (tx_) return work(*tx_);
+  store_.read(work);
+}
+
+void Registry::in_one_read(const std::function<void()>& fn) const {
+  if (tx_) return fn();
+  store_.read([&](Transaction& tx) {
+    tx_ = &tx;
+    try {
+      fn();
+    } catch (...) {
+      tx_ = nullptr;
+      throw;
+    }
+    tx_ = nullptr;
+  });
+}
+
 Registry::Registry(Store& store, const contracts::Catalogue* catalogue) : store_(store), catalogue_(catalogue) {}
 
 void Registry::add_member(const std::string& code, const std::string& name) {
@@ -148,7 +167,7 @@ void Registry::add_member(const std::string& code, const std::string& name) {
 
 std::vector<Member> Registry::members() const {
   std::vector<Member> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     for (auto& r : tx.query("SELECT code, name FROM member ORDER BY code"))
       out.push_back({as_text(r[0]), as_text(r[1])});
   });
@@ -172,7 +191,7 @@ void Registry::add_subsystem(const std::string& id) {
 
 std::vector<Subsystem> Registry::subsystems() const {
   std::vector<Subsystem> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     for (auto& r : tx.query("SELECT id FROM subsystem ORDER BY id")) out.push_back({as_text(r[0])});
   });
   return out;
@@ -223,7 +242,7 @@ void Registry::add_service(const Service& s) {
 
 std::vector<Service> Registry::services() const {
   std::vector<Service> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     for (auto& r : tx.query(std::string("SELECT ") + kServiceColumns + " FROM service ORDER BY id"))
       out.push_back(service_from(r));
   });
@@ -232,7 +251,7 @@ std::vector<Service> Registry::services() const {
 
 std::optional<Service> Registry::find_service(const std::string& id) const {
   std::optional<Service> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     const Value p[] = {id};
     auto rows = tx.query(std::string("SELECT ") + kServiceColumns + " FROM service WHERE id = ?", p);
     if (!rows.empty()) out = service_from(rows[0]);
@@ -261,7 +280,7 @@ void Registry::revoke(const std::string& client, const std::string& service) {
 
 std::vector<Grant> Registry::grants() const {
   std::vector<Grant> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     for (auto& r : tx.query("SELECT client, service FROM acl_grant ORDER BY service, client"))
       out.push_back({as_text(r[0]), as_text(r[1])});
   });
@@ -270,7 +289,7 @@ std::vector<Grant> Registry::grants() const {
 
 bool Registry::allowed(const std::string& client, const std::string& service) const {
   bool ok = false;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     const Value p[] = {client, service};
     ok = !tx.query("SELECT 1 FROM acl_grant WHERE client = ? AND service = ?", p).empty();
   });
@@ -291,7 +310,7 @@ std::string Registry::create_api_key(const std::string& subsystem) {
 
 std::vector<ApiKeyInfo> Registry::api_keys() const {
   std::vector<ApiKeyInfo> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     for (auto& r :
          tx.query("SELECT id, subsystem, created_at, revoked_at IS NOT NULL FROM api_key ORDER BY created_at"))
       out.push_back({as_text(r[0]), as_text(r[1]), as_text(r[2]), as_int(r[3]) != 0});
@@ -313,7 +332,7 @@ std::optional<std::string> Registry::authenticate(const std::string& key) const 
   if (key.size() != 5 + 12 + 1 + 48 || key.rfind("lgsp_", 0) != 0 || key[17] != '_') return std::nullopt;
   const std::string id = key.substr(5, 12);
   std::optional<std::string> subsystem;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     const Value p[] = {id};
     auto rows = tx.query("SELECT subsystem, hash FROM api_key WHERE id = ? AND revoked_at IS NULL", p);
     if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), sha256_hex(key))) subsystem = as_text(rows[0][0]);
@@ -356,7 +375,7 @@ std::string Registry::add_certificate(const std::string& subsystem, const std::s
 
 std::vector<std::pair<std::string, std::string>> Registry::certificates() const {
   std::vector<std::pair<std::string, std::string>> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     for (auto& r : tx.query("SELECT fingerprint, subsystem FROM subsystem_certificate ORDER BY subsystem, fingerprint"))
       out.emplace_back(as_text(r[0]), as_text(r[1]));
   });
@@ -373,7 +392,7 @@ void Registry::remove_certificate(const std::string& fingerprint) {
 
 std::optional<std::string> Registry::subsystem_for_certificate(const std::string& sha256_hex) const {
   std::optional<std::string> subsystem;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     const Value p[] = {sha256_hex};
     auto rows = tx.query("SELECT subsystem FROM subsystem_certificate WHERE fingerprint = ?", p);
     if (!rows.empty()) subsystem = as_text(rows[0][0]);
@@ -401,7 +420,7 @@ std::string Registry::add_peer_node(const std::string& name, const std::string& 
 
 std::vector<std::pair<std::string, std::string>> Registry::peer_nodes() const {
   std::vector<std::pair<std::string, std::string>> out;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     for (auto& r : tx.query("SELECT name, fingerprint FROM peer_node ORDER BY name"))
       out.emplace_back(as_text(r[0]), as_text(r[1]));
   });
@@ -418,7 +437,7 @@ void Registry::remove_peer_node(const std::string& name) {
 
 std::optional<std::string> Registry::peer_node_for_certificate(const std::string& sha256_hex) const {
   std::optional<std::string> name;
-  store_.read([&](Transaction& tx) {
+  read([&](Transaction& tx) {
     const Value p[] = {sha256_hex};
     auto rows = tx.query("SELECT name FROM peer_node WHERE fingerprint = ?", p);
     if (!rows.empty()) name = as_text(rows[0][0]);

@@ -5,6 +5,7 @@
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -110,9 +111,17 @@ class Registry {
   static bool is_subsystem_id(const std::string& s);
   static bool is_service_id(const std::string& s);
 
+  // Runs `fn` with every read this registry makes inside one read transaction: one snapshot and one
+  // BEGIN/COMMIT for the several questions a request asks (key, service, grant). A Registry is used
+  // by one thread at a time.
+  void in_one_read(const std::function<void()>& fn) const;
+
  private:
+  void read(const Store::Work& work) const;
+
   Store& store_;
   const contracts::Catalogue* catalogue_;
+  mutable Transaction* tx_ = nullptr;  // set inside in_one_read
 };
 
 }  // namespace lgsp::bus
