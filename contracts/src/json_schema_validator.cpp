@@ -65,9 +65,12 @@ class JsonSchemaValidator final : public SchemaValidator {
     // valijson caches compiled regexes by pattern text in the validator; one per thread keeps
     // the cache warm without sharing it across threads.
     thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
-    valijson::ValidationResults errors;
     valijson::adapters::NlohmannJsonAdapter adapter(*document);
-    if (validator.validate(schema_, adapter, &errors)) return result;
+    // Without a results object valijson stops at the first failure and keeps no error list: the
+    // common case (a valid document) costs less. Only an invalid one is walked again for its errors.
+    if (validator.validate(schema_, adapter, nullptr)) return result;
+    valijson::ValidationResults errors;
+    validator.validate(schema_, adapter, &errors);
     valijson::ValidationResults::Error error;
     std::vector<ValidationError> summaries;
     while (errors.popError(error)) {
