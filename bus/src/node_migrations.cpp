@@ -2,6 +2,23 @@
 #include "lgsp/bus/sqlite_store.hpp"
 
 namespace lgsp::bus {
+namespace {
+
+// A counter that every change to a registry table bumps, by trigger, whoever writes (the node's
+// admin API or the CLI in another process): RegistryCache keeps answers while it stays the same.
+std::string registry_version_sql() {
+  std::string sql =
+      "CREATE TABLE registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);"
+      "INSERT INTO registry_version(id, n) VALUES (1, 0);";
+  for (const char* table :
+       {"member", "subsystem", "service", "acl_grant", "api_key", "subsystem_certificate", "peer_node"})
+    for (const char* event : {"INSERT", "UPDATE", "DELETE"})
+      sql += std::string("CREATE TRIGGER registry_version_") + table + "_" + event + " AFTER " + event + " ON " +
+             table + " BEGIN UPDATE registry_version SET n = n + 1 WHERE id = 1; END;";
+  return sql;
+}
+
+}  // namespace
 
 const std::vector<Migration>& node_migrations() {
   static const std::vector<Migration> migrations = {
@@ -74,6 +91,7 @@ const std::vector<Migration>& node_migrations() {
        // The node's sealing certificates, once each: stored seals name theirs by SHA-256 instead of
        // carrying ~3.4 KB of base64 per message (seal_certificates.hpp). Rows are never changed.
        "CREATE TABLE seal_certificate (sha256 TEXT PRIMARY KEY, cert TEXT NOT NULL, chain TEXT NOT NULL);"},
+      {5, "registry version", registry_version_sql()},
   };
   return migrations;
 }

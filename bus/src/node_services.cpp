@@ -7,6 +7,7 @@
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/seal_certificates.hpp"
 
 #include <mutex>
@@ -62,6 +63,7 @@ void append_record(Node& node, StoredCertificates& stored, std::string kind, std
 struct NodeServices::Impl {
   Node& node;
   StoredCertificates certificates;
+  RegistryCache registry_cache;  // the proxy's and the pipeline's registry answers
   std::unique_ptr<OutboundClient> outbound;
   std::unique_ptr<CallProxy> proxy;
   std::unique_ptr<Exchange> exchange;
@@ -91,6 +93,7 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   proxy.catalogue = [&node] { return &node.catalogue(); };
   proxy.sealer = [&node] { return node.sealer(); };
   proxy.limits = config.limits;
+  proxy.registry_cache = &impl_->registry_cache;
   // Call records and batch records keep the stored form of the seal (the certificate by SHA-256),
   // like accepted messages: a few hundred bytes instead of ~4 KB per record.
   proxy.on_sealed = [&node, &stored = impl_->certificates](const CallSeal& call, const Seal& seal) {
@@ -108,6 +111,7 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   exchange.sealer = [&node] { return node.sealer(); };
   exchange.limits = config.limits;
   exchange.metrics = &node.metrics();
+  exchange.registry_cache = &impl_->registry_cache;
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
 

@@ -5,7 +5,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include <regex>
 
@@ -132,6 +134,49 @@ bool Registry::is_service_id(const std::string& s) {
   return i == s.size() && i - start <= 4;
 }
 
+struct RegistryCache::Impl {
+  // Each map is emptied when it would grow past this (a flood of unknown certificates, say).
+  static constexpr std::size_t kMaxEntries = 4096;
+  std::mutex mutex;
+  std::int64_t version = -1;
+  std::map<std::string, std::string, std::less<>> keys;  // by SHA-256 of the API key (known keys only)
+  std::map<std::string, std::optional<Service>, std::less<>> services;
+  std::map<std::pair<std::string, std::string>, bool> grants;
+  std::map<std::string, std::optional<std::string>, std::less<>> certificate_subsystems;
+  std::map<std::string, std::optional<std::string>, std::less<>> certificate_peers;
+
+  // The registry is at `v` (read in the caller's transaction): forget what an older one answered.
+  void at_version(std::int64_t v) {
+    std::lock_guard lock(mutex);
+    if (v == version) return;
+    keys.clear();
+    services.clear();
+    grants.clear();
+    certificate_subsystems.clear();
+    certificate_peers.clear();
+    version = v;
+  }
+  template <class Map, class Key>
+  std::optional<typename Map::mapped_type> find(Map& map, std::int64_t v, const Key& key) {
+    std::lock_guard lock(mutex);
+    if (v != version) return std::nullopt;
+    auto it = map.find(key);
+    if (it == map.end()) return std::nullopt;
+    return it->second;
+  }
+  // Kept only when read at the version the cache is at (a newer one may have come meanwhile).
+  template <class Map, class Key, class Value>
+  void keep(Map& map, std::int64_t v, const Key& key, const Value& value) {
+    std::lock_guard lock(mutex);
+    if (v != version) return;
+    if (map.size() >= kMaxEntries) map.clear();
+    map.insert_or_assign(key, value);
+  }
+};
+
+RegistryCache::RegistryCache() : impl_(std::make_unique<Impl>()) {}
+RegistryCache::~RegistryCache() = default;
+
 void Registry::read(const Store::Work& work) const {
   if (tx_) return work(*tx_);
   store_.read(work);
@@ -141,17 +186,25 @@ void Registry::in_one_read(const std::function<void()>& fn) const {
   if (tx_) return fn();
   store_.read([&](Transaction& tx) {
     tx_ = &tx;
+    if (cache_) {
+      auto rows = tx.query("SELECT n FROM registry_version WHERE id = 1");
+      version_ = rows.empty() ? -1 : as_int(rows[0][0]);
+      if (version_ >= 0) cache_->impl_->at_version(version_);
+    }
     try {
       fn();
     } catch (...) {
       tx_ = nullptr;
+      version_ = -1;
       throw;
     }
     tx_ = nullptr;
+    version_ = -1;
   });
 }
 
-Registry::Registry(Store& store, const contracts::Catalogue* catalogue) : store_(store), catalogue_(catalogue) {}
+Registry::Registry(Store& store, const contracts::Catalogue* catalogue, RegistryCache* cache)
+    : store_(store), catalogue_(catalogue), cache_(cache) {}
 
 void Registry::add_member(const std::string& code, const std::string& name) {
   if (!is_agency_code(code))
@@ -250,12 +303,16 @@ std::vector<Service> Registry::services() const {
 }
 
 std::optional<Service> Registry::find_service(const std::string& id) const {
+  const bool cached = cache_ && version_ >= 0;
+  if (cached)
+    if (auto hit = cache_->impl_->find(cache_->impl_->services, version_, id)) return *hit;
   std::optional<Service> out;
   read([&](Transaction& tx) {
     const Value p[] = {id};
     auto rows = tx.query(std::string("SELECT ") + kServiceColumns + " FROM service WHERE id = ?", p);
     if (!rows.empty()) out = service_from(rows[0]);
   });
+  if (cached) cache_->impl_->keep(cache_->impl_->services, version_, id, out);
   return out;
 }
 
@@ -288,11 +345,15 @@ std::vector<Grant> Registry::grants() const {
 }
 
 bool Registry::allowed(const std::string& client, const std::string& service) const {
+  const bool cached = cache_ && version_ >= 0;
+  if (cached)
+    if (auto hit = cache_->impl_->find(cache_->impl_->grants, version_, std::make_pair(client, service))) return *hit;
   bool ok = false;
   read([&](Transaction& tx) {
     const Value p[] = {client, service};
     ok = !tx.query("SELECT 1 FROM acl_grant WHERE client = ? AND service = ?", p).empty();
   });
+  if (cached) cache_->impl_->keep(cache_->impl_->grants, version_, std::make_pair(client, service), ok);
   return ok;
 }
 
@@ -331,12 +392,19 @@ std::optional<std::string> Registry::authenticate(const std::string& key) const 
   // lgsp_<12 hex id>_<48 hex secret>
   if (key.size() != 5 + 12 + 1 + 48 || key.rfind("lgsp_", 0) != 0 || key[17] != '_') return std::nullopt;
   const std::string id = key.substr(5, 12);
+  const std::string hash = sha256_hex(key);
+  // Only keys that authenticated are kept (by their SHA-256, never the key itself): wrong keys
+  // cannot fill the cache.
+  const bool cached = cache_ && version_ >= 0;
+  if (cached)
+    if (auto hit = cache_->impl_->find(cache_->impl_->keys, version_, hash)) return *hit;
   std::optional<std::string> subsystem;
   read([&](Transaction& tx) {
     const Value p[] = {id};
     auto rows = tx.query("SELECT subsystem, hash FROM api_key WHERE id = ? AND revoked_at IS NULL", p);
-    if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), sha256_hex(key))) subsystem = as_text(rows[0][0]);
+    if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), hash)) subsystem = as_text(rows[0][0]);
   });
+  if (cached && subsystem) cache_->impl_->keep(cache_->impl_->keys, version_, hash, *subsystem);
   return subsystem;
 }
 
@@ -391,12 +459,16 @@ void Registry::remove_certificate(const std::string& fingerprint) {
 }
 
 std::optional<std::string> Registry::subsystem_for_certificate(const std::string& sha256_hex) const {
+  const bool cached = cache_ && version_ >= 0;
+  if (cached)
+    if (auto hit = cache_->impl_->find(cache_->impl_->certificate_subsystems, version_, sha256_hex)) return *hit;
   std::optional<std::string> subsystem;
   read([&](Transaction& tx) {
     const Value p[] = {sha256_hex};
     auto rows = tx.query("SELECT subsystem FROM subsystem_certificate WHERE fingerprint = ?", p);
     if (!rows.empty()) subsystem = as_text(rows[0][0]);
   });
+  if (cached) cache_->impl_->keep(cache_->impl_->certificate_subsystems, version_, sha256_hex, subsystem);
   return subsystem;
 }
 
@@ -436,12 +508,16 @@ void Registry::remove_peer_node(const std::string& name) {
 }
 
 std::optional<std::string> Registry::peer_node_for_certificate(const std::string& sha256_hex) const {
+  const bool cached = cache_ && version_ >= 0;
+  if (cached)
+    if (auto hit = cache_->impl_->find(cache_->impl_->certificate_peers, version_, sha256_hex)) return *hit;
   std::optional<std::string> name;
   read([&](Transaction& tx) {
     const Value p[] = {sha256_hex};
     auto rows = tx.query("SELECT name FROM peer_node WHERE fingerprint = ?", p);
     if (!rows.empty()) name = as_text(rows[0][0]);
   });
+  if (cached) cache_->impl_->keep(cache_->impl_->certificate_peers, version_, sha256_hex, name);
   return name;
 }
 

@@ -449,6 +449,39 @@ TEST_F(ExchangeTest, proxied_calls_and_batches_name_the_certificate_in_the_log_a
   EXPECT_NE(swapped.err.find("is not the one the seal names"), std::string::npos) << swapped.err;
 }
 
+// The node keeps registry answers between requests (RegistryCache); a change made with the CLI, in
+// another process, on the running node's store applies to the very next request.
+TEST_F(ExchangeTest, registry_changes_from_the_cli_apply_to_the_next_request_of_the_running_node) {
+  const std::string data = (dir_ / "node").string();
+  auto call = [&] {
+    lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+    return c.request(
+        "POST", "/v1/call/" + kService, payload(),
+        {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key_}, {"LGSP-Client", kClient}});
+  };
+  for (int i = 0; i < 3; ++i) {  // the answers are cached now
+    ASSERT_EQ(send("live-" + std::to_string(i)).status, 202u);
+    ASSERT_EQ(call().status, 200u);
+  }
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), kLgsp);
+    args.insert(args.end(), {"--data-dir", data});
+    auto r = lgsp::test::run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  cli({"acl", "revoke", kClient, kService});
+  auto refused = send("live-revoked");
+  EXPECT_EQ(refused.status, 403u) << refused.body;
+  EXPECT_EQ(call().status, 403u);
+  cli({"acl", "grant", kClient, kService});
+  EXPECT_EQ(send("live-granted").status, 202u);
+  EXPECT_EQ(call().status, 200u);
+  // A revoked API key no longer authenticates.
+  cli({"apikey", "revoke", key_.substr(5, 12)});
+  EXPECT_EQ(send("live-key-revoked").status, 401u);
+  EXPECT_EQ(call().status, 401u);
+}
+
 TEST_F(ExchangeTest, under_concurrent_load_each_message_is_delivered_exactly_once) {
   // The deliverer's due-query can overlap deliveries finishing: none may be taken for due again.
   std::vector<std::thread> senders;

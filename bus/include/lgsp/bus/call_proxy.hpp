@@ -23,6 +23,8 @@ class Catalogue;
 
 namespace lgsp::bus {
 
+class RegistryCache;
+
 // What the node signs for one proxied call.
 struct CallSeal {
   std::string call_id;  // LGSP-Message-Id of the request, or one the node made up
@@ -47,6 +49,7 @@ class CallProxy {
     std::function<const contracts::Catalogue*()> catalogue;
     std::function<Sealer*()> sealer;  // null when signing is disabled or the HSM is not open
     contracts::ParseLimits limits;
+    RegistryCache* registry_cache = nullptr;  // null: no cache
     // Called once per sealed call (the message log records it), with its seal.
     std::function<void(const CallSeal&, const Seal& seal)> on_sealed;
   };

@@ -22,6 +22,7 @@ class Catalogue;
 namespace lgsp::bus {
 
 class Metrics;
+class RegistryCache;
 
 struct ExchangeOptions {
   unsigned max_in_flight = 64;                   // deliveries on the wire at once
@@ -36,6 +37,7 @@ class Exchange {
     std::function<Sealer*()> sealer;  // null when signing is disabled
     contracts::ParseLimits limits;
     Metrics* metrics = nullptr;
+    RegistryCache* registry_cache = nullptr;  // shared with the sync proxy; null: no cache
   };
   Exchange(Dependencies dependencies, OutboundClient& client, ExchangeOptions options = {});
   ~Exchange();  // stops the deliverer; what is not delivered stays queued in the store

@@ -5,7 +5,9 @@
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,10 +66,30 @@ struct ApiKeyInfo {
   bool revoked = false;
 };
 
+// The answers a request's questions got (API key, service, grant, certificates), kept for as long
+// as table registry_version says the registry has not changed: every change to a registry table
+// bumps it by trigger, whoever makes it (the admin API, or the CLI from another process), so a
+// change applies to the next request. Shared by the threads of one node.
+class RegistryCache {
+ public:
+  RegistryCache();
+  ~RegistryCache();
+  RegistryCache(const RegistryCache&) = delete;
+  RegistryCache& operator=(const RegistryCache&) = delete;
+
+  struct Impl;
+
+ private:
+  friend class Registry;
+  std::unique_ptr<Impl> impl_;
+};
+
 class Registry {
  public:
-  // `catalogue` checks that a service's contracts exist (may be null to skip the check).
-  Registry(Store& store, const contracts::Catalogue* catalogue);
+  // `catalogue` checks that a service's contracts exist (may be null to skip the check). With a
+  // `cache`, the reads inside in_one_read() check the registry's version once and answer from the
+  // cache while it holds.
+  Registry(Store& store, const contracts::Catalogue* catalogue, RegistryCache* cache = nullptr);
 
   void add_member(const std::string& code, const std::string& name);
   std::vector<Member> members() const;
@@ -121,7 +143,9 @@ class Registry {
 
   Store& store_;
   const contracts::Catalogue* catalogue_;
+  RegistryCache* cache_;
   mutable Transaction* tx_ = nullptr;  // set inside in_one_read
+  mutable std::int64_t version_ = -1;  // registry_version read in tx_, when there is a cache
 };
 
 }  // namespace lgsp::bus
