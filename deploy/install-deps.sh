@@ -12,6 +12,8 @@ packages=(
   # XML, schemas, signatures, tokens
   libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1 libvalijson-dev
   libpkcs11-helper1-dev softhsm2 opensc
+  # the lgsp program's allocator (cmake/Dependencies.cmake, LGSP_TCMALLOC)
+  libtcmalloc-minimal4
   # hsm-sim/setup.sh finds free ports with ss
   iproute2
   # one-stop forms: PDF (libharu), QR codes, a TrueType font with every Vietnamese letter (DejaVu);

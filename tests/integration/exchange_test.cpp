@@ -127,6 +127,17 @@ class ExchangeTest : public ::testing::Test {
     reg.add_service(s);
     reg.grant(kClient, id);
   }
+  // Puts the issuing CA's certificate where the stored sealing certificate was, then runs
+  // `lgsp log verify` on the stopped node's store: every seal that names the certificate must fail.
+  lgsp::test::RunResult verify_with_swapped_certificate(const std::string& data,
+                                                        const std::vector<std::string>& options = {}) {
+    auto swap = lgsp::test::run(
+        {"/usr/bin/sqlite3", data + "/lgsp.db", "UPDATE seal_certificate SET cert = json_extract(chain, '$[0]')"});
+    EXPECT_EQ(swap.exit_code, 0) << swap.err;
+    std::vector<std::string> argv = {kLgsp, "log", "verify", "--data-dir", data};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return lgsp::test::run(argv);
+  }
   lgsp::test::ClientResponse send(const std::string& id, const std::string& body = payload(),
                                   std::map<std::string, std::string> headers = {},
                                   const std::string& service = kService) {
@@ -234,11 +245,7 @@ TEST_F(ExchangeTest, stores_seals_naming_the_certificate_and_hands_out_full_seal
   auto offline = lgsp::test::run({kLgsp, "log", "verify", "--archive", archive, "--trust", root});
   EXPECT_EQ(offline.exit_code, 0) << offline.err;
   // A certificate swapped in the store no longer matches the name in the seals.
-  ASSERT_EQ(lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
-                             "UPDATE seal_certificate SET cert = json_extract(chain, '$[0]')"})
-                .exit_code,
-            0);
-  auto swapped = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--from", "2"});
+  auto swapped = verify_with_swapped_certificate(data, {"--from", "2"});
   EXPECT_EQ(swapped.exit_code, 1);
 }
 
@@ -440,11 +447,7 @@ TEST_F(ExchangeTest, proxied_calls_and_batches_name_the_certificate_in_the_log_a
   auto offline = lgsp::test::run({kLgsp, "log", "verify", "--archive", archive, "--trust", root});
   EXPECT_EQ(offline.exit_code, 0) << offline.err;
   // A certificate swapped in the store no longer matches the name in the call and batch records.
-  ASSERT_EQ(lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db",
-                             "UPDATE seal_certificate SET cert = json_extract(chain, '$[0]')"})
-                .exit_code,
-            0);
-  auto swapped = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data});
+  auto swapped = verify_with_swapped_certificate(data);
   EXPECT_EQ(swapped.exit_code, 1);
   EXPECT_NE(swapped.err.find("is not the one the seal names"), std::string::npos) << swapped.err;
 }
