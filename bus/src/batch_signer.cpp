@@ -1,10 +1,10 @@
 #include "lgsp/bus/batch_signer.hpp"
-#include "lgsp/bus/thread_name.hpp"
 #include "lgsp/contracts/base64.hpp"
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/merkle.hpp"
 #include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/thread_name.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/signer.hpp"
@@ -145,6 +145,8 @@ struct BatchSigner::Impl {
     std::size_t stored_at = 0;
     const std::string stored = json_with_member(stored_common, "proof", "", &stored_at);
     const std::string full = *expand_seal_text(stored, own_certificate);
+    // "cert_sha256" sorts before "proof", so the certificates put back shift the proof's place by
+    // exactly the difference in length.
     const std::size_t at = stored_at + (full.size() - stored.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const std::string proof = nlohmann::json(merkle::proof_to_strings(tree.proof(i))).dump();

@@ -1,9 +1,9 @@
 #include "lgsp/bus/http_server.hpp"
-#include "lgsp/bus/io_thread.hpp"
-#include "lgsp/bus/thread_name.hpp"
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/io_thread.hpp"
 #include "lgsp/bus/log.hpp"
+#include "lgsp/bus/thread_name.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>

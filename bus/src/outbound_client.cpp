@@ -1,8 +1,8 @@
 #include "lgsp/bus/outbound_client.hpp"
-#include "lgsp/bus/thread_name.hpp"
 
 #include "lgsp/bus/config.hpp"
 #include "lgsp/bus/io_thread.hpp"
+#include "lgsp/bus/thread_name.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -153,10 +153,6 @@ namespace {
 // exists.
 using CallerPoolKey = std::pair<const OutboundClient::Impl*, std::string>;
 thread_local std::map<CallerPoolKey, std::vector<std::shared_ptr<ConnectionBase>>> caller_idle;
-
-}  // namespace
-
-namespace {
 
 template <class Stream>
 class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {

@@ -139,7 +139,7 @@ struct RegistryCache::Impl {
   static constexpr std::size_t kMaxEntries = 4096;
   std::mutex mutex;
   std::int64_t version = -1;
-  std::map<std::string, std::string, std::less<>> keys;  // by SHA-256 of the API key (known keys only)
+  std::map<std::string, std::optional<std::string>, std::less<>> keys;  // by SHA-256 of the API key
   std::map<std::string, std::optional<Service>, std::less<>> services;
   std::map<std::pair<std::string, std::string>, bool> grants;
   std::map<std::string, std::optional<std::string>, std::less<>> certificate_subsystems;
@@ -172,6 +172,18 @@ struct RegistryCache::Impl {
     if (map.size() >= kMaxEntries) map.clear();
     map.insert_or_assign(key, value);
   }
+  // The cached answer for `key`, or what `ask()` reads from the store (then kept, unless it is a
+  // miss and `keep_misses` is false). `cache` is null, or `v` negative, outside a cached read.
+  template <class Map, class Ask>
+  static typename Map::mapped_type answer(Impl* cache, std::int64_t v, Map Impl::*map,
+                                          const typename Map::key_type& key, Ask ask, bool keep_misses = true) {
+    const bool cached = cache && v >= 0;
+    if (cached)
+      if (auto hit = cache->find(cache->*map, v, key)) return *hit;
+    auto value = ask();
+    if (cached && (keep_misses || value)) cache->keep(cache->*map, v, key, value);
+    return value;
+  }
 };
 
 RegistryCache::RegistryCache() : impl_(std::make_unique<Impl>()) {}
@@ -186,10 +198,10 @@ void Registry::in_one_read(const std::function<void()>& fn) const {
   if (tx_) return fn();
   store_.read([&](Transaction& tx) {
     tx_ = &tx;
-    if (cache_) {
+    if (auto* c = cache()) {
       auto rows = tx.query("SELECT n FROM registry_version WHERE id = 1");
       version_ = rows.empty() ? -1 : as_int(rows[0][0]);
-      if (version_ >= 0) cache_->impl_->at_version(version_);
+      if (version_ >= 0) c->at_version(version_);
     }
     try {
       fn();
@@ -302,18 +314,18 @@ std::vector<Service> Registry::services() const {
   return out;
 }
 
+RegistryCache::Impl* Registry::cache() const { return cache_ ? cache_->impl_.get() : nullptr; }
+
 std::optional<Service> Registry::find_service(const std::string& id) const {
-  const bool cached = cache_ && version_ >= 0;
-  if (cached)
-    if (auto hit = cache_->impl_->find(cache_->impl_->services, version_, id)) return *hit;
-  std::optional<Service> out;
-  read([&](Transaction& tx) {
-    const Value p[] = {id};
-    auto rows = tx.query(std::string("SELECT ") + kServiceColumns + " FROM service WHERE id = ?", p);
-    if (!rows.empty()) out = service_from(rows[0]);
+  return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::services, id, [&] {
+    std::optional<Service> out;
+    read([&](Transaction& tx) {
+      const Value p[] = {id};
+      auto rows = tx.query(std::string("SELECT ") + kServiceColumns + " FROM service WHERE id = ?", p);
+      if (!rows.empty()) out = service_from(rows[0]);
+    });
+    return out;
   });
-  if (cached) cache_->impl_->keep(cache_->impl_->services, version_, id, out);
-  return out;
 }
 
 void Registry::grant(const std::string& client, const std::string& service) {
@@ -345,16 +357,14 @@ std::vector<Grant> Registry::grants() const {
 }
 
 bool Registry::allowed(const std::string& client, const std::string& service) const {
-  const bool cached = cache_ && version_ >= 0;
-  if (cached)
-    if (auto hit = cache_->impl_->find(cache_->impl_->grants, version_, std::make_pair(client, service))) return *hit;
-  bool ok = false;
-  read([&](Transaction& tx) {
-    const Value p[] = {client, service};
-    ok = !tx.query("SELECT 1 FROM acl_grant WHERE client = ? AND service = ?", p).empty();
+  return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::grants, {client, service}, [&] {
+    bool ok = false;
+    read([&](Transaction& tx) {
+      const Value p[] = {client, service};
+      ok = !tx.query("SELECT 1 FROM acl_grant WHERE client = ? AND service = ?", p).empty();
+    });
+    return ok;
   });
-  if (cached) cache_->impl_->keep(cache_->impl_->grants, version_, std::make_pair(client, service), ok);
-  return ok;
 }
 
 std::string Registry::create_api_key(const std::string& subsystem) {
@@ -395,17 +405,19 @@ std::optional<std::string> Registry::authenticate(const std::string& key) const 
   const std::string hash = sha256_hex(key);
   // Only keys that authenticated are kept (by their SHA-256, never the key itself): wrong keys
   // cannot fill the cache.
-  const bool cached = cache_ && version_ >= 0;
-  if (cached)
-    if (auto hit = cache_->impl_->find(cache_->impl_->keys, version_, hash)) return *hit;
-  std::optional<std::string> subsystem;
-  read([&](Transaction& tx) {
-    const Value p[] = {id};
-    auto rows = tx.query("SELECT subsystem, hash FROM api_key WHERE id = ? AND revoked_at IS NULL", p);
-    if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), hash)) subsystem = as_text(rows[0][0]);
-  });
-  if (cached && subsystem) cache_->impl_->keep(cache_->impl_->keys, version_, hash, *subsystem);
-  return subsystem;
+  const bool keep_misses = false;
+  return RegistryCache::Impl::answer(
+      cache(), version_, &RegistryCache::Impl::keys, hash,
+      [&] {
+        std::optional<std::string> subsystem;
+        read([&](Transaction& tx) {
+          const Value p[] = {id};
+          auto rows = tx.query("SELECT subsystem, hash FROM api_key WHERE id = ? AND revoked_at IS NULL", p);
+          if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), hash)) subsystem = as_text(rows[0][0]);
+        });
+        return subsystem;
+      },
+      keep_misses);
 }
 
 namespace {
@@ -459,17 +471,15 @@ void Registry::remove_certificate(const std::string& fingerprint) {
 }
 
 std::optional<std::string> Registry::subsystem_for_certificate(const std::string& sha256_hex) const {
-  const bool cached = cache_ && version_ >= 0;
-  if (cached)
-    if (auto hit = cache_->impl_->find(cache_->impl_->certificate_subsystems, version_, sha256_hex)) return *hit;
-  std::optional<std::string> subsystem;
-  read([&](Transaction& tx) {
-    const Value p[] = {sha256_hex};
-    auto rows = tx.query("SELECT subsystem FROM subsystem_certificate WHERE fingerprint = ?", p);
-    if (!rows.empty()) subsystem = as_text(rows[0][0]);
+  return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::certificate_subsystems, sha256_hex, [&] {
+    std::optional<std::string> subsystem;
+    read([&](Transaction& tx) {
+      const Value p[] = {sha256_hex};
+      auto rows = tx.query("SELECT subsystem FROM subsystem_certificate WHERE fingerprint = ?", p);
+      if (!rows.empty()) subsystem = as_text(rows[0][0]);
+    });
+    return subsystem;
   });
-  if (cached) cache_->impl_->keep(cache_->impl_->certificate_subsystems, version_, sha256_hex, subsystem);
-  return subsystem;
 }
 
 std::string Registry::add_peer_node(const std::string& name, const std::string& pem) {
@@ -508,17 +518,15 @@ void Registry::remove_peer_node(const std::string& name) {
 }
 
 std::optional<std::string> Registry::peer_node_for_certificate(const std::string& sha256_hex) const {
-  const bool cached = cache_ && version_ >= 0;
-  if (cached)
-    if (auto hit = cache_->impl_->find(cache_->impl_->certificate_peers, version_, sha256_hex)) return *hit;
-  std::optional<std::string> name;
-  read([&](Transaction& tx) {
-    const Value p[] = {sha256_hex};
-    auto rows = tx.query("SELECT name FROM peer_node WHERE fingerprint = ?", p);
-    if (!rows.empty()) name = as_text(rows[0][0]);
+  return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::certificate_peers, sha256_hex, [&] {
+    std::optional<std::string> name;
+    read([&](Transaction& tx) {
+      const Value p[] = {sha256_hex};
+      auto rows = tx.query("SELECT name FROM peer_node WHERE fingerprint = ?", p);
+      if (!rows.empty()) name = as_text(rows[0][0]);
+    });
+    return name;
   });
-  if (cached) cache_->impl_->keep(cache_->impl_->certificate_peers, version_, sha256_hex, name);
-  return name;
 }
 
 }  // namespace lgsp::bus

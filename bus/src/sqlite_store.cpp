@@ -1,4 +1,5 @@
 #include "lgsp/bus/sqlite_store.hpp"
+
 #include "lgsp/bus/thread_name.hpp"
 
 #include <sqlite3.h>

@@ -140,6 +140,7 @@ class Registry {
 
  private:
   void read(const Store::Work& work) const;
+  RegistryCache::Impl* cache() const;  // null without a cache
 
   Store& store_;
   const contracts::Catalogue* catalogue_;
