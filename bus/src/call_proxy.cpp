@@ -93,7 +93,7 @@ void CallProxy::Impl::handle(HttpRequest& request, Reply reply) {
 
   // Registry reads come from SQLite's page cache under WAL (no I/O wait in practice), so they run
   // here rather than paying a thread hop per call.
-  Registry registry(*store, catalogue, deps.registry_cache);
+  Registry registry(*store, catalogue, deps.registry_cache.get());
   auto who = identify_caller(request, registry, service_id);
   if (auto* refusal = std::get_if<HttpResponse>(&who)) return reply(std::move(*refusal));
   auto caller = std::get<Caller>(std::move(who));

@@ -40,16 +40,13 @@ std::string check_record_seal(const LogRecord& r, const signing::TrustStore* tru
     if (auto why = expand_seal(seal, certificates); !why.empty()) return why;
     check = verify_seal(call.leaf(), seal, trust);
   } else if (r.kind == "batch") {
-    if (r.body.contains("cert_sha256")) {
-      auto batch = r.body;
-      if (auto why = expand_seal(batch, certificates); !why.empty()) return why;
-      check = verify_root_signature(batch, trust);
-    } else {
-      check = verify_root_signature(r.body, trust);
-    }
+    const bool names_certificate = r.body.contains("cert_sha256");
+    auto batch = r.body;
+    if (auto why = expand_seal(batch, certificates); !why.empty()) return why;
+    check = verify_root_signature(batch, trust);
     // A batch that carries its certificate (as the node wrote them before the batch records named
-    // it) also serves the stored seals that name it.
-    if (check.valid && r.body.contains("cert")) {
+    // it) also serves the stored seals that name it; one that names it has nothing to add.
+    if (check.valid && !names_certificate) {
       auto der = contracts::base64_decode(r.body.at("cert").get<std::string>());
       if (der)
         certificates.try_emplace(sha256_hex(*der),

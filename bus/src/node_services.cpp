@@ -38,20 +38,21 @@ class StoredCertificates {
 // `body` is compact JSON text (nlohmann::json::dump()). When it names a sealing certificate by
 // SHA-256, `certificate` is that certificate: it goes into seal_certificate in the same transaction
 // the first time, so no record names a certificate the store lacks.
-void append_record(Node& node, StoredCertificates& stored, std::string kind, std::string subject, std::string body,
-                   const std::string& cert_sha256 = {}, std::shared_ptr<const SealCertificate> certificate = {}) {
+void append_record(Node& node, const std::shared_ptr<StoredCertificates>& stored, std::string kind, std::string subject,
+                   std::string body, const std::string& cert_sha256 = {},
+                   std::shared_ptr<const SealCertificate> certificate = {}) {
   Store* store = node.store();
   if (!store) return;
-  if (certificate && stored.known(cert_sha256)) certificate.reset();
+  if (certificate && stored->known(cert_sha256)) certificate.reset();
   try {
     store->write(
         [kind, subject, body = std::move(body), cert_sha256, certificate](Transaction& tx) {
           if (certificate) store_seal_certificate(tx, cert_sha256, *certificate);
           MessageLog::append_text(tx, kind, subject, body);
         },
-        [&stored, kind, subject, cert_sha256, certificate](std::exception_ptr e) {
+        [stored, kind, subject, cert_sha256, certificate](std::exception_ptr e) {
           if (e) return log::error("log.append_failed", {{"kind", kind}, {"subject", subject}});
-          if (certificate) stored.remember(cert_sha256);
+          if (certificate) stored->remember(cert_sha256);
         });
   } catch (const std::exception& e) {
     log::error("log.append_failed", {{"kind", kind}, {"subject", subject}, {"error", e.what()}});
@@ -62,8 +63,10 @@ void append_record(Node& node, StoredCertificates& stored, std::string kind, std
 
 struct NodeServices::Impl {
   Node& node;
-  StoredCertificates certificates;
-  RegistryCache registry_cache;  // the proxy's and the pipeline's registry answers
+  // Shared with callbacks that the node may still run after NodeServices is gone (the batch observer
+  // fires while Node::stop() seals what is queued; store callbacks run on the writer thread).
+  std::shared_ptr<StoredCertificates> certificates = std::make_shared<StoredCertificates>();
+  std::shared_ptr<RegistryCache> registry_cache = std::make_shared<RegistryCache>();  // proxy and pipeline
   std::unique_ptr<OutboundClient> outbound;
   std::unique_ptr<CallProxy> proxy;
   std::unique_ptr<Exchange> exchange;
@@ -93,10 +96,10 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   proxy.catalogue = [&node] { return &node.catalogue(); };
   proxy.sealer = [&node] { return node.sealer(); };
   proxy.limits = config.limits;
-  proxy.registry_cache = &impl_->registry_cache;
+  proxy.registry_cache = impl_->registry_cache;
   // Call records and batch records keep the stored form of the seal (the certificate by SHA-256),
   // like accepted messages: a few hundred bytes instead of ~4 KB per record.
-  proxy.on_sealed = [&node, &stored = impl_->certificates](const CallSeal& call, const Seal& seal) {
+  proxy.on_sealed = [&node, stored = impl_->certificates](const CallSeal& call, const Seal& seal) {
     const bool by_reference = !seal.stored.empty() && seal.certificate;
     append_record(node, stored, "call", call.client + " " + call.call_id,
                   json_with_member(call.to_json(), "signature", by_reference ? seal.stored : seal.text),
@@ -111,7 +114,7 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   exchange.sealer = [&node] { return node.sealer(); };
   exchange.limits = config.limits;
   exchange.metrics = &node.metrics();
-  exchange.registry_cache = &impl_->registry_cache;
+  exchange.registry_cache = impl_->registry_cache;
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
 
@@ -120,7 +123,7 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
         std::make_unique<ChainTimestamper>([&node] { return node.store(); }, *impl_->outbound, config.signing.tsa_url,
                                            std::chrono::seconds(config.signing.timestamp_every_seconds));
 
-  node.on_signed_batch([&node, &stored = impl_->certificates](const SignedBatch& b) {
+  node.on_signed_batch([&node, stored = impl_->certificates](const SignedBatch& b) {
     nlohmann::json body{{"v", 1},
                         {"alg", b.alg},
                         {"root", b.root},

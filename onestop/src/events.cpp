@@ -98,7 +98,8 @@ void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& 
                  {"step_index", d.current_step},
                  {"due_at", format_local_rfc3339(d.due_at)}};
   if (!actor.title.empty()) status["actor"]["title"] = actor.title;
-  // Numbered by the outbox's own row id: unique for the life of the store, whatever is ever pruned.
+  // Numbered one past the outbox's highest row id: unique because the outbox is never pruned (a pruning
+  // job would have to keep the newest row, or ids would be reused and the receiver would drop them).
   auto n = query(tx, "SELECT COALESCE(MAX(id), 0) + 1 FROM bus_outbox");
   enqueue_message(tx,
                   {onestop_service(d.origin_agency, "status"),

@@ -22,7 +22,7 @@ class AccessStage : public Exchange::Impl::Stage {
     const auto* catalogue = x.deps.catalogue();
     if (!store || !catalogue) return x.refuse(*s, problem(errors::kNotReady, "the store is not open yet"));
     // Registry reads come from SQLite's page cache under WAL: no I/O wait, so they run here.
-    Registry registry(*store, catalogue, x.deps.registry_cache);
+    Registry registry(*store, catalogue, x.deps.registry_cache.get());
     auto who = identify_caller(s->request, registry, s->service_id);
     if (auto* refusal = std::get_if<HttpResponse>(&who)) return x.refuse(*s, std::move(*refusal));
     s->caller = std::get<Caller>(std::move(who));

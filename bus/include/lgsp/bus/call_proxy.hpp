@@ -49,7 +49,7 @@ class CallProxy {
     std::function<const contracts::Catalogue*()> catalogue;
     std::function<Sealer*()> sealer;  // null when signing is disabled or the HSM is not open
     contracts::ParseLimits limits;
-    RegistryCache* registry_cache = nullptr;  // null: no cache
+    std::shared_ptr<RegistryCache> registry_cache;  // null: no cache
     // Called once per sealed call (the message log records it), with its seal.
     std::function<void(const CallSeal&, const Seal& seal)> on_sealed;
   };

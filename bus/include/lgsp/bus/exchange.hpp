@@ -37,7 +37,7 @@ class Exchange {
     std::function<Sealer*()> sealer;  // null when signing is disabled
     contracts::ParseLimits limits;
     Metrics* metrics = nullptr;
-    RegistryCache* registry_cache = nullptr;  // shared with the sync proxy; null: no cache
+    std::shared_ptr<RegistryCache> registry_cache;  // shared with the sync proxy; null: no cache
   };
   Exchange(Dependencies dependencies, OutboundClient& client, ExchangeOptions options = {});
   ~Exchange();  // stops the deliverer; what is not delivered stays queued in the store
