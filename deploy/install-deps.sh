@@ -10,7 +10,7 @@ packages=(
   libboost-dev libssl-dev openssl libsqlite3-dev sqlite3 nlohmann-json3-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   # XML, schemas, signatures, tokens
-  libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1 libvalijson-dev
+  libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1 libvalijson-dev rapidjson-dev
   libpkcs11-helper1-dev softhsm2 opensc
   # the lgsp program's allocator (cmake/Dependencies.cmake, LGSP_TCMALLOC)
   libtcmalloc-minimal4

@@ -1,15 +1,12 @@
 #include "lgsp/contracts/safe_json.hpp"
 
+#include "json_limits.hpp"
+
 #include <vector>
 
 namespace lgsp::contracts {
-namespace {
 
-struct LimitExceeded {
-  std::string message;
-};
-
-std::pair<int, int> line_column(std::string_view bytes, std::size_t offset) {
+std::pair<int, int> json_limits::line_column(std::string_view bytes, std::size_t offset) {
   int line = 1, column = 1;
   for (std::size_t i = 0; i < offset && i < bytes.size(); ++i) {
     if (bytes[i] == '\n') {
@@ -22,16 +19,16 @@ std::pair<int, int> line_column(std::string_view bytes, std::size_t offset) {
   return {line, column};
 }
 
+namespace {
+
+struct LimitExceeded {
+  std::string message;
+};
+
 template <typename Json>
 std::optional<Json> parse(std::string_view bytes, const ParseLimits& limits, std::vector<ValidationError>& errors) {
-  if (bytes.empty()) {
-    errors.push_back({"", 0, 0, "empty document"});
-    return std::nullopt;
-  }
-  if (bytes.size() > limits.max_document_bytes) {
-    errors.push_back({"", 0, 0,
-                      "document is " + std::to_string(bytes.size()) + " bytes, larger than the limit of " +
-                          std::to_string(limits.max_document_bytes)});
+  if (auto refused = json_limits::size_error(bytes, limits)) {
+    errors.push_back({"", 0, 0, std::move(*refused)});
     return std::nullopt;
   }
   // The callback sees every event as the parser goes, so limits stop it early, before a deep or
@@ -43,20 +40,18 @@ std::optional<Json> parse(std::string_view bytes, const ParseLimits& limits, std
   std::vector<Open> open;
   auto count_item = [&] {  // a value, object or array inside an array
     if (!open.empty() && open.back().array && ++open.back().count > limits.max_members)
-      throw LimitExceeded{"an array has more than " + std::to_string(limits.max_members) + " items"};
+      throw LimitExceeded{json_limits::too_many_items(limits)};
   };
   auto check_string = [&](const Json& parsed, const char* what) {
     if (parsed.is_string() && parsed.template get_ref<const std::string&>().size() > limits.max_text_bytes)
-      throw LimitExceeded{std::string(what) + " is longer than the limit of " + std::to_string(limits.max_text_bytes) +
-                          " bytes"};
+      throw LimitExceeded{json_limits::too_long(what, limits)};
   };
   auto check = [&](int depth, nlohmann::json::parse_event_t event, Json& parsed) -> bool {
     using E = nlohmann::json::parse_event_t;
     switch (event) {
       case E::object_start:
       case E::array_start:
-        if (static_cast<unsigned>(depth) >= limits.max_depth)
-          throw LimitExceeded{"nesting deeper than the limit of " + std::to_string(limits.max_depth)};
+        if (static_cast<unsigned>(depth) >= limits.max_depth) throw LimitExceeded{json_limits::too_deep(limits)};
         count_item();
         open.push_back({event == E::array_start, 0});
         break;
@@ -67,7 +62,7 @@ std::optional<Json> parse(std::string_view bytes, const ParseLimits& limits, std
         break;
       case E::key:
         if (!open.empty() && ++open.back().count > limits.max_members)
-          throw LimitExceeded{"an object has more than " + std::to_string(limits.max_members) + " members"};
+          throw LimitExceeded{json_limits::too_many_members(limits)};
         check_string(parsed, "a key");
         break;
       case E::value:
@@ -82,7 +77,7 @@ std::optional<Json> parse(std::string_view bytes, const ParseLimits& limits, std
   } catch (const LimitExceeded& e) {
     errors.push_back({"", 0, 0, e.message});
   } catch (const nlohmann::json::parse_error& e) {
-    auto [line, column] = line_column(bytes, e.byte > 0 ? e.byte - 1 : 0);
+    auto [line, column] = json_limits::line_column(bytes, e.byte > 0 ? e.byte - 1 : 0);
     std::string what = e.what();
     auto colon = what.find("parse error");
     errors.push_back({"", line, column, "not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon))});

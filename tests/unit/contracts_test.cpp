@@ -318,4 +318,102 @@ TEST(SafeJson, accepts_a_document_within_the_limits) {
   EXPECT_TRUE(errors.empty());
 }
 
+// ---- documents a JSON contract validates -------------------------------------------------------
+// A JSON contract parses the document itself (RapidJSON): the same limits and messages as
+// parse_json(), and nothing a receiver could read differently from what was validated.
+
+std::vector<ValidationError> contract_errors(const std::string& doc, ParseLimits limits = {}) {
+  auto result = shipped().find("hotich.trichluc-result@v1")->validate(doc, limits);
+  return result.errors;
+}
+
+std::string valid_result() {
+  return slurp(shipped().find("hotich.trichluc-result@v1")->dir() / "examples/valid-2-not-found.json");
+}
+
+TEST(JsonContract, accepts_a_valid_document_and_one_behind_a_byte_order_mark) {
+  EXPECT_TRUE(contract_errors(valid_result()).empty()) << to_text(contract_errors(valid_result()));
+  EXPECT_TRUE(contract_errors("\xEF\xBB\xBF" + valid_result()).empty());
+}
+
+TEST(JsonContract, refuses_a_member_named_twice_with_its_place) {
+  // nlohmann would keep the second "status", another parser the first: validated must mean read.
+  auto errors = contract_errors(R"({"request_id":"REQ-1","status":"not_found","message":"x","status":"found"})");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "");
+  EXPECT_EQ(errors[0].message, "the member 'status' appears more than once");
+  auto nested = contract_errors(R"({"a":[{"x":1},{"y~/":1,"y~/":2}]})");
+  ASSERT_EQ(nested.size(), 1u);
+  EXPECT_EQ(nested[0].path, "/a/1");
+  EXPECT_EQ(nested[0].message, "the member 'y~/' appears more than once");
+  auto deeper = contract_errors(R"({"a/b":{"c":{"d":1,"d":1}}})");
+  ASSERT_EQ(deeper.size(), 1u);
+  EXPECT_EQ(deeper[0].path, "/a~1b/c");
+}
+
+TEST(JsonContract, refuses_bytes_after_the_value_even_behind_a_nul) {
+  for (const std::string& tail : {std::string(" x"), std::string("\0{}", 3), std::string(" {}")}) {
+    auto errors = contract_errors(valid_result() + tail);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].message.rfind("not valid JSON: parse error at line", 0), 0u) << errors[0].message;
+  }
+  auto nul_inside = contract_errors(std::string("{\"a\":\"x\0y\"}", 11));
+  ASSERT_EQ(nul_inside.size(), 1u);
+  EXPECT_EQ(nul_inside[0].message.rfind("not valid JSON", 0), 0u);
+}
+
+TEST(JsonContract, reports_line_and_column_of_a_syntax_error_and_bad_utf8) {
+  auto errors = contract_errors("{\n  \"a\": 1,\n  \"b\": tru\n}");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_GT(errors[0].column, 5);
+  EXPECT_EQ(errors[0].message.rfind("not valid JSON: parse error at line 3", 0), 0u) << errors[0].message;
+  auto utf8 = contract_errors("{\"a\":\"\xC3\x28\"}");
+  ASSERT_EQ(utf8.size(), 1u);
+  EXPECT_NE(utf8[0].message.find("Invalid encoding"), std::string::npos) << utf8[0].message;
+}
+
+TEST(JsonContract, applies_the_parse_limits_with_the_same_words_as_parse_json) {
+  EXPECT_EQ(contract_errors("")[0].message, "empty document");
+  EXPECT_EQ(contract_errors(std::string(1'000'000, '['))[0].message, "nesting deeper than the limit of 64");
+  ParseLimits small;
+  small.max_document_bytes = 1024;
+  EXPECT_EQ(contract_errors("\"" + std::string(2000, 'x') + "\"", small)[0].message,
+            "document is 2002 bytes, larger than the limit of 1024");
+  ParseLimits short_text;
+  short_text.max_text_bytes = 10;
+  EXPECT_EQ(contract_errors(R"({"a":"0123456789abc"})", short_text)[0].message,
+            "a string is longer than the limit of 10 bytes");
+  EXPECT_EQ(contract_errors(R"({"0123456789abc":1})", short_text)[0].message,
+            "a key is longer than the limit of 10 bytes");
+  ParseLimits few;
+  few.max_members = 3;
+  EXPECT_EQ(contract_errors(R"({"a":1,"b":2,"c":3,"d":4})", few)[0].message, "an object has more than 3 members");
+  EXPECT_EQ(contract_errors(R"([1,[2],{},4])", few)[0].message, "an array has more than 3 items");
+  // Within the limits, the document reaches the schema (which wants an object, not an array).
+  auto within = contract_errors(R"([1,[2,3,4],{"a":1,"b":2,"c":3}])", few);
+  ASSERT_FALSE(within.empty());
+  EXPECT_EQ(within[0].message.find("limit"), std::string::npos) << within[0].message;
+}
+
+TEST(JsonContract, a_large_document_with_many_members_and_items_validates) {
+  // Beyond the first pooled block of the parser, and objects large enough to be checked by sorting.
+  auto big = shipped().find("dvcqg.DongBoHoSoMC@v1");
+  std::string sample;
+  for (const auto& f : fs::directory_iterator(big->dir() / "examples"))
+    if (f.path().filename().string().rfind("valid-", 0) == 0) sample = slurp(f.path());
+  auto j = nlohmann::json::parse(sample);
+  ASSERT_TRUE(j.contains("data") && j["data"].is_array());
+  while (j.dump().size() < 200 * 1024) j["data"].push_back(j["data"][0]);
+  auto result = big->validate(j.dump(), ParseLimits{});
+  EXPECT_TRUE(result.valid()) << to_text(result.errors);
+  nlohmann::json wide = nlohmann::json::object();
+  for (int i = 0; i < 100; ++i) wide["k" + std::to_string(i)] = i;
+  std::string text = wide.dump();
+  text.insert(text.size() - 1, ",\"k42\":0");
+  auto errors = big->validate(text, ParseLimits{}).errors;
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message, "the member 'k42' appears more than once");
+}
+
 }  // namespace
