@@ -80,8 +80,10 @@ class Connection final : public Transaction {
 
   std::int64_t last_insert_id() override { return sqlite3_last_insert_rowid(db_.get()); }
   std::int64_t changes() override { return sqlite3_changes64(db_.get()); }
-  // The primary result code of the last statement that failed (SQLITE_OK once taken).
+  // The primary result code of the last statement that failed, or of a disk failure since the
+  // last call (SQLITE_OK once taken).
   int take_failure() { return std::exchange(last_failure_, SQLITE_OK); }
+  static bool is_disk_failure(int code) { return code == SQLITE_FULL || code == SQLITE_IOERR; }
 
   void script(const std::string& sql, std::string_view doing) { exec_script(db_.get(), sql, doing); }
   sqlite3* handle() const { return db_.get(); }
@@ -142,7 +144,9 @@ class Connection final : public Transaction {
   }
 
   void finish(sqlite3_stmt* s, int rc, std::string_view sql) {
-    if (rc != SQLITE_DONE) last_failure_ = rc & 0xff;
+    // A disk failure is kept over later failures: after SQLITE_FULL SQLite may roll the whole
+    // transaction back, and the next statement then fails for want of its savepoint.
+    if (rc != SQLITE_DONE && !is_disk_failure(last_failure_)) last_failure_ = rc & 0xff;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) fail(db_.get(), "run '" + std::string(sql.substr(0, 80)) + "'");
@@ -197,7 +201,7 @@ struct SqliteStore::Impl {
   static constexpr std::chrono::seconds kDegradedHold{30};
 
   void note_failure(int code, const std::string& what) {
-    if (code != SQLITE_FULL && code != SQLITE_IOERR) return;
+    if (!Connection::is_disk_failure(code)) return;
     std::lock_guard lock(mutex);
     degraded_until = std::chrono::steady_clock::now() + kDegradedHold;
     degraded_reason = what;
@@ -268,6 +272,10 @@ struct SqliteStore::Impl {
         try {
           batch[i].work(*writer);
           writer->exec("RELEASE unit", {});
+          // A unit may get over a failed statement itself (the delivery outcomes roll back one
+          // outcome to a savepoint and go on): a full or failing disk still makes the node unready.
+          if (const int code = writer->take_failure())
+            note_failure(code, std::string("a statement failed: ") + sqlite3_errstr(code));
         } catch (const std::exception& e) {
           errors[i] = std::current_exception();
           note_failure(writer->take_failure(), e.what());
@@ -277,7 +285,8 @@ struct SqliteStore::Impl {
       }
       writer->exec("COMMIT", {});
     } catch (...) {
-      note_failure(sqlite3_errcode(writer->handle()) & 0xff, "commit failed");
+      const int code = writer->take_failure();
+      note_failure(code != SQLITE_OK ? code : sqlite3_errcode(writer->handle()) & 0xff, "commit failed");
       sqlite3_exec(writer->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
       auto error = std::current_exception();
       for (auto& p : batch) p.done(error);

@@ -220,4 +220,38 @@ TEST(StoreFullTest, a_full_database_makes_the_store_not_ready_and_loses_nothing_
   fs::remove_all(dir);
 }
 
+// A unit may get over a failed statement itself (the delivery outcomes roll one outcome back to
+// its savepoint and go on): a full disk must still make the node unready.
+TEST(StoreFullTest, a_full_database_makes_the_store_not_ready_even_when_the_unit_gets_over_it) {
+  const auto dir = fs::temp_directory_path() / ("lgsp-store-full-sp-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  {
+    SqliteStore store({dir / "lgsp.db", 512, std::chrono::milliseconds(0)}, kTwoSteps);
+    store.write([](Transaction& tx) { tx.exec("INSERT INTO item(name) VALUES ('kept')"); }).get();
+    store.write([](Transaction& tx) { tx.query("PRAGMA max_page_count = 8"); }).get();
+    bool failed_inside = false;
+    auto unit = store.write([&](Transaction& tx) {
+      try {
+        const Value p[] = {std::string(200 * 1024, 'x')};
+        tx.exec("INSERT INTO item(name) VALUES (?)", p);
+      } catch (const StoreError&) {
+        failed_inside = true;  // and carries on
+      }
+    });
+    try {
+      unit.get();
+    } catch (const StoreError&) {
+      // SQLite may have rolled the whole transaction back, and the unit with it: either way is fine.
+    }
+    EXPECT_TRUE(failed_inside);
+    auto st = store.status();
+    EXPECT_FALSE(st.ready());
+    EXPECT_NE(st.reason.find("disk"), std::string::npos) << st.reason;
+    std::int64_t n = 0;
+    store.read([&](Transaction& tx) { n = as_int(tx.query("SELECT COUNT(*) FROM item")[0][0]); });
+    EXPECT_EQ(n, 1);
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
