@@ -54,6 +54,21 @@ double percentile(std::vector<double>& v, double p) {
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
+// The node's signatures so far and the leaves they covered (lgsp_sign_batch_size from /metrics).
+struct Signatures {
+  double count = 0;
+  double leaves = 0;
+};
+Signatures signatures(unsigned short port) {
+  lgsp::test::HttpClient c("127.0.0.1", port);
+  auto text = c.request("GET", "/metrics").body;
+  auto value = [&](const std::string& name) {
+    auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + name.size() + 2));
+  };
+  return {value("lgsp_sign_batch_size_count"), value("lgsp_sign_batch_size_sum")};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -209,9 +224,11 @@ int main(int argc, char** argv) {
     double direct_s = std::chrono::duration<double>(Clock::now() - t0).count();
     std::vector<double> lat;
     const double cpu0 = cpu_seconds();
+    const auto signed0 = signatures(node.endpoint().port);
     t0 = Clock::now();
     long calls = drive(node.endpoint().port, "/v1/call/" + call_service + "/trichluc", true, seconds, lat);
     double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const auto signed1 = signatures(node.endpoint().port);
     std::printf("sync proxy, %d clients, %zu-byte request\n", clients, body.size());
     std::printf("  direct to provider : %8.0f calls/s  p50 %.2f ms  p99 %.2f ms\n", direct / direct_s,
                 percentile(direct_lat, 0.5), percentile(direct_lat, 0.99));
@@ -226,6 +243,8 @@ int main(int argc, char** argv) {
                   percentile(other_lat, 0.5), percentile(other_lat, 0.99));
     }
     std::printf("  cpu %.1f s for %ld calls, peak RSS %ld MiB\n", cpu_seconds() - cpu0, calls, peak_rss_kib() / 1024);
+    const double n = signed1.count - signed0.count;
+    std::printf("  signatures: %.0f/s, mean batch %.1f\n", n / s, n > 0 ? (signed1.leaves - signed0.leaves) / n : 0.0);
   } else {
     std::vector<double> lat;
     const double cpu0 = cpu_seconds();
