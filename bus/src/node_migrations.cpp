@@ -89,7 +89,8 @@ const std::vector<Migration>& node_migrations() {
        " body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"},
       {4, "seal certificates",
        // The node's sealing certificates, once each: stored seals name theirs by SHA-256 instead of
-       // carrying ~3.4 KB of base64 per message (seal_certificates.hpp). Rows are never changed.
+       // carrying ~3.4 KB of base64 per message (seal_certificates.hpp). A row's certificate never changes; its chain
+       // follows the node's configuration (store_seal_certificate).
        "CREATE TABLE seal_certificate (sha256 TEXT PRIMARY KEY, cert TEXT NOT NULL, chain TEXT NOT NULL);"},
       {5, "registry version", registry_version_sql()},
   };

@@ -61,7 +61,13 @@ SealCertificates load_seal_certificates(Transaction& tx) {
 
 void store_seal_certificate(Transaction& tx, const std::string& sha256, const SealCertificate& certificate) {
   const Value p[] = {sha256, certificate.cert, certificate.chain};
-  tx.exec("INSERT OR IGNORE INTO seal_certificate(sha256, cert, chain) VALUES (?, ?, ?)", p);
+  // The certificate (named by its hash) never changes; its chain can: a node started without
+  // `signing.ca_chain` and restarted with it stores the chain with its first record, and every stored
+  // seal then goes out with it. The chain is a path-building aid, not covered by the signature.
+  tx.exec(
+      "INSERT INTO seal_certificate(sha256, cert, chain) VALUES (?, ?, ?)"
+      " ON CONFLICT(sha256) DO UPDATE SET chain = excluded.chain WHERE chain <> excluded.chain",
+      p);
 }
 
 }  // namespace lgsp::bus

@@ -83,17 +83,7 @@ class ExchangeTest : public ::testing::Test {
     });
     receiver_->start();
 
-    Config nc = Config::load(std::nullopt, Config::process_environment());
-    nc.server.listen = HostPort{"127.0.0.1", 0};
-    nc.server.threads = 2;
-    nc.store.data_dir = dir_ / "node";
-    nc.signing.ca_chain = hsm_ / "pki/issuing-ca.pem";
-    node_ = std::make_unique<Node>(nc);
-    ExchangeOptions options;
-    options.poll_interval = std::chrono::milliseconds(20);
-    services_ = std::make_unique<NodeServices>(*node_, options);
-    node_->start();
-    services_->start();
+    start_node(hsm_ / "pki/issuing-ca.pem");
     ASSERT_TRUE(node_->wait_store());
     Registry reg(*node_->store(), &node_->catalogue());
     reg.add_member(kWard, "UBND phường Phú Hội");
@@ -103,6 +93,25 @@ class ExchangeTest : public ::testing::Test {
     add_service(kService, 8, 30);
     key_ = reg.create_api_key(kClient);
     other_key_ = reg.create_api_key(kWard + "/OTHER");
+    wait_sealer();
+  }
+  // (Re)starts the node on its store, signing with `ca_chain` as signing.ca_chain (none when empty).
+  void start_node(const fs::path& ca_chain) {
+    services_.reset();
+    node_.reset();
+    Config nc = Config::load(std::nullopt, Config::process_environment());
+    nc.server.listen = HostPort{"127.0.0.1", 0};
+    nc.server.threads = 2;
+    nc.store.data_dir = dir_ / "node";
+    nc.signing.ca_chain = ca_chain;
+    node_ = std::make_unique<Node>(nc);
+    ExchangeOptions options;
+    options.poll_interval = std::chrono::milliseconds(20);
+    services_ = std::make_unique<NodeServices>(*node_, options);
+    node_->start();
+    services_->start();
+  }
+  void wait_sealer() {
     for (int i = 0; i < 200; ++i) {
       std::string why;
       if (node_->sealer()->ready(why)) break;
@@ -247,6 +256,46 @@ TEST_F(ExchangeTest, stores_seals_naming_the_certificate_and_hands_out_full_seal
   // A certificate swapped in the store no longer matches the name in the seals.
   auto swapped = verify_with_swapped_certificate(data, {"--from", "2"});
   EXPECT_EQ(swapped.exit_code, 1);
+}
+
+// A node first run without signing.ca_chain seals with an empty chain; restarted with the chain, it
+// stores the chain, and every stored seal goes out with it from then on (the archive verifies too).
+TEST_F(ExchangeTest, a_chain_configured_later_reaches_the_seals_stored_before_it) {
+  start_node({});
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  auto first = send("chain-1");
+  ASSERT_EQ(first.status, 202u) << first.body;
+  ASSERT_EQ(json::parse(first.body)["signature"]["chain"], json::array()) << "hsm-sim's token holds no CA";
+  ASSERT_TRUE(wait_state("chain-1", "delivered"));
+
+  start_node(hsm_ / "pki/issuing-ca.pem");
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  auto second = send("chain-2");
+  ASSERT_EQ(second.status, 202u) << second.body;
+  const json chain = json::parse(second.body)["signature"]["chain"];
+  ASSERT_EQ(chain.size(), 1u);
+  auto again = send("chain-1");
+  ASSERT_EQ(again.status, 200u);
+  const json repeated = json::parse(again.body)["signature"];
+  EXPECT_EQ(repeated["chain"], chain);
+  // The rest of the receipt is what was handed out the first time.
+  json before = json::parse(first.body);
+  before["signature"]["chain"] = chain;
+  EXPECT_EQ(json::parse(again.body), before);
+  ASSERT_TRUE(wait_state("chain-2", "delivered"));
+
+  services_.reset();
+  node_.reset();
+  const std::string data = (dir_ / "node").string();
+  const std::string root = (hsm_ / "pki/root-ca.pem").string();
+  auto verified = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data, "--trust", root});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  const std::string archive = (dir_ / "log.json").string();
+  ASSERT_EQ(lgsp::test::run({kLgsp, "log", "export", "--data-dir", data, "--out", archive}).exit_code, 0);
+  auto offline = lgsp::test::run({kLgsp, "log", "verify", "--archive", archive, "--trust", root});
+  EXPECT_EQ(offline.exit_code, 0) << offline.err;
 }
 
 TEST_F(ExchangeTest, a_repeated_id_returns_the_same_receipt_and_is_not_delivered_again) {
@@ -450,6 +499,12 @@ TEST_F(ExchangeTest, proxied_calls_and_batches_name_the_certificate_in_the_log_a
   auto swapped = verify_with_swapped_certificate(data);
   EXPECT_EQ(swapped.exit_code, 1);
   EXPECT_NE(swapped.err.find("is not the one the seal names"), std::string::npos) << swapped.err;
+  // One taken out of the store leaves records naming a certificate the log does not hold.
+  auto removed = lgsp::test::run({"/usr/bin/sqlite3", data + "/lgsp.db", "DELETE FROM seal_certificate"});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  auto missing = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", data});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("which the log does not hold"), std::string::npos) << missing.err;
 }
 
 // The node keeps registry answers between requests (RegistryCache); a change made with the CLI, in

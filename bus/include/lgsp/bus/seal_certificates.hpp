@@ -33,7 +33,8 @@ std::string expand_seal(nlohmann::json& seal, const SealCertificates& certs);
 // The SHA-256 a stored seal names, or empty when it carries its certificates.
 std::string seal_certificate_sha256(const std::string& stored);
 
-// Reading and writing the table, inside a store transaction.
+// Reading and writing the table, inside a store transaction. Storing a certificate the table holds
+// already replaces its chain when the chain differs (the certificate stays).
 SealCertificates load_seal_certificates(Transaction& tx);
 void store_seal_certificate(Transaction& tx, const std::string& sha256, const SealCertificate& certificate);
 
