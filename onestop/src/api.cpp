@@ -94,6 +94,19 @@ namespace {
 
 enum class Access { kPublic, kUser, kBus };
 
+// `after` (an id, default 0) and `limit` (1-1000, default 100) of a listing that pages by id.
+std::pair<std::int64_t, int> page_of(const std::map<std::string, std::string>& q) {
+  std::int64_t after = 0;
+  int limit = 100;
+  try {
+    if (auto it = q.find("after"); it != q.end()) after = std::stoll(it->second);
+    if (auto it = q.find("limit"); it != q.end()) limit = std::clamp(std::stoi(it->second), 1, 1000);
+  } catch (const std::exception&) {
+    throw OnestopError(errors::kInvalid, "after and limit are numbers");
+  }
+  return {after, limit};
+}
+
 HttpResponse error_response(const OnestopError& e) { return bus::problem(e.code(), e.what(), e.errors()); }
 
 json body_json(const HttpRequest& r) {
@@ -588,19 +601,13 @@ void OnestopApi::add_routes(bus::Router& router) {
   add("GET", "/bus-outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the bus outbox is read by an admin");
     auto q = parse_query(r.query);
-    return HttpResponse::json(200, {{"messages", office.bus_outbox(q["pending"] == "1" || q["pending"] == "true")}});
+    auto [after, limit] = page_of(q);
+    return HttpResponse::json(
+        200, {{"messages", office.bus_outbox(q["pending"] == "1" || q["pending"] == "true", after, limit)}});
   });
   add("GET", "/outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the portal outbox is read by an admin");
-    auto q = parse_query(r.query);
-    std::int64_t after = 0;
-    int limit = 100;
-    try {
-      if (q.count("after")) after = std::stoll(q["after"]);
-      if (q.count("limit")) limit = std::clamp(std::stoi(q["limit"]), 1, 1000);
-    } catch (const std::exception&) {
-      throw OnestopError(errors::kInvalid, "after and limit are numbers");
-    }
+    auto [after, limit] = page_of(parse_query(r.query));
     return HttpResponse::json(200, {{"records", office.portal_outbox(after, limit)}});
   });
 }

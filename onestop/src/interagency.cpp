@@ -63,12 +63,14 @@ void OneStopOffice::mark_bus_message(std::int64_t id, bool sent, const std::stri
       .get();
 }
 
-json OneStopOffice::bus_outbox(bool pending_only) const {
+json OneStopOffice::bus_outbox(bool pending_only, std::int64_t after_id, int limit) const {
   json out = json::array();
   store_.read([&](Transaction& tx) {
-    for (const auto& r : query(tx, std::string("SELECT id, service, message_id, conversation_id, created_at, sent_at, "
-                                               "attempts, last_error, next_attempt_at FROM bus_outbox") +
-                                       (pending_only ? " WHERE sent_at IS NULL" : "") + " ORDER BY id"))
+    for (const auto& r : query(tx,
+                               std::string("SELECT id, service, message_id, conversation_id, created_at, sent_at, "
+                                           "attempts, last_error, next_attempt_at FROM bus_outbox WHERE id > ?") +
+                                   (pending_only ? " AND sent_at IS NULL" : "") + " ORDER BY id LIMIT ?",
+                               {integer(after_id), integer(limit)}))
       out.push_back({{"id", num(r[0])},
                      {"service", str(r[1])},
                      {"message_id", str(r[2])},

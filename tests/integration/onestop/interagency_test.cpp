@@ -324,8 +324,16 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   auto pending = ward_->call("GET", "/onestop/v1/bus-outbox?pending=1", w_admin);
   ASSERT_EQ(pending.status, 200u);
   EXPECT_TRUE(pending.body["messages"].empty()) << pending.raw;
-  EXPECT_EQ(ward_->call("GET", "/onestop/v1/bus-outbox", w_admin).body["messages"].size(), 2u)
-      << "two submissions: to the police and to social insurance";
+  auto all = ward_->call("GET", "/onestop/v1/bus-outbox", w_admin).body["messages"];
+  ASSERT_EQ(all.size(), 2u) << "two submissions: to the police and to social insurance";
+  // Paged by id, oldest first.
+  auto first = ward_->call("GET", "/onestop/v1/bus-outbox?limit=1", w_admin).body["messages"];
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0]["id"], all[0]["id"]);
+  auto next = ward_->call("GET", "/onestop/v1/bus-outbox?limit=1&after=" + first[0]["id"].dump(), w_admin);
+  ASSERT_EQ(next.body["messages"].size(), 1u) << next.raw;
+  EXPECT_EQ(next.body["messages"][0]["id"], all[1]["id"]);
+  EXPECT_EQ(ward_->call("GET", "/onestop/v1/bus-outbox?limit=x", w_admin).status, 400u);
 
   // A delivery without a valid seal is refused by the office, whoever sends it.
   auto forged = ward_->send("POST", "/onestop/v1/bus/result", "", at_police.dump(), "application/json");

@@ -115,8 +115,9 @@ class OneStopOffice {
   // A failed send is tried again after `retry` doubled per earlier failure (at most an hour), so a message the
   // bus keeps refusing neither floods the node nor is dropped: it stays visible in bus_outbox().
   void mark_bus_message(std::int64_t id, bool sent, const std::string& error, std::chrono::seconds retry);
-  // The messages for the bus (pending only: not yet accepted), with attempts and the last error.
-  nlohmann::json bus_outbox(bool pending_only) const;
+  // The messages for the bus (pending only: not yet accepted), with attempts and the last error,
+  // oldest first: at most `limit` after id `after_id`.
+  nlohmann::json bus_outbox(bool pending_only, std::int64_t after_id = 0, int limit = 100) const;
   // A delivery from the bus (already authenticated by its seal): "submission", "status" or "result".
   // Idempotent by message id. Returns what was done.
   nlohmann::json receive(const std::string& kind, const std::string& message_id, const std::string& client,
