@@ -197,16 +197,20 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
 
   void notify_deliverer() { wake.notify_one(); }
 
-  // The sealing certificates known to be in the store (seal_certificate), by SHA-256.
+  // The sealing certificates known to be in the store (seal_certificate), by SHA-256, with the
+  // chain the table holds for each.
   std::mutex certificates_mutex;
   SealCertificates certificates;
-  bool certificate_stored(const std::string& sha256) {
+  // True when the table holds `c` with this chain. After a restart with another signing.ca_chain, an
+  // old seal expanded meanwhile brought the old chain here: the next message stores the new one.
+  bool certificate_stored(const std::string& sha256, const SealCertificate& c) {
     std::lock_guard lock(certificates_mutex);
-    return certificates.count(sha256) > 0;
+    auto it = certificates.find(sha256);
+    return it != certificates.end() && it->second.chain == c.chain;
   }
   void remember_certificate(const std::string& sha256, const SealCertificate& c) {
     std::lock_guard lock(certificates_mutex);
-    certificates.emplace(sha256, c);
+    certificates.insert_or_assign(sha256, c);
   }
   // The full seal for a stored one; `tx` reads the store's certificates when this node has not
   // seen the one named (after a restart). A certificate missing from the store leaves the stored

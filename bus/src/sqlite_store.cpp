@@ -204,7 +204,9 @@ struct SqliteStore::Impl {
     if (!Connection::is_disk_failure(code)) return;
     std::lock_guard lock(mutex);
     degraded_until = std::chrono::steady_clock::now() + kDegradedHold;
-    degraded_reason = what;
+    // SQLite's words for the code first: `what` may be a later statement's failure (a savepoint
+    // gone with the transaction SQLite rolled back).
+    degraded_reason = std::string(sqlite3_errstr(code)) + " (" + what + ")";
   }
 
   mutable std::mutex mutex;
@@ -275,7 +277,7 @@ struct SqliteStore::Impl {
           // A unit may get over a failed statement itself (the delivery outcomes roll back one
           // outcome to a savepoint and go on): a full or failing disk still makes the node unready.
           if (const int code = writer->take_failure())
-            note_failure(code, std::string("a statement failed: ") + sqlite3_errstr(code));
+            note_failure(code, "a statement failed inside a write unit that went on");
         } catch (const std::exception& e) {
           errors[i] = std::current_exception();
           note_failure(writer->take_failure(), e.what());

@@ -6,7 +6,12 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <locale.h>
 #include <algorithm>
+#include <charconv>
+#include <clocale>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace lgsp::contracts {
@@ -25,14 +30,44 @@ class LimitedHandler {
   bool Int64(std::int64_t i) { return item() && d_.Int64(i); }
   bool Uint64(std::uint64_t u) { return item() && d_.Uint64(u); }
   bool Double(double v) { return item() && d_.Double(v); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return item() && d_.RawNumber(s, n, copy); }
+  // Numbers come as text (kParseNumbersAsStringsFlag) and are read here: RapidJSON 1.1's own
+  // full-precision reading goes out of bounds on long numbers with large negative exponents, and
+  // its default reading turns numbers beyond the double range into infinity (or, with full
+  // precision, NaN), which every range check passes.
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    if (!item()) return false;
+    const char* end = s + n;
+    if (std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end) {
+      if (*s == '-') {
+        std::int64_t v = 0;
+        if (auto r = std::from_chars(s, end, v); r.ec == std::errc() && r.ptr == end) return d_.Int64(v);
+      } else {
+        std::uint64_t v = 0;
+        if (auto r = std::from_chars(s, end, v); r.ec == std::errc() && r.ptr == end) return d_.Uint64(v);
+      }
+    }
+    // A fraction, an exponent, or an integer beyond 64 bits: a double, as nlohmann reads it.
+    double v = 0;
+    if (auto r = std::from_chars(s, end, v); r.ec == std::errc::result_out_of_range) {
+      // Too large (refused, like nlohmann's "number overflow") or too small (0, as strtod gives).
+      static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+      const std::string number(s, n);
+      v = strtod_l(number.c_str(), nullptr, c_locale);
+    }
+    if (!std::isfinite(v))
+      return fail("the number " + std::string(s, std::min<std::size_t>(n, 40)) + (n > 40 ? "..." : "") +
+                  " is beyond the range of a double");
+    return d_.Double(v);
+  }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
-    return item() && text(n, "a string") && d_.String(s, n, copy);
+    return item() && text(n, "a string") && utf8(s, n, "a string") && d_.String(s, n, copy);
   }
   bool StartObject() { return open(false) && d_.StartObject(); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) {
     if (++open_.back().count > limits_.max_members) return fail(json_limits::too_many_members(limits_));
-    return text(n, "a key") && d_.Key(s, n, copy);
+    // "a\u0000b" and "a" are two names here and one to a receiver that reads names as C strings.
+    if (std::memchr(s, '\0', n)) return fail("a key holds a NUL character (\\u0000)");
+    return text(n, "a key") && utf8(s, n, "a key") && d_.Key(s, n, copy);
   }
   bool EndObject(rapidjson::SizeType n) {
     open_.pop_back();
@@ -69,6 +104,16 @@ class LimitedHandler {
   }
   bool text(rapidjson::SizeType n, const char* what) {
     return n <= limits_.max_text_bytes || fail(json_limits::too_long(what, limits_));
+  }
+  // The input's UTF-8 is checked by the reader, but an escape for a lone low surrogate
+  // ("\udc00") comes out as the bytes of one (ED B0..BF ..), which is not UTF-8; nlohmann refuses it.
+  bool utf8(const char* s, rapidjson::SizeType n, const char* what) {
+    const char* end = s + n;
+    for (const char* p = s; (p = static_cast<const char*>(std::memchr(p, '\xED', static_cast<std::size_t>(end - p))));
+         ++p)
+      if (p + 1 < end && (static_cast<unsigned char>(p[1]) & 0xE0) == 0xA0)
+        return fail(std::string(what) + " holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)");
+    return true;
   }
 
   rapidjson::Document& d_;
@@ -149,7 +194,7 @@ bool JsonDocument::parse(std::string_view bytes, const ParseLimits& limits, std:
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document&) {
     constexpr unsigned kFlags =
-        rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag;
+        rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag;
     result = reader.Parse<kFlags>(stream, handler);
     return !result.IsError();
   };

@@ -272,6 +272,8 @@ TEST_F(ExchangeTest, a_chain_configured_later_reaches_the_seals_stored_before_it
   start_node(hsm_ / "pki/issuing-ca.pem");
   ASSERT_TRUE(node_->wait_store());
   wait_sealer();
+  // An old seal expanded before anything new is sealed still has the chain the store holds.
+  EXPECT_EQ(status("chain-1")["receipt"]["signature"]["chain"], json::array());
   auto second = send("chain-2");
   ASSERT_EQ(second.status, 202u) << second.body;
   const json chain = json::parse(second.body)["signature"]["chain"];
@@ -280,6 +282,7 @@ TEST_F(ExchangeTest, a_chain_configured_later_reaches_the_seals_stored_before_it
   ASSERT_EQ(again.status, 200u);
   const json repeated = json::parse(again.body)["signature"];
   EXPECT_EQ(repeated["chain"], chain);
+  EXPECT_EQ(status("chain-1")["receipt"]["signature"]["chain"], chain);
   // The rest of the receipt is what was handed out the first time.
   json before = json::parse(first.body);
   before["signature"]["chain"] = chain;

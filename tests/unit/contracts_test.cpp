@@ -416,4 +416,51 @@ TEST(JsonContract, a_large_document_with_many_members_and_items_validates) {
   EXPECT_EQ(errors[0].message, "the member 'k42' appears more than once");
 }
 
+// Numbers and strings are read as receivers read them: nothing beyond a double's range passes a
+// range check as infinity, and no string holds what is not UTF-8.
+TEST(JsonContract, reads_numbers_and_escapes_as_receivers_do) {
+  auto* c = shipped().find("hotich.trichluc-request@v1");
+  const std::string good = slurp(c->dir() / "examples/valid-1-birth-by-registration.json");
+  ASSERT_NE(good.find("\"copies\": 2"), std::string::npos);
+  auto with_copies = [&](const std::string& number) {
+    std::string doc = good;
+    const std::string was = "\"copies\": 2";
+    doc.replace(doc.find(was), was.size(), "\"copies\": " + number);
+    return c->validate(doc, ParseLimits{});
+  };
+  EXPECT_TRUE(with_copies("20").valid());
+  EXPECT_FALSE(with_copies("21").valid());
+  for (const char* huge : {"1.8e308", "3.6e308", "-1.8e308"}) {
+    auto r = with_copies(huge);
+    ASSERT_EQ(r.errors.size(), 1u) << huge;
+    EXPECT_EQ(r.errors[0].message, std::string("the number ") + huge + " is beyond the range of a double");
+  }
+  for (const char* huge : {"1e400", "-1e400"}) {  // the reader refuses these itself
+    auto r = with_copies(huge);
+    ASSERT_EQ(r.errors.size(), 1u) << huge;
+    EXPECT_NE(r.errors[0].message.find("Number too big"), std::string::npos) << r.errors[0].message;
+  }
+  // Tiny numbers are 0 (as strtod reads them), long ones are read without running off a table,
+  // integers beyond 64 bits are doubles: each is then judged by the schema (copies is an integer 1-20).
+  for (const char* odd : {"1e-400", "1.2827723552350182613e-330", "18446744073709551616", "-9223372036854775809",
+                          "2.0000000000000000000000000001"}) {
+    auto r = with_copies(odd);
+    ASSERT_FALSE(r.valid()) << odd;
+    EXPECT_EQ(r.errors[0].message.find("not valid JSON"), std::string::npos) << odd << ": " << r.errors[0].message;
+    EXPECT_EQ(r.errors[0].message.find("beyond the range"), std::string::npos) << odd;
+  }
+  auto lone = contract_errors(R"(["\udc00"])");
+  ASSERT_EQ(lone.size(), 1u);
+  EXPECT_EQ(lone[0].message, "a string holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)");
+  auto unpaired = contract_errors(R"(["\ud800x"])");
+  ASSERT_EQ(unpaired.size(), 1u);
+  EXPECT_EQ(unpaired[0].message.rfind("not valid JSON", 0), 0u) << unpaired[0].message;
+  auto pair = contract_errors(R"({"request_id":"\ud83d\ude00","status":"found"})");
+  ASSERT_FALSE(pair.empty());
+  EXPECT_EQ(pair[0].message.find("surrogate"), std::string::npos) << "a proper pair is one character";
+  auto nul_key = contract_errors(R"({"a\u0000b":1,"a":2})");
+  ASSERT_EQ(nul_key.size(), 1u);
+  EXPECT_EQ(nul_key[0].message, "a key holds a NUL character (\\u0000)");
+}
+
 }  // namespace

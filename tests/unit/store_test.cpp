@@ -246,7 +246,7 @@ TEST(StoreFullTest, a_full_database_makes_the_store_not_ready_even_when_the_unit
     EXPECT_TRUE(failed_inside);
     auto st = store.status();
     EXPECT_FALSE(st.ready());
-    EXPECT_NE(st.reason.find("disk"), std::string::npos) << st.reason;
+    EXPECT_NE(st.reason.find("database or disk is full"), std::string::npos) << st.reason;
     std::int64_t n = 0;
     store.read([&](Transaction& tx) { n = as_int(tx.query("SELECT COUNT(*) FROM item")[0][0]); });
     EXPECT_EQ(n, 1);

@@ -28,7 +28,7 @@ class PersistStage : public Exchange::Impl::Stage {
     // message that names it, so a stored seal never names a certificate the store lacks).
     auto receipt_text = std::make_shared<std::string>(s->receipt.to_text(s->seal.text));
     const bool stored_form = !s->seal.stored.empty() && s->seal.certificate;
-    const bool new_certificate = stored_form && !x.certificate_stored(s->seal.cert_sha256);
+    const bool new_certificate = stored_form && !x.certificate_stored(s->seal.cert_sha256, *s->seal.certificate);
     auto expand = x.expander();
     auto work = [s, raced, receipt_text, stored_form, new_certificate, expand](Transaction& tx) {
       const auto& r = s->receipt;
