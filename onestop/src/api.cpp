@@ -199,7 +199,9 @@ struct OnestopApi::Impl {
         } catch (const ProcedureError& e) {
           response = bus::problem(errors::kInvalid, e.what());
         } catch (const json::exception& e) {
-          // A field of the wrong JSON type ("channel": "1"): the client's mistake, said as such.
+          // A field of the wrong JSON type ("channel": "1"): the client's mistake, said as such. Logged,
+          // because the same exception from the office's own data would be a bug answered as 400.
+          bus::log::warn("onestop.wrong_type", {{"path", req->path}, {"error", e.what()}});
           response = bus::problem(errors::kInvalid, std::string("a field has the wrong type: ") + e.what());
         } catch (const signing::SigningError& e) {
           // What the official can fix (PIN, token not plugged in, key) is theirs; the rest is ours.
