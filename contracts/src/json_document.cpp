@@ -11,6 +11,7 @@
 #include <charconv>
 #include <clocale>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -42,8 +43,12 @@ class LimitedHandler {
         std::int64_t v = 0;
         if (auto r = std::from_chars(s, end, v); r.ec == std::errc() && r.ptr == end) return d_.Int64(v);
       } else {
+        // Above INT64_MAX a double: valijson's adapter reads integers as int64, so a larger one would
+        // be checked as a negative number (and pass any maximum).
         std::uint64_t v = 0;
-        if (auto r = std::from_chars(s, end, v); r.ec == std::errc() && r.ptr == end) return d_.Uint64(v);
+        if (auto r = std::from_chars(s, end, v);
+            r.ec == std::errc() && r.ptr == end && v <= static_cast<std::uint64_t>(INT64_MAX))
+          return d_.Uint64(v);
       }
     }
     // A fraction, an exponent, or an integer beyond 64 bits: a double, as nlohmann reads it.
@@ -51,8 +56,11 @@ class LimitedHandler {
     if (auto r = std::from_chars(s, end, v); r.ec == std::errc::result_out_of_range) {
       // Too large (refused, like nlohmann's "number overflow") or too small (0, as strtod gives).
       static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+      if (!c_locale) return fail("cannot read numbers: no C locale");
       const std::string number(s, n);
       v = strtod_l(number.c_str(), nullptr, c_locale);
+    } else if (r.ec != std::errc() || r.ptr != end) {
+      return fail("cannot read the number " + std::string(s, std::min<std::size_t>(n, 40)));
     }
     if (!std::isfinite(v))
       return fail("the number " + std::string(s, std::min<std::size_t>(n, 40)) + (n > 40 ? "..." : "") +

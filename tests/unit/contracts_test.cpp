@@ -443,11 +443,19 @@ TEST(JsonContract, reads_numbers_and_escapes_as_receivers_do) {
   // Tiny numbers are 0 (as strtod reads them), long ones are read without running off a table,
   // integers beyond 64 bits are doubles: each is then judged by the schema (copies is an integer 1-20).
   for (const char* odd : {"1e-400", "1.2827723552350182613e-330", "18446744073709551616", "-9223372036854775809",
-                          "2.0000000000000000000000000001"}) {
+                          "9223372036854775808", "18446744073709551615", "2.0000000000000000000000000001"}) {
     auto r = with_copies(odd);
     ASSERT_FALSE(r.valid()) << odd;
     EXPECT_EQ(r.errors[0].message.find("not valid JSON"), std::string::npos) << odd << ": " << r.errors[0].message;
     EXPECT_EQ(r.errors[0].message.find("beyond the range"), std::string::npos) << odd;
+  }
+  // Above INT64_MAX: read as the huge number it is, which the maximum (20) refuses, not wrapped into a
+  // negative one (valijson reads integers as int64) that passes any maximum.
+  for (const char* big : {"9223372036854775808", "18446744073709551615", "18446744073709551616"}) {
+    bool over_maximum = false;
+    for (const auto& e : with_copies(big).errors)
+      over_maximum = over_maximum || e.message.find("less than or equal to 20") != std::string::npos;
+    EXPECT_TRUE(over_maximum) << big;
   }
   auto lone = contract_errors(R"(["\udc00"])");
   ASSERT_EQ(lone.size(), 1u);
