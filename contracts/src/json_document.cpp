@@ -9,7 +9,6 @@
 #include <locale.h>
 #include <algorithm>
 #include <charconv>
-#include <clocale>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -26,11 +25,13 @@ class LimitedHandler {
 
   bool Null() { return item() && d_.Null(); }
   bool Bool(bool b) { return item() && d_.Bool(b); }
-  bool Int(int i) { return item() && d_.Int(i); }
-  bool Uint(unsigned u) { return item() && d_.Uint(u); }
-  bool Int64(std::int64_t i) { return item() && d_.Int64(i); }
-  bool Uint64(std::uint64_t u) { return item() && d_.Uint64(u); }
-  bool Double(double v) { return item() && d_.Double(v); }
+  // The reader's handler interface needs these, but with kParseNumbersAsStringsFlag every number
+  // comes to RawNumber: they are never called.
+  bool Int(int) { return fail("unexpected number event"); }
+  bool Uint(unsigned) { return fail("unexpected number event"); }
+  bool Int64(std::int64_t) { return fail("unexpected number event"); }
+  bool Uint64(std::uint64_t) { return fail("unexpected number event"); }
+  bool Double(double) { return fail("unexpected number event"); }
   // Numbers come as text (kParseNumbersAsStringsFlag) and are read here: RapidJSON 1.1's own
   // full-precision reading goes out of bounds on long numbers with large negative exponents, and
   // its default reading turns numbers beyond the double range into infinity (or, with full
