@@ -35,34 +35,38 @@ void Exchange::Impl::handle_status(HttpRequest& request, Reply reply) {
   const std::string client = std::get<Caller>(who).client;
   const std::string id = request.path_params["id"];
   json out;
-  store->read([&](Transaction& tx) {
-    const Value key[] = {client, id};
-    auto rows = tx.query(
-        "SELECT m.seq, m.service, m.state, m.accepted_at, b.seal, m.last_error, m.conversation, m.payload_sha256"
-        " FROM message m JOIN message_body b ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
-        key);
-    if (rows.empty()) return;
-    const Value seq[] = {rows[0][0]};
-    json attempts = json::array();
-    for (auto& a : tx.query("SELECT attempt, at, status, error FROM delivery_attempt WHERE message_seq = ?"
-                            " ORDER BY attempt",
-                            seq))
-      attempts.push_back({{"attempt", as_int(a[0])},
-                          {"at", as_text(a[1])},
-                          {"status", std::holds_alternative<std::int64_t>(a[2]) ? json(as_int(a[2])) : json()},
-                          {"error", std::holds_alternative<std::string>(a[3]) ? json(as_text(a[3])) : json()}});
-    out = {{"message_id", id},
-           {"client", client},
-           {"service", as_text(rows[0][1])},
-           {"state", as_text(rows[0][2])},
-           {"accepted_at", as_text(rows[0][3])},
-           {"receipt", Receipt{id, as_text(rows[0][1]), client, as_text(rows[0][3]), as_text(rows[0][7]),
-                               json::parse(full_seal(&tx, as_text(rows[0][4])))}
-                           .to_json()},
-           {"last_error", std::holds_alternative<std::string>(rows[0][5]) ? json(as_text(rows[0][5])) : json()},
-           {"conversation", std::holds_alternative<std::string>(rows[0][6]) ? json(as_text(rows[0][6])) : json()},
-           {"attempts", attempts}};
-  });
+  try {
+    store->read([&](Transaction& tx) {
+      const Value key[] = {client, id};
+      auto rows = tx.query(
+          "SELECT m.seq, m.service, m.state, m.accepted_at, b.seal, m.last_error, m.conversation, m.payload_sha256"
+          " FROM message m JOIN message_body b ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
+          key);
+      if (rows.empty()) return;
+      const Value seq[] = {rows[0][0]};
+      json attempts = json::array();
+      for (auto& a : tx.query("SELECT attempt, at, status, error FROM delivery_attempt WHERE message_seq = ?"
+                              " ORDER BY attempt",
+                              seq))
+        attempts.push_back({{"attempt", as_int(a[0])},
+                            {"at", as_text(a[1])},
+                            {"status", std::holds_alternative<std::int64_t>(a[2]) ? json(as_int(a[2])) : json()},
+                            {"error", std::holds_alternative<std::string>(a[3]) ? json(as_text(a[3])) : json()}});
+      out = {{"message_id", id},
+             {"client", client},
+             {"service", as_text(rows[0][1])},
+             {"state", as_text(rows[0][2])},
+             {"accepted_at", as_text(rows[0][3])},
+             {"receipt", Receipt{id, as_text(rows[0][1]), client, as_text(rows[0][3]), as_text(rows[0][7]),
+                                 json::parse(full_seal(&tx, as_text(rows[0][4])))}
+                             .to_json()},
+             {"last_error", std::holds_alternative<std::string>(rows[0][5]) ? json(as_text(rows[0][5])) : json()},
+             {"conversation", std::holds_alternative<std::string>(rows[0][6]) ? json(as_text(rows[0][6])) : json()},
+             {"attempts", attempts}};
+    });
+  } catch (const SealCertificateMissing& e) {
+    return reply(problem(errors::kInternal, e.what()));
+  }
   // Another client's message is "not found" too: its existence is nobody else's business.
   if (out.is_null()) return reply(problem(kUnknownMessage, "no message '" + id + "' from " + client));
   reply(HttpResponse::json(200, out));
@@ -104,10 +108,14 @@ void Exchange::Impl::deliver_loop() {
     // Each service is looked up once per round, not once per message.
     std::map<std::string, std::optional<Service>> services;
     try {
-      for (const auto& row : due) {
-        auto [it, fresh] = services.try_emplace(as_text(row[3]));
-        if (fresh) it->second = Registry(*store, nullptr).find_service(it->first);
-      }
+      // In one read, from the registry cache while the registry has not changed.
+      Registry registry(*store, nullptr, deps.registry_cache.get());
+      registry.in_one_read([&] {
+        for (const auto& row : due) {
+          auto [it, fresh] = services.try_emplace(as_text(row[3]));
+          if (fresh) it->second = registry.find_service(it->first);
+        }
+      });
     } catch (const std::exception& e) {
       log::error("delivery.query_failed", {{"error", e.what()}});
       due.clear();
@@ -139,18 +147,22 @@ void Exchange::Impl::deliver(std::int64_t seq, const Row& row, const std::option
                           !service ? "the service is no longer registered" : "the payload is no longer stored",
                           subject);
   }
+  std::string seal;
+  try {
+    seal = full_seal(nullptr, as_text(row[8]));
+  } catch (const SealCertificateMissing& e) {
+    // Not sent: the receiver could not verify it. Retried, so restoring the row lets it go out.
+    return record_outcome(seq, service_id, attempts, replayed_after, retry, keep_payload, 0, e.what(), subject);
+  }
   const auto& payload = std::get<Blob>(row[6]).bytes;
   OutboundRequest out;
   out.url = service->endpoint;
   out.body.assign(payload.begin(), payload.end());
   out.timeout = std::chrono::milliseconds(service->timeout_ms);
-  out.headers = {{"Content-Type", as_text(row[5])},
-                 {"LGSP-Client", client_id},
-                 {"LGSP-Service", service_id},
-                 {"LGSP-Message-Id", message_id},
-                 {"LGSP-Accepted-At", as_text(row[7])},
-                 {"LGSP-Payload-SHA256", as_text(row[10])},
-                 {"LGSP-Signature", full_seal(nullptr, as_text(row[8]))}};
+  out.headers = {{"Content-Type", as_text(row[5])},     {"LGSP-Client", client_id},
+                 {"LGSP-Service", service_id},          {"LGSP-Message-Id", message_id},
+                 {"LGSP-Accepted-At", as_text(row[7])}, {"LGSP-Payload-SHA256", as_text(row[10])},
+                 {"LGSP-Signature", std::move(seal)}};
   if (std::holds_alternative<std::string>(row[4])) out.headers.emplace_back("LGSP-Conversation-Id", as_text(row[4]));
   auto self = shared_from_this();
   client.send(std::move(out),

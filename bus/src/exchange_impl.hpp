@@ -125,6 +125,7 @@ using exchange_detail::SubmissionPtr;
 struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   using json = nlohmann::json;
   Dependencies deps;
+  std::shared_ptr<SealCertificateCache> certificates = deps.seal_certificates;
   OutboundClient& client;
   ExchangeOptions options;
 
@@ -155,12 +156,16 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   std::mt19937_64 random{std::random_device{}()};
   std::chrono::steady_clock::time_point queues_measured{};
 
-  Impl(Dependencies d, OutboundClient& c, ExchangeOptions o) : deps(std::move(d)), client(c), options(o) {}
+  Impl(Dependencies d, OutboundClient& c, ExchangeOptions o) : deps(std::move(d)), client(c), options(o) {
+    if (!certificates) certificates = std::make_shared<SealCertificateCache>();
+  }
 
   void run(std::size_t i, const SubmissionPtr& s) {
     if (i >= stages.size()) return;
     try {
       stages[i]->process(s, [this, i](const SubmissionPtr& next) { run(i + 1, next); });
+    } catch (const SealCertificateMissing& e) {
+      refuse(*s, problem(errors::kInternal, e.what()));
     } catch (const std::exception& e) {
       log::error("exchange.stage_failed", {{"stage", i}, {"error", e.what()}});
       refuse(*s, problem(errors::kInternal, "the message could not be processed"));
@@ -197,43 +202,30 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
 
   void notify_deliverer() { wake.notify_one(); }
 
-  // The sealing certificates known to be in the store (seal_certificate), by SHA-256, with the
-  // chain the table holds for each.
-  std::mutex certificates_mutex;
-  SealCertificates certificates;
-  // True when the table holds `c` with this chain. After a restart with another signing.ca_chain, an
-  // old seal expanded meanwhile brought the old chain here: the next message stores the new one.
-  bool certificate_stored(const std::string& sha256, const SealCertificate& c) {
-    std::lock_guard lock(certificates_mutex);
-    auto it = certificates.find(sha256);
-    return it != certificates.end() && it->second.chain == c.chain;
-  }
-  void remember_certificate(const std::string& sha256, const SealCertificate& c) {
-    std::lock_guard lock(certificates_mutex);
-    certificates.insert_or_assign(sha256, c);
-  }
-  // The full seal for a stored one; `tx` reads the store's certificates when this node has not
-  // seen the one named (after a restart). A certificate missing from the store leaves the stored
-  // form (it still names the certificate; nothing better can be given).
-  std::string full_seal(Transaction* tx, const std::string& stored) {
-    {
-      std::lock_guard lock(certificates_mutex);
-      if (auto full = expand_seal_text(stored, certificates)) return std::move(*full);
-    }
+  // The full seal for a stored one. A certificate this process has not seen (after a restart) is
+  // read from the store: through `tx` when given, else in a read transaction of its own. Rows read
+  // through the writer's open transaction (`tx_committed` false) are used but not remembered: that
+  // transaction may still roll back. Throws SealCertificateMissing when the store lacks it.
+  std::string full_seal(Transaction* tx, const std::string& stored, bool tx_committed = true) {
+    if (auto full = certificates->expand(stored)) return std::move(*full);
     SealCertificates loaded;
     if (tx) {
       loaded = load_seal_certificates(*tx);
     } else if (Store* store = deps.store()) {
       store->read([&](Transaction& t) { loaded = load_seal_certificates(t); });
     }
-    std::lock_guard lock(certificates_mutex);
-    certificates.merge(loaded);
-    if (auto full = expand_seal_text(stored, certificates)) return std::move(*full);
-    log::error("exchange.seal_certificate_missing", {{"cert_sha256", seal_certificate_sha256(stored)}});
-    return stored;
+    if (!tx || tx_committed) certificates->remember_committed(loaded);
+    if (auto full = expand_seal_text(stored, loaded)) return std::move(*full);
+    const std::string sha = seal_certificate_sha256(stored);
+    log::error("exchange.seal_certificate_missing", {{"cert_sha256", sha}});
+    throw SealCertificateMissing("the stored seal names certificate " + sha +
+                                 ", which the store's seal_certificate table does not hold");
   }
-  exchange_detail::SealExpander expander() {
-    return [this](Transaction& tx, const std::string& stored) { return full_seal(&tx, stored); };
+  // `tx_committed`: false for the writer's open transaction.
+  exchange_detail::SealExpander expander(bool tx_committed) {
+    return [this, tx_committed](Transaction& tx, const std::string& stored) {
+      return full_seal(&tx, stored, tx_committed);
+    };
   }
 
   void handle_submit(HttpRequest& request, Reply reply) {

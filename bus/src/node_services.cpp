@@ -10,40 +10,19 @@
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/seal_certificates.hpp"
 
-#include <mutex>
-#include <set>
-
 namespace lgsp::bus {
 namespace {
-
-// The sealing certificates known to be in the store's seal_certificate table: a record that names
-// one by SHA-256 stores it (INSERT OR IGNORE) in its own transaction until then.
-class StoredCertificates {
- public:
-  bool known(const std::string& sha256) {
-    std::lock_guard lock(mutex_);
-    return known_.count(sha256) > 0;
-  }
-  void remember(const std::string& sha256) {
-    std::lock_guard lock(mutex_);
-    known_.insert(sha256);
-  }
-
- private:
-  std::mutex mutex_;
-  std::set<std::string> known_;
-};
 
 // Appends a log record on its own (not part of a state change); a failure is logged, not fatal.
 // `body` is compact JSON text (nlohmann::json::dump()). When it names a sealing certificate by
 // SHA-256, `certificate` is that certificate: it goes into seal_certificate in the same transaction
-// the first time, so no record names a certificate the store lacks.
-void append_record(Node& node, const std::shared_ptr<StoredCertificates>& stored, std::string kind, std::string subject,
-                   std::string body, const std::string& cert_sha256 = {},
+// until `stored` knows it is there, so no record names a certificate the store lacks.
+void append_record(Node& node, const std::shared_ptr<SealCertificateCache>& stored, std::string kind,
+                   std::string subject, std::string body, const std::string& cert_sha256 = {},
                    std::shared_ptr<const SealCertificate> certificate = {}) {
   Store* store = node.store();
   if (!store) return;
-  if (certificate && stored->known(cert_sha256)) certificate.reset();
+  if (certificate && stored->holds(cert_sha256, *certificate)) certificate.reset();
   try {
     store->write(
         [kind, subject, body = std::move(body), cert_sha256, certificate](Transaction& tx) {
@@ -52,7 +31,7 @@ void append_record(Node& node, const std::shared_ptr<StoredCertificates>& stored
         },
         [stored, kind, subject, cert_sha256, certificate](std::exception_ptr e) {
           if (e) return log::error("log.append_failed", {{"kind", kind}, {"subject", subject}});
-          if (certificate) stored->remember(cert_sha256);
+          if (certificate) stored->remember(cert_sha256, *certificate);
         });
   } catch (const std::exception& e) {
     log::error("log.append_failed", {{"kind", kind}, {"subject", subject}, {"error", e.what()}});
@@ -65,7 +44,7 @@ struct NodeServices::Impl {
   Node& node;
   // Shared with callbacks that the node may still run after NodeServices is gone (the batch observer
   // fires while Node::stop() seals what is queued; store callbacks run on the writer thread).
-  std::shared_ptr<StoredCertificates> certificates = std::make_shared<StoredCertificates>();
+  std::shared_ptr<SealCertificateCache> certificates = std::make_shared<SealCertificateCache>();
   std::shared_ptr<RegistryCache> registry_cache = std::make_shared<RegistryCache>();  // proxy and pipeline
   std::unique_ptr<OutboundClient> outbound;
   std::unique_ptr<CallProxy> proxy;
@@ -115,6 +94,7 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   exchange.limits = config.limits;
   exchange.metrics = &node.metrics();
   exchange.registry_cache = impl_->registry_cache;
+  exchange.seal_certificates = impl_->certificates;
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
 

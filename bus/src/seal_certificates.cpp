@@ -70,4 +70,25 @@ void store_seal_certificate(Transaction& tx, const std::string& sha256, const Se
       p);
 }
 
+bool SealCertificateCache::holds(const std::string& sha256, const SealCertificate& certificate) const {
+  std::lock_guard lock(mutex_);
+  auto it = known_.find(sha256);
+  return it != known_.end() && it->second.cert == certificate.cert && it->second.chain == certificate.chain;
+}
+
+void SealCertificateCache::remember(const std::string& sha256, const SealCertificate& certificate) {
+  std::lock_guard lock(mutex_);
+  known_.insert_or_assign(sha256, certificate);
+}
+
+void SealCertificateCache::remember_committed(const SealCertificates& rows) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [sha256, certificate] : rows) known_.try_emplace(sha256, certificate);
+}
+
+std::optional<std::string> SealCertificateCache::expand(const std::string& stored) const {
+  std::lock_guard lock(mutex_);
+  return expand_seal_text(stored, known_);
+}
+
 }  // namespace lgsp::bus

@@ -301,6 +301,81 @@ TEST_F(ExchangeTest, a_chain_configured_later_reaches_the_seals_stored_before_it
   EXPECT_EQ(offline.exit_code, 0) << offline.err;
 }
 
+// The chain a proxied call stores (with its batch record) is the chain the exchange hands out
+// for messages stored before: a node that only proxies calls after the restart still sends the
+// new chain.
+TEST_F(ExchangeTest, a_chain_stored_by_a_proxied_call_reaches_the_old_messages_seals) {
+  start_node({});
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  ASSERT_EQ(send("calls-chain-1").status, 202u);
+  ASSERT_TRUE(wait_state("calls-chain-1", "delivered"));
+
+  start_node(hsm_ / "pki/issuing-ca.pem");
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  ASSERT_EQ(status("calls-chain-1")["receipt"]["signature"]["chain"], json::array());
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  auto call =
+      c.request("POST", "/v1/call/" + kService, payload(),
+                {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key_}, {"LGSP-Client", kClient}});
+  ASSERT_EQ(call.status, 200u) << call.body;
+  const json chain = json::parse(call.headers.at("lgsp-signature"))["chain"];
+  ASSERT_EQ(chain.size(), 1u);
+  // The batch record (which stores the chain) is appended after the answer.
+  json seen;
+  for (int i = 0; i < 200 && seen != chain; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    seen = status("calls-chain-1")["receipt"]["signature"]["chain"];
+  }
+  EXPECT_EQ(seen, chain);
+}
+
+// A stored seal whose certificate is gone from the store (changed behind the node's back) is never
+// handed out as if it were whole: status and a repeat answer 500 naming it, and the delivery is not
+// sent but retried, then dead-lettered with the reason.
+TEST_F(ExchangeTest, a_seal_whose_certificate_left_the_store_is_not_handed_out) {
+  const std::string slow = kProvider + "/slow/v1";
+  add_service(slow, 3, 300);
+  answer_ = [](const Arrival&) { return 503u; };
+  ASSERT_EQ(send("orphan-1", payload(), {}, slow).status, 202u);
+  for (int i = 0; i < 200 && arrivals().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  services_.reset();
+  node_.reset();
+  const std::size_t before = arrivals().size();
+  ASSERT_GE(before, 1u);
+  ASSERT_EQ(
+      lgsp::test::run({"/usr/bin/sqlite3", (dir_ / "node/lgsp.db").string(), "DELETE FROM seal_certificate"}).exit_code,
+      0);
+  answer_ = nullptr;
+
+  start_node(hsm_ / "pki/issuing-ca.pem");
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  auto got =
+      c.request("GET", "/v1/messages/orphan-1", "", {{"Authorization", "Bearer " + key_}, {"LGSP-Client", kClient}});
+  EXPECT_EQ(got.status, 500u);
+  EXPECT_EQ(code_of(got), "LGSP-500-INTERNAL");
+  EXPECT_NE(json::parse(got.body).value("detail", "").find("does not hold"), std::string::npos) << got.body;
+  auto repeat = send("orphan-1", payload(), {}, slow);
+  EXPECT_EQ(repeat.status, 500u) << repeat.body;
+  EXPECT_NE(repeat.body.find("does not hold"), std::string::npos) << repeat.body;
+
+  std::string state, last_error;
+  for (int i = 0; i < 400 && state != "dead"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    node_->store()->read([&](Transaction& tx) {
+      auto rows = tx.query("SELECT state, last_error FROM message WHERE id = 'orphan-1'");
+      state = as_text(rows.at(0)[0]);
+      last_error = std::holds_alternative<std::string>(rows[0][1]) ? as_text(rows[0][1]) : "";
+    });
+  }
+  EXPECT_EQ(state, "dead");
+  EXPECT_NE(last_error.find("does not hold"), std::string::npos) << last_error;
+  EXPECT_EQ(arrivals().size(), before) << "a seal nobody can verify must not be sent";
+}
+
 TEST_F(ExchangeTest, a_repeated_id_returns_the_same_receipt_and_is_not_delivered_again) {
   auto first = send("msg-dup");
   ASSERT_EQ(first.status, 202u);

@@ -6,8 +6,10 @@
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/signing/certificate.hpp"
+#include "lgsp/signing/token.hpp"
 #include "lgsp/signing/trust.hpp"
 #include "process.hpp"
+#include "slow_signer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +17,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -32,6 +36,22 @@ fs::path load_hsm_env() {
   if (!dir) return {};
   lgsp::test::export_hsm_sim_env(dir);
   return dir;
+}
+
+// Submits `count` distinct leaves from 8 threads at once; the seals arrive later.
+std::pair<std::vector<Sha256>, std::vector<std::future<json>>> seal_from_8_threads(Sealer& sealer, int count) {
+  std::vector<Sha256> leaves(count);
+  std::vector<std::future<json>> seals(count);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t; i < count; i += 8) {
+        leaves[i] = sha256("message " + std::to_string(i));
+        seals[i] = sealer.seal(leaves[i]);
+      }
+    });
+  for (auto& t : threads) t.join();
+  return {std::move(leaves), std::move(seals)};
 }
 
 class NodeSigningTest : public ::testing::Test {
@@ -104,17 +124,7 @@ TEST_F(NodeSigningTest, concurrent_leaves_share_signatures_and_each_seal_verifie
   start();
   readyz(200);
   constexpr int kLeaves = 400;
-  std::vector<Sha256> leaves(kLeaves);
-  std::vector<std::future<json>> seals(kLeaves);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t)
-    threads.emplace_back([&, t] {
-      for (int i = t; i < kLeaves; i += 8) {
-        leaves[i] = sha256("message " + std::to_string(i));
-        seals[i] = node_->sealer()->seal(leaves[i]);
-      }
-    });
-  for (auto& t : threads) t.join();
+  auto [leaves, seals] = seal_from_8_threads(*node_->sealer(), kLeaves);
   auto store = trust();
   std::set<std::string> roots;
   for (int i = 0; i < kLeaves; ++i) {
@@ -127,6 +137,50 @@ TEST_F(NodeSigningTest, concurrent_leaves_share_signatures_and_each_seal_verifie
   EXPECT_EQ(batch_leaves_.load(), kLeaves);
   EXPECT_LT(batches_.load(), kLeaves / 4) << "leaves must be batched under one signature";
   EXPECT_EQ(static_cast<int>(roots.size()), batches_.load());
+}
+
+// A token that signs five times a second still seals thousands of messages: the leaves that queue
+// while one signature runs share the next one, up to the batch limit. The number of signatures,
+// not the time taken, is what shows it.
+TEST_F(NodeSigningTest, a_token_that_signs_five_times_a_second_still_seals_thousands_of_leaves) {
+  lgsp::signing::TokenModule module(std::getenv("LGSP_PKCS11_MODULE"));
+  std::atomic<int> opened{0};
+  std::vector<std::size_t> sizes;
+  std::mutex sizes_mutex;
+  BatchSignerOptions options;  // the node's defaults: window 5 ms, batch limit 1024
+  BatchSigner sealer(
+      [&]() -> std::unique_ptr<lgsp::signing::Signer> {
+        ++opened;
+        auto token = module.open_signer(
+            lgsp::signing::KeySelector{"lgsp-node", std::nullopt},
+            [&](const std::string&) { return std::optional<std::string>(pin_); },
+            lgsp::signing::load_pem_certificates(hsm_ / "pki/issuing-ca.pem"));
+        return std::make_unique<lgsp::test::SlowSigner>(std::move(token), std::chrono::milliseconds(200));
+      },
+      options,
+      [&](const SignedBatch& b, double) {
+        std::lock_guard lock(sizes_mutex);
+        sizes.push_back(b.size);
+      });
+  constexpr int kLeaves = 3000;
+  auto [leaves, seals] = seal_from_8_threads(sealer, kLeaves);
+  auto store = trust();
+  for (int i = 0; i < kLeaves; ++i) {
+    auto check = verify_seal(leaves[i], seals[i].get(), &store);
+    ASSERT_TRUE(check.valid) << i << ": " << check.reason;
+  }
+  EXPECT_EQ(opened.load(), 1);
+  std::lock_guard lock(sizes_mutex);
+  std::size_t sealed = 0;
+  for (auto n : sizes) {
+    EXPECT_LE(n, options.max_batch);
+    sealed += n;
+  }
+  EXPECT_EQ(sealed, static_cast<std::size_t>(kLeaves));
+  // 3,000 leaves in at most 1024 per signature: three full batches, plus what came in before the
+  // first signature started. One signature per leaf would take ten minutes at this speed.
+  EXPECT_LE(sizes.size(), 6u) << "batch sizes: " << json(sizes).dump();
+  EXPECT_GE(sizes.size(), 3u);
 }
 
 // A sync caller's seal waits only the call window: calls arriving within it share one signature,

@@ -240,3 +240,27 @@ TEST(SealCertificates, a_stored_seal_expands_to_the_full_seal_byte_for_byte) {
   lgsp::bus::SealCertificates other{{sha, {"b3RoZXI=", "[]"}}};
   EXPECT_NE(lgsp::bus::expand_seal(wrong, other), "") << "the held certificate must have the named SHA-256";
 }
+
+// One cache per node: a chain stored by one writer (a batch record) is what every expansion uses;
+// rows read from the store never replace what this process stored itself.
+TEST(SealCertificateCache, knows_a_certificate_with_its_chain_and_the_latest_stored_chain_wins) {
+  lgsp::bus::SealCertificateCache cache;
+  const std::string sha = lgsp::bus::sha256_hex("cert");
+  const lgsp::bus::SealCertificate bare{"Y2VydA==", "[]"};
+  const lgsp::bus::SealCertificate chained{"Y2VydA==", R"(["YQ"])"};
+  const std::string stored = json{{"v", 1}, {"cert_sha256", sha}, {"sig", "c2ln"}}.dump();
+  EXPECT_FALSE(cache.holds(sha, bare));
+  EXPECT_FALSE(cache.expand(stored).has_value());
+
+  cache.remember_committed({{sha, bare}});
+  EXPECT_TRUE(cache.holds(sha, bare));
+  EXPECT_FALSE(cache.holds(sha, chained)) << "the same certificate with another chain must be stored again";
+  EXPECT_EQ(json::parse(*cache.expand(stored))["chain"], json::array());
+
+  cache.remember(sha, chained);
+  EXPECT_TRUE(cache.holds(sha, chained));
+  EXPECT_EQ(json::parse(*cache.expand(stored))["chain"], json({"YQ"}));
+  cache.remember_committed({{sha, bare}});  // an older read must not bring the old chain back
+  EXPECT_TRUE(cache.holds(sha, chained));
+  EXPECT_FALSE(cache.holds(lgsp::bus::sha256_hex("other"), chained));
+}

@@ -23,8 +23,9 @@ class IdempotencyStage : public Exchange::Impl::Stage {
   void process(const SubmissionPtr& s, const Next& next) override {
     const std::string digest = sha256_hex(s->request.body);
     std::optional<Accepted> existing;
-    x.deps.store()->read(
-        [&](Transaction& tx) { existing = find_accepted(tx, s->caller.client, s->message_id, x.expander()); });
+    x.deps.store()->read([&](Transaction& tx) {
+      existing = find_accepted(tx, s->caller.client, s->message_id, x.expander(/*tx_committed=*/true));
+    });
     if (existing) {
       auto conflict = conflict_with(*existing, s->message_id, s->service_id, digest);
       if (!conflict.empty()) return x.refuse(*s, problem(kMessageIdConflict, conflict));

@@ -28,8 +28,8 @@ class PersistStage : public Exchange::Impl::Stage {
     // message that names it, so a stored seal never names a certificate the store lacks).
     auto receipt_text = std::make_shared<std::string>(s->receipt.to_text(s->seal.text));
     const bool stored_form = !s->seal.stored.empty() && s->seal.certificate;
-    const bool new_certificate = stored_form && !x.certificate_stored(s->seal.cert_sha256, *s->seal.certificate);
-    auto expand = x.expander();
+    const bool new_certificate = stored_form && !x.certificates->holds(s->seal.cert_sha256, *s->seal.certificate);
+    auto expand = x.expander(/*tx_committed=*/false);
     auto work = [s, raced, receipt_text, stored_form, new_certificate, expand](Transaction& tx) {
       const auto& r = s->receipt;
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
@@ -84,7 +84,7 @@ class PersistStage : public Exchange::Impl::Stage {
               if (!conflict.empty()) return self->refuse(*s, problem(kMessageIdConflict, conflict));
               return s->reply((*raced)->answer());
             }
-            if (new_certificate) self->remember_certificate(s->seal.cert_sha256, *s->seal.certificate);
+            if (new_certificate) self->certificates->remember(s->seal.cert_sha256, *s->seal.certificate);
             if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
             HttpResponse accepted;
             accepted.status = 202;

@@ -23,6 +23,7 @@ namespace lgsp::bus {
 
 class Metrics;
 class RegistryCache;
+class SealCertificateCache;
 
 struct ExchangeOptions {
   unsigned max_in_flight = 64;                   // deliveries on the wire at once
@@ -38,6 +39,9 @@ class Exchange {
     contracts::ParseLimits limits;
     Metrics* metrics = nullptr;
     std::shared_ptr<RegistryCache> registry_cache;  // shared with the sync proxy; null: no cache
+    // What the store's seal_certificate table holds, shared with the call and batch records; null:
+    // the exchange keeps its own.
+    std::shared_ptr<SealCertificateCache> seal_certificates;
   };
   Exchange(Dependencies dependencies, OutboundClient& client, ExchangeOptions options = {});
   ~Exchange();  // stops the deliverer; what is not delivered stays queued in the store

@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace lgsp::bus {
@@ -37,5 +39,32 @@ std::string seal_certificate_sha256(const std::string& stored);
 // already replaces its chain when the chain differs (the certificate stays).
 SealCertificates load_seal_certificates(Transaction& tx);
 void store_seal_certificate(Transaction& tx, const std::string& sha256, const SealCertificate& certificate);
+
+// A stored seal names a certificate that the seal_certificate table does not hold (the store was
+// changed behind the node's back): the seal cannot be handed out, since nobody could verify it.
+struct SealCertificateMissing : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// What this process knows the seal_certificate table holds: each certificate by SHA-256 with the
+// chain the table has for it. One per node, shared by everything that stores seals (accepted
+// messages, call and batch records) or expands them, so that a chain one of them stored is the
+// chain all of them hand out. Only committed rows may enter it: a row of a transaction that later
+// rolls back would make the next seal name a certificate the store lacks. Thread-safe.
+class SealCertificateCache {
+ public:
+  // True when the table is known to hold this certificate with this chain.
+  bool holds(const std::string& sha256, const SealCertificate& certificate) const;
+  // After the transaction that stored it committed.
+  void remember(const std::string& sha256, const SealCertificate& certificate);
+  // Rows read in a transaction that saw only committed data; entries known already are kept.
+  void remember_committed(const SealCertificates& rows);
+  // expand_seal_text with what is known.
+  std::optional<std::string> expand(const std::string& stored) const;
+
+ private:
+  mutable std::mutex mutex_;
+  SealCertificates known_;
+};
 
 }  // namespace lgsp::bus
