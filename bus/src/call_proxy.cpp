@@ -4,6 +4,7 @@
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/timestamp.hpp"
+#include "lgsp/bus/wire_ids.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
 namespace lgsp::bus {
@@ -83,6 +84,12 @@ void CallProxy::Impl::handle(HttpRequest& request, Reply reply) {
   std::string path;
   if (!split_target(request.path_params["*"], service_id, path))
     return reply(problem(errors::kUnknownRoute, "expected /v1/call/<member>/<subsystem>/<code>/v<N>[/<path>]"));
+  // The call id goes into the answer's headers, the provider's request and the log, like a message id.
+  const auto given_id = request.header("lgsp-message-id");
+  if (given_id && !is_wire_id(*given_id))
+    return reply(problem(errors::kMissingHeader, "LGSP-Message-Id, when given: " + std::string(kWireIdRule)));
+  if (auto conversation = request.header("lgsp-conversation-id"); conversation && !is_wire_id(*conversation))
+    return reply(problem(errors::kMissingHeader, "LGSP-Conversation-Id, when given: " + std::string(kWireIdRule)));
   Store* store = deps.store();
   const contracts::Catalogue* catalogue = deps.catalogue();
   if (!store || !catalogue) return reply(problem(errors::kNotReady, "the store is not open yet"));
@@ -107,7 +114,7 @@ void CallProxy::Impl::handle(HttpRequest& request, Reply reply) {
                            contracts::to_json(result.errors)));
   }
 
-  const std::string call_id = request.header("lgsp-message-id").value_or(random_hex(16));
+  const std::string call_id = given_id.value_or(random_hex(16));
   const std::string request_hash = sha256_hex(request.body);
   OutboundRequest out;
   out.method = request.method;

@@ -12,6 +12,7 @@
 #include "lgsp/bus/seal_certificates.hpp"
 #include "lgsp/bus/sealer.hpp"
 #include "lgsp/bus/timestamp.hpp"
+#include "lgsp/bus/wire_ids.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
 #include <algorithm>
@@ -47,14 +48,6 @@ inline double age_seconds(const std::string& at) {
 inline std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Message and conversation ids: what a header can safely carry and a log line can safely show.
-inline bool is_token(const std::string& s) {
-  if (s.empty() || s.size() > 128) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':' || c == '@';
-  });
 }
 
 // What an earlier acceptance of (client, message id) recorded. A repeat gets its receipt only if it

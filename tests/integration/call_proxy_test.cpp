@@ -209,6 +209,15 @@ TEST_F(CallProxyTest, refuses_unauthenticated_unauthorized_and_invalid_requests)
   EXPECT_EQ(invalid.status, 400u);
   EXPECT_EQ(code_of(invalid), "LGSP-400-CONTRACT");
   EXPECT_FALSE(json::parse(invalid.body)["errors"].empty());
+
+  // Ids go into headers, the provider's request and the log: the exchange's rule applies.
+  auto spaced_id = call(kService, body, {{"LGSP-Message-Id", "call 1\"}"}});
+  EXPECT_EQ(spaced_id.status, 400u);
+  EXPECT_EQ(code_of(spaced_id), "LGSP-400-HEADER");
+  auto long_conversation = call(kService, body, {{"LGSP-Conversation-Id", std::string(129, 'c')}});
+  EXPECT_EQ(long_conversation.status, 400u);
+  EXPECT_EQ(code_of(long_conversation), "LGSP-400-HEADER");
+  EXPECT_NE(json::parse(long_conversation.body).value("detail", "").find("LGSP-Conversation-Id"), std::string::npos);
   EXPECT_EQ(sealed_.load(), 0) << "nothing refused is sealed";
 }
 

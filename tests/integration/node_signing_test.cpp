@@ -147,7 +147,8 @@ TEST_F(NodeSigningTest, a_token_that_signs_five_times_a_second_still_seals_thous
   std::atomic<int> opened{0};
   std::vector<std::size_t> sizes;
   std::mutex sizes_mutex;
-  BatchSignerOptions options;  // the node's defaults: window 5 ms, batch limit 1024
+  BatchSignerOptions options;  // the node's window (5 ms); a batch limit the 3,000 leaves reach
+  options.max_batch = 1024;
   BatchSigner sealer(
       [&]() -> std::unique_ptr<lgsp::signing::Signer> {
         ++opened;

@@ -88,7 +88,7 @@ TEST_F(ConfigTest, signing_defaults_to_the_lgsp_node_token_of_the_hsm_sim_module
   EXPECT_EQ(c.signing.key_id, "");
   EXPECT_EQ(c.signing.batch_window_ms, 5u);
   EXPECT_EQ(c.signing.call_batch_window_us, 0u);
-  EXPECT_EQ(c.signing.batch_max, 1024u);
+  EXPECT_EQ(c.signing.batch_max, 8192u);
 }
 
 TEST_F(ConfigTest, reads_the_signing_section_and_its_environment_overrides) {

@@ -24,12 +24,10 @@ class HeadersStage : public Exchange::Impl::Stage {
     s->conversation = r.header("lgsp-conversation-id").value_or("");
     if (!Registry::is_service_id(s->service_id))
       return x.refuse(*s, problem(errors::kMissingHeader, "LGSP-Service must name a service MEMBER/SUBSYSTEM/code/vN"));
-    if (!is_token(s->message_id))
-      return x.refuse(*s, problem(errors::kMissingHeader,
-                                  "LGSP-Message-Id is required: 1 to 128 characters of A-Z a-z 0-9 - _ . : @"));
-    if (!s->conversation.empty() && !is_token(s->conversation))
-      return x.refuse(
-          *s, problem(errors::kMissingHeader, "LGSP-Conversation-Id: 1 to 128 characters of A-Z a-z 0-9 - _ . : @"));
+    if (!is_wire_id(s->message_id))
+      return x.refuse(*s, problem(errors::kMissingHeader, "LGSP-Message-Id is required: " + std::string(kWireIdRule)));
+    if (!s->conversation.empty() && !is_wire_id(s->conversation))
+      return x.refuse(*s, problem(errors::kMissingHeader, "LGSP-Conversation-Id: " + std::string(kWireIdRule)));
     if (r.body.empty()) return x.refuse(*s, problem(errors::kContract, "the message has no payload"));
     next(s);
   }

@@ -35,7 +35,7 @@ struct BatchSignerOptions {
   // How long a leaf whose caller waits synchronously (seal_urgent: the sync proxy) waits for company.
   // A few hundred microseconds gather the calls that arrive meanwhile into one signature.
   std::chrono::microseconds urgent_window{0};
-  std::size_t max_batch = 1024;
+  std::size_t max_batch = 8192;
   std::chrono::milliseconds reopen_every{2000};  // while the HSM is unavailable
   std::function<void()> on_failure;              // a batch could not be signed (metrics)
 };
