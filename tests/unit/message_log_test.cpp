@@ -264,3 +264,65 @@ TEST(SealCertificateCache, knows_a_certificate_with_its_chain_and_the_latest_sto
   EXPECT_TRUE(cache.holds(sha, chained));
   EXPECT_FALSE(cache.holds(lgsp::bus::sha256_hex("other"), chained));
 }
+
+namespace {
+
+// A chain holding one record of `kind` whose seal names certificate `sha` (no certificate inside).
+std::vector<LogRecord> record_naming_certificate(const std::string& kind, const std::string& sha) {
+  const json seal = {{"v", 1},        {"alg", "ES256"},     {"root", std::string(64, 'b')},
+                     {"sig", "AAAA"}, {"cert_sha256", sha}, {"proof", json::array()}};
+  std::vector<LogRecord> records(1);
+  auto& r = records[0];
+  r.seq = 1;
+  r.at = "2026-11-23T07:00:00.000Z";
+  r.kind = kind;
+  r.subject = "000.00.13.H29/MOTCUA m-1";
+  if (kind == "accepted") {
+    r.body = {{"message_id", "m-1"}, {"service", "000.00.13.H29/HOTICH/hoso/v1"}, {"client", "000.00.13.H29/MOTCUA"},
+              {"accepted_at", r.at}, {"payload_sha256", std::string(64, 'a')},    {"signature", seal}};
+  } else if (kind == "call") {
+    r.body = {{"call_id", "c-1"},
+              {"client", "000.00.13.H29/MOTCUA"},
+              {"service", "000.00.13.H29/HOTICH/trichluc/v1"},
+              {"at", r.at},
+              {"request_sha256", std::string(64, 'a')},
+              {"response_sha256", std::string(64, 'c')},
+              {"status", 200},
+              {"signature", seal}};
+  } else {
+    r.body = seal;
+    r.body.erase("proof");
+    r.body["batch_size"] = 1;
+    r.body["signed_at"] = r.at;
+  }
+  r.prev_hash = kLogGenesis;
+  r.hash = r.compute_hash();
+  return records;
+}
+
+}  // namespace
+
+// Each kind of record whose seal names its certificate: refused when neither the store's
+// certificates nor an earlier batch record hold it, and when the one held has another SHA-256.
+TEST(MessageLog, names_a_record_whose_certificate_is_missing_or_not_the_one_named) {
+  const std::string sha = lgsp::bus::sha256_hex("cert");
+  for (const char* kind : {"accepted", "call", "batch"}) {
+    auto records = record_naming_certificate(kind, sha);
+    auto missing = MessageLog::verify(records, kLogGenesis, nullptr);
+    EXPECT_FALSE(missing.ok) << kind;
+    EXPECT_EQ(missing.first_bad, 1) << kind;
+    EXPECT_NE(missing.reason.find("which the log does not hold"), std::string::npos) << kind << ": " << missing.reason;
+
+    const lgsp::bus::SealCertificates other{{sha, {"b3RoZXI=", "[]"}}};  // "other", not "cert"
+    auto mismatched = MessageLog::verify(records, kLogGenesis, nullptr, other);
+    EXPECT_FALSE(mismatched.ok) << kind;
+    EXPECT_NE(mismatched.reason.find("is not the one the seal names"), std::string::npos)
+        << kind << ": " << mismatched.reason;
+
+    // With the right certificate the record gets as far as the signature, which is not a real one.
+    const lgsp::bus::SealCertificates right{{sha, {"Y2VydA==", "[]"}}};
+    auto held = MessageLog::verify(records, kLogGenesis, nullptr, right);
+    EXPECT_FALSE(held.ok) << kind;
+    EXPECT_EQ(held.reason.rfind("the seal in the record does not verify", 0), 0u) << kind << ": " << held.reason;
+  }
+}
