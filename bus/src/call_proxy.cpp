@@ -88,7 +88,9 @@ void CallProxy::Impl::handle(HttpRequest& request, Reply reply) {
   const auto given_id = request.header("lgsp-message-id");
   if (given_id && !is_wire_id(*given_id))
     return reply(problem(errors::kMissingHeader, "LGSP-Message-Id, when given: " + std::string(kWireIdRule)));
-  if (auto conversation = request.header("lgsp-conversation-id"); conversation && !is_wire_id(*conversation))
+  // An empty LGSP-Conversation-Id is none, as in the exchange.
+  if (auto conversation = request.header("lgsp-conversation-id");
+      conversation && !conversation->empty() && !is_wire_id(*conversation))
     return reply(problem(errors::kMissingHeader, "LGSP-Conversation-Id, when given: " + std::string(kWireIdRule)));
   Store* store = deps.store();
   const contracts::Catalogue* catalogue = deps.catalogue();

@@ -153,6 +153,10 @@ void Exchange::Impl::deliver(std::int64_t seq, const Row& row, const std::option
   } catch (const SealCertificateMissing& e) {
     // Not sent: the receiver could not verify it. Retried, so restoring the row lets it go out.
     return record_outcome(seq, service_id, attempts, replayed_after, retry, keep_payload, 0, e.what(), subject);
+  } catch (const std::exception& e) {
+    // The store could not be read (or is closing): not an attempt; the message is due again.
+    log::error("delivery.seal_unavailable", {{"message_id", message_id}, {"error", e.what()}});
+    return finish_delivery(seq);
   }
   const auto& payload = std::get<Blob>(row[6]).bytes;
   OutboundRequest out;

@@ -206,6 +206,8 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
       loaded = load_seal_certificates(*tx);
     } else if (Store* store = deps.store()) {
       store->read([&](Transaction& t) { loaded = load_seal_certificates(t); });
+    } else {
+      throw StoreError("the store is closing");
     }
     if (!tx || tx_committed) certificates->remember_committed(loaded);
     if (auto full = expand_seal_text(stored, loaded)) return std::move(*full);

@@ -37,7 +37,8 @@ struct Metrics::Impl {
           .Name("lgsp_sign_batch_size")
           .Help("Leaves (messages, calls) sealed by one HSM signature")
           .Register(*registry)
-          .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+          .Add({},
+               prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 8192, 16384});
   prometheus::Histogram& sign_seconds = prometheus::BuildHistogram()
                                             .Name("lgsp_sign_seconds")
                                             .Help("Time the HSM took to sign one batch root")

@@ -219,6 +219,7 @@ TEST_F(CallProxyTest, refuses_unauthenticated_unauthorized_and_invalid_requests)
   EXPECT_EQ(code_of(long_conversation), "LGSP-400-HEADER");
   EXPECT_NE(json::parse(long_conversation.body).value("detail", "").find("LGSP-Conversation-Id"), std::string::npos);
   EXPECT_EQ(sealed_.load(), 0) << "nothing refused is sealed";
+  EXPECT_EQ(call(kService + "/trichluc", body, {{"LGSP-Conversation-Id", ""}}).status, 200u) << "an empty one is none";
 }
 
 TEST_F(CallProxyTest, provider_failures_are_502_and_timeouts_504) {

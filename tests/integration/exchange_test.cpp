@@ -337,7 +337,10 @@ TEST_F(ExchangeTest, a_chain_stored_by_a_proxied_call_reaches_the_old_messages_s
 TEST_F(ExchangeTest, a_seal_whose_certificate_left_the_store_is_not_handed_out) {
   const std::string slow = kProvider + "/slow/v1";
   add_service(slow, 3, 300);
-  answer_ = [](const Arrival&) { return 503u; };
+  {
+    std::lock_guard lock(mutex_);
+    answer_ = [](const Arrival&) { return 503u; };
+  }
   ASSERT_EQ(send("orphan-1", payload(), {}, slow).status, 202u);
   for (int i = 0; i < 200 && arrivals().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   services_.reset();
@@ -347,7 +350,10 @@ TEST_F(ExchangeTest, a_seal_whose_certificate_left_the_store_is_not_handed_out) 
   ASSERT_EQ(
       lgsp::test::run({"/usr/bin/sqlite3", (dir_ / "node/lgsp.db").string(), "DELETE FROM seal_certificate"}).exit_code,
       0);
-  answer_ = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    answer_ = nullptr;
+  }
 
   start_node(hsm_ / "pki/issuing-ca.pem");
   ASSERT_TRUE(node_->wait_store());
@@ -363,15 +369,18 @@ TEST_F(ExchangeTest, a_seal_whose_certificate_left_the_store_is_not_handed_out) 
   EXPECT_NE(repeat.body.find("does not hold"), std::string::npos) << repeat.body;
 
   std::string state, last_error;
+  std::int64_t attempts = 0;
   for (int i = 0; i < 400 && state != "dead"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     node_->store()->read([&](Transaction& tx) {
-      auto rows = tx.query("SELECT state, last_error FROM message WHERE id = 'orphan-1'");
+      auto rows = tx.query("SELECT state, last_error, attempts FROM message WHERE id = 'orphan-1'");
       state = as_text(rows.at(0)[0]);
       last_error = std::holds_alternative<std::string>(rows[0][1]) ? as_text(rows[0][1]) : "";
+      attempts = as_int(rows[0][2]);
     });
   }
   EXPECT_EQ(state, "dead");
+  EXPECT_EQ(attempts, 3) << "the service's retry policy: 3 attempts, the last ones without sending";
   EXPECT_NE(last_error.find("does not hold"), std::string::npos) << last_error;
   EXPECT_EQ(arrivals().size(), before) << "a seal nobody can verify must not be sent";
 }

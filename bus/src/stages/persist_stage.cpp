@@ -72,6 +72,10 @@ class PersistStage : public Exchange::Impl::Stage {
               std::string why = "the message could not be stored";
               try {
                 std::rethrow_exception(error);
+              } catch (const SealCertificateMissing& e) {
+                // A copy raced past IdempotencyStage and its stored seal cannot be expanded: the
+                // same 500 the repeat gets there, not "try again".
+                return self->refuse(*s, problem(errors::kInternal, e.what()));
               } catch (const std::exception& e) {
                 why += std::string(": ") + e.what();
               }

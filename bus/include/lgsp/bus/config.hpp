@@ -63,7 +63,7 @@ struct SigningConfig {
   std::filesystem::path ca_chain;  // PEM CA certificates to carry in seals when the token holds none
   unsigned batch_window_ms = 5;
   unsigned call_batch_window_us = 0;      // sync proxy calls: how long a call's seal waits for company
-  unsigned batch_max = 8192;              // a token that signs once a second still seals 8,192 messages a second
+  unsigned batch_max = 8192;              // a token signing once a second seals up to 8,192 messages a second
   std::string tsa_url;                    // RFC 3161 TSA for the log's chain head; empty: none
   unsigned timestamp_every_seconds = 60;  // how often the head is stamped (when it moved)
 };
