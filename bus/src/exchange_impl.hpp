@@ -118,7 +118,8 @@ using exchange_detail::SubmissionPtr;
 struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   using json = nlohmann::json;
   Dependencies deps;
-  std::shared_ptr<SealCertificateCache> certificates = deps.seal_certificates;
+  std::shared_ptr<SealCertificateCache> certificates =
+      deps.seal_certificates ? deps.seal_certificates : std::make_shared<SealCertificateCache>();
   OutboundClient& client;
   ExchangeOptions options;
 
@@ -149,9 +150,7 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   std::mt19937_64 random{std::random_device{}()};
   std::chrono::steady_clock::time_point queues_measured{};
 
-  Impl(Dependencies d, OutboundClient& c, ExchangeOptions o) : deps(std::move(d)), client(c), options(o) {
-    if (!certificates) certificates = std::make_shared<SealCertificateCache>();
-  }
+  Impl(Dependencies d, OutboundClient& c, ExchangeOptions o) : deps(std::move(d)), client(c), options(o) {}
 
   void run(std::size_t i, const SubmissionPtr& s) {
     if (i >= stages.size()) return;
