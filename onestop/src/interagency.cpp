@@ -3,6 +3,7 @@
 #include "dossier_row.hpp"
 #include "events.hpp"
 #include "lgsp/onestop/office.hpp"
+#include "lgsp/onestop/schema.hpp"
 
 #include <algorithm>
 
@@ -31,14 +32,7 @@ std::vector<std::pair<std::int64_t, OutgoingMessage>> OneStopOffice::due_bus_mes
   std::vector<std::pair<std::int64_t, OutgoingMessage>> out;
   std::string t = format_local_rfc3339(now());
   store_.read([&](Transaction& tx) {
-    // Oldest first, and only the oldest unsent message of each conversation, so that a dossier's messages
-    // reach the other agency in the order they were made.
-    for (const auto& r : query(tx,
-                               "SELECT id, service, message_id, conversation_id, payload FROM bus_outbox o "
-                               "WHERE sent_at IS NULL AND next_attempt_at <= ? AND id = (SELECT MIN(id) FROM "
-                               "bus_outbox p WHERE p.conversation_id = o.conversation_id AND p.sent_at IS NULL) "
-                               "ORDER BY id LIMIT ?",
-                               {text(t), integer(limit)}))
+    for (const auto& r : query(tx, kDueBusMessagesSql, {text(t), integer(limit)}))
       out.push_back({num(r[0]), OutgoingMessage{str(r[1]), str(r[2]), str(r[3]), json::parse(str(r[4]))}});
   });
   return out;

@@ -5,6 +5,14 @@
 
 namespace lgsp::onestop {
 
+// Oldest first, and only the oldest unsent message of each conversation, so that a dossier's messages reach
+// the other agency in the order they were made.
+const char* const kDueBusMessagesSql =
+    "SELECT id, service, message_id, conversation_id, payload FROM bus_outbox o "
+    "WHERE sent_at IS NULL AND next_attempt_at <= ? AND id = (SELECT MIN(id) FROM "
+    "bus_outbox p WHERE p.conversation_id = o.conversation_id AND p.sent_at IS NULL) "
+    "ORDER BY id LIMIT ?";
+
 const std::vector<bus::Migration>& onestop_migrations() {
   static const std::vector<bus::Migration> m = {
       {1, "one-stop core", std::string(kDossierSequenceTableSql) + ";\n" + R"SQL(
@@ -63,6 +71,9 @@ CREATE TABLE bus_inbox(
   message_id TEXT PRIMARY KEY, service TEXT NOT NULL, client TEXT NOT NULL, received_at TEXT NOT NULL,
   payload TEXT NOT NULL, outcome TEXT NOT NULL);
 )SQL"},
+      {2, "pending bus outbox index",
+       // The outbox poll and the pending listing read unsent messages only; sent ones pile up for ever.
+       "CREATE INDEX bus_outbox_pending ON bus_outbox(id) WHERE sent_at IS NULL;"},
   };
   return m;
 }

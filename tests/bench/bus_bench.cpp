@@ -6,6 +6,8 @@
 //   bus_bench [--mode async|proxy] [--clients N] [--messages M] [--seconds S] [--hsm-dir DIR]
 //             [--provider-port P --compare-port Q]   (proxy: also measure a reverse proxy on Q in front of P)
 //             [--deliver 0]                          (async: accept only, to see what delivery costs)
+//             [--message FILE]                       (async: the message sent; default the 989-byte example of
+//                                                     onestop.dossier-submission@v1, the "1 KiB")
 // Without --hsm-dir it builds hsm-sim in a temporary folder (hsm-sim/setup.sh) and removes it after.
 // Node, receiver and clients share this process (and the machine's cores): CPU is for all of them.
 #include "http_client.hpp"
@@ -80,6 +82,9 @@ int main(int argc, char** argv) {
   unsigned short provider_port = 0;  // fixed, so that a reverse proxy (nginx) can be put in front of it
   unsigned short compare_port = 0;   // --mode proxy: also measure this reverse proxy to the provider
   bool deliver = true;               // --deliver 0: accept only (the deliverer is not started)
+  // Any valid onestop.dossier-submission@v1 document (valid-1-step-to-department.json is 1,993 bytes).
+  fs::path message_file =
+      kSource / "contracts/onestop.dossier-submission/v1/examples/valid-2-whole-dossier-minimal.json";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--mode")
@@ -96,6 +101,8 @@ int main(int argc, char** argv) {
       provider_port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
     else if (k == "--deliver")
       deliver = std::string(argv[i + 1]) != "0";
+    else if (k == "--message")
+      message_file = argv[i + 1];
     else if (k == "--compare-port")
       compare_port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
     else {
@@ -181,8 +188,7 @@ int main(int argc, char** argv) {
   const std::string body =
       proxy ? lgsp::test::read_file(kSource /
                                     "contracts/hotich.trichluc-request/v1/examples/valid-1-birth-by-registration.json")
-            : lgsp::test::read_file(kSource /
-                                    "contracts/onestop.dossier-submission/v1/examples/valid-1-step-to-department.json");
+            : lgsp::test::read_file(message_file);
   // For the proxy: the same calls straight to the provider first, as the baseline.
   auto drive = [&](unsigned short port, const std::string& target, bool lgsp_headers, double run_seconds,
                    std::vector<double>& latencies) {

@@ -3,10 +3,14 @@
 // the ward node, the police and the social insurance offices on the district node. Every hand-over between
 // agencies is an onestop.* message through `lgsp serve` nodes over mutual TLS, sealed by each node and checked
 // by the receiving office; everything is a real process with hsm-sim's tokens and PKI.
+#include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/node.hpp"
+#include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/contracts/catalogue.hpp"
+#include "lgsp/signing/certificate.hpp"
+#include "lgsp/signing/token.hpp"
 #include "office_process.hpp"
 #include "tls_node.hpp"
 
@@ -339,6 +343,39 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   auto forged = ward_->send("POST", "/onestop/v1/bus/result", "", at_police.dump(), "application/json");
   EXPECT_EQ(forged.status, 403u) << forged.raw;
   EXPECT_EQ(forged.body["code"], "LGSP-403-ONESTOP-SEAL");
+
+  // Nor is one sealed for real by another key of the same PKI: the agency's own seal token (con dấu) makes
+  // a seal that verifies and chains to the office's trust roots, but only the nodes in
+  // bus.node_certificates may deliver.
+  Receipt receipt;
+  receipt.message_id = "forged-by-agency-seal-1";
+  receipt.client = kPolice + "/MOTCUA";
+  receipt.service = service(kWard, "result");
+  receipt.accepted_at = "2026-12-02T08:00:00.000Z";
+  const std::string body = at_police.dump();
+  receipt.payload_sha256 = sha256_hex(body);
+  std::string seal_text;
+  {
+    lgsp::test::export_hsm_sim_env(hsm_);  // SoftHSM2's configuration, for the token opened in this process
+    lgsp::signing::TokenModule module(std::getenv("LGSP_PKCS11_MODULE"));
+    const std::string pin = std::getenv("LGSP_PIN");
+    BatchSigner agency_seal([&] {
+      return module.open_signer(
+          {"agency-seal", std::nullopt}, [pin](const std::string&) { return std::optional<std::string>(pin); },
+          lgsp::signing::load_pem_certificates(pki_ / "issuing-ca.pem"));
+    });
+    seal_text = agency_seal.seal(receipt.leaf()).get().dump();
+  }
+  auto sealed = ward_->send("POST", "/onestop/v1/bus/result", "", body, "application/json",
+                            {{"LGSP-Message-Id", receipt.message_id},
+                             {"LGSP-Client", receipt.client},
+                             {"LGSP-Service", receipt.service},
+                             {"LGSP-Accepted-At", receipt.accepted_at},
+                             {"LGSP-Signature", seal_text}});
+  EXPECT_EQ(sealed.status, 403u) << sealed.raw;
+  EXPECT_EQ(sealed.body["code"], "LGSP-403-ONESTOP-SEAL");
+  // Refused for the signer, after the seal itself verified (not for a broken signature).
+  EXPECT_NE(sealed.raw.find("not by a node in bus.node_certificates"), std::string::npos) << sealed.raw;
 }
 
 }  // namespace

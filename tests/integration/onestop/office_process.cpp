@@ -69,9 +69,10 @@ void OfficeProcess::stop() {
 std::string OfficeProcess::log() const { return read_file(dir_ / "serve.log"); }
 
 JsonAnswer OfficeProcess::send(const std::string& method, const std::string& path, const std::string& token,
-                               const std::string& body, const std::string& content_type) {
+                               const std::string& body, const std::string& content_type,
+                               const std::map<std::string, std::string>& more_headers) {
   HttpClient c("127.0.0.1", port_);
-  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> headers = more_headers;
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
   if (!content_type.empty()) headers["Content-Type"] = content_type;
   auto r = c.request(method, path, body, headers);

@@ -43,9 +43,9 @@ class OfficeProcess {
 
   JsonAnswer call(const std::string& method, const std::string& path, const std::string& token = "",
                   const nlohmann::json& body = nullptr);
-  // Raw body with a content type (uploads, SMS).
+  // Raw body with a content type (uploads, SMS), and any further headers (a bus delivery's LGSP-*).
   JsonAnswer send(const std::string& method, const std::string& path, const std::string& token, const std::string& body,
-                  const std::string& content_type);
+                  const std::string& content_type, const std::map<std::string, std::string>& more_headers = {});
 
  private:
   std::filesystem::path dir_;

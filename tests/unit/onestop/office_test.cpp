@@ -282,6 +282,19 @@ TEST_F(Office, deliveries_from_the_bus_are_idempotent_and_speak_only_for_their_o
   EXPECT_EQ(office_->bus_outbox(false).size(), 1u);
 }
 
+TEST_F(Office, the_outbox_poll_reads_only_unsent_messages_through_the_pending_index) {
+  // The plan SQLite makes for the poll: the pending partial index, not a walk over every message the office
+  // ever sent (they are kept for the record).
+  std::string plan;
+  store_->read([&](lgsp::bus::Transaction& tx) {
+    const lgsp::bus::Value params[] = {std::string("2026-11-26T08:00:00+07:00"), std::int64_t{10}};
+    for (const auto& row : tx.query(std::string("EXPLAIN QUERY PLAN ") + kDueBusMessagesSql, params))
+      plan += std::get<std::string>(row.back()) + "\n";
+  });
+  EXPECT_NE(plan.find("USING INDEX bus_outbox_pending"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("SCAN o\n"), std::string::npos) << plan;
+}
+
 TEST_F(Office, the_report_judges_against_the_original_due_time) {
   // Filed on Monday after the 15:00 cut-off of 1.001193: counting starts on Tuesday, due Tuesday 11:30.
   now_ = at("2026-11-23T15:30:00+07:00");
