@@ -167,7 +167,8 @@ void add_message_commands(CLI::App& app, Runner& run) {
     auto all = std::make_shared<bool>(false);
     options->add_to(*replay, false);
     auto* id_opt = replay->add_option("ID", *id, "LGSP-Message-Id of the dead message");
-    replay->add_option("--client", *client, "The sending subsystem, when several used the same id");
+    replay->add_option("--client", *client,
+                       "The sending subsystem, when several used the same id; with --all, only its messages");
     auto* all_opt = replay->add_flag("--all", *all, "Every dead message");
     id_opt->excludes(all_opt);
     replay->callback([&run, options, id, client, all] {

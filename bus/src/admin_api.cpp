@@ -237,7 +237,10 @@ void AdminApi::add_routes(Router& router) {
     if (body.error) return *body.error;
     const bool all = body.value.value("all", false);
     std::string id = all ? "" : body.text("message_id");
-    if (body.error) return problem(kInvalid, "give message_id (and client when ambiguous) or all: true");
+    // An empty id would mean every dead message: only "all": true says that.
+    if (body.error || (!all && id.empty()))
+      return problem(kInvalid,
+                     "give message_id (and client when ambiguous) or all: true (and client for one client's)");
     std::string client = body.value.contains("client") ? body.text("client") : "";
     if (body.error) return *body.error;
     try {

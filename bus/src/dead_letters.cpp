@@ -28,8 +28,12 @@ std::size_t replay_dead_letters(Store& store, const std::string& message_id, con
   store
       .write([&](Transaction& tx) {
         std::vector<Row> rows;
-        if (message_id.empty()) {
+        if (message_id.empty() && client.empty()) {
           rows = tx.query("SELECT seq, client, id, attempts FROM message WHERE state = 'dead' ORDER BY seq");
+        } else if (message_id.empty()) {
+          const Value p[] = {client};
+          rows = tx.query(
+              "SELECT seq, client, id, attempts FROM message WHERE state = 'dead' AND client = ? ORDER BY seq", p);
         } else if (client.empty()) {
           const Value p[] = {message_id};
           rows = tx.query("SELECT seq, client, id, attempts FROM message WHERE state = 'dead' AND id = ?", p);

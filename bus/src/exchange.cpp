@@ -85,7 +85,9 @@ void Exchange::Impl::deliver_loop() {
     lock.unlock();
     std::vector<Row> due;
     try {
-      // Due messages whose conversation has nothing older still undelivered (that one goes first).
+      // Due messages whose conversation has nothing older still undelivered (that one goes first). A dead
+      // message is undelivered too: it holds back the rest of its conversation until it is replayed (or the
+      // later ones would overtake it, and a replay would send it beside them).
       store->read([&](Transaction& tx) {
         const Value p[] = {std::int64_t{now_ms()}, room + busy};
         due = tx.query(
@@ -94,7 +96,7 @@ void Exchange::Impl::deliver_loop() {
             "m.seq"
             " WHERE m.state IN ('accepted','delivering') AND m.next_attempt_ms <= ?"
             " AND (m.conversation IS NULL OR NOT EXISTS (SELECT 1 FROM message p WHERE p.client = m.client"
-            "  AND p.conversation = m.conversation AND p.state IN ('accepted','delivering') AND p.seq < m.seq))"
+            "  AND p.conversation = m.conversation AND p.state IN ('accepted','delivering','dead') AND p.seq < m.seq))"
             " ORDER BY m.next_attempt_ms, m.seq LIMIT ?",
             p);
       });

@@ -93,6 +93,12 @@ const std::vector<Migration>& node_migrations() {
        // follows the node's configuration (store_seal_certificate).
        "CREATE TABLE seal_certificate (sha256 TEXT PRIMARY KEY, cert TEXT NOT NULL, chain TEXT NOT NULL);"},
       {5, "registry version", registry_version_sql()},
+      {6, "dead messages hold back their conversation",
+       // The delivery query's "nothing older undelivered" test counts dead messages too; this index serves
+       // it (a partial index is used only for a query whose WHERE names the same states).
+       "DROP INDEX message_conversation;"
+       "CREATE INDEX message_conversation ON message(client, conversation, seq)"
+       " WHERE state IN ('accepted','delivering','dead') AND conversation IS NOT NULL;"},
   };
   return migrations;
 }

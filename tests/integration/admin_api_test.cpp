@@ -126,6 +126,7 @@ TEST_F(AdminApiTest, shows_the_dead_letter_queue_and_checks_the_log) {
   EXPECT_NE(json::parse(unknown.body)["detail"].get<std::string>().find("not in the dead-letter queue"),
             std::string::npos);
   EXPECT_EQ(post("/dlq/replay", json::object()).status, 400u);
+  EXPECT_EQ(post("/dlq/replay", {{"message_id", ""}}).status, 400u) << "only all: true replays everything";
   EXPECT_EQ(json::parse(post("/dlq/replay", {{"all", true}}).body)["replayed"], 0);
   auto log = get("/log/verify");
   EXPECT_EQ(log["intact"], true);

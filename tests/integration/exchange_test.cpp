@@ -454,6 +454,31 @@ TEST_F(ExchangeTest, a_conversation_is_delivered_in_order_even_when_its_first_me
   EXPECT_EQ(status("c-1")["attempts"].size(), 3u);
 }
 
+TEST_F(ExchangeTest, a_dead_message_holds_back_its_conversation_until_it_is_replayed) {
+  // h-1 dies at its first refusal; h-2 of the same conversation must not overtake it, nor be sent beside it
+  // once it is replayed. Conversation E, sent after h-1 died, goes on.
+  add_service(kProvider + "/strict/v1", 1, 20);
+  std::atomic<bool> up{false};
+  answer_ = [&](const Arrival& a) -> unsigned { return a.id == "h-1" && !up ? 503 : 200; };
+  ASSERT_EQ(send("h-1", payload(), {{"LGSP-Conversation-Id", "H"}}, kProvider + "/strict/v1").status, 202u);
+  ASSERT_EQ(send("h-2", payload(), {{"LGSP-Conversation-Id", "H"}}, kProvider + "/strict/v1").status, 202u);
+  ASSERT_TRUE(wait_state("h-1", "dead"));
+  ASSERT_EQ(send("e-1", payload(), {{"LGSP-Conversation-Id", "E"}}, kProvider + "/strict/v1").status, 202u);
+  ASSERT_TRUE(wait_state("e-1", "delivered"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several delivery rounds
+  EXPECT_EQ(status("h-2")["state"], "accepted");
+  EXPECT_TRUE(status("h-2")["attempts"].empty());
+
+  up = true;
+  EXPECT_EQ(replay_dead_letters(*node_->store(), "h-1", ""), 1u);
+  ASSERT_TRUE(wait_state("h-2", "delivered"));
+  EXPECT_EQ(status("h-1")["state"], "delivered");
+  std::vector<std::string> order;
+  for (const auto& a : arrivals())
+    if (a.conversation == "H") order.push_back(a.id);
+  EXPECT_EQ(order, (std::vector<std::string>{"h-1", "h-1", "h-2"}));
+}
+
 TEST_F(ExchangeTest, retries_then_dead_letters_then_replay_delivers) {
   add_service(kProvider + "/fragile/v1", 3, 20);
   std::atomic<bool> up{false};
@@ -957,8 +982,14 @@ TEST_F(ExchangeTest, dlq_list_shows_every_dead_message_and_replay_all_delivers_t
   EXPECT_EQ(dead[0]["message_id"], "d-1");
   EXPECT_EQ(dead[0]["attempts"], 1);
 
+  // --all with --client: that client's dead messages only.
+  auto others = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--client", kProvider, "--data-dir", data});
+  ASSERT_EQ(others.exit_code, 0) << others.err;
+  EXPECT_EQ(others.out, "replayed 0 messages\n");
+  EXPECT_EQ(list_dead_letters(*node_->store()).size(), 2u);
+
   up = true;
-  auto replay = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--data-dir", data});
+  auto replay = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--client", kClient, "--data-dir", data});
   ASSERT_EQ(replay.exit_code, 0) << replay.err;
   EXPECT_EQ(replay.out, "replayed 2 messages\n");
   ASSERT_TRUE(wait_state("d-1", "delivered"));

@@ -24,8 +24,9 @@ struct DeadLetter {
 
 std::vector<DeadLetter> list_dead_letters(Store& store);
 // Replays the dead message `message_id` (of `client` when given; required if two clients used the
-// id), or every dead message when `message_id` is empty. Each replay is logged. Returns how many went
-// back to the queue; throws std::invalid_argument when the id names no dead message or is ambiguous.
+// id), or, when `message_id` is empty, every dead message (of `client` only, when given). Each replay
+// is logged. Returns how many went back to the queue; throws std::invalid_argument when the id names no
+// dead message or is ambiguous.
 std::size_t replay_dead_letters(Store& store, const std::string& message_id, const std::string& client);
 
 }  // namespace lgsp::bus
