@@ -171,9 +171,36 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
   void open(std::shared_ptr<Exchange> ex) {
     auto self = this->shared_from_this();
+    // An address needs no lookup. Asio runs every lookup of an io_context on one thread of its own, so
+    // an address would otherwise queue behind a host name whose DNS server does not answer.
+    beast::error_code not_an_address;
+    const auto address = net::ip::make_address(ex->url.host, not_an_address);
+    if (!not_an_address) {
+      lowest().expires_after(ex->remaining());
+      lowest().async_connect(tcp::endpoint(address, static_cast<unsigned short>(ex->url.port)),
+                             [self, ex](beast::error_code ec) {
+                               if (ec) return self->fail_connect(ex, ec);
+                               self->handshake(ex);
+                             });
+      return;
+    }
+    // The lookup has no deadline of its own (getaddrinfo cannot be interrupted): the request's deadline
+    // gives up on it, and the lookup's late answer is ignored.
+    auto resolved = std::make_shared<bool>(false);
+    auto give_up = std::make_shared<net::steady_timer>(executor_, ex->deadline);
+    give_up->async_wait([self, ex, resolved](beast::error_code ec) {
+      if (ec || *resolved) return;
+      self->resolver_.cancel();
+      self->finish(ex,
+                   failed(OutboundResponse::Failure::timeout, "cannot resolve " + ex->url.host + " within " +
+                                                                  std::to_string(ex->request.timeout.count()) + " ms"));
+    });
     resolver_.async_resolve(
         ex->url.host, std::to_string(ex->url.port),
-        [self, ex](beast::error_code ec, tcp::resolver::results_type results) {
+        [self, ex, resolved, give_up](beast::error_code ec, tcp::resolver::results_type results) {
+          *resolved = true;
+          give_up->cancel();
+          if (!ex->done) return;  // given up at the deadline
           if (ec)
             return self->finish(
                 ex, failed(OutboundResponse::Failure::connect, "cannot resolve " + ex->url.host + ": " + ec.message()));

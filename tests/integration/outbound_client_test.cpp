@@ -6,15 +6,53 @@
 #include "lgsp/bus/node.hpp"
 #include "process.hpp"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <netdb.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <string_view>
 #include <thread>
 
 namespace fs = std::filesystem;
 using namespace lgsp::bus;
 using Failure = OutboundResponse::Failure;
+
+// A DNS server that does not answer, for names under hang.invalid: this test program's getaddrinfo (it
+// takes the place of the C library's for the whole program) blocks on them until the test lets go, and
+// hands every other name to the C library's.
+namespace hang {
+std::mutex mutex;
+std::condition_variable released_cv;
+bool released = false;
+std::atomic<int> waiting{0};
+void release() {
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  released_cv.notify_all();
+}
+}  // namespace hang
+
+extern "C" int getaddrinfo(const char* name, const char* service, const struct addrinfo* hints,
+                           struct addrinfo** result) {
+  using Real = int (*)(const char*, const char*, const struct addrinfo*, struct addrinfo**);
+  static const auto real = reinterpret_cast<Real>(dlsym(RTLD_NEXT, "getaddrinfo"));
+  if (name && std::string_view(name).ends_with(".hang.invalid")) {
+    ++hang::waiting;
+    std::unique_lock lock(hang::mutex);
+    hang::released_cv.wait(lock, [] { return hang::released; });
+    --hang::waiting;
+    return EAI_NONAME;
+  }
+  return real(name, service, hints, result);
+}
 
 namespace {
 
@@ -137,6 +175,38 @@ TEST_F(OutboundClientTest, gives_up_at_the_deadline) {
   auto r = client.send_sync(request);
   EXPECT_EQ(r.failure, Failure::timeout) << r.error;
   EXPECT_NE(r.error.find("200 ms"), std::string::npos) << r.error;
+}
+
+TEST_F(OutboundClientTest, a_host_name_whose_dns_does_not_answer_fails_at_the_deadline_and_holds_up_no_address) {
+  start(false);
+  struct ReleaseAtEnd {
+    ~ReleaseAtEnd() { hang::release(); }  // the lookup thread must end before the client does
+  } release_at_end;
+  auto client = std::make_unique<OutboundClient>();
+  auto slow = post("http://provider.hang.invalid:" + std::to_string(node_->endpoint().port) + "/echo");
+  slow.timeout = std::chrono::milliseconds(300);
+  std::promise<OutboundResponse> slow_done;
+  client->send(slow, [&](OutboundResponse r) { slow_done.set_value(std::move(r)); });
+  for (int i = 0; i < 2000 && hang::waiting == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(hang::waiting, 1) << "the lookup is under way";
+
+  // An endpoint given by address is reached while the lookup hangs.
+  std::promise<OutboundResponse> direct_done;
+  client->send(post(url("http", "/echo")), [&](OutboundResponse r) { direct_done.set_value(std::move(r)); });
+  auto direct = direct_done.get_future();
+  ASSERT_EQ(direct.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "queued behind the lookup";
+  auto d = direct.get();
+  EXPECT_TRUE(d.ok()) << d.error;
+
+  // The hanging one fails at its deadline, while its lookup still hangs.
+  auto given_up = slow_done.get_future();
+  ASSERT_EQ(given_up.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "no deadline on the lookup";
+  auto r = given_up.get();
+  EXPECT_EQ(r.failure, Failure::timeout) << r.error;
+  EXPECT_NE(r.error.find("cannot resolve provider.hang.invalid within 300 ms"), std::string::npos) << r.error;
+  EXPECT_EQ(hang::waiting, 1);
+  hang::release();
+  client.reset();
 }
 
 TEST_F(OutboundClientTest, reports_refused_connections_and_bad_urls) {
