@@ -178,10 +178,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (!not_an_address) {
       lowest().expires_after(ex->remaining());
       lowest().async_connect(tcp::endpoint(address, static_cast<unsigned short>(ex->url.port)),
-                             [self, ex](beast::error_code ec) {
-                               if (ec) return self->fail_connect(ex, ec);
-                               self->handshake(ex);
-                             });
+                             [self, ex](beast::error_code ec) { self->connected(ex, ec); });
       return;
     }
     // The lookup has no deadline of its own (getaddrinfo cannot be interrupted): the request's deadline
@@ -205,10 +202,8 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
             return self->finish(
                 ex, failed(OutboundResponse::Failure::connect, "cannot resolve " + ex->url.host + ": " + ec.message()));
           self->lowest().expires_after(ex->remaining());
-          self->lowest().async_connect(results, [self, ex](beast::error_code ec2, const tcp::endpoint&) {
-            if (ec2) return self->fail_connect(ex, ec2);
-            self->handshake(ex);
-          });
+          self->lowest().async_connect(
+              results, [self, ex](beast::error_code ec2, const tcp::endpoint&) { self->connected(ex, ec2); });
         });
   }
 
@@ -277,6 +272,11 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     } else {
       run(ex, true);
     }
+  }
+
+  void connected(std::shared_ptr<Exchange> ex, beast::error_code ec) {
+    if (ec) return fail_connect(ex, ec);
+    handshake(ex);
   }
 
   void fail_connect(std::shared_ptr<Exchange> ex, beast::error_code ec) {

@@ -179,6 +179,7 @@ TEST_F(OutboundClientTest, gives_up_at_the_deadline) {
 
 TEST_F(OutboundClientTest, a_host_name_whose_dns_does_not_answer_fails_at_the_deadline_and_holds_up_no_address) {
   start(false);
+  hang::released = false;
   struct ReleaseAtEnd {
     ~ReleaseAtEnd() { hang::release(); }  // the lookup thread must end before the client does
   } release_at_end;

@@ -15,6 +15,7 @@ const std::vector<bus::Migration>& onestop_migrations();
 // conversation that is due. Here beside the schema because the partial index bus_outbox_pending exists
 // for it: without it each poll walks every message the office ever sent.
 extern const char* const kDueBusMessagesSql;
+
 // Opens (creating and migrating) <data_dir>/onestop.db, with the node's group-commit defaults.
 std::unique_ptr<bus::Store> open_onestop_store(const std::filesystem::path& data_dir,
                                                unsigned group_commit_max_rows = 512,
