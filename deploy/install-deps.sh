@@ -23,6 +23,9 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev curl wrk procps python3
   # the sync proxy benchmark compares with nginx proxy_pass (tests/bench/proxy_vs_nginx.sh)
   nginx
+  # the async exchange benchmark compares with PostgreSQL's own durable-insert rate measured by pgbench
+  # (tests/bench/async_vs_pgbench.sh starts its own server in a temporary folder)
+  postgresql-15 postgresql-client-15
 )
 
 missing=()
