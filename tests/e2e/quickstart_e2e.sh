@@ -51,10 +51,10 @@ api() { # METHOD PATH TOKEN [JSON]
 }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"; }
 
-customer=$(api POST /profiles "$desk" '{"full_name":"Nguyễn Thị Mai","id_number":"079195000123",
+profile=$(api POST /profiles "$desk" '{"full_name":"Nguyễn Thị Mai","id_number":"079195000123",
   "date_of_birth":"1995-03-14","gender":"female","hometown":"Phường Bến Thành, Thành phố Hồ Chí Minh",
-  "ethnicity":"Kinh","nationality":"Việt Nam","permanent_address":"12 Lê Lợi, phường Bến Thành"}' |
-  json 'd["customer_code"]') || fail "no e-profile"
+  "ethnicity":"Kinh","nationality":"Việt Nam","permanent_address":"12 Lê Lợi, phường Bến Thành"}')
+customer=$(json 'd["customer_code"]' <<<"$profile") || fail "no e-profile: $profile"
 upload() {
   printf '%%PDF-1.4\n%% %s\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%%%EOF\n' "$1" |
     curl -sS -X POST "$office/onestop/v1/files" -H "Authorization: Bearer $desk" -H 'Content-Type: application/pdf' \
@@ -63,9 +63,10 @@ upload() {
 tklt=$(upload "to khai lien thong")
 gcs=$(upload "giay chung sinh")
 # The sample inter-agency procedure: steps 4 and 5 are done by the police and the social insurance office.
-dossier=$(api POST /dossiers "$desk" "{\"procedure_code\":\"1.012788\",\"customer_code\":\"$customer\",\"channel\":1,
+dossier=$(api POST /dossiers "$desk" "{\"procedure_code\":\"1.012788\",\"customer_code\":\"$customer\",\"channel\":2,
   \"documents\":[{\"code\":\"TKLT\",\"sha256\":\"$tklt\"},{\"code\":\"GCS\",\"sha256\":\"$gcs\"}]}")
 code=$(json 'd["code"]' <<<"$dossier") || fail "dossier not filed: $dossier"
+case $code in LGSP-*) fail "dossier not filed: $dossier" ;; esac
 for who in "$desk" "$clerk" "$leader"; do
   out=$(api POST "/dossiers/$code/handover" "$who" '{}')
   grep -q '"code":"LGSP-' <<<"$out" && fail "hand-over refused: $out"
@@ -109,4 +110,24 @@ curl -fsS "http://127.0.0.1:$node_port/healthz" >/dev/null 2>&1 && fail "the nod
 ocsp=0
 "$root/hsm-sim/ocsp.sh" "$work/var/hsm" status >/dev/null 2>&1 || ocsp=$?
 [ "$ocsp" = 3 ] || fail "the OCSP responder is still running (status $ocsp)"
+
+# A second run on the same folder keeps the key, the accounts and the registry, and the office is on the bus again.
+key=$(cat "$work/var/onestop/bus.key")
+LGSP_BIN="$lgsp" LGSP_DATA_DIR="$work/var" LGSP_LISTEN="127.0.0.1:$node_port" \
+  LGSP_ONESTOP_LISTEN="127.0.0.1:$office_port" bash "$root/deploy/quickstart.sh" >"$work/quickstart.log" 2>&1 &
+qs=$!
+for _ in $(seq 1 600); do
+  curl -fsS "$office/readyz" >/dev/null 2>&1 && break
+  kill -0 "$qs" 2>/dev/null || fail "the second run ended before the office was ready"
+  sleep 0.1
+done
+[ "$(cat "$work/var/onestop/bus.key")" = "$key" ] || fail "the second run made a new API key"
+[ "$(tok admin)" = "$admin" ] || fail "the second run made new accounts"
+grep -qi "warning\|error" "$work/quickstart.log" && fail "the second run complained: $(cat "$work/quickstart.log")"
+[ "$(api GET /me "$admin" | json 'd["username"]')" = admin ] || fail "the admin token no longer works"
+kill -TERM "$qs"
+status=0
+wait "$qs" || status=$?
+qs=
+[ "$status" = 0 ] || fail "the second run exited $status"
 echo "PASS"
