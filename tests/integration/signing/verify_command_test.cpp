@@ -120,7 +120,8 @@ TEST_F(VerifyCommand, accepts_xmldsig_made_by_xmlsec1_with_peer_signer) {
   auto r = lgsp_verify(signed_doc);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("valid: XML-DSig rsa-sha256\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("signer: CN=Hệ thống Hộ tịch,O=Sở Tư pháp,ST=Thành phố Hồ Chí Minh,C=VN"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("signer: CN=Hệ thống Hộ tịch,O=Sở Tư pháp,ST=Thành phố Hồ Chí Minh,C=VN"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("revocation: good (OCSP " + hsm_sim().ocsp_url), std::string::npos) << r.out;
 }
 
