@@ -9,7 +9,7 @@
 # otherwise the generated contents are wiped and rebuilt. DIR/ocsp.port is kept.
 set -euo pipefail
 
-readonly VERSION=2           # 2: token agency-seal
+readonly VERSION=3           # 2: token agency-seal; 3: every name in the one sample story (Bến Thành)
 readonly USER_PIN=123456
 readonly SO_PIN=12345678
 readonly KEY_ID=01            # CKA_ID (hex) of the key pair and certificate on every token
@@ -275,17 +275,17 @@ done
 declare -A SUBJ=(
   [root]="/C=VN/O=LGSP Test PKI (mô phỏng)/OU=Chỉ dùng để kiểm thử/CN=LGSP Test Root CA"
   [issuing]="/C=VN/O=LGSP Test PKI (mô phỏng)/OU=Chỉ dùng để kiểm thử/CN=LGSP Test Issuing CA"
-  [lgsp-node]="/C=VN/ST=Thừa Thiên Huế/O=Sở Thông tin và Truyền thông/CN=LGSP Node 000.00.00.H29"
-  [official-01]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=Nguyễn Văn An/UID=CCCD:046090000001"
-  [official-02]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=Trần Thị Bình/UID=CCCD:046190000002"
-  [official-03]="/C=VN/ST=Thừa Thiên Huế/L=Phường Vĩnh Ninh/O=UBND Phường Vĩnh Ninh/CN=Lê Văn Cường/UID=CCCD:046090000003"
-  [agency-seal]="/C=VN/ST=Hà Nội/L=Phường Hàng Bạc/O=UBND Phường Hàng Bạc/CN=Con dấu UBND Phường Hàng Bạc"
-  [peer-signer]="/C=VN/ST=Thừa Thiên Huế/O=Sở Tư pháp/CN=Hệ thống Hộ tịch"
-  [expired-signer]="/C=VN/ST=Thừa Thiên Huế/O=Sở Tư pháp/CN=Hệ thống Hộ tịch (chứng thư hết hạn)"
+  [lgsp-node]="/C=VN/ST=Thành phố Hồ Chí Minh/O=Sở Thông tin và Truyền thông/CN=LGSP Node 000.00.00.H29"
+  [official-01]="/C=VN/ST=Thành phố Hồ Chí Minh/L=Phường Bến Thành/O=UBND phường Bến Thành/CN=Nguyễn Văn An/UID=CCCD:079090000001"
+  [official-02]="/C=VN/ST=Thành phố Hồ Chí Minh/L=Phường Bến Thành/O=UBND phường Bến Thành/CN=Trần Thị Bình/UID=CCCD:079190000002"
+  [official-03]="/C=VN/ST=Thành phố Hồ Chí Minh/L=Phường Bến Nghé/O=UBND phường Bến Nghé/CN=Lê Văn Cường/UID=CCCD:079090000003"
+  [agency-seal]="/C=VN/ST=Thành phố Hồ Chí Minh/L=Phường Bến Thành/O=UBND phường Bến Thành/CN=Con dấu UBND phường Bến Thành"
+  [peer-signer]="/C=VN/ST=Thành phố Hồ Chí Minh/O=Sở Tư pháp/CN=Hệ thống Hộ tịch"
+  [expired-signer]="/C=VN/ST=Thành phố Hồ Chí Minh/O=Sở Tư pháp/CN=Hệ thống Hộ tịch (chứng thư hết hạn)"
   [ocsp-responder]="/C=VN/O=LGSP Test PKI (mô phỏng)/CN=LGSP Test OCSP Responder"
-  [tls-node-a]="/C=VN/ST=Thừa Thiên Huế/O=Sở Thông tin và Truyền thông/CN=lgsp-node-a (TLS)"
-  [tls-node-b]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=lgsp-node-b (TLS)"
-  [tls-client]="/C=VN/ST=Thừa Thiên Huế/L=Phường Phú Hội/O=UBND Phường Phú Hội/CN=Hệ thống một cửa (TLS client)"
+  [tls-node-a]="/C=VN/ST=Thành phố Hồ Chí Minh/O=Sở Thông tin và Truyền thông/CN=lgsp-node-a (TLS)"
+  [tls-node-b]="/C=VN/ST=Thành phố Hồ Chí Minh/L=Phường Bến Thành/O=UBND phường Bến Thành/CN=lgsp-node-b (TLS)"
+  [tls-client]="/C=VN/ST=Thành phố Hồ Chí Minh/L=Phường Bến Thành/O=UBND phường Bến Thành/CN=Hệ thống một cửa (TLS client)"
   [tsa]="/C=VN/O=LGSP Test PKI (mô phỏng)/CN=LGSP Test Time Stamping Authority"
   [untrusted-root]="/C=VN/O=Tổ chức không tin cậy/CN=Untrusted Test Root CA"
   [untrusted-signer]="/C=VN/O=Tổ chức không tin cậy/CN=Nguyễn Văn Giả"

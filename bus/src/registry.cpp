@@ -16,7 +16,8 @@ namespace {
 
 using Kind = RegistryError::Kind;
 
-// One pattern per identifier (DESIGN.md §3), compiled once; checked by hand on hot paths (below).
+// One pattern per identifier (docs/architecture.md, "Identifiers"), compiled once; checked by hand on hot
+// paths (below).
 const std::regex& subsystem_pattern() {
   static const std::regex r(R"(([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})/([A-Z][A-Z0-9_-]{0,31}))");
   return r;

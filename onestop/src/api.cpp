@@ -7,6 +7,7 @@
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/onestop/dossier_forms.hpp"
+#include "lgsp/onestop/file_links.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/trust.hpp"
@@ -476,6 +477,28 @@ void OnestopApi::add_routes(bus::Router& router) {
           return resp;
         }
     throw OnestopError(errors::kNotFound, "no result document " + sha + " in dossier " + r.path_params.at("code"));
+  });
+  // A signed, expiring link from a portal record or an inter-agency submission (file_links.hpp).
+  add("GET", "/public/files/{sha256}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    const std::string& sha = r.path_params.at("sha256");
+    const auto& links = office.agency().file_links;
+    if (!links) throw OnestopError(errors::kLinkNotShared, "this office issues no file links");
+    auto q = parse_query(r.query);
+    switch (links->check(sha, q["expires"], q["sig"], office.now())) {
+      case FileLinks::Check::kMalformed:
+        throw OnestopError(errors::kLinkMalformed, "give the file's sha256, expires (unix seconds) and sig (hex)");
+      case FileLinks::Check::kBadSignature:
+        throw OnestopError(errors::kLinkSignature, "the signature does not match this file and expiry");
+      case FileLinks::Check::kExpired:
+        throw OnestopError(errors::kLinkExpired, "the link expired; the portal record's next update carries a new one");
+      case FileLinks::Check::kValid:
+        break;
+    }
+    auto media_type = office.portal_file(sha);
+    if (!media_type) throw OnestopError(errors::kLinkNotShared, "file " + sha + " is in no record for the portal");
+    auto resp = m.file_bytes(sha);
+    resp.content_type = *media_type;
+    return resp;
   });
   add("GET", "/procedures", Access::kPublic, [&](HttpRequest&, const Actor&) {
     json out = json::array();

@@ -68,6 +68,8 @@ const std::vector<Key>& keys() {
       {"agency.place", [](auto& c, auto& v, auto&) { c.agency.place = v; }},
       {"agency.dossier_code_pattern", [](auto& c, auto& v, auto&) { c.agency.dossier_code_pattern = v; }},
       {"agency.public_url", [](auto& c, auto& v, auto&) { c.agency.public_url = v; }},
+      {"agency.file_link_days",
+       [](auto& c, auto& v, auto&) { c.agency.file_link_days = to_unsigned("agency.file_link_days", v, 1, 366); }},
       {"bus.url", [](auto& c, auto& v, auto&) { c.bus.url = v; }},
       {"bus.client", [](auto& c, auto& v, auto&) { c.bus.client = v; }},
       {"bus.api_key_file", [](auto& c, auto& v, auto& b) { c.bus.api_key_file = to_path(v, b).string(); }},
@@ -141,6 +143,13 @@ OnestopConfig OnestopConfig::load(const std::optional<fs::path>& file,
   return c;
 }
 
+AgencyConfig OnestopConfig::effective_agency() const {
+  AgencyConfig a = agency;
+  if (a.public_url.empty()) a.public_url = "http://" + listen.to_string();
+  while (!a.public_url.empty() && a.public_url.back() == '/') a.public_url.pop_back();
+  return a;
+}
+
 void OnestopConfig::validate() const {
   static const std::regex agency_code(R"(^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$)");
   if (!std::regex_match(agency.code, agency_code))
@@ -153,6 +162,8 @@ void OnestopConfig::validate() const {
   if (!bus.url.empty() && bus.node_certificates.empty())
     throw ConfigError("bus.node_certificates",
                       "required with bus.url: the certificate of the node whose seals deliveries must carry");
+  if (!agency.public_url.empty() && bus::Url::parse(agency.public_url) == std::nullopt)
+    throw ConfigError("agency.public_url", "'" + agency.public_url + "' is not an http:// or https:// URL");
   if (!bus.url.empty() && bus::Url::parse(bus.url) == std::nullopt)
     throw ConfigError("bus.url", "'" + bus.url + "' is not an http:// or https:// URL");
 }

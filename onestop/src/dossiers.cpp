@@ -1,6 +1,7 @@
 // Dossiers: filing, the actions of the status table, hand-overs between steps, extensions (form 04) and results.
 #include "dossier_row.hpp"
 #include "events.hpp"
+#include "lgsp/onestop/dossier_actions.hpp"
 #include "lgsp/onestop/office.hpp"
 
 #include <algorithm>
@@ -64,30 +65,6 @@ std::vector<std::string> need_list(const json& in, const char* key) {
   return out;
 }
 
-// Which roles may take which action. The status table says what may follow what; this says who.
-bool role_may(Role role, const std::string& action) {
-  static const std::set<std::string> receiving = {
-      "accept",          "refuse",           "request_supplement", "supplement_received", "start_processing",
-      "request_payment", "payment_received", "request_withdrawal", "deliver_result"};
-  static const std::set<std::string> processing = {"start_processing", "request_supplement", "supplement_received",
-                                                   "request_payment", "payment_received"};
-  switch (role) {
-    case Role::kSystem:
-    case Role::kRemote:
-    case Role::kLeader:
-      return true;  // the leader approves, signs, stops and decides on withdrawals
-    case Role::kReceiving:
-      return receiving.count(action) > 0;
-    case Role::kProcessing:
-      return processing.count(action) > 0;
-    case Role::kCitizen:
-      return action == "request_withdrawal";
-    case Role::kAdmin:
-      return false;
-  }
-  return false;
-}
-
 // The due times of a dossier counted from `start` on `calendar`: the whole, and each step's (the cumulative
 // sum of the step shares), with the procedure's cut-off hour.
 struct Deadlines {
@@ -105,11 +82,19 @@ Deadlines deadlines(const WorkingCalendar& calendar, const Procedure& p, TimePoi
   return out;
 }
 
-json allowed_actions(DossierStatus s) {
+// What `role` may do with `d` now: the same decision act() makes (dossier_actions.hpp).
+ActionContext action_context(Transaction& tx, const DossierRow& d, const std::string& this_office) {
+  ActionContext c;
+  c.status = d.status;
+  if (!d.pause_stack.empty()) c.paused_from = status_from_code(d.pause_stack.back());
+  c.at_this_office = d.current_unit == this_office;
+  c.has_result = !documents(tx, d.code, "result").empty();
+  return c;
+}
+
+json allowed_actions_json(Role role, const ActionContext& c) {
   json out = json::array();
-  std::set<std::string> seen;
-  for (const auto& t : transition_table())
-    if (t.from == s && seen.insert(std::string(t.action)).second) out.push_back(std::string(t.action));
+  for (const auto& a : allowed_actions(role, c)) out.push_back(a);
   return out;
 }
 
@@ -262,7 +247,8 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
         emit_change(tx, agency_, d, actor, "Tiếp nhận hồ sơ", t, true);
       })
       .get();
-  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code,
+                 actor.role);
 }
 
 json OneStopOffice::act(const Actor& actor, const std::string& code, const std::string& action, const json& input) {
@@ -276,42 +262,21 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
         if (actor.role == Role::kCitizen && (d.customer_code.empty() || actor.customer_code != d.customer_code))
           throw OnestopError(errors::kForbidden, "a citizen may act only on their own dossiers");
         DossierStatus from = d.status;
-        // Resuming actions go back to the status the dossier was paused from: "supplement_received" and
-        // "reject_withdrawal" are the officials' words for resume_action(that status); a resume_* action names
-        // it directly and must match.
-        std::optional<DossierStatus> to;
-        std::string verb = action;
-        bool resumes = false;
-        std::optional<DossierStatus> paused_from;
-        if (!d.pause_stack.empty()) paused_from = status_from_code(d.pause_stack.back());
-        if ((action == "supplement_received" && from == DossierStatus::kSupplementRequested) ||
-            (action == "reject_withdrawal" && from == DossierStatus::kWithdrawalRequested)) {
-          if (paused_from)
-            if (auto r = resume_action(*paused_from)) verb = std::string(*r);
-        }
-        if (auto tr = find_transition(from, verb)) {
-          resumes = verb.rfind("resume_", 0) == 0;
-          if (!resumes || (paused_from && tr->to == *paused_from)) to = tr->to;
-        }
-        // From 5, refusing is for a dossier never accepted; one that was accepted is stopped instead.
-        if (to && from == DossierStatus::kSupplementRequested && verb == "stop" && paused_from &&
-            *paused_from == DossierStatus::kNew)
-          throw OnestopError(errors::kIllegalTransition,
-                             "dossier " + code + " was never accepted: refuse it (form 03) instead of stopping it");
-        if (to && from == DossierStatus::kSupplementRequested && verb == "refuse" && paused_from &&
-            *paused_from != DossierStatus::kNew)
-          throw OnestopError(errors::kIllegalTransition,
-                             "dossier " + code + " was accepted before the supplement was asked: stop it instead");
-        if (!to) {
+        const ActionContext context = action_context(tx, d, agency_.code);
+        const ActionDecision decision = decide_action(actor.role, context, action);
+        if (!decision.allowed()) {
+          if (decision.refusal != &errors::kIllegalTransition)
+            throw OnestopError(*decision.refusal, "dossier " + code + ": " + decision.reason);
           json allowed = json::array();
           for (auto s : allowed_next(from)) allowed.push_back(status_json(s));
-          throw OnestopError(errors::kIllegalTransition,
-                             "dossier " + code + " is " + std::to_string(code_of(from)) + " (" +
-                                 std::string(name_en(from)) + "): '" + action + "' is not allowed",
+          throw OnestopError(errors::kIllegalTransition, "dossier " + code + ": " + decision.reason,
                              json::array({{{"current", status_json(from)},
                                            {"allowed_next", allowed},
-                                           {"allowed_actions", allowed_actions(from)}}}));
+                                           {"allowed_actions", allowed_actions_json(actor.role, context)}}}));
         }
+        const std::string verb = decision.verb;
+        const bool resumes = verb.rfind("resume_", 0) == 0;
+        const std::optional<DossierStatus> to = decision.transition->to;
         json details = json::object();
         std::vector<std::string> reasons;
         if (action == "refuse" || action == "stop") {
@@ -389,15 +354,6 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
             }
           }
         }
-        if (action == "finish" && d.current_unit != agency_.code)
-          throw OnestopError(errors::kConflict, "step " + std::to_string(d.current_step) + " of " + code +
-                                                    " is being done at " + d.current_unit +
-                                                    "; finish after its result");
-        if (action == "finish") {
-          auto results = documents(tx, code, "result");
-          if (results.empty())
-            throw OnestopError(errors::kConflict, "dossier " + code + " has no signed result document yet");
-        }
         if (to == DossierStatus::kFinished || to == DossierStatus::kStopped || to == DossierStatus::kNotAccepted) {
           d.finished_at = t;
           auto steps = load_steps(tx, code);
@@ -438,7 +394,8 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
         }
       })
       .get();
-  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+  return dossier(actor.role == Role::kCitizen ? actor : Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code,
+                 actor.role);
 }
 
 json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const json& input) {
@@ -509,7 +466,7 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
         }
       })
       .get();
-  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code, actor.role);
 }
 
 json OneStopOffice::extend(const Actor& actor, const std::string& code, const json& input) {
@@ -556,7 +513,7 @@ json OneStopOffice::extend(const Actor& actor, const std::string& code, const js
         emit_change(tx, agency_, d, actor, "Xin lỗi và hẹn lại ngày trả kết quả: " + reason, t, false);
       })
       .get();
-  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code, actor.role);
 }
 
 json OneStopOffice::add_result(const Actor& actor, const std::string& code, const json& document) {
@@ -580,7 +537,7 @@ json OneStopOffice::add_result(const Actor& actor, const std::string& code, cons
                         {"signer", document.value("signer", "")}});
       })
       .get();
-  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code, actor.role);
 }
 
 json OneStopOffice::add_form(const Actor& actor, const std::string& code, const json& document) {
@@ -598,10 +555,10 @@ json OneStopOffice::add_form(const Actor& actor, const std::string& code, const 
                         {"sealed", document.contains("seal_sha256")}});
       })
       .get();
-  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
+  return dossier(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code, actor.role);
 }
 
-json OneStopOffice::dossier(const Actor& actor, const std::string& code) const {
+json OneStopOffice::dossier(const Actor& actor, const std::string& code, std::optional<Role> offered_to) const {
   json out;
   TimePoint t = now();
   store_.read([&](Transaction& tx) {
@@ -623,7 +580,8 @@ json OneStopOffice::dossier(const Actor& actor, const std::string& code) const {
            {"current_step", d.current_step},
            {"current_unit", d.current_unit},
            {"extensions", d.extensions},
-           {"allowed_actions", allowed_actions(d.status)}};
+           {"allowed_actions",
+            allowed_actions_json(offered_to.value_or(actor.role), action_context(tx, d, agency_.code))}};
     // Overdue is derived, never stored: now against the current appointment; a finished dossier's timeliness
     // against the original due time, which an extension does not move.
     if (d.finished_at)

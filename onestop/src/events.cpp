@@ -1,7 +1,14 @@
 #include "events.hpp"
 
+#include "lgsp/onestop/file_links.hpp"
+
 namespace lgsp::onestop::detail {
 using nlohmann::json;
+
+std::string file_url(const AgencyConfig& agency, const std::string& sha256, TimePoint at) {
+  if (!agency.file_links) return agency.public_url + "/onestop/v1/files/" + sha256;
+  return agency.file_links->url(agency.public_url, sha256, at + std::chrono::days(agency.file_link_days));
+}
 
 namespace {
 
@@ -9,11 +16,12 @@ std::string dvcqg_time(const std::optional<TimePoint>& t) { return t ? format_dv
 
 // DongBoHoSoMC as the national portal takes it (field names and formats fixed by DVCQG: dates yyyyMMddHHmmss,
 // booleans "True"/"False", enums as strings, files by download URL).
-json dong_bo_ho_so(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, bool is_new) {
+json dong_bo_ho_so(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, bool is_new, TimePoint at) {
   json files = json::array();
   json results = json::array();
   for (const auto& doc : documents(tx, d.code)) {
-    std::string url = agency.public_url + "/onestop/v1/files/" + doc["sha256"].get<std::string>();
+    // The portal has no account here: it fetches each file by an expiring signed link.
+    std::string url = file_url(agency, doc["sha256"].get<std::string>(), at);
     if (doc["kind"] == "result")
       results.push_back({{"GiayToId", doc["sha256"].get<std::string>().substr(0, 16)},
                          {"TenGiayTo", doc["name"]},
@@ -83,7 +91,7 @@ void outbox(Transaction& tx, const std::string& code, const std::string& service
 void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const Actor& actor,
                  const std::string& comment, TimePoint at, bool is_new) {
   if (!d.incoming()) {
-    outbox(tx, d.code, "DongBoHoSoMC", dong_bo_ho_so(tx, agency, d, is_new), at);
+    outbox(tx, d.code, "DongBoHoSoMC", dong_bo_ho_so(tx, agency, d, is_new, at), at);
     outbox(tx, d.code, "CapNhatTienDoHoSoMC", cap_nhat_tien_do(d, actor, comment, at), at);
     return;
   }
@@ -130,7 +138,7 @@ json submission_payload(Transaction& tx, const AgencyConfig& agency, const Dossi
                       {"sha256", doc["sha256"]},
                       {"size", doc["size"]},
                       {"media_type", doc["media_type"]},
-                      {"url", agency.public_url + "/onestop/v1/files/" + doc["sha256"].get<std::string>()}});
+                      {"url", file_url(agency, doc["sha256"].get<std::string>(), Clock::now())}});
   json p = {{"dossier_code", d.code},
             {"procedure", {{"code", d.procedure_code}, {"version", d.procedure_version}, {"name", d.procedure_name}}},
             {"step",

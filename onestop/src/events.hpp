@@ -14,6 +14,10 @@ namespace lgsp::onestop::detail {
 void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const Actor& actor,
                  const std::string& comment, TimePoint at, bool is_new);
 
+// The link a reader without an account (the portal, another agency) fetches a dossier file by: signed and
+// valid for agency.file_link_days from `at` when the office has a link key, else the officials' route.
+std::string file_url(const AgencyConfig& agency, const std::string& sha256, TimePoint at);
+
 void enqueue_message(Transaction& tx, const OutgoingMessage& m, TimePoint at);
 
 // The onestop.dossier-submission@v1 payload asking `step`'s unit to do that step.

@@ -2,9 +2,12 @@
 
 #include "lgsp/onestop/forms.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <string>
 #include <vector>
 
 // hpdf.h without HPDF_SHARED declares libharu's object structures (hpdf_font.h, hpdf_fontdef.h): the glyph flags
@@ -88,6 +91,40 @@ void embed_composite_components(HPDF_Font font, const std::filesystem::path& ttf
       }
     } while (flags & 0x0020);  // MORE_COMPONENTS
   }
+}
+
+void write_identity_to_unicode(HPDF_Font font) {
+  auto* font_attr = static_cast<HPDF_FontAttr>(font->attr);
+  if (!font_attr || font_attr->type != HPDF_FONT_TYPE0_TT) throw FormError("PDF: not a Unicode TrueType font");
+  HPDF_Dict cmap = static_cast<HPDF_Dict>(HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT));
+  if (!cmap || !cmap->stream) throw FormError("PDF: the font has no ToUnicode stream to rewrite");
+  // libharu writes its encoding CMap (begincidrange, every code to CID 0) as the ToUnicode map, which PDF
+  // readers reject ("Invalid 'begincidrange' operator in ToUnicode CMap"). With the UTF-8 encoder the codes
+  // shown are the characters' UTF-16 code units, so the right map is the identity: bfrange per high byte,
+  // at most 100 ranges per block (PDF 32000-1 9.10.3), leaving out the surrogate halves.
+  std::string text =
+      "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+      "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+      "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+      "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+  std::vector<unsigned> high;
+  for (unsigned h = 0; h < 256; ++h)
+    if (h < 0xD8 || h > 0xDF) high.push_back(h);
+  for (std::size_t i = 0; i < high.size(); i += 100) {
+    const std::size_t n = std::min<std::size_t>(100, high.size() - i);
+    text += std::to_string(n) + " beginbfrange\n";
+    for (std::size_t j = i; j < i + n; ++j) {
+      char line[32];
+      std::snprintf(line, sizeof line, "<%02X00> <%02XFF> <%02X00>\n", high[j], high[j], high[j]);
+      text += line;
+    }
+    text += "endbfrange\n";
+  }
+  text += "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n";
+  HPDF_MemStream_FreeData(cmap->stream);
+  if (HPDF_Stream_WriteStr(cmap->stream, text.c_str()) != HPDF_OK) throw FormError("PDF: cannot write ToUnicode");
+  // Keys of an encoding CMap, which a ToUnicode stream does not have.
+  for (const char* key : {"Type", "CMapName", "CIDSystemInfo", "WMode"}) HPDF_Dict_RemoveElement(cmap, key);
 }
 
 }  // namespace lgsp::onestop::pdf

@@ -28,6 +28,21 @@ json OneStopOffice::portal_outbox(std::int64_t after_id, int limit) const {
   return out;
 }
 
+std::optional<std::string> OneStopOffice::portal_file(const std::string& sha256) const {
+  std::optional<std::string> media_type;
+  store_.read([&](Transaction& tx) {
+    // The kinds a DongBoHoSoMC record lists (submitted, supplement, result), of a dossier whose records go to
+    // the portal: forms, seals and other agencies' dossiers are not shared by link.
+    auto r = query(tx,
+                   "SELECT d.media_type FROM dossier_documents d WHERE d.sha256 = ? "
+                   "AND d.kind IN ('submitted', 'supplement', 'result') "
+                   "AND EXISTS (SELECT 1 FROM portal_outbox o WHERE o.dossier_code = d.dossier_code) LIMIT 1",
+                   {text(sha256)});
+    if (!r.empty()) media_type = str(r[0][0]);
+  });
+  return media_type;
+}
+
 std::vector<std::pair<std::int64_t, OutgoingMessage>> OneStopOffice::due_bus_messages(int limit) const {
   std::vector<std::pair<std::int64_t, OutgoingMessage>> out;
   std::string t = format_local_rfc3339(now());

@@ -372,6 +372,7 @@ std::vector<unsigned char> Writer::save() {
   embed_composite_components(regular_, font_files_[0]);
   embed_composite_components(bold_, font_files_[1]);
   embed_composite_components(italic_, font_files_[2]);
+  for (HPDF_Font f : {regular_, bold_, italic_}) write_identity_to_unicode(f);
   check(HPDF_SaveToStream(doc_.get()), "HPDF_SaveToStream");
   HPDF_UINT32 size = HPDF_GetStreamSize(doc_.get());
   check(HPDF_OK, "HPDF_GetStreamSize");

@@ -4,6 +4,7 @@
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/outbound_client.hpp"
 #include "lgsp/onestop/api.hpp"
+#include "lgsp/onestop/file_links.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "lgsp/onestop/schema.hpp"
 #include "lgsp/signing/certificate.hpp"
@@ -46,6 +47,14 @@ std::string read_api_key(const BusLinkConfig& b) {
 }
 }  // namespace
 
+// The agency as the office runs it: public_url from the listen address when unset, the file link key from the
+// data folder (created there on first use; the store has created the folder by then).
+AgencyConfig running_agency(const OnestopConfig& c) {
+  AgencyConfig a = c.effective_agency();
+  a.file_links = std::make_shared<const FileLinks>(FileLinks::open(c.data_dir / "file-link.key"));
+  return a;
+}
+
 struct OfflineOffice::Impl {
   std::unique_ptr<bus::Store> store;
   FileStore files;
@@ -53,7 +62,7 @@ struct OfflineOffice::Impl {
   Impl(const OnestopConfig& c)
       : store(open_onestop_store(c.data_dir, c.group_commit_max_rows, c.group_commit_max_delay_ms)),
         files(c.data_dir / "files"),
-        office(*store, files, load_calendar(c), c.agency) {}
+        office(*store, files, load_calendar(c), running_agency(c)) {}
 };
 OfflineOffice::OfflineOffice(const OnestopConfig& config) : impl_(std::make_unique<Impl>(config)) {}
 OfflineOffice::~OfflineOffice() = default;

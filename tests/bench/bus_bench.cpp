@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
   std::string key;
   {
     Registry reg(*node.store(), &node.catalogue());
-    reg.add_member(member, "UBND phường Phú Hội");
+    reg.add_member(member, "UBND phường Bến Thành");
     reg.add_subsystem(client);
     reg.add_subsystem(member + "/HOTICH");
     Service s;

@@ -89,7 +89,7 @@ class CallProxyTest : public ::testing::Test {
     node_->start();
     ASSERT_TRUE(node_->wait_store());
     Registry reg(*node_->store(), &node_->catalogue());
-    reg.add_member(kMember, "Sở Tư pháp Thừa Thiên Huế");
+    reg.add_member(kMember, "Sở Tư pháp Thành phố Hồ Chí Minh");
     reg.add_subsystem(kClient);
     reg.add_subsystem(kProvider);
     reg.add_subsystem(kMember + "/OTHER");

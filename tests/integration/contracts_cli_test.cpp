@@ -34,11 +34,11 @@ class ContractsCliTest : public ::testing::Test {
 
 const char* kHeader = R"({
   "MessageHeader": {
-    "From": {"OrganId": "000.00.13.H29", "OrganName": "UBND phường Phúc Xá"},
-    "To": [{"OrganId": "000.00.00.H29", "OrganName": "UBND thành phố Hà Nội"}],
+    "From": {"OrganId": "000.00.13.H29", "OrganName": "UBND phường Bến Thành"},
+    "To": [{"OrganId": "000.00.00.H29", "OrganName": "UBND Thành phố Hồ Chí Minh"}],
     "DocumentId": "000.00.13.H29,2026/11/22,125/UBND-TP",
     "Code": {"CodeNumber": "125", "CodeNotation": "UBND-TP"},
-    "PromulgationInfo": {"Place": "Hà Nội", "PromulgationDate": "2026/11/22"},
+    "PromulgationInfo": {"Place": "Thành phố Hồ Chí Minh", "PromulgationDate": "2026/11/22"},
     "DocumentType": {"Type": "1", "TypeName": "Công văn"},
     "Subject": "V/v cấp trích lục khai sinh",
     "Content": "Đề nghị cấp trích lục.",

@@ -72,7 +72,7 @@ TEST(CrashTest, sigkill_under_load_loses_no_acknowledged_message) {
     auto store = open_embedded_store(nc);
     auto catalogue = lgsp::contracts::Catalogue::load(kContracts);
     Registry reg(*store, &catalogue);
-    reg.add_member(kWard, "UBND phường Phú Hội");
+    reg.add_member(kWard, "UBND phường Bến Thành");
     reg.add_subsystem(kClient);
     reg.add_subsystem(kWard + "/HOTICH");
     Service s;

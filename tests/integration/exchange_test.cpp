@@ -86,7 +86,7 @@ class ExchangeTest : public ::testing::Test {
     start_node(hsm_ / "pki/issuing-ca.pem");
     ASSERT_TRUE(node_->wait_store());
     Registry reg(*node_->store(), &node_->catalogue());
-    reg.add_member(kWard, "UBND phường Phú Hội");
+    reg.add_member(kWard, "UBND phường Bến Thành");
     reg.add_subsystem(kClient);
     reg.add_subsystem(kProvider);
     reg.add_subsystem(kWard + "/OTHER");
@@ -793,7 +793,7 @@ TEST_F(ExchangeTest, answers_503_and_stores_nothing_when_the_node_cannot_sign) {
   unsigned_services.start();
   ASSERT_TRUE(unsigned_node.wait_store());
   Registry reg(*unsigned_node.store(), &unsigned_node.catalogue());
-  reg.add_member(kWard, "UBND phường Phú Hội");
+  reg.add_member(kWard, "UBND phường Bến Thành");
   reg.add_subsystem(kClient);
   reg.add_subsystem(kProvider);
   Service s;

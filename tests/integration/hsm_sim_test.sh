@@ -35,7 +35,7 @@ if openssl verify -crl_check -CRLfile "$pki/crl.pem" -CAfile "$pki/root-ca.pem" 
 openssl x509 -in "$pki/official-01.pem" -noout -subject -nameopt utf8 | grep -q "Nguyễn" || fail "UTF-8 subject"
 openssl verify -CAfile "$pki/root-ca.pem" -untrusted "$pki/issuing-ca.pem" "$pki/agency-seal.pem" >/dev/null \
   || fail "agency-seal chain"
-openssl x509 -in "$pki/agency-seal.pem" -noout -subject -nameopt utf8 | grep -q "O=UBND Phường Hàng Bạc" \
+openssl x509 -in "$pki/agency-seal.pem" -noout -subject -nameopt utf8 | grep -q "O=UBND phường Bến Thành" \
   || fail "agency-seal subject names the agency"
 
 "$root/hsm-sim/ocsp.sh" "$dir" start >/dev/null

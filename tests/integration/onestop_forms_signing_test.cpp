@@ -24,9 +24,9 @@ void write_file(const fs::path& file, const std::vector<unsigned char>& bytes) {
 ReceiptSlip receipt() {
   const TimePoint received = at_local(Date{year{2025}, month{11}, day{20}}, hours{9} + minutes{31});
   ReceiptSlip f;
-  f.header = {"UBND QUẬN HOÀN KIẾM", "UBND PHƯỜNG HÀNG BẠC", "Hàng Bạc", "125/TNHS", received};
+  f.header = {"UBND QUẬN 1", "UBND PHƯỜNG BẾN THÀNH", "Bến Thành", "125/TNHS", received};
   f.dossier_code = "H29.12-251120-0007";
-  f.applicant = {"Nguyễn Thị Hoà Ánh", "Số 12 phố Hàng Bạc", "", ""};
+  f.applicant = {"Nguyễn Thị Hoà Ánh", "Số 12 Lê Lợi, phường Bến Thành", "", ""};
   f.procedure_name = "Đăng ký khai sinh";
   f.documents = {{"Tờ khai đăng ký khai sinh", 1, 0}};
   f.received_at = received;
@@ -67,7 +67,7 @@ TEST_F(FormSealTest, form_01_sealed_on_the_agency_seal_token_verifies_and_a_chan
     auto seal = module.open_signer(
         {"agency-seal", std::nullopt}, [pin](const std::string&) { return std::optional<std::string>(pin); },
         lgsp::signing::load_pem_certificates(hsm_ / "pki/issuing-ca.pem"));
-    EXPECT_NE(lgsp::signing::name_to_utf8(X509_get_subject_name(seal->certificate())).find("UBND Phường Hàng Bạc"),
+    EXPECT_NE(lgsp::signing::name_to_utf8(X509_get_subject_name(seal->certificate())).find("UBND phường Bến Thành"),
               std::string::npos);
     p7s = sign_form(pdf, *seal);
   }

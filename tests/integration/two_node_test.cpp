@@ -118,8 +118,8 @@ TEST_F(TwoNodeTest, a_message_crosses_from_the_province_node_to_the_ward_node_ov
   auto ward_config = write_config("ward", "tls-node-b", ward_port_);
   std::string key;
   with_registry("province", [&](Registry& reg) {
-    reg.add_member(kProvince, "Sở Tư pháp Thừa Thiên Huế");
-    reg.add_member(kWard, "UBND phường Phú Hội");
+    reg.add_member(kProvince, "Sở Tư pháp Thành phố Hồ Chí Minh");
+    reg.add_member(kWard, "UBND phường Bến Thành");
     reg.add_subsystem(kDepartment);
     reg.add_subsystem(kWard + "/MOTCUA");
     Service s;
@@ -132,8 +132,8 @@ TEST_F(TwoNodeTest, a_message_crosses_from_the_province_node_to_the_ward_node_ov
     key = reg.create_api_key(kDepartment);
   });
   with_registry("ward", [&](Registry& reg) {
-    reg.add_member(kProvince, "Sở Tư pháp Thừa Thiên Huế");
-    reg.add_member(kWard, "UBND phường Phú Hội");
+    reg.add_member(kProvince, "Sở Tư pháp Thành phố Hồ Chí Minh");
+    reg.add_member(kWard, "UBND phường Bến Thành");
     reg.add_subsystem(kDepartment);
     reg.add_subsystem(kWard + "/MOTCUA");
     Service s;

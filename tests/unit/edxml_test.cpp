@@ -17,12 +17,12 @@ namespace {
 nlohmann::ordered_json sample_header() {
   return nlohmann::ordered_json::parse(R"({
     "MessageHeader": {
-      "From": {"OrganId": "000.00.13.H29", "OrganName": "UBND phường Phúc Xá"},
-      "To": [{"OrganId": "000.00.00.H29", "OrganName": "UBND thành phố Hà Nội"}],
+      "From": {"OrganId": "000.00.13.H29", "OrganName": "UBND phường Bến Thành"},
+      "To": [{"OrganId": "000.00.00.H29", "OrganName": "UBND Thành phố Hồ Chí Minh"}],
       "Subject": "V/v cấp trích lục khai sinh",
       "DocumentId": "000.00.13.H29,2026/11/22,125/UBND-TP",
       "Code": {"CodeNumber": "125", "CodeNotation": "UBND-TP"},
-      "PromulgationInfo": {"Place": "Hà Nội", "PromulgationDate": "2026/11/22"},
+      "PromulgationInfo": {"Place": "Thành phố Hồ Chí Minh", "PromulgationDate": "2026/11/22"},
       "DocumentType": {"Type": "1", "TypeName": "Công văn"},
       "Content": "Nội dung <có> ký tự & đặc biệt",
       "SignerInfo": {"Competence": "TM. UBND", "Position": "Chủ tịch", "FullName": "Nguyễn Văn An"},

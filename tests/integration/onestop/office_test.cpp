@@ -1,7 +1,9 @@
 // One one-stop office run for real (`lgsp onestop serve` with hsm-sim's tokens): dossiers from filing to the
 // result delivered, a supplement round, an overdue dossier with its apology and new appointment, result
 // download with and without the right code, and every refusal a counter sees.
+#include "lgsp/bus/digest.hpp"
 #include "lgsp/contracts/base64.hpp"
+#include "lgsp/onestop/file_links.hpp"
 #include "office_process.hpp"
 
 #include <gtest/gtest.h>
@@ -543,3 +545,64 @@ TEST_F(OnestopOffice, citizens_file_online_and_see_only_their_own_dossiers) {
 }
 
 }  // namespace
+
+// The portal has no account here: the records it gets point at expiring links signed with the office's key.
+TEST_F(OnestopOffice, the_portal_fetches_a_records_files_by_expiring_signed_links_and_nothing_else) {
+  auto d = file_birth(new_profile("Phan Văn Lộc"));
+  const std::string code = d["code"];
+  auto out = office_->call("GET", "/onestop/v1/outbox?limit=1000", admin_);
+  ASSERT_EQ(out.status, 200u) << out.raw;
+  json files;
+  for (const auto& r : out.body["records"])
+    if (r["dossier_code"] == code && r["service"] == "DongBoHoSoMC") files = r["record"]["data"][0]["TaiLieuNop"];
+  ASSERT_GE(files.size(), 2u) << out.raw;
+  const std::string base = office_->url() + "/onestop/v1/public/files/";
+  auto path_of = [&](const json& f) {
+    std::string url = f["DuongDanTaiTepTin"];
+    EXPECT_EQ(url.rfind(base, 0), 0u) << url;
+    return url.substr(office_->url().size());
+  };
+  const std::string link = path_of(files[0]), other = path_of(files[1]);
+  const std::string sha = link.substr(std::string("/onestop/v1/public/files/").size(), 64);
+  const std::string query = link.substr(link.find('?'));
+
+  auto valid = office_->send("GET", link, "", "", "");
+  ASSERT_EQ(valid.status, 200u) << valid.raw;
+  EXPECT_EQ(lgsp::bus::sha256_hex(valid.raw), sha);
+  EXPECT_EQ(valid.headers["content-type"], "application/pdf");
+  // The officials' route still wants a sign-in.
+  EXPECT_EQ(office_->send("GET", "/onestop/v1/files/" + sha, "", "", "").status, 401u);
+
+  auto refused = [&](const std::string& path, unsigned status, const std::string& code_expected) {
+    auto r = office_->send("GET", path, "", "", "");
+    EXPECT_EQ(r.status, status) << path << " " << r.raw;
+    EXPECT_EQ(r.body.value("code", ""), code_expected) << path << " " << r.raw;
+  };
+  std::string tampered = link;
+  tampered.back() = tampered.back() == '0' ? '1' : '0';
+  refused(tampered, 403, "LGSP-403-ONESTOP-LINK");
+  // Another file of the same dossier under this file's signature.
+  const std::string other_sha = other.substr(std::string("/onestop/v1/public/files/").size(), 64);
+  refused("/onestop/v1/public/files/" + other_sha + query, 403, "LGSP-403-ONESTOP-LINK");
+  // A later expiry under the same signature.
+  auto e = query.find("expires=") + 8;
+  refused("/onestop/v1/public/files/" + sha + "?expires=9" + query.substr(e), 403, "LGSP-403-ONESTOP-LINK");
+  refused("/onestop/v1/public/files/" + sha, 400, "LGSP-400-ONESTOP-LINK");
+  refused("/onestop/v1/public/files/" + sha + "?expires=abc&sig=" + std::string(64, '0'), 400, "LGSP-400-ONESTOP-LINK");
+
+  // Links signed with the office's own key (as the office would), to reach the checks behind the signature.
+  std::ifstream key_file(dir_ / "data" / "file-link.key");
+  std::string key;
+  std::getline(key_file, key);
+  ASSERT_EQ(key.size(), 64u);
+  EXPECT_EQ(fs::status(dir_ / "data" / "file-link.key").permissions() & fs::perms::mask, fs::perms(0600));
+  lgsp::onestop::FileLinks links(key);
+  auto now = std::chrono::system_clock::now();
+  auto strip = [&](const std::string& url) { return url.substr(office_->url().size()); };
+  refused(strip(links.url(office_->url(), sha, now - std::chrono::seconds(1))), 410, "LGSP-410-ONESTOP-LINK-EXPIRED");
+  EXPECT_EQ(office_->send("GET", strip(links.url(office_->url(), sha, now + std::chrono::hours(1))), "", "", "").status,
+            200u);
+  // A file in no record for the portal (an upload no dossier uses) is not served even with a good signature.
+  const std::string loose = upload_pdf("not in any dossier");
+  refused(strip(links.url(office_->url(), loose, now + std::chrono::hours(1))), 404, "LGSP-404-ONESTOP-LINK-FILE");
+}

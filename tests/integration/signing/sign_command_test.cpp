@@ -40,10 +40,10 @@ TEST(TokenList, shows_each_token_with_its_certificate) {
   };
   EXPECT_EQ(line_of("lgsp-node").rfind("lgsp-node\tSoftHSM project\t", 0), 0u) << r.out;
   const std::string official = line_of("official-01");
-  EXPECT_NE(official.find("key=01 subject=UID=CCCD:046090000001,CN=Nguyễn Văn An,"), std::string::npos) << official;
+  EXPECT_NE(official.find("key=01 subject=UID=CCCD:079090000001,CN=Nguyễn Văn An,"), std::string::npos) << official;
   EXPECT_TRUE(std::regex_search(official, std::regex("serial=[0-9A-F]+ not-after=20[0-9]{2}-[0-9]{2}-[0-9]{2}T")))
       << official;
-  EXPECT_NE(line_of("agency-seal").find("CN=Con dấu UBND Phường Hàng Bạc,O=UBND Phường Hàng Bạc"), std::string::npos)
+  EXPECT_NE(line_of("agency-seal").find("CN=Con dấu UBND phường Bến Thành,O=UBND phường Bến Thành"), std::string::npos)
       << r.out;
 }
 

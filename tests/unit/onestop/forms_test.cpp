@@ -1,4 +1,5 @@
-// Forms 01-07 as PDF: what pdftotext reads back (Vietnamese text exactly), page breaks, the QR code, bad input.
+// Forms 01-07 as PDF: what pdftotext reads back (Vietnamese text exactly, and without a warning from pdftotext or
+// pdffonts), page breaks, the QR code, bad input.
 #include "lgsp/onestop/forms.hpp"
 
 #include "process.hpp"
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <sstream>
 
 namespace fs = std::filesystem;
 using namespace lgsp::onestop;
@@ -23,11 +25,12 @@ TimePoint at(int y, unsigned m, unsigned d, int hh, int mm) {
 }
 
 FormHeader header() {
-  return {"UBND QUẬN HOÀN KIẾM", "UBND PHƯỜNG HÀNG BẠC", "Hàng Bạc", "125/TNHS", at(2025, 11, 20, 9, 31)};
+  return {"UBND QUẬN 1", "UBND PHƯỜNG BẾN THÀNH", "Bến Thành", "125/TNHS", at(2025, 11, 20, 9, 31)};
 }
 
 Applicant applicant() {
-  return {"Nguyễn Thị Hoà Ánh", "Số 12 phố Hàng Bạc, phường Hàng Bạc, Hà Nội", "0912 345 678", "anh@example.vn"};
+  return {"Nguyễn Thị Hoà Ánh", "Số 12 Lê Lợi, phường Bến Thành, Thành phố Hồ Chí Minh", "0912 345 678",
+          "anh@example.vn"};
 }
 
 const std::string kProcedure = "Đăng ký khai sinh kết hợp đăng ký thường trú và cấp thẻ bảo hiểm y tế cho trẻ em";
@@ -51,8 +54,24 @@ class FormsTest : public ::testing::Test {
   std::string text(const std::vector<unsigned char>& pdf) {
     EXPECT_GE(pdf.size(), 5u);
     EXPECT_EQ(std::string(pdf.begin(), pdf.begin() + 5), "%PDF-");
-    auto r = lgsp::test::run({PDFTOTEXT_BINARY, "-layout", write(pdf).string(), "-"});
+    auto file = write(pdf);
+    auto r = lgsp::test::run({PDFTOTEXT_BINARY, "-layout", file.string(), "-"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    // Readers must take the fonts as they are: no "Invalid ToUnicode CMap" or other syntax warning.
+    EXPECT_EQ(r.err, "") << "pdftotext warns";
+    auto fonts = lgsp::test::run({PDFFONTS_BINARY, file.string()});
+    EXPECT_EQ(fonts.exit_code, 0) << fonts.err;
+    EXPECT_EQ(fonts.err, "") << "pdffonts warns";
+    // Every font is embedded, subset and has a ToUnicode map (the "uni" column).
+    std::istringstream lines(fonts.out);
+    std::string line;
+    int listed = 0;
+    while (std::getline(lines, line))
+      if (line.find("CID TrueType") != std::string::npos) {
+        ++listed;
+        EXPECT_NE(line.find("Identity-H       yes yes yes"), std::string::npos) << line;
+      }
+    EXPECT_GE(listed, 1) << fonts.out;
     return std::regex_replace(r.out, std::regex("[ \t]+"), " ");
   }
   // The same with line breaks joined: for text that wraps over lines.
@@ -67,10 +86,10 @@ class FormsTest : public ::testing::Test {
   static void expect_national_header(const std::string& t) {
     EXPECT_NE(t.find("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), std::string::npos) << t;
     EXPECT_NE(t.find("Độc lập - Tự do - Hạnh phúc"), std::string::npos) << t;
-    EXPECT_NE(t.find("UBND PHƯỜNG HÀNG BẠC"), std::string::npos) << t;
-    EXPECT_NE(t.find("UBND QUẬN HOÀN KIẾM"), std::string::npos) << t;
+    EXPECT_NE(t.find("UBND PHƯỜNG BẾN THÀNH"), std::string::npos) << t;
+    EXPECT_NE(t.find("UBND QUẬN 1"), std::string::npos) << t;
     EXPECT_NE(t.find("Số: 125/TNHS"), std::string::npos) << t;
-    EXPECT_NE(t.find("Hàng Bạc, ngày 20 tháng 11 năm 2025"), std::string::npos) << t;
+    EXPECT_NE(t.find("Bến Thành, ngày 20 tháng 11 năm 2025"), std::string::npos) << t;
   }
 
   fs::path dir_;
@@ -88,8 +107,8 @@ ReceiptSlip receipt() {
   f.processing_time = "03 ngày làm việc";
   f.received_at = at(2025, 11, 20, 9, 31);
   f.due_at = at(2025, 11, 25, 16, 0);
-  f.result_delivery = "Bộ phận Một cửa UBND phường Hàng Bạc";
-  f.lookup_url = "https://dichvucong.hanoi.gov.vn/tra-cuu?ma=" + kCode;
+  f.result_delivery = "Bộ phận Một cửa UBND phường Bến Thành";
+  f.lookup_url = "https://dichvucong.hochiminhcity.gov.vn/tra-cuu?ma=" + kCode;
   f.receiving_officer = {"", "Trần Thị Bình"};
   return f;
 }

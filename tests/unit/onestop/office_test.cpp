@@ -335,3 +335,45 @@ TEST_F(Office, the_report_judges_against_the_original_due_time) {
 }
 
 }  // namespace
+
+// allowed_actions, as each role reads it on the dossier, is exactly what act() then accepts from that role.
+TEST_F(Office, each_role_is_offered_exactly_the_actions_act_accepts) {
+  const json input = {{"reasons", {"Lý do"}}, {"items", {"Giấy chứng sinh"}}, {"amount", 8000}};
+  const std::vector<std::string> actions = {"accept",
+                                            "refuse",
+                                            "request_supplement",
+                                            "supplement_received",
+                                            "start_processing",
+                                            "request_payment",
+                                            "payment_received",
+                                            "request_withdrawal",
+                                            "reject_withdrawal",
+                                            "approve_withdrawal",
+                                            "stop",
+                                            "finish",
+                                            "deliver_result",
+                                            "resume_accepted"};
+  int n = 0;
+  for (const Actor* who : {&desk_, &clerk_, &leader_})
+    for (bool paused : {false, true}) {
+      for (const auto& action : actions) {
+        auto code = birth(profile("0791880" + std::to_string(10000 + ++n)))["code"].get<std::string>();
+        if (paused) office_->act(clerk_, code, "request_supplement", {{"items", {"x"}}});  // 5, paused from 2
+        auto offered = office_->dossier(*who, code)["allowed_actions"];
+        bool listed = std::find(offered.begin(), offered.end(), action) != offered.end();
+        bool accepted = true;
+        try {
+          office_->act(*who, code, action, input);
+        } catch (const OnestopError& e) {
+          accepted = false;
+          EXPECT_NE(e.code().code, "LGSP-400-ONESTOP-INPUT") << action << ": " << e.what();
+        }
+        EXPECT_EQ(listed, accepted) << who->username << (paused ? " (paused) " : " ") << action << " offered "
+                                    << offered.dump();
+      }
+    }
+  // The clerk of the issue: at status 2 never offered stop or finish.
+  auto code = birth(profile("079188099999"))["code"].get<std::string>();
+  auto clerk = office_->dossier(clerk_, code)["allowed_actions"];
+  EXPECT_EQ(clerk, json({"request_supplement", "start_processing", "request_payment"})) << clerk.dump();
+}

@@ -72,3 +72,20 @@ TEST(OnestopConfig, unknown_keys_and_bad_values_name_the_key) {
 }
 
 }  // namespace
+
+namespace {
+// A newcomer's quick start moved the office to another port and its links kept pointing at 8090.
+TEST(OnestopConfig, public_url_follows_the_listen_address_unless_set) {
+  auto c = OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_SERVER_LISTEN", "127.0.0.1:18123"}});
+  c.validate();
+  EXPECT_EQ(c.effective_agency().public_url, "http://127.0.0.1:18123");
+  auto shipped = OnestopConfig::load(fs::path(LGSP_SOURCE_DIR "/deploy/config/onestop.example.toml"),
+                                     {{"LGSP_ONESTOP_SERVER_LISTEN", "127.0.0.1:18124"}});
+  EXPECT_EQ(shipped.effective_agency().public_url, "http://127.0.0.1:18124") << "the example sets no fixed port";
+  auto set = OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_AGENCY_PUBLIC_URL", "https://motcua.example.vn/"},
+                                                {"LGSP_ONESTOP_SERVER_LISTEN", "127.0.0.1:18125"}});
+  EXPECT_EQ(set.effective_agency().public_url, "https://motcua.example.vn");
+  auto bad = OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_AGENCY_PUBLIC_URL", "motcua.example.vn"}});
+  EXPECT_NE(error_of([&] { bad.validate(); }).find("agency.public_url"), std::string::npos);
+}
+}  // namespace

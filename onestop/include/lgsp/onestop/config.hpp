@@ -6,19 +6,28 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace lgsp::onestop {
 
+class FileLinks;
+
 struct AgencyConfig {
   std::string code = "000.00.13.H29";  // mã định danh of the agency this server is the one-stop office of
-  std::string name = "UBND phường Hàng Bạc";
-  std::string parent_name = "UBND quận Hoàn Kiếm";  // cơ quan chủ quản, printed above the agency on forms
-  std::string place = "Hà Nội";                     // địa danh on forms: "Hà Nội, ngày ... tháng ... năm ..."
+  std::string name = "UBND phường Bến Thành";
+  std::string parent_name = "UBND Quận 1";  // cơ quan chủ quản, printed above the agency on forms
+  std::string place = "Bến Thành";          // địa danh on forms: "Bến Thành, ngày ... tháng ... năm ..."
   std::string dossier_code_pattern = "{agency}-{yymmdd}-{seq}";
-  // Base URL citizens use for the public lookup (printed as the QR code on the receipt slip).
-  std::string public_url = "http://127.0.0.1:8090";
+  // Base URL citizens and the portal use for this office (the lookup QR code on the receipt slip, the signed
+  // file links of portal records). Empty: http://<server.listen>, so it follows the listen address.
+  std::string public_url;
+  // How long the signed file links in portal records and inter-agency submissions stay valid.
+  unsigned file_link_days = 30;
+  // Not from the config file: the office's link key, from <data_dir>/file-link.key (OfflineOffice opens it).
+  // Null: links are plain /onestop/v1/files/<sha256> (for officials only), as in unit tests.
+  std::shared_ptr<const FileLinks> file_links;
 };
 
 // How this server reaches the bus and proves who it is there: the bus's public API, like any member system.
@@ -66,6 +75,8 @@ struct OnestopConfig {
   static OnestopConfig load(const std::optional<std::filesystem::path>& file,
                             const std::map<std::string, std::string>& environment);
   void validate() const;
+  // The agency as the office uses it: public_url derived from the listen address when not set.
+  AgencyConfig effective_agency() const;
   std::string bus_client() const { return bus.client.empty() ? agency.code + "/MOTCUA" : bus.client; }
 };
 

@@ -45,6 +45,17 @@ inline constexpr ErrorCode kToken{"LGSP-422-ONESTOP-TOKEN", 422,
                                   "Token ký số từ chối: kiểm tra mã PIN, token và khóa"};
 inline constexpr ErrorCode kBadSeal{"LGSP-403-ONESTOP-SEAL", 403, "The delivery's seal is missing or invalid",
                                     "Chữ ký của nút trục trên bản tin thiếu hoặc không hợp lệ"};
+inline constexpr ErrorCode kLinkMalformed{"LGSP-400-ONESTOP-LINK", 400,
+                                          "The file link is incomplete or malformed (sha256, expires, sig)",
+                                          "Đường dẫn tải tệp thiếu thông tin hoặc sai định dạng"};
+inline constexpr ErrorCode kLinkSignature{
+    "LGSP-403-ONESTOP-LINK", 403, "The file link's signature does not match: it was altered or is not ours",
+    "Chữ ký của đường dẫn tải tệp không khớp: đường dẫn đã bị sửa hoặc không hợp lệ"};
+inline constexpr ErrorCode kLinkExpired{"LGSP-410-ONESTOP-LINK-EXPIRED", 410, "The file link has expired",
+                                        "Đường dẫn tải tệp đã hết hạn"};
+inline constexpr ErrorCode kLinkNotShared{"LGSP-404-ONESTOP-LINK-FILE", 404,
+                                          "The file is not one of the documents shared with the portal",
+                                          "Tệp không thuộc các giấy tờ đã gửi Cổng Dịch vụ công"};
 }  // namespace errors
 
 // A refusal the API turns into problem+json: the code, a specific detail, optional field errors.

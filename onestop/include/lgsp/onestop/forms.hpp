@@ -5,7 +5,7 @@
 // §1.1): mẫu 04 "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết" (under Circular 01/2018 it was "Phiếu
 // xin lỗi và hẹn lại ngày trả kết quả", same content: original due time, reason, new due time), mẫu 05 "Thông báo
 // dừng giải quyết hồ sơ". Per-step results of mẫu 06 use the reference's words "Trước hạn / Đúng hạn / Quá hạn".
-// Times print as "09 giờ 31 phút, ngày 20/11/2025", the date line as "Hàng Bạc, ngày 20 tháng 11 năm 2025" (day
+// Times print as "09 giờ 31 phút, ngày 20/11/2025", the date line as "Bến Thành, ngày 20 tháng 11 năm 2025" (day
 // < 10 and months 1-2 zero-padded, as Decree 30/2020 asks), all in Vietnam time. A4, margins of Decree 30/2020;
 // 07 is landscape.
 //
@@ -37,9 +37,9 @@ class FormError : public std::runtime_error {
 
 // Top of every form: agency block (left), national motto (right), number and the place/date line.
 struct FormHeader {
-  std::string parent_agency_name;  // "UBND QUẬN HOÀN KIẾM" (may be empty); printed as given, upper case expected
-  std::string agency_name;  // "UBND PHƯỜNG HÀNG BẠC" or "BỘ PHẬN MỘT CỬA ..."; printed bold, required
-  std::string place;        // "Hàng Bạc": the place in the date line, required
+  std::string parent_agency_name;  // "UBND QUẬN 1" (may be empty); printed as given, upper case expected
+  std::string agency_name;  // "UBND PHƯỜNG BẾN THÀNH" or "BỘ PHẬN MỘT CỬA ..."; printed bold, required
+  std::string place;        // "Bến Thành": the place in the date line, required
   std::string number;       // document number "125/TNHS" printed as "Số: 125/TNHS"; omitted when empty
   TimePoint issued_at{};    // the date of the date line
 };

@@ -93,7 +93,10 @@ class OneStopOffice {
   // Records a signed result document (the signing is done by the caller, see ResultSigner).
   nlohmann::json add_result(const Actor& actor, const std::string& code, const nlohmann::json& document);
 
-  nlohmann::json dossier(const Actor& actor, const std::string& code) const;
+  // The dossier as `actor` may see it; `allowed_actions` lists what `offered_to` (default: the actor's role) may
+  // do now, exactly what act() would accept from that role.
+  nlohmann::json dossier(const Actor& actor, const std::string& code,
+                         std::optional<Role> offered_to = std::nullopt) const;
   nlohmann::json list_dossiers(const Actor& actor, const nlohmann::json& filter) const;
   // Public: status, due time and current unit, no personal data. nullopt when there is no such dossier.
   std::optional<nlohmann::json> lookup(const std::string& code) const;
@@ -110,6 +113,9 @@ class OneStopOffice {
   // --- the national portal outbox and the bus (interagency.cpp) ---------------------------------------------
   // DVCQG-shaped records (DongBoHoSoMC / CapNhatTienDoHoSoMC) after `after_id`, oldest first.
   nlohmann::json portal_outbox(std::int64_t after_id, int limit) const;
+  // The media type of `sha256` when it is a document listed in a record for the portal (what a signed file
+  // link may serve); nullopt otherwise.
+  std::optional<std::string> portal_file(const std::string& sha256) const;
   // Messages waiting to be sent to the bus, whose time has come.
   std::vector<std::pair<std::int64_t, OutgoingMessage>> due_bus_messages(int limit) const;
   // A failed send is tried again after `retry` doubled per earlier failure (at most an hour), so a message the

@@ -51,7 +51,7 @@ struct ProcedureStep {
   int index = 0;            // 1-based, consecutive
   std::string name;         // "Thẩm định hồ sơ"
   std::string unit;         // agency code, e.g. "000.00.13.H29"
-  std::string unit_name;    // "UBND phường Hàng Bạc"
+  std::string unit_name;    // "UBND phường Bến Thành"
   std::string role;         // who acts: "receiving", "processing", "leader"
   double working_days = 0;  // this step's share of the processing time (fractions allowed)
 
