@@ -748,9 +748,19 @@ std::optional<json> OneStopOffice::lookup(const std::string& code) const {
   return out;
 }
 
+namespace {
+// The second factor must carry its full entropy: a 12-digit citizen ID number or a Vietnamese phone number
+// (0, then 9 or 10 digits, the second not 0). A dossier from another agency may carry a short or empty one;
+// such a stored value is never matched (docs/onestop.md, "Result download").
+bool strong_second_factor(const std::string& f) {
+  bool digits = !f.empty() && std::all_of(f.begin(), f.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits && (f.size() == 12 || ((f.size() == 10 || f.size() == 11) && f[0] == '0' && f[1] != '0'));
+}
+}  // namespace
+
 std::optional<json> OneStopOffice::results_for(const std::string& code, const std::string& second_factor) const {
   std::optional<json> out;
-  if (second_factor.empty()) return out;
+  if (!strong_second_factor(second_factor)) return out;
   store_.read([&](Transaction& tx) {
     auto rows = query(tx, "SELECT id_number, phone, status FROM dossiers WHERE code = ?", {text(code)});
     if (rows.empty()) return;

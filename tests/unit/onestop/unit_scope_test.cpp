@@ -221,4 +221,22 @@ TEST_F(Scoped, the_sweep_deletes_old_uploads_nobody_uses_and_never_one_a_dossier
             "");
 }
 
+TEST_F(Scoped, a_short_second_factor_stored_with_a_dossier_from_another_agency_never_matches) {
+  json submission = {
+      {"dossier_code", "000.00.99.H29-261123-0009"},
+      {"procedure", {{"code", "1.012788"}, {"version", 1}, {"name", "Liên thông"}}},
+      {"step", {{"index", 4}, {"name", "Thường trú"}, {"unit", kWard}, {"due_at", "2026-11-24T17:00:00+07:00"}}},
+      {"applicant", {{"full_name", "Trương Thị Hạnh"}, {"id_number", "7"}, {"phone", "12"}}},
+      {"documents", json::array()},
+      {"received_at", "2026-11-23T08:00:00+07:00"},
+      {"due_at", "2026-11-26T17:00:00+07:00"},
+      {"from_unit", "000.00.99.H29"},
+      {"to_unit", kWard}};
+  office_->receive("submission", "m-9", "000.00.99.H29/MOTCUA", submission);
+  EXPECT_FALSE(office_->results_for("000.00.99.H29-261123-0009", "7")) << "one digit is guessed at once";
+  EXPECT_FALSE(office_->results_for("000.00.99.H29-261123-0009", "12"));
+  auto d = birth(profile("079188100009"));
+  EXPECT_TRUE(office_->results_for(d["code"], "079188100009")) << "a full ID number matches";
+}
+
 }  // namespace
