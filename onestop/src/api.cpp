@@ -223,7 +223,7 @@ struct OnestopApi::Impl {
     std::string client = client_address(r.remote, r.header("x-forwarded-for"), trusted_proxies);
     auto counted = guard.begin(source_key(client), code, t);
     if (!counted) {
-      bus::log::warn("onestop.results.limited", {{"dossier", code.substr(0, 64)}, {"remote", client}});
+      // Not logged: a limited source would otherwise write a log line per request. Its wrong tries were.
       throw OnestopError(errors::kTooManyAttempts, "too many wrong attempts from your address; try again in " +
                                                        std::to_string((config.lookup.window_seconds + 59) / 60) +
                                                        " minutes");
