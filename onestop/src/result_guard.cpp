@@ -77,18 +77,26 @@ std::optional<ResultGuard::Try> ResultGuard::begin(const std::string& source, co
   sweep(now);
   const auto window = std::chrono::seconds(config_.window_seconds);
   const auto dossier_window = std::chrono::seconds(config_.dossier_window_seconds);
-  Try t{source, dossier};
+  Try t;
+  t.source = source;
+  t.dossier = dossier;
   std::string pair = source + "\n" + dossier;
   auto& s = by_source_[source];
   if (live(s, window, now) >= config_.max_failures) return std::nullopt;
   auto& d = by_dossier_[dossier];
-  auto& p = by_pair_[pair];
-  if (live(d, dossier_window, now) >= config_.dossier_max_failures &&
-      live(p, dossier_window, now) >= kTriesPerSourceUnderAttack)
-    return std::nullopt;
+  // Memory stays bounded: a window keeps no more tries than the limit it is compared with (the oldest kept
+  // still tells whether that many fell within the window), and (source, dossier) pairs are counted only on a
+  // dossier under attack.
+  bool under_attack = live(d, dossier_window, now) >= config_.dossier_max_failures;
+  if (under_attack) {
+    auto& p = by_pair_[pair];
+    if (live(p, dossier_window, now) >= kTriesPerSourceUnderAttack) return std::nullopt;
+    p.push_back(now);
+    t.paired = true;
+  }
   s.push_back(now);
   d.push_back(now);
-  p.push_back(now);
+  while (d.size() > config_.dossier_max_failures + kTriesPerSourceUnderAttack) d.pop_front();
   return t;
 }
 
@@ -102,7 +110,7 @@ void ResultGuard::succeeded(const Try& t) {
   };
   forgive(by_source_, t.source);
   forgive(by_dossier_, t.dossier);
-  forgive(by_pair_, t.source + "\n" + t.dossier);
+  if (t.paired) forgive(by_pair_, t.source + "\n" + t.dossier);
 }
 
 std::size_t ResultGuard::dossier_failures(const std::string& dossier, TimePoint now) {

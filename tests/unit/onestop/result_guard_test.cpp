@@ -79,7 +79,7 @@ TEST_F(Guard, strangers_many_wrong_tries_never_stop_the_applicants_right_answer)
   // The first 30 wrong tries (6 sources x 5) put the dossier under attack; from then on each further source
   // has 3 tries on it.
   EXPECT_EQ(refused, (500 - 6) * 2) << "under attack, each source has 3 tries on this dossier";
-  EXPECT_GE(g.dossier_failures("D-1", now_), 1500u);
+  EXPECT_GE(g.dossier_failures("D-1", now_), 30u) << "the dossier is under attack";
   EXPECT_TRUE(right(g, "198.51.100.7", "D-1")) << "the applicant, from their own address";
   // Even an applicant who mistyped twice gets in.
   EXPECT_TRUE(wrong(g, "198.51.100.8", "D-1"));

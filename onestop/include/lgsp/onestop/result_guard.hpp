@@ -39,11 +39,12 @@ class ResultGuard {
   explicit ResultGuard(const LookupConfig& config);
   struct Try {
     std::string source, dossier;
+    bool paired = false;  // counted for (source, dossier) too: the dossier was under attack
   };
   // Counts a try; nullopt (nothing counted) when this source may not try this dossier now.
   std::optional<Try> begin(const std::string& source, const std::string& dossier, TimePoint now);
   void succeeded(const Try& t);
-  // Wrong tries counted on a dossier within its window (for logs and tests).
+  // Wrong tries counted on a dossier within its window, up to a little past dossier_max_failures (for tests).
   std::size_t dossier_failures(const std::string& dossier, TimePoint now);
 
  private:
