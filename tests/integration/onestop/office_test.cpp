@@ -401,8 +401,8 @@ TEST_F(OnestopOffice, results_download_only_with_the_dossier_code_and_the_right_
   auto applicant = from("198.51.100.7", code, "0987654321");
   EXPECT_EQ(applicant.status, 200u) << "a stranger cannot lock the applicant out: " << applicant.raw;
   // What the client itself writes to the left of the proxy's entry is not believed: the source is still the
-  // stranger's address, now past its tries on this dossier.
-  auto disguised = from("198.51.100.7, 203.0.113.1", code, "0900000099");
+  // stranger's address (one that tried while the dossier was under attack), now past its tries on it.
+  auto disguised = from("198.51.100.7, 203.0.113.39", code, "0900000099");
   EXPECT_EQ(disguised.status, 429u) << disguised.raw;
   EXPECT_EQ(disguised.body["code"], "LGSP-429-ONESTOP-ATTEMPTS");
 
