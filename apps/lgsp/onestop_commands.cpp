@@ -191,7 +191,7 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
     auto* cmd = user->add_subcommand("add", "Create an account and print its API token (shown once)");
     auto o = std::make_shared<OnestopOptions>();
     struct U {
-      std::string username, role, unit, name, title, customer_code;
+      std::string username, role, unit, name, title, customer_code, scope = "unit";
     };
     auto u = std::make_shared<U>();
     cmd->add_option("USERNAME", u->username)->required();
@@ -200,6 +200,10 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
     cmd->add_option("--name", u->name, "Display name, recorded in dossier histories");
     cmd->add_option("--title", u->title, "Job title, e.g. \"Công chức Tư pháp - Hộ tịch\"");
     cmd->add_option("--customer-code", u->customer_code, "Citizens: the customer code of their e-profile");
+    cmd->add_option("--scope", u->scope,
+                    "unit: the account sees and acts on its unit's records only; province: a provincial "
+                    "supervisor, who also reads every unit's records [unit]")
+        ->check(CLI::IsMember({"unit", "province"}));
     o->add_to(*cmd, false);
     cmd->callback([&run, o, u] {
       run = [o, u] {
@@ -211,7 +215,7 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
         }
         return with_office(*o, [&](onestop::OneStopOffice& office) {
           std::cout << office.add_user(u->username, role, u->unit, u->name.empty() ? u->username : u->name, u->title,
-                                       u->customer_code)
+                                       u->customer_code, onestop::scope_from_string(u->scope))
                     << "\n";
           return kExitOk;
         });
@@ -227,7 +231,8 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
         return with_office(*o, [](onestop::OneStopOffice& office) {
           for (const auto& u : office.list_users())
             std::cout << u["username"].get<std::string>() << "\t" << u["role"].get<std::string>() << "\t"
-                      << u["unit"].get<std::string>() << "\t" << u["name"].get<std::string>() << "\n";
+                      << u["unit"].get<std::string>() << "\t" << u["scope"].get<std::string>() << "\t"
+                      << u["name"].get<std::string>() << "\n";
           return kExitOk;
         });
       };

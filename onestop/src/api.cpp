@@ -8,6 +8,7 @@
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/onestop/dossier_forms.hpp"
 #include "lgsp/onestop/file_links.hpp"
+#include "lgsp/onestop/result_guard.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/trust.hpp"
@@ -25,31 +26,6 @@ using bus::HttpRequest;
 using bus::HttpResponse;
 using bus::Reply;
 using nlohmann::json;
-
-bool AttemptLimiter::begin(const std::string& key, TimePoint now) {
-  std::lock_guard lock(mutex_);
-  // Keys of expired tries are dropped now and then, so random codes cannot grow the map for ever.
-  if (now - last_sweep_ > window_) {
-    for (auto it = failures_.begin(); it != failures_.end();) {
-      while (!it->second.empty() && it->second.front() + window_ <= now) it->second.pop_front();
-      it = it->second.empty() ? failures_.erase(it) : std::next(it);
-    }
-    last_sweep_ = now;
-  }
-  auto& q = failures_[key];
-  while (!q.empty() && q.front() + window_ <= now) q.pop_front();
-  if (q.size() >= max_) return false;
-  q.push_back(now);
-  return true;
-}
-
-void AttemptLimiter::succeeded(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return;
-  if (!it->second.empty()) it->second.pop_back();
-  if (it->second.empty()) failures_.erase(it);
-}
 
 std::map<std::string, std::string> parse_query(const std::string& query) {
   std::map<std::string, std::string> out;
@@ -119,20 +95,6 @@ json body_json(const HttpRequest& r) {
   }
 }
 
-// The office listens on loopback only, behind the province's TLS proxy: the client is the address the proxy
-// puts last in X-Forwarded-For (what it saw itself; earlier entries are the client's own claims).
-std::string client_address(const HttpRequest& r) {
-  if (auto xff = r.header("x-forwarded-for"); xff && !xff->empty()) {
-    auto comma = xff->rfind(',');
-    std::string last = comma == std::string::npos ? *xff : xff->substr(comma + 1);
-    while (!last.empty() && last.front() == ' ') last.erase(0, 1);
-    while (!last.empty() && last.back() == ' ') last.pop_back();
-    if (!last.empty()) return last;
-  }
-  auto colon = r.remote.rfind(':');
-  return colon == std::string::npos ? r.remote : r.remote.substr(0, colon);
-}
-
 bool is_dossier_code_like(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -149,8 +111,8 @@ struct OnestopApi::Impl {
   std::unique_ptr<signing::TrustStore> bus_trust;
   std::set<std::string> node_certificates;  // SHA-256 (hex) of the DER of the nodes whose seals we accept
   boost::asio::thread_pool pool;
-  AttemptLimiter by_code;
-  AttemptLimiter by_client;
+  ResultGuard guard;
+  std::set<std::string> trusted_proxies;
 
   Impl(OneStopOffice& o, ResultSigner& s, const OnestopConfig& c, std::unique_ptr<signing::TrustStore> t)
       : office(o),
@@ -158,8 +120,8 @@ struct OnestopApi::Impl {
         config(c),
         bus_trust(std::move(t)),
         pool(c.workers),
-        by_code(c.lookup.max_failures, std::chrono::seconds(c.lookup.window_seconds)),
-        by_client(c.lookup.max_failures * 4, std::chrono::seconds(c.lookup.window_seconds)) {
+        guard(c.lookup),
+        trusted_proxies(c.trusted_proxies.begin(), c.trusted_proxies.end()) {
     if (!c.bus.node_certificates.empty()) {
       try {
         for (const auto& cert : signing::load_pem_certificates(c.bus.node_certificates)) {
@@ -250,31 +212,29 @@ struct OnestopApi::Impl {
     return HttpResponse::text(200, line + "\n");
   }
 
-  // Result download: the dossier code plus the applicant's ID number or phone; wrong guesses are counted
-  // per code and per client address, and past the limit every try is refused for the window.
+  // Result download: the dossier code plus the applicant's ID number or phone. Wrong guesses are limited per
+  // source (and, on a dossier under attack, per source and dossier), never per dossier alone: the applicant's
+  // right answer is refused only when their own source is limited.
   std::optional<json> guarded_results(HttpRequest& r, const std::string& code) {
     auto body = body_json(r);
+    if (body.contains("second_factor") && !body["second_factor"].is_string())
+      throw OnestopError(errors::kInvalid, "second_factor is a string (the ID number or phone)");
     std::string factor = body.value("second_factor", "");
     TimePoint t = office.now();
-    std::string client = "client:" + client_address(r), by_dossier = "code:" + code;
-    auto too_many = [&] {
-      return OnestopError(errors::kTooManyAttempts,
-                          "too many wrong attempts for this dossier or from this address; "
-                          "try again in " +
-                              std::to_string(config.lookup.window_seconds / 60) + " minutes");
-    };
-    if (!by_code.begin(by_dossier, t)) throw too_many();
-    if (!by_client.begin(client, t)) {
-      by_code.succeeded(by_dossier);  // not this dossier's fault
-      throw too_many();
+    std::string client = client_address(r.remote, r.header("x-forwarded-for"), trusted_proxies);
+    auto counted = guard.begin(source_key(client), code, t);
+    if (!counted) {
+      // Not logged: a limited source would otherwise write a log line per request. Its wrong tries were.
+      throw OnestopError(errors::kTooManyAttempts, "too many wrong attempts from your address; try again in " +
+                                                       std::to_string((config.lookup.window_seconds + 59) / 60) +
+                                                       " minutes");
     }
     auto found = factor.empty() ? std::nullopt : office.results_for(code, factor);
     if (!found) {
-      bus::log::warn("onestop.results.refused", {{"dossier", code}, {"remote", client_address(r)}});
+      bus::log::warn("onestop.results.refused", {{"dossier", code.substr(0, 64)}, {"remote", client}});
       throw OnestopError(errors::kSecondFactor, "the dossier code and the ID number or phone do not match");
     }
-    by_code.succeeded(by_dossier);
-    by_client.succeeded(client);
+    guard.succeeded(*counted);
     return found;
   }
 
@@ -336,6 +296,7 @@ struct OnestopApi::Impl {
     if (std::find(allowed.begin(), allowed.end(), media) == allowed.end())
       throw OnestopError(errors::kFileType, "a result is XML, PDF, Word, TIFF or JPEG, not " + media);
     auto current = office.dossier(a, code);
+    office.check_may_act(a, code);
     // Checked before the token is touched: a signature made for a dossier that cannot take it would be a
     // signed document with no record.
     int st = current["status"]["code"];
@@ -405,6 +366,7 @@ struct OnestopApi::Impl {
     if (a.role != Role::kReceiving && a.role != Role::kLeader)
       throw OnestopError(errors::kForbidden, "forms are issued by the receiving desk or a leader");
     auto bytes = form_pdf(a, code, form);
+    office.check_may_act(a, code);  // before the seal is made
     std::string pdf_bytes(bytes.begin(), bytes.end());
     auto stored = office.files().put(pdf_bytes, "application/pdf");
     json doc = {{"code", "MAU" + form},
@@ -449,6 +411,14 @@ void OnestopApi::add_routes(bus::Router& router) {
   const std::string v1 = "/onestop/v1";
   auto add = [&](const char* method, const std::string& path, Access access, Impl::Fn fn) {
     router.add(method, v1 + path, m.handler(access, std::move(fn)));
+  };
+  // The unit a report, register or outbox covers: the account's own, or (province scope) the `unit` asked for,
+  // empty for all. Another unit asked for without that scope is answered as absent.
+  auto unit_in_scope = [](const Actor& a, std::map<std::string, std::string>& q) -> std::string {
+    std::string asked = q.count("unit") ? q["unit"] : "";
+    if (a.scope == Scope::kProvince) return asked;
+    if (!asked.empty() && asked != a.unit) throw OnestopError(errors::kNotFound, "no unit " + asked + " in your scope");
+    return a.unit;
   };
   auto staff = [](const Actor& a) {
     if (a.role == Role::kCitizen || a.role == Role::kAdmin)
@@ -523,7 +493,8 @@ void OnestopApi::add_routes(bus::Router& router) {
                                     {"title", a.title},
                                     {"role", to_string(a.role)},
                                     {"unit", a.unit},
-                                    {"customer_code", a.customer_code}});
+                                    {"customer_code", a.customer_code},
+                                    {"scope", to_string(a.scope)}});
   });
   add("POST", "/users", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "users are managed by an admin");
@@ -534,8 +505,20 @@ void OnestopApi::add_routes(bus::Router& router) {
     } catch (const std::invalid_argument& e) {
       throw OnestopError(errors::kInvalid, e.what());
     }
-    auto token = office.add_user(in.value("username", ""), role, in.value("unit", ""), in.value("name", ""),
-                                 in.value("title", ""), in.value("customer_code", ""));
+    Scope scope;
+    try {
+      scope = scope_from_string(in.value("scope", "unit"));
+    } catch (const std::invalid_argument& e) {
+      throw OnestopError(errors::kInvalid, e.what());
+    }
+    // An admin manages their own unit's accounts; only an admin with the province scope grants it or makes
+    // accounts for other units.
+    std::string unit = in.value("unit", a.unit);
+    if (a.scope != Scope::kProvince && (unit != a.unit || scope != Scope::kUnit))
+      throw OnestopError(errors::kForbidden,
+                         "an admin of unit " + a.unit + " makes unit-scoped accounts of that unit only");
+    auto token = office.add_user(in.value("username", ""), role, unit, in.value("name", ""), in.value("title", ""),
+                                 in.value("customer_code", ""), scope);
     return HttpResponse::json(201, {{"username", in.value("username", "")}, {"token", token}});
   });
   add("POST", "/procedures", Access::kUser, [&](HttpRequest& r, const Actor& a) {
@@ -548,6 +531,9 @@ void OnestopApi::add_routes(bus::Router& router) {
   });
   add("GET", "/files/{sha256}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     staff(a);
+    // Another unit's file is answered as absent, like a hash nobody uploaded.
+    if (!office.may_read_file(a, r.path_params.at("sha256")))
+      throw OnestopError(errors::kNotFound, "no file " + r.path_params.at("sha256"));
     return m.file_bytes(r.path_params.at("sha256"));
   });
   add("POST", "/profiles", Access::kUser,
@@ -605,9 +591,10 @@ void OnestopApi::add_routes(bus::Router& router) {
     auto q = parse_query(r.query);
     auto from = parse_date(q["from"]), to = parse_date(q["to"]);
     if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are dates YYYY-MM-DD (to included)");
-    auto rows = office.register_rows(
-        at_local(*from, std::chrono::minutes(0)),
-        at_local(Date{std::chrono::sys_days(*to) + std::chrono::days(1)}, std::chrono::minutes(0)), q["unit"]);
+    auto rows =
+        office.register_rows(at_local(*from, std::chrono::minutes(0)),
+                             at_local(Date{std::chrono::sys_days(*to) + std::chrono::days(1)}, std::chrono::minutes(0)),
+                             unit_in_scope(a, q));
     try {
       return Impl::pdf(register_form(office.agency(), *from, *to, rows, office.now(), m.render_options()),
                        "so-theo-doi-ho-so-" + q["from"] + "-" + q["to"] + ".pdf");
@@ -621,19 +608,20 @@ void OnestopApi::add_routes(bus::Router& router) {
     auto q = parse_query(r.query);
     auto from = parse_date_or_time(q["from"]), to = parse_date_or_time(q["to"]);
     if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are dates YYYY-MM-DD or RFC 3339 times");
-    return HttpResponse::json(200, office.report(*from, *to, q["unit"]));
+    return HttpResponse::json(200, office.report(*from, *to, unit_in_scope(a, q)));
   });
   add("GET", "/bus-outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the bus outbox is read by an admin");
     auto q = parse_query(r.query);
     auto [after, limit] = page_of(q);
-    return HttpResponse::json(
-        200, {{"messages", office.bus_outbox(q["pending"] == "1" || q["pending"] == "true", after, limit)}});
+    return HttpResponse::json(200, {{"messages", office.bus_outbox(q["pending"] == "1" || q["pending"] == "true", after,
+                                                                   limit, unit_in_scope(a, q))}});
   });
   add("GET", "/outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the portal outbox is read by an admin");
-    auto [after, limit] = page_of(parse_query(r.query));
-    return HttpResponse::json(200, {{"records", office.portal_outbox(after, limit)}});
+    auto q = parse_query(r.query);
+    auto [after, limit] = page_of(q);
+    return HttpResponse::json(200, {{"records", office.portal_outbox(after, limit, unit_in_scope(a, q))}});
   });
 }
 

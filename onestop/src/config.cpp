@@ -2,6 +2,8 @@
 
 #include "lgsp/bus/outbound_client.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <toml++/toml.h>
 
 #include <functional>
@@ -21,6 +23,24 @@ struct Key {
   std::string name;  // "section.key"
   std::function<void(OnestopConfig&, const std::string& value, const fs::path& base)> apply;
 };
+
+// Keys whose value is a TOML array of strings (comma-separated in the environment).
+bool is_list_key(const std::string& name) { return name == "server.trusted_proxies"; }
+
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    auto comma = v.find(',', start);
+    if (comma == std::string::npos) comma = v.size();
+    std::string item = v.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
 
 unsigned to_unsigned(const std::string& key, const std::string& v, unsigned min, unsigned max) {
   std::size_t used = 0;
@@ -50,6 +70,18 @@ const std::vector<Key>& keys() {
       {"server.max_body_bytes",
        [](auto& c, auto& v, auto&) {
          c.max_body_bytes = to_unsigned("server.max_body_bytes", v, 1024, 1024u * 1024 * 1024);
+       }},
+      {"server.trusted_proxies",
+       [](auto& c, auto& v, auto&) {
+         c.trusted_proxies.clear();
+         for (const auto& a : split_list(v)) {
+           boost::system::error_code ec;
+           auto ip = boost::asio::ip::make_address(a, ec);
+           if (ec)
+             throw ConfigError("server.trusted_proxies",
+                               "'" + a + "' is not an IP address (give each proxy's address)");
+           c.trusted_proxies.push_back(ip.to_string());
+         }
        }},
       {"store.data_dir", [](auto& c, auto& v, auto& b) { c.data_dir = to_path(v, b); }},
       {"store.group_commit_max_rows",
@@ -85,6 +117,28 @@ const std::vector<Key>& keys() {
        [](auto& c, auto& v, auto&) { c.lookup.max_failures = to_unsigned("lookup.max_failures", v, 1, 1000); }},
       {"lookup.window_seconds",
        [](auto& c, auto& v, auto&) { c.lookup.window_seconds = to_unsigned("lookup.window_seconds", v, 1, 86400); }},
+      {"lookup.dossier_max_failures",
+       [](auto& c, auto& v, auto&) {
+         c.lookup.dossier_max_failures = to_unsigned("lookup.dossier_max_failures", v, 1, 1000000);
+       }},
+      {"lookup.dossier_window_seconds",
+       [](auto& c, auto& v, auto&) {
+         c.lookup.dossier_window_seconds = to_unsigned("lookup.dossier_window_seconds", v, 1, 30 * 86400);
+       }},
+      {"uploads.max_bytes",
+       [](auto& c, auto& v, auto&) { c.uploads.max_bytes = to_unsigned("uploads.max_bytes", v, 1, 4294967295u); }},
+      {"uploads.max_files",
+       [](auto& c, auto& v, auto&) { c.uploads.max_files = to_unsigned("uploads.max_files", v, 1, 1000000); }},
+      {"uploads.window_seconds",
+       [](auto& c, auto& v, auto&) {
+         c.uploads.window_seconds = to_unsigned("uploads.window_seconds", v, 1, 30 * 86400);
+       }},
+      {"uploads.unused_max_age_seconds",
+       [](auto& c, auto& v, auto&) {
+         c.uploads.unused_max_age_seconds = to_unsigned("uploads.unused_max_age_seconds", v, 60, 365 * 86400);
+       }},
+      {"uploads.sweep_seconds",
+       [](auto& c, auto& v, auto&) { c.uploads.sweep_seconds = to_unsigned("uploads.sweep_seconds", v, 1, 86400); }},
   };
   return k;
 }
@@ -126,7 +180,15 @@ OnestopConfig OnestopConfig::load(const std::optional<fs::path>& file,
         const Key* spec = find_key(name);
         if (!spec) throw ConfigError(name, "unknown key in " + file->string());
         std::string text;
-        if (auto s = value.value<std::string>())
+        if (is_list_key(name)) {
+          const toml::array* items = value.as_array();
+          if (!items) throw ConfigError(name, "must be an array of strings, e.g. [\"127.0.0.1\"]");
+          for (auto&& item : *items) {
+            auto s = item.value<std::string>();
+            if (!s || s->find(',') != std::string::npos) throw ConfigError(name, "must be an array of strings");
+            text += (text.empty() ? "" : ",") + *s;
+          }
+        } else if (auto s = value.value<std::string>())
           text = *s;
         else if (auto i = value.value<std::int64_t>())
           text = std::to_string(*i);

@@ -1,4 +1,5 @@
 // Dossiers: filing, the actions of the status table, hand-overs between steps, extensions (form 04) and results.
+#include "access.hpp"
 #include "dossier_row.hpp"
 #include "events.hpp"
 #include "lgsp/onestop/dossier_actions.hpp"
@@ -102,16 +103,15 @@ json status_json(DossierStatus s) {
   return {{"code", code_of(s)}, {"name", std::string(name_en(s))}, {"name_vi", std::string(name_vi(s))}};
 }
 
-void check_may_see(const Actor& actor, const DossierRow& d) {
-  if (actor.role == Role::kCitizen && (d.customer_code.empty() || actor.customer_code != d.customer_code))
-    throw OnestopError(errors::kForbidden, "a citizen may see only their own dossiers");
-}
-
 }  // namespace
 
 json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
   if (!(actor.role == Role::kCitizen || actor.role == Role::kReceiving || actor.role == Role::kSystem))
     throw OnestopError(errors::kForbidden, "dossiers are filed by citizens online or by the receiving desk");
+  // A new dossier is this office's: only its own desk (and its citizens) file here.
+  if (actor.role == Role::kReceiving && !may_act_in_unit(actor, agency_.code))
+    throw OnestopError(errors::kForbidden,
+                       "this office files dossiers for unit " + agency_.code + ", not " + actor.unit);
   std::string procedure_code = need_string(request, "procedure_code");
   std::string customer_code =
       actor.role == Role::kCitizen ? actor.customer_code : need_string(request, "customer_code");
@@ -148,6 +148,7 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
   std::string code;
   store_
       .write([&](Transaction& tx) {
+        if (actor.role != Role::kCitizen) need_profile_unit(tx, actor, customer_code);
         auto prof = query(tx, "SELECT data, valid_until FROM profiles WHERE customer_code = ?", {text(customer_code)});
         if (prof.empty())
           throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
@@ -178,7 +179,8 @@ json OneStopOffice::file_dossier(const Actor& actor, const json& request) {
             continue;
           }
           auto f = query(tx, "SELECT media_type, size FROM files WHERE sha256 = ?", {text(sha)});
-          if (f.empty()) {
+          // Another unit's (or another citizen's) file is not this actor's to attach: as if it did not exist.
+          if (f.empty() || !file_visible(tx, actor, sha)) {
             field_errors.push_back({{"path", path + "/sha256"}, {"message", "no uploaded file " + sha}});
             continue;
           }
@@ -261,6 +263,7 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
         DossierRow d = need_dossier(tx, code);
         if (actor.role == Role::kCitizen && (d.customer_code.empty() || actor.customer_code != d.customer_code))
           throw OnestopError(errors::kForbidden, "a citizen may act only on their own dossiers");
+        detail::check_may_act(actor, d);
         DossierStatus from = d.status;
         const ActionContext context = action_context(tx, d, agency_.code);
         const ActionDecision decision = decide_action(actor.role, context, action);
@@ -305,7 +308,7 @@ json OneStopOffice::act(const Actor& actor, const std::string& code, const std::
             if (!doc.is_object() || !doc.contains("sha256") || !doc["sha256"].is_string())
               throw OnestopError(errors::kInvalid, "each supplemented document needs the sha256 of an upload");
             auto f = query(tx, "SELECT media_type, size FROM files WHERE sha256 = ?", {text(doc["sha256"])});
-            if (f.empty())
+            if (f.empty() || !file_visible(tx, actor, doc["sha256"]))
               throw OnestopError(errors::kNotFound, "no uploaded file " + doc["sha256"].get<std::string>());
             add_document(tx, code, "supplement",
                          {{"code", doc.value("code", "BS")},
@@ -407,6 +410,7 @@ json OneStopOffice::hand_over(const Actor& actor, const std::string& code, const
   store_
       .write([&](Transaction& tx) {
         DossierRow d = need_dossier(tx, code);
+        detail::check_may_act(actor, d);
         if (d.status != DossierStatus::kAccepted && d.status != DossierStatus::kProcessing)
           throw OnestopError(errors::kIllegalTransition, "dossier " + code + " is " +
                                                              std::to_string(code_of(d.status)) + " (" +
@@ -478,6 +482,7 @@ json OneStopOffice::extend(const Actor& actor, const std::string& code, const js
   store_
       .write([&](Transaction& tx) {
         DossierRow d = need_dossier(tx, code);
+        detail::check_may_act(actor, d);
         if (d.finished_at || is_terminal(d.status) || d.status == DossierStatus::kFinished)
           throw OnestopError(errors::kIllegalTransition, "dossier " + code + " is already finished");
         std::optional<TimePoint> new_due;
@@ -523,6 +528,7 @@ json OneStopOffice::add_result(const Actor& actor, const std::string& code, cons
   store_
       .write([&](Transaction& tx) {
         DossierRow d = need_dossier(tx, code);
+        detail::check_may_act(actor, d);
         if (d.status != DossierStatus::kProcessing && d.status != DossierStatus::kAccepted)
           throw OnestopError(errors::kIllegalTransition,
                              "dossier " + code + " is " + std::to_string(code_of(d.status)) + " (" +
@@ -547,6 +553,7 @@ json OneStopOffice::add_form(const Actor& actor, const std::string& code, const 
   store_
       .write([&](Transaction& tx) {
         DossierRow d = need_dossier(tx, code);
+        detail::check_may_act(actor, d);
         add_document(tx, code, "form", document, t);
         record_history(tx, code, t, actor, "issue_form", code_of(d.status), code_of(d.status), d.current_step,
                        document.value("name", ""),
@@ -563,7 +570,7 @@ json OneStopOffice::dossier(const Actor& actor, const std::string& code, std::op
   TimePoint t = now();
   store_.read([&](Transaction& tx) {
     DossierRow d = need_dossier(tx, code);
-    check_may_see(actor, d);
+    check_may_read(actor, d);
     out = {{"code", d.code},
            {"agency", d.agency},
            {"origin_agency", d.origin_agency},
@@ -625,6 +632,10 @@ json OneStopOffice::dossier(const Actor& actor, const std::string& code, std::op
   return out;
 }
 
+void OneStopOffice::check_may_act(const Actor& actor, const std::string& code) const {
+  store_.read([&](Transaction& tx) { detail::check_may_act(actor, need_dossier(tx, code)); });
+}
+
 json OneStopOffice::list_dossiers(const Actor& actor, const json& filter) const {
   if (actor.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "dossiers are for officials and applicants");
   std::string sql =
@@ -634,6 +645,10 @@ json OneStopOffice::list_dossiers(const Actor& actor, const json& filter) const 
   if (actor.role == Role::kCitizen) {
     sql += " AND customer_code = ?";
     p.push_back(text(actor.customer_code));
+  } else if (!is_module(actor) && actor.scope != Scope::kProvince) {
+    // The unit boundary: every filter below narrows the account's own unit's dossiers, never widens them.
+    sql += " AND agency = ?";
+    p.push_back(text(actor.unit));
   }
   if (filter.contains("status")) {
     sql += " AND status = ?";
@@ -691,9 +706,19 @@ std::optional<json> OneStopOffice::lookup(const std::string& code) const {
   return out;
 }
 
+namespace {
+// The second factor must carry its full entropy: a 12-digit citizen ID number or a Vietnamese phone number
+// (0, then 9 or 10 digits, the second not 0). A dossier from another agency may carry a short or empty one;
+// such a stored value is never matched (docs/onestop.md, "Result download").
+bool strong_second_factor(const std::string& f) {
+  bool digits = !f.empty() && std::all_of(f.begin(), f.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits && (f.size() == 12 || ((f.size() == 10 || f.size() == 11) && f[0] == '0' && f[1] != '0'));
+}
+}  // namespace
+
 std::optional<json> OneStopOffice::results_for(const std::string& code, const std::string& second_factor) const {
   std::optional<json> out;
-  if (second_factor.empty()) return out;
+  if (!strong_second_factor(second_factor)) return out;
   store_.read([&](Transaction& tx) {
     auto rows = query(tx, "SELECT id_number, phone, status FROM dossiers WHERE code = ?", {text(code)});
     if (rows.empty()) return;

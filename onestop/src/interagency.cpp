@@ -11,13 +11,18 @@ namespace lgsp::onestop {
 using namespace detail;
 using nlohmann::json;
 
-json OneStopOffice::portal_outbox(std::int64_t after_id, int limit) const {
+json OneStopOffice::portal_outbox(std::int64_t after_id, int limit, const std::string& unit) const {
   json out = json::array();
+  // `unit`: only the records of that unit's dossiers (an outbox record names its dossier).
+  std::string sql = "SELECT id, at, dossier_code, service, record, synced_at FROM portal_outbox o WHERE id > ?";
+  Params p{integer(after_id)};
+  if (!unit.empty()) {
+    sql += " AND EXISTS (SELECT 1 FROM dossiers d WHERE d.code = o.dossier_code AND d.agency = ?)";
+    p.push_back(text(unit));
+  }
+  p.push_back(integer(limit));
   store_.read([&](Transaction& tx) {
-    for (const auto& r : query(tx,
-                               "SELECT id, at, dossier_code, service, record, synced_at FROM portal_outbox "
-                               "WHERE id > ? ORDER BY id LIMIT ?",
-                               {integer(after_id), integer(limit)}))
+    for (const auto& r : query(tx, sql + " ORDER BY id LIMIT ?", p))
       out.push_back({{"id", num(r[0])},
                      {"at", str(r[1])},
                      {"dossier_code", str(r[2])},
@@ -72,14 +77,20 @@ void OneStopOffice::mark_bus_message(std::int64_t id, bool sent, const std::stri
       .get();
 }
 
-json OneStopOffice::bus_outbox(bool pending_only, std::int64_t after_id, int limit) const {
+json OneStopOffice::bus_outbox(bool pending_only, std::int64_t after_id, int limit, const std::string& unit) const {
   json out = json::array();
+  std::string sql =
+      "SELECT id, service, message_id, conversation_id, created_at, sent_at, attempts, last_error, next_attempt_at "
+      "FROM bus_outbox o WHERE id > ?";
+  Params p{integer(after_id)};
+  if (pending_only) sql += " AND sent_at IS NULL";
+  if (!unit.empty()) {  // a bus message's conversation is its dossier
+    sql += " AND EXISTS (SELECT 1 FROM dossiers d WHERE d.code = o.conversation_id AND d.agency = ?)";
+    p.push_back(text(unit));
+  }
+  p.push_back(integer(limit));
   store_.read([&](Transaction& tx) {
-    for (const auto& r : query(tx,
-                               std::string("SELECT id, service, message_id, conversation_id, created_at, sent_at, "
-                                           "attempts, last_error, next_attempt_at FROM bus_outbox WHERE id > ?") +
-                                   (pending_only ? " AND sent_at IS NULL" : "") + " ORDER BY id LIMIT ?",
-                               {integer(after_id), integer(limit)}))
+    for (const auto& r : query(tx, sql + " ORDER BY id LIMIT ?", p))
       out.push_back({{"id", num(r[0])},
                      {"service", str(r[1])},
                      {"message_id", str(r[2])},

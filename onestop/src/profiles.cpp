@@ -1,5 +1,6 @@
 // Citizen e-profiles (hồ sơ điện tử công dân): identity data typed once, reusable documents, the citizen's
 // dossiers across procedures, valid five years from creation and renewable.
+#include "access.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "office_sql.hpp"
 
@@ -102,6 +103,9 @@ json OneStopOffice::create_profile(const Actor& actor, const json& identity) {
   // Only the desk, which sees the citizen's ID card: anyone else could claim someone's ID number.
   if (!(actor.role == Role::kReceiving || actor.role == Role::kSystem))
     throw OnestopError(errors::kForbidden, "e-profiles are created by the receiving desk, from the citizen's ID card");
+  if (!may_act_in_unit(actor, agency_.code))
+    throw OnestopError(errors::kForbidden,
+                       "this office keeps e-profiles for unit " + agency_.code + ", not " + actor.unit);
   json id = checked_identity(identity);
   TimePoint t = now();
   std::string created = format_local_rfc3339(t);
@@ -124,9 +128,10 @@ json OneStopOffice::create_profile(const Actor& actor, const json& identity) {
         std::snprintf(buf, sizeof buf, "KH-%s-%07lld", block.c_str(), static_cast<long long>(num(seq[0][0])));
         code = buf;
         exec(tx,
-             "INSERT INTO profiles(customer_code, id_number, data, created_at, valid_until, updated_at) "
-             "VALUES (?,?,?,?,?,?)",
-             {text(code), text(id["id_number"]), text(id.dump()), text(created), text(valid_until), text(created)});
+             "INSERT INTO profiles(customer_code, id_number, data, created_at, valid_until, updated_at, unit) "
+             "VALUES (?,?,?,?,?,?,?)",
+             {text(code), text(id["id_number"]), text(id.dump()), text(created), text(valid_until), text(created),
+              text(agency_.code)});
       })
       .get();
   return profile(Actor{"system", "", "", Role::kSystem, agency_.code, ""}, code);
@@ -136,6 +141,7 @@ json OneStopOffice::profile(const Actor& actor, const std::string& customer_code
   check_may_see(actor, customer_code);
   json out;
   store_.read([&](Transaction& tx) {
+    if (actor.role != Role::kCitizen) need_profile_unit(tx, actor, customer_code);
     auto rows =
         query(tx, "SELECT data, created_at, valid_until FROM profiles WHERE customer_code = ?", {text(customer_code)});
     if (rows.empty()) throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
@@ -180,6 +186,8 @@ json OneStopOffice::renew_profile(const Actor& actor, const std::string& custome
   std::string at = format_local_rfc3339(now());
   store_
       .write([&](Transaction& tx) {
+        if (!may_act_in_unit(actor, need_profile_unit(tx, actor, customer_code)))
+          throw OnestopError(errors::kForbidden, "e-profile " + customer_code + " is another unit's");
         exec(tx, "UPDATE profiles SET valid_until = ?, updated_at = ? WHERE customer_code = ?",
              {text(until), text(at), text(customer_code)});
         if (tx.changes() == 0)
@@ -201,8 +209,11 @@ json OneStopOffice::add_profile_document(const Actor& actor, const std::string& 
       .write([&](Transaction& tx) {
         if (query(tx, "SELECT 1 FROM profiles WHERE customer_code = ?", {text(customer_code)}).empty())
           throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
+        if (actor.role != Role::kCitizen && !may_act_in_unit(actor, need_profile_unit(tx, actor, customer_code)))
+          throw OnestopError(errors::kForbidden, "e-profile " + customer_code + " is another unit's");
         auto f = query(tx, "SELECT media_type, size FROM files WHERE sha256 = ?", {text(sha)});
-        if (f.empty()) throw OnestopError(errors::kNotFound, "no uploaded file with sha256 " + sha);
+        if (f.empty() || !file_visible(tx, actor, sha))
+          throw OnestopError(errors::kNotFound, "no uploaded file with sha256 " + sha);
         exec(tx,
              "INSERT OR IGNORE INTO profile_documents(customer_code, doc_code, name, sha256, media_type, size, "
              "added_at) VALUES (?,?,?,?,?,?,?)",

@@ -74,6 +74,23 @@ CREATE TABLE bus_inbox(
       {2, "pending bus outbox index",
        // The outbox poll and the pending listing read unsent messages only; sent ones pile up for ever.
        "CREATE INDEX bus_outbox_pending ON bus_outbox(id) WHERE sent_at IS NULL;"},
+      // The unit boundary and the upload quota: an account's scope, the unit an e-profile belongs to (the
+      // agency in its customer code, KH-<agency>-<7 digits>), and who uploaded what when.
+      {3, "unit scope and upload quota", R"SQL(
+ALTER TABLE users ADD COLUMN scope TEXT NOT NULL DEFAULT 'unit';
+ALTER TABLE profiles ADD COLUMN unit TEXT NOT NULL DEFAULT '';
+UPDATE profiles SET unit = substr(customer_code, 4, length(customer_code) - 11);
+CREATE TABLE file_uploads(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, sha256 TEXT NOT NULL, username TEXT NOT NULL, unit TEXT NOT NULL,
+  size INTEGER NOT NULL, at TEXT NOT NULL);
+CREATE INDEX file_uploads_by_user ON file_uploads(username, at);
+CREATE INDEX file_uploads_by_sha ON file_uploads(sha256, unit);
+CREATE INDEX profile_documents_by_sha ON profile_documents(sha256);
+CREATE INDEX dossier_documents_by_sha ON dossier_documents(sha256);
+CREATE INDEX dossier_documents_by_signature ON dossier_documents(signature_sha256);
+CREATE INDEX dossier_documents_by_seal ON dossier_documents(seal_sha256);
+CREATE INDEX files_by_created ON files(created_at);
+)SQL"},
   };
   return m;
 }

@@ -80,6 +80,7 @@ struct OnestopServer::Impl {
   std::unique_ptr<bus::OutboundClient> outbound;
   std::string api_key;
   std::thread sender;
+  std::thread sweeper;
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable wake;
@@ -102,6 +103,7 @@ struct OnestopServer::Impl {
       outbound = std::make_unique<bus::OutboundClient>(bus::OutboundTls{config.bus.ca, {}, {}}, 1);
     }
     office.set_bus_connected(!config.bus.url.empty());
+    office.set_upload_limits(config.uploads);
     api = std::make_unique<OnestopApi>(office, signer, config, std::move(trust));
     api->add_routes(router);
     router.add("GET", "/healthz", [](bus::HttpRequest&, bus::Reply reply) {
@@ -147,6 +149,19 @@ struct OnestopServer::Impl {
     }
   }
 
+  // Uploaded files no dossier or e-profile uses expire (uploads.unused_max_age_seconds), every sweep_seconds.
+  void run_sweeper() {
+    while (!stopping) {
+      try {
+        office.sweep_unused_files(std::chrono::seconds(config.uploads.unused_max_age_seconds));
+      } catch (const std::exception& e) {
+        bus::log::error("onestop.files.sweep", {{"error", e.what()}});
+      }
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, std::chrono::seconds(config.uploads.sweep_seconds), [this] { return stopping.load(); });
+    }
+  }
+
   void run_sender() {
     while (!stopping) {
       try {
@@ -175,6 +190,7 @@ void OnestopServer::start() {
   impl_->server = std::make_unique<bus::HttpServer>(o, impl_->router);
   impl_->server->start();
   if (impl_->outbound) impl_->sender = std::thread([this] { impl_->run_sender(); });
+  impl_->sweeper = std::thread([this] { impl_->run_sweeper(); });
   bus::log::info("onestop.started", {{"listen", impl_->server->local_endpoint().to_string()},
                                      {"agency", impl_->config.agency.code},
                                      {"bus", impl_->config.bus.url}});
@@ -188,6 +204,7 @@ void OnestopServer::stop() {
   impl_->stopping = true;
   impl_->wake.notify_all();
   if (impl_->sender.joinable()) impl_->sender.join();
+  if (impl_->sweeper.joinable()) impl_->sweeper.join();
   if (impl_->server) impl_->server->drain(std::chrono::seconds(5));
   impl_->api->stop();
   impl_->server.reset();

@@ -39,7 +39,10 @@ class OnestopOffice : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("lgsp-onestop-office-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     // hsm-sim's tokens hold only their own certificates: the issuing CA completes the chain signatures carry.
-    office_ = new OfficeProcess(dir_, kWard, "UBND phường Bến Thành", lgsp::test::hsm_sim_env(hsm_),
+    // The test plays the TLS proxy on loopback: its X-Forwarded-For is believed.
+    auto env = lgsp::test::hsm_sim_env(hsm_);
+    env.push_back("LGSP_ONESTOP_SERVER_TRUSTED_PROXIES=127.0.0.1");
+    office_ = new OfficeProcess(dir_, kWard, "UBND phường Bến Thành", env,
                                 "[signing]\nca_chain = \"" + (hsm_ / "pki/issuing-ca.pem").string() + "\"\n");
     auto imported = office_->cli({"procedure", "import", (kSamples / "procedures.json").string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
@@ -74,9 +77,10 @@ class OnestopOffice : public ::testing::Test {
     EXPECT_EQ(r.status, 201u) << r.raw;
     return r.body.value("customer_code", "");
   }
-  static std::string upload_pdf(const std::string& text) {
+  // Uploaded by the desk, or by `token`'s account (a citizen attaches only what they uploaded themselves).
+  static std::string upload_pdf(const std::string& text, const std::string& token = "") {
     std::string pdf = "%PDF-1.4\n% " + text + "\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
-    auto r = office_->send("POST", "/onestop/v1/files", receiving_, pdf, "application/pdf");
+    auto r = office_->send("POST", "/onestop/v1/files", token.empty() ? receiving_ : token, pdf, "application/pdf");
     EXPECT_EQ(r.status, 201u) << r.raw;
     return r.body.value("sha256", "");
   }
@@ -385,12 +389,33 @@ TEST_F(OnestopOffice, results_download_only_with_the_dossier_code_and_the_right_
   auto sha = by_phone.body["results"][0]["sha256"].get<std::string>();
   auto no_factor = office_->call("POST", "/onestop/v1/results/" + code + "/" + sha, "", json::object());
   EXPECT_EQ(no_factor.status, 403u);
-  // Guessing is cut off: after the allowed wrong tries the right factor is refused too, until the window passes.
-  for (int i = 0; i < 5; ++i)
-    office_->call("POST", "/onestop/v1/results/" + code, "", {{"second_factor", "0900000000"}});
-  auto blocked = office_->call("POST", "/onestop/v1/results/" + code, "", {{"second_factor", "0987654321"}});
-  EXPECT_EQ(blocked.status, 429u) << blocked.raw;
-  EXPECT_EQ(blocked.body["code"], "LGSP-429-ONESTOP-ATTEMPTS");
+
+  // Guessing is limited per source, never per dossier alone. Through the proxy (X-Forwarded-For), 40
+  // strangers try the applicant's dossier with wrong numbers: 120 wrong tries put it "under attack", yet the
+  // applicant's right answer from their own address still gets the result.
+  auto from = [&](const std::string& forwarded_for, const std::string& dossier, const std::string& factor) {
+    return office_->send("POST", "/onestop/v1/results/" + dossier, "", json{{"second_factor", factor}}.dump(),
+                         "application/json", {{"X-Forwarded-For", forwarded_for}});
+  };
+  for (int s = 0; s < 40; ++s)
+    for (int i = 0; i < 3; ++i)
+      EXPECT_EQ(from("203.0.113." + std::to_string(s), code, "09000000" + std::to_string(10 + i)).status, 403u);
+  auto applicant = from("198.51.100.7", code, "0987654321");
+  EXPECT_EQ(applicant.status, 200u) << "a stranger cannot lock the applicant out: " << applicant.raw;
+  // What the client itself writes to the left of the proxy's entry is not believed: the source is still the
+  // stranger's address (one that tried while the dossier was under attack), now past its tries on it.
+  auto disguised = from("198.51.100.7, 203.0.113.39", code, "0900000099");
+  EXPECT_EQ(disguised.status, 429u) << disguised.raw;
+  EXPECT_EQ(disguised.body["code"], "LGSP-429-ONESTOP-ATTEMPTS");
+
+  // One source guessing across dossiers (codes are sequential) is cut off after lookup.max_failures (10), and
+  // then even a right answer from it waits for the window.
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(from("192.0.2.50", kWard + "-261201-90" + std::to_string(10 + i), id_number).status, 403u);
+  auto cut_off = from("192.0.2.50", kWard + "-261201-9020", id_number);
+  EXPECT_EQ(cut_off.status, 429u) << cut_off.raw;
+  EXPECT_EQ(from("192.0.2.50", code, "0987654321").status, 429u);
+  EXPECT_EQ(from("192.0.2.51", code, "0987654321").status, 200u) << "the next address is not affected";
 }
 
 TEST_F(OnestopOffice, the_catalogue_exports_as_json_that_imports_again_unchanged) {
@@ -509,9 +534,9 @@ TEST_F(OnestopOffice, citizens_file_online_and_see_only_their_own_dossiers) {
   auto citizen = office_->add_user("thu-" + mine, "citizen", "Lý Thị Thu", "", mine);
   json req = {{"procedure_code", "1.001193"},
               {"documents",
-               {{{"code", "TK"}, {"sha256", upload_pdf("tk online")}},
-                {{"code", "GCS"}, {"sha256", upload_pdf("gcs online")}},
-                {{"code", "GTTT"}, {"sha256", upload_pdf("cccd online")}}}}};
+               {{{"code", "TK"}, {"sha256", upload_pdf("tk online", citizen)}},
+                {{"code", "GCS"}, {"sha256", upload_pdf("gcs online", citizen)}},
+                {{"code", "GTTT"}, {"sha256", upload_pdf("cccd online", citizen)}}}}};
   auto filed = office_->call("POST", "/onestop/v1/dossiers", citizen, req);
   ASSERT_EQ(filed.status, 201u) << filed.raw;
   EXPECT_EQ(filed.body["status"]["code"], 1) << "online dossiers start new, until the desk accepts them";
@@ -542,6 +567,104 @@ TEST_F(OnestopOffice, citizens_file_online_and_see_only_their_own_dossiers) {
   auto kept = act(leader_, code, "reject_withdrawal");
   ASSERT_EQ(kept.status, 200u) << kept.raw;
   EXPECT_EQ(kept.body["status"]["code"], 2) << "back where it was";
+}
+
+TEST_F(OnestopOffice, another_units_officials_get_404_for_this_units_records_and_a_supervisor_reads_them) {
+  auto add = [](const std::vector<std::string>& args) {
+    auto r = office_->cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string token = r.out;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    return token;
+  };
+  const std::string other = "000.00.14.H29";
+  auto other_leader = add({"user", "add", "tuan14", "--role", "leader", "--unit", other, "--name", "Phan Văn Tuấn"});
+  auto other_admin = add({"user", "add", "admin14", "--role", "admin", "--unit", other});
+  auto supervisor = add({"user", "add", "so-noi-vu", "--role", "leader", "--unit", "000.00.00.H29", "--scope",
+                         "province", "--name", "Thanh tra Sở"});
+  auto customer = new_profile("Đinh Thị Hạnh");
+  auto filed = file_birth(customer);
+  const std::string code = filed["code"], sha = filed["documents"][0]["sha256"];
+  const std::string d = "/onestop/v1/dossiers/" + code;
+
+  // Reads and actions of another unit: answered as if the dossier, profile or file did not exist.
+  for (auto [method, path, body] : std::vector<std::tuple<std::string, std::string, json>>{
+           {"GET", d, nullptr},
+           {"POST", d + "/actions/stop", {{"reasons", {"x"}}}},
+           {"POST", d + "/handover", json::object()},
+           {"POST", d + "/extend", {{"reason", "x"}, {"extra_working_days", 1}}},
+           {"GET", d + "/forms/01", nullptr},
+           {"POST", d + "/forms/01/seal", json::object()},
+           {"GET", "/onestop/v1/profiles/" + customer, nullptr},
+           {"GET", "/onestop/v1/files/" + sha, nullptr},
+           {"GET", "/onestop/v1/report?from=2020-01-01&to=2030-01-01&unit=" + kWard, nullptr},
+       }) {
+    auto r = office_->call(method, path, other_leader, body);
+    EXPECT_EQ(r.status, 404u) << method << " " << path << ": " << r.raw;
+  }
+  auto sign = office_->call("POST", d + "/results", other_leader,
+                            {{"name", "x"},
+                             {"media_type", "application/xml"},
+                             {"content_base64", lgsp::contracts::base64_encode(kResultXml)},
+                             {"token", "official-01"},
+                             {"pin", "123456"}});
+  EXPECT_EQ(sign.status, 404u) << sign.raw;
+  for (const std::string& q : std::vector<std::string>{"", "?unit=" + kWard, "?customer_code=" + customer}) {
+    auto list = office_->call("GET", "/onestop/v1/dossiers" + q, other_leader);
+    ASSERT_EQ(list.status, 200u) << list.raw;
+    EXPECT_TRUE(list.body["dossiers"].empty()) << q << ": " << list.raw;
+  }
+  auto report = office_->call("GET", "/onestop/v1/report?from=2020-01-01&to=2030-01-01", other_leader);
+  ASSERT_EQ(report.status, 200u) << report.raw;
+  EXPECT_TRUE(report.body["lines"].empty()) << report.raw;
+  auto outbox = office_->call("GET", "/onestop/v1/outbox?limit=1000", other_admin);
+  ASSERT_EQ(outbox.status, 200u) << outbox.raw;
+  EXPECT_TRUE(outbox.body["records"].empty()) << "another unit's portal records carry the applicant's data";
+  EXPECT_FALSE(office_->call("GET", "/onestop/v1/outbox?limit=1000", admin_).body["records"].empty());
+  auto grant = office_->call("POST", "/onestop/v1/users", admin_,
+                             {{"username", "x14"}, {"role", "leader"}, {"unit", other}, {"name", "X"}});
+  EXPECT_EQ(grant.status, 403u) << "an admin makes accounts of their own unit only: " << grant.raw;
+  EXPECT_EQ(office_->call("GET", d, receiving_).body["history"].size(), 1u) << "nothing was changed";
+
+  // The unit's own officials, and the provincial supervisor reading (not acting).
+  EXPECT_EQ(office_->call("GET", d, leader_).status, 200u);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/files/" + sha, leader_).status, 200u);
+  EXPECT_EQ(office_->call("GET", d, supervisor).status, 200u);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/files/" + sha, supervisor).status, 200u);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/profiles/" + customer, supervisor).status, 200u);
+  auto all = office_->call("GET", "/onestop/v1/dossiers", supervisor);
+  ASSERT_EQ(all.status, 200u);
+  EXPECT_NE(all.raw.find(code), std::string::npos);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/me", supervisor).body["scope"], "province");
+  auto acted = act(supervisor, code, "stop", {{"reasons", {"x"}}});
+  EXPECT_EQ(acted.status, 403u) << acted.raw;
+}
+
+// An office with no trusted proxy: X-Forwarded-For is never believed, whatever it says; and a small upload
+// quota.
+TEST_F(OnestopOffice, a_forged_x_forwarded_for_is_ignored_without_a_trusted_proxy_and_uploads_have_a_quota) {
+  OfficeProcess plain(dir_ / "plain", kWard, "UBND phường Bến Thành", lgsp::test::hsm_sim_env(hsm_),
+                      "[uploads]\nmax_files = 2\n");
+  auto desk = plain.add_user("desk", "receiving", "Desk");
+  plain.start();
+  auto guess = [&](int i) {
+    return plain.send("POST", "/onestop/v1/results/" + kWard + "-261201-80" + std::to_string(10 + i), "",
+                      json{{"second_factor", "079195000001"}}.dump(), "application/json",
+                      {{"X-Forwarded-For", "198.51.100." + std::to_string(i)}});
+  };
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(guess(i).status, 403u);
+  auto limited = guess(10);
+  EXPECT_EQ(limited.status, 429u) << "every try counted against the real peer: " << limited.raw;
+  EXPECT_EQ(limited.body["code"], "LGSP-429-ONESTOP-ATTEMPTS");
+
+  auto upload = [&](const std::string& text) {
+    return plain.send("POST", "/onestop/v1/files", desk, "%PDF-1.4\n% " + text + "\n%%EOF\n", "application/pdf");
+  };
+  EXPECT_EQ(upload("one").status, 201u);
+  EXPECT_EQ(upload("two").status, 201u);
+  auto over = upload("three");
+  EXPECT_EQ(over.status, 429u) << over.raw;
+  EXPECT_EQ(over.body["code"], "LGSP-429-ONESTOP-QUOTA");
 }
 
 }  // namespace

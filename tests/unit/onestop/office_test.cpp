@@ -52,8 +52,9 @@ class Office : public ::testing::Test {
                                            {"nationality", "Việt Nam"},
                                            {"permanent_address", "1 Lê Lợi"}})["customer_code"];
   }
-  std::string pdf(const std::string& text) {
-    return office_->upload(desk_, "%PDF-1.4 " + text, "application/pdf").sha256;
+  std::string pdf(const std::string& text) { return pdf(text, desk_); }
+  std::string pdf(const std::string& text, const Actor& by) {
+    return office_->upload(by, "%PDF-1.4 " + text, "application/pdf").sha256;
   }
   json birth(const std::string& customer) {
     return office_->file_dossier(desk_, {{"procedure_code", "1.001193"},
@@ -203,9 +204,9 @@ TEST_F(Office, an_online_dossier_never_accepted_may_be_refused_after_a_supplemen
   auto code = office_
                   ->file_dossier(citizen, {{"procedure_code", "1.001193"},
                                            {"documents",
-                                            {{{"code", "TK"}, {"sha256", pdf("tk")}},
-                                             {{"code", "GCS"}, {"sha256", pdf("gcs")}},
-                                             {{"code", "GTTT"}, {"sha256", pdf("cccd")}}}}})["code"]
+                                            {{{"code", "TK"}, {"sha256", pdf("tk", citizen)}},
+                                             {{"code", "GCS"}, {"sha256", pdf("gcs", citizen)}},
+                                             {{"code", "GTTT"}, {"sha256", pdf("cccd", citizen)}}}}})["code"]
                   .get<std::string>();
   office_->act(desk_, code, "request_supplement", {{"items", {"Tờ khai ký tay"}}});
   auto refused = office_->act(desk_, code, "refuse", {{"reasons", {"Không bổ sung trong thời hạn"}}});

@@ -71,6 +71,25 @@ TEST(OnestopConfig, unknown_keys_and_bad_values_name_the_key) {
             std::string::npos);
 }
 
+TEST(OnestopConfig, trusted_proxies_are_a_list_of_ip_addresses_and_empty_by_default) {
+  EXPECT_TRUE(OnestopConfig{}.trusted_proxies.empty()) << "by default X-Forwarded-For is never believed";
+  auto c = OnestopConfig::load(write("h.toml", "[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n"), {});
+  EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  auto e = OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_SERVER_TRUSTED_PROXIES", "10.0.0.5, 10.0.0.6"}});
+  EXPECT_EQ(e.trusted_proxies, (std::vector<std::string>{"10.0.0.5", "10.0.0.6"}));
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("i.toml", "[server]\ntrusted_proxies = [\"proxy.local\"]\n"), {});
+            }).find("server.trusted_proxies"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("j.toml", "[server]\ntrusted_proxies = \"127.0.0.1\"\n"), {});
+            }).find("array"),
+            std::string::npos);
+  auto u = OnestopConfig::load(write("k.toml", "[uploads]\nmax_files = 7\nunused_max_age_seconds = 3600\n"), {});
+  EXPECT_EQ(u.uploads.max_files, 7u);
+  EXPECT_EQ(u.uploads.unused_max_age_seconds, 3600u);
+}
+
 }  // namespace
 
 namespace {

@@ -8,11 +8,8 @@
 #include "lgsp/onestop/office.hpp"
 #include "lgsp/onestop/result_signer.hpp"
 
-#include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 namespace lgsp::signing {
@@ -20,23 +17,6 @@ class TrustStore;
 }
 
 namespace lgsp::onestop {
-
-// Counts guesses per key (a dossier code, a client address) in a sliding window. A try is counted when it
-// starts (so concurrent tries cannot slip past the limit together) and forgiven when it succeeds.
-class AttemptLimiter {
- public:
-  AttemptLimiter(unsigned max_failures, std::chrono::seconds window) : max_(max_failures), window_(window) {}
-  // Counts a try; false (nothing counted) when the key is already at its limit.
-  bool begin(const std::string& key, TimePoint now);
-  void succeeded(const std::string& key);
-
- private:
-  unsigned max_;
-  std::chrono::seconds window_;
-  std::mutex mutex_;
-  std::map<std::string, std::deque<TimePoint>> failures_;
-  TimePoint last_sweep_{};
-};
 
 class OnestopApi {
  public:

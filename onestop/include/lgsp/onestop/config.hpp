@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lgsp::onestop {
 
@@ -49,9 +50,26 @@ struct SigningConfig {
   std::filesystem::path ca_chain;          // PEM CA certificates to carry when a token holds only its certificate
 };
 
+// Result download (POST /results/{code}): guesses of the second factor are limited per SOURCE, never per dossier
+// alone, so a stranger's wrong tries cannot lock the applicant out (docs/onestop.md, "Result download").
 struct LookupConfig {
-  unsigned max_failures = 5;      // wrong second factors per dossier code and per client address ...
-  unsigned window_seconds = 900;  // ... within this window, then 429 until the window has passed
+  unsigned max_failures = 10;     // wrong tries from one source (an IPv4 address, an IPv6 /64) ...
+  unsigned window_seconds = 900;  // ... within this window; then that source gets 429 until the window has passed
+  // A dossier with this many wrong tries (from all sources) within dossier_window_seconds is under attack: each
+  // source then gets at most kTriesPerSourceUnderAttack wrong tries on that dossier per dossier window. The
+  // right answer from any other source still succeeds.
+  unsigned dossier_max_failures = 30;
+  unsigned dossier_window_seconds = 86400;
+};
+
+// Uploads (POST /files): a quota per account over a sliding window (429 LGSP-429-ONESTOP-QUOTA), and the expiry
+// of uploaded files that no dossier and no e-profile uses.
+struct UploadConfig {
+  std::uint64_t max_bytes = 512ull * 1024 * 1024;  // bytes one account may upload per window
+  unsigned max_files = 500;                        // uploads one account may make per window
+  unsigned window_seconds = 86400;
+  unsigned unused_max_age_seconds = 7 * 86400;  // an upload no dossier or e-profile uses is deleted after this
+  unsigned sweep_seconds = 3600;                // how often the server looks for such files
 };
 
 struct OnestopConfig {
@@ -68,6 +86,10 @@ struct OnestopConfig {
   BusLinkConfig bus;
   SigningConfig signing;
   LookupConfig lookup;
+  UploadConfig uploads;
+  // Peers whose X-Forwarded-For is believed (the TLS proxy in front of the loopback listener). Empty: the header
+  // is never believed and every request's source is its TCP peer.
+  std::vector<std::string> trusted_proxies;
   std::optional<std::filesystem::path> source_file;
 
   // Defaults, then the file, then LGSP_ONESTOP_<SECTION>_<KEY> environment variables. Relative paths in the

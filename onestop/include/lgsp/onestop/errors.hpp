@@ -38,6 +38,9 @@ inline constexpr ErrorCode kSecondFactor{"LGSP-403-ONESTOP-SECOND-FACTOR", 403,
                                          "Mã hồ sơ và số định danh hoặc số điện thoại không khớp"};
 inline constexpr ErrorCode kTooManyAttempts{"LGSP-429-ONESTOP-ATTEMPTS", 429, "Too many wrong attempts; try later",
                                             "Nhập sai quá nhiều lần, vui lòng thử lại sau"};
+inline constexpr ErrorCode kUploadQuota{"LGSP-429-ONESTOP-QUOTA", 429,
+                                        "Upload quota of this account used up; try later",
+                                        "Tài khoản đã tải lên quá hạn mức cho phép, vui lòng thử lại sau"};
 inline constexpr ErrorCode kSigning{"LGSP-502-ONESTOP-SIGNING", 502, "The document could not be signed",
                                     "Không ký số được văn bản"};
 inline constexpr ErrorCode kToken{"LGSP-422-ONESTOP-TOKEN", 422,

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,13 +50,21 @@ class OneStopOffice {
   bus::Store& store() { return store_; }
   TimePoint now() const { return now_(); }
 
-  // An uploaded document (applicants: PDF, Word, TIFF, JPEG only), stored content-addressed and recorded.
+  // An uploaded document (applicants: PDF, Word, TIFF, JPEG only), stored content-addressed and recorded
+  // against the account's quota (429 LGSP-429-ONESTOP-QUOTA past it).
   StoredFile upload(const Actor& actor, std::string_view bytes, const std::string& declared_type);
+  void set_upload_limits(const UploadConfig& limits) { uploads_ = limits; }
+  // Whether `actor` may read the stored file: it belongs to their unit (a dossier or e-profile of the unit uses
+  // it, or an account of the unit uploaded it), or they have the province scope. See access.hpp.
+  bool may_read_file(const Actor& actor, const std::string& sha256) const;
+  // Deletes uploaded files no dossier and no e-profile references and that nobody uploaded for
+  // `max_age`; returns how many. Upload records older than the quota window and `max_age` go too.
+  std::size_t sweep_unused_files(std::chrono::seconds max_age);
 
   // --- users (users.cpp) ----------------------------------------------------------------------------------
   // Creates a user and returns its API token (shown once; only its SHA-256 is kept).
   std::string add_user(const std::string& username, Role role, const std::string& unit, const std::string& name,
-                       const std::string& title, const std::string& customer_code = "");
+                       const std::string& title, const std::string& customer_code = "", Scope scope = Scope::kUnit);
   std::optional<Actor> authenticate(const std::string& token) const;
   nlohmann::json list_users() const;
 
@@ -97,6 +106,9 @@ class OneStopOffice {
   // do now, exactly what act() would accept from that role.
   nlohmann::json dossier(const Actor& actor, const std::string& code,
                          std::optional<Role> offered_to = std::nullopt) const;
+  // Throws 404 when `actor` may not see the dossier and 403 when they see it but may not change it (another
+  // unit's, seen with the province scope): checked before work that cannot be undone (a signature, a seal).
+  void check_may_act(const Actor& actor, const std::string& code) const;
   nlohmann::json list_dossiers(const Actor& actor, const nlohmann::json& filter) const;
   // Public: status, due time and current unit, no personal data. nullopt when there is no such dossier.
   std::optional<nlohmann::json> lookup(const std::string& code) const;
@@ -105,14 +117,16 @@ class OneStopOffice {
   std::optional<nlohmann::json> results_for(const std::string& code, const std::string& second_factor) const;
   // Data for the forms (01..06) of a dossier.
   nlohmann::json form_data(const std::string& code) const;
-  // Dossiers received in [from, to) for the register (form 07) and the report.
+  // Dossiers received in [from, to) for the register (form 07) and the report. `unit` empty: every unit (the
+  // API passes the account's own unit unless it has the province scope).
   nlohmann::json register_rows(TimePoint from, TimePoint to, const std::string& unit) const;
   // The report leaders are judged on (see `lgsp onestop report`).
   nlohmann::json report(TimePoint from, TimePoint to, const std::string& unit) const;
 
   // --- the national portal outbox and the bus (interagency.cpp) ---------------------------------------------
   // DVCQG-shaped records (DongBoHoSoMC / CapNhatTienDoHoSoMC) after `after_id`, oldest first.
-  nlohmann::json portal_outbox(std::int64_t after_id, int limit) const;
+  // `unit` (not empty): only the records of that unit's dossiers.
+  nlohmann::json portal_outbox(std::int64_t after_id, int limit, const std::string& unit = "") const;
   // The media type of `sha256` when it is a document listed in a record for the portal (what a signed file
   // link may serve); nullopt otherwise.
   std::optional<std::string> portal_file(const std::string& sha256) const;
@@ -123,7 +137,8 @@ class OneStopOffice {
   void mark_bus_message(std::int64_t id, bool sent, const std::string& error, std::chrono::seconds retry);
   // The messages for the bus (pending only: not yet accepted), with attempts and the last error,
   // oldest first: at most `limit` after id `after_id`.
-  nlohmann::json bus_outbox(bool pending_only, std::int64_t after_id = 0, int limit = 100) const;
+  nlohmann::json bus_outbox(bool pending_only, std::int64_t after_id = 0, int limit = 100,
+                            const std::string& unit = "") const;
   // A delivery from the bus (already authenticated by its seal): "submission", "status" or "result".
   // Idempotent by message id. Returns what was done.
   nlohmann::json receive(const std::string& kind, const std::string& message_id, const std::string& client,
@@ -137,6 +152,10 @@ class OneStopOffice {
   DossierCodePattern code_pattern_;
   Now now_;
   bool bus_connected_ = false;
+  UploadConfig uploads_;
+  // Uploads and the sweep of unused files take turns: a file the sweep is deleting cannot be uploaded again
+  // (and acknowledged) between the sweep's database change and its removal of the bytes.
+  std::mutex files_mutex_;
 };
 
 }  // namespace lgsp::onestop
