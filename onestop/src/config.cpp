@@ -135,7 +135,7 @@ const std::vector<Key>& keys() {
        }},
       {"uploads.unused_max_age_seconds",
        [](auto& c, auto& v, auto&) {
-         c.uploads.unused_max_age_seconds = to_unsigned("uploads.unused_max_age_seconds", v, 60, 365 * 86400);
+         c.uploads.unused_max_age_seconds = to_unsigned("uploads.unused_max_age_seconds", v, 1, 365 * 86400);
        }},
       {"uploads.sweep_seconds",
        [](auto& c, auto& v, auto&) { c.uploads.sweep_seconds = to_unsigned("uploads.sweep_seconds", v, 1, 86400); }},

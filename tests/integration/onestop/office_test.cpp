@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 namespace fs = std::filesystem;
 using lgsp::test::OfficeProcess;
@@ -644,7 +645,7 @@ TEST_F(OnestopOffice, another_units_officials_get_404_for_this_units_records_and
 // quota.
 TEST_F(OnestopOffice, a_forged_x_forwarded_for_is_ignored_without_a_trusted_proxy_and_uploads_have_a_quota) {
   OfficeProcess plain(dir_ / "plain", kWard, "UBND phường Bến Thành", lgsp::test::hsm_sim_env(hsm_),
-                      "[uploads]\nmax_files = 2\n");
+                      "[uploads]\nmax_files = 2\nunused_max_age_seconds = 1\nsweep_seconds = 1\n");
   auto desk = plain.add_user("desk", "receiving", "Desk");
   plain.start();
   auto guess = [&](int i) {
@@ -660,11 +661,22 @@ TEST_F(OnestopOffice, a_forged_x_forwarded_for_is_ignored_without_a_trusted_prox
   auto upload = [&](const std::string& text) {
     return plain.send("POST", "/onestop/v1/files", desk, "%PDF-1.4\n% " + text + "\n%%EOF\n", "application/pdf");
   };
-  EXPECT_EQ(upload("one").status, 201u);
+  auto one = upload("one");
+  EXPECT_EQ(one.status, 201u);
   EXPECT_EQ(upload("two").status, 201u);
   auto over = upload("three");
   EXPECT_EQ(over.status, 429u) << over.raw;
   EXPECT_EQ(over.body["code"], "LGSP-429-ONESTOP-QUOTA");
+
+  // No dossier uses them: the server's sweep deletes them once they are older than unused_max_age_seconds.
+  const std::string file = "/onestop/v1/files/" + one.body.value("sha256", "");
+  EXPECT_EQ(plain.call("GET", file, desk).status, 200u);
+  unsigned status = 200;
+  for (int i = 0; i < 80 && status == 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = plain.call("GET", file, desk).status;
+  }
+  EXPECT_EQ(status, 404u) << "the unused upload was swept";
 }
 
 }  // namespace
