@@ -257,8 +257,11 @@ TEST_F(AdminApiTest, records_every_change_with_who_what_and_when_in_the_message_
   EXPECT_EQ(r.body["path"], "/admin/v1/members");
   EXPECT_EQ(r.body["body_sha256"], sha256_hex(body));
   EXPECT_EQ(r.body["summary"]["code"], "000.00.13.H29");
-  for (const auto& t : AdminCredentials(*node_->store()).tokens())
-    if (t.name == "operator") EXPECT_EQ(r.body["credential"], t.id);
+  for (const auto& t : AdminCredentials(*node_->store()).tokens()) {
+    if (t.name == "operator") {
+      EXPECT_EQ(r.body["credential"], t.id);
+    }
+  }
   EXPECT_EQ(r.body.dump().find("lgsp_admin_"), std::string::npos) << "never the token itself";
   EXPECT_EQ(get("/log/verify")["intact"], true);
 
