@@ -108,7 +108,10 @@ HttpResponse error_response(const OnestopError& e) { return bus::problem(e.code(
 
 json body_json(const HttpRequest& r) {
   if (r.body.empty()) return json::object();
-  return json::parse(r.body);  // not JSON: the request wrapper answers with the office's input code
+  auto body = json::parse(r.body);  // not JSON: the request wrapper answers with the office's input code
+  // Every body the office reads is an object: `null` or `true` must not pass as "no fields given".
+  if (!body.is_object()) throw OnestopError(errors::kInvalid, "the body must be a JSON object");
+  return body;
 }
 
 // The office listens on loopback only, behind the province's TLS proxy: the client is the address the proxy

@@ -3,6 +3,7 @@
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/onestop/api.hpp"
 #include "lgsp/onestop/server.hpp"
+#include "lgsp/signing/trust.hpp"
 #include "office_process.hpp"
 
 #include <gtest/gtest.h>
