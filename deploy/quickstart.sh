@@ -6,11 +6,13 @@
 #   LGSP_LISTEN          address of the node (default 127.0.0.1:8080)
 #   LGSP_ONESTOP_LISTEN  address of the one-stop office started beside it (default 127.0.0.1:8090; "off": none)
 #   LGSP_BIN             an lgsp binary already built: skip installing and building (the end-to-end test)
+#   LGSP_ADMIN_LISTEN    address of the node's admin API (default 127.0.0.1:8081, loopback only)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 data_dir=$(realpath -m "${LGSP_DATA_DIR:-./var}")
 listen=${LGSP_LISTEN:-127.0.0.1:8080}
 onestop_listen=${LGSP_ONESTOP_LISTEN:-127.0.0.1:8090}
+export LGSP_ADMIN_LISTEN=${LGSP_ADMIN_LISTEN:-127.0.0.1:8081}
 
 if [ -n "${LGSP_BIN:-}" ]; then
   lgsp=$(realpath "$LGSP_BIN")
@@ -32,6 +34,13 @@ pki="$hsm/pki"
 # shellcheck disable=SC1091
 source "$hsm/env"
 export LGSP_SIGNING_CA_CHAIN="$pki/issuing-ca.pem"
+
+# The admin API needs a token: on the first run one operator token (role registry-admin) is made, with the
+# node's store, and written once to $data_dir/admin-token.txt (mode 600); only its hash is kept in the store.
+if [ ! -s "$data_dir/admin-token.txt" ]; then
+  (umask 077 && "$lgsp" admin token create --role registry-admin --name operator --data-dir "$data_dir" --init \
+    >"$data_dir/admin-token.txt")
+fi
 
 # Everything started here is stopped on the way out, whatever the way (Ctrl-C, SIGTERM, a failed step).
 node_pid=
@@ -77,6 +86,9 @@ Simulated tokens and test PKI: $hsm (source $hsm/env; see hsm-sim/README.md); OC
   http://$listen/readyz    readiness (store open, schema version, HSM can sign)
   http://$listen/v1/messages, /v1/call/...  the bus (docs/bus.md; register with 'lgsp member|subsystem|service|acl|apikey')
   http://$listen/metrics   Prometheus metrics
+  http://$LGSP_ADMIN_LISTEN/admin/v1/...  the admin API (docs/operations.md), with the operator token in
+    $data_dir/admin-token.txt: curl -H "Authorization: Bearer \$(cat $data_dir/admin-token.txt)" \\
+      http://$LGSP_ADMIN_LISTEN/admin/v1/services
 MSG
 [ -n "$onestop_pid" ] && cat <<MSG
 One-stop office (docs/onestop.md): http://$onestop_listen/onestop/v1/...  log: $data_dir/onestop/serve.log

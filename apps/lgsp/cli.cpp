@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "lgsp/bus/node.hpp"
+
 #include <iostream>
 
 namespace lgsp::cli {
@@ -34,6 +36,16 @@ bus::Config NodeOptions::load() const {
   }
   config.validate();
   return config;
+}
+
+std::unique_ptr<bus::Store> open_node_store(const bus::Config& config, bool create) {
+  const auto file = config.store.data_dir / "lgsp.db";
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(file, ec))
+    throw bus::ConfigError("store " + file.string(),
+                           "does not exist; run from the node's folder or give --config or --data-dir "
+                           "(--init creates a new, empty store)");
+  return bus::open_embedded_store(config);
 }
 
 }  // namespace lgsp::cli

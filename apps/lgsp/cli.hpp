@@ -2,10 +2,12 @@
 #pragma once
 
 #include "lgsp/bus/config.hpp"
+#include "lgsp/bus/store.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,6 +31,11 @@ struct NodeOptions {
   // Defaults < file < LGSP_* environment < flags. Throws bus::ConfigError.
   bus::Config load() const;
 };
+
+// The node's store for a command that works on an existing one (registry, dead letters, log): refused with a
+// ConfigError when <data_dir>/lgsp.db does not exist, so a command run from the wrong folder never makes an
+// empty store there, unless `create` (the command's --init) says to make one.
+std::unique_ptr<bus::Store> open_node_store(const bus::Config& config, bool create);
 
 // A registered command sets `run`; main calls it after parsing.
 using Runner = std::function<int()>;

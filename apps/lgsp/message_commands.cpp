@@ -21,7 +21,7 @@ template <typename Body>
 int with_store(const NodeOptions& options, Body body) {
   try {
     auto config = options.load();
-    auto store = bus::open_embedded_store(config);
+    auto store = open_node_store(config, false);  // never a new, empty store from the wrong folder
     return body(*store);
   } catch (const bus::ConfigError& e) {
     return fail_config(e);

@@ -1,25 +1,37 @@
-// `lgsp member|subsystem|service|acl|apikey ...`: the registry, edited in the node's store.
-// A running node sees the changes at once (it reads the registry from the same store).
+// `lgsp member|subsystem|service|acl|apikey|node ...` and `lgsp admin token|cert ...`: the registry and the
+// admin API's credentials, edited in the node's store. A running node sees the changes at once (it reads the
+// registry from the same store). Each command refuses a store that does not exist unless given --init.
 #include "cli.hpp"
 #include "files.hpp"
+#include "lgsp/bus/admin_credentials.hpp"
+#include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/node.hpp"
 #include "lgsp/bus/registry.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace lgsp::cli {
 namespace {
 
-// Opens the store (and the catalogue, to check service contracts) and runs `body` on the registry.
+// Who ran a registry command, for the log record of the change: the account of the process.
+std::string local_user() {
+  if (const auto* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+  return "uid " + std::to_string(::geteuid());
+}
+
+// Opens the store (and the catalogue, to check service contracts) and runs `body` on it.
 template <typename Body>
-int with_registry(const NodeOptions& options, Body body) {
+int with_store(const NodeOptions& options, bool init, Body body) {
   try {
     auto config = options.load();
     auto catalogue = contracts::Catalogue::load(config.contracts.dir);
-    auto store = bus::open_embedded_store(config);
-    bus::Registry registry(*store, &catalogue);
-    body(registry);
+    auto store = open_node_store(config, init);
+    body(*store, catalogue);
     return kExitOk;
   } catch (const bus::ConfigError& e) {
     return fail_config(e);
@@ -34,6 +46,18 @@ int with_registry(const NodeOptions& options, Body body) {
   }
 }
 
+// The options a command was given, for the log record of the change it makes (file names, not contents).
+nlohmann::json given_options(const CLI::App& cmd) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto* o : cmd.get_options()) {
+    const std::string name = o->get_name();
+    if (o->count() == 0 || name == "--config" || name == "--data-dir" || name == "--init" || name == "--help") continue;
+    auto results = o->results();
+    out[name] = results.size() == 1 ? nlohmann::json(results[0]) : nlohmann::json(results);
+  }
+  return out;
+}
+
 // A PEM file is a few KiB; 1 MiB leaves room for a chain and refuses anything absurd.
 std::string read_certificate(const std::string& file) {
   auto text = read_limited(file, 1 << 20);
@@ -41,15 +65,58 @@ std::string read_certificate(const std::string& file) {
   return *text;
 }
 
-// Adds a subcommand whose options are the store options plus whatever `setup` declares.
+struct StoreCommandOptions {
+  NodeOptions node;
+  bool init = false;
+};
+
+// Adds a subcommand whose options are the store options (and --init) plus whatever `setup` declares.
+CLI::App* store_command(CLI::App& parent, const std::string& name, const std::string& help, Runner& run,
+                        std::function<void(CLI::App&)> setup,
+                        std::function<void(CLI::App&, bus::Store&, const contracts::Catalogue&)> body) {
+  auto* cmd = parent.add_subcommand(name, help);
+  auto options = std::make_shared<StoreCommandOptions>();
+  options->node.add_to(*cmd, false);
+  cmd->add_flag("--init", options->init,
+                "Create the store if it does not exist (otherwise a missing store is an error: exit 2)");
+  setup(*cmd);
+  cmd->callback([&run, cmd, options, body] {
+    run = [=] {
+      return with_store(options->node, options->init, [&](bus::Store& store, const contracts::Catalogue& catalogue) {
+        body(*cmd, store, catalogue);
+      });
+    };
+  });
+  return cmd;
+}
+
+// A registry command; a change it makes is recorded in the message log (kind "admin") with the local account.
 CLI::App* command(CLI::App& parent, const std::string& name, const std::string& help, Runner& run,
                   std::function<void(CLI::App&)> setup, std::function<void(bus::Registry&)> body) {
-  auto* cmd = parent.add_subcommand(name, help);
-  auto options = std::make_shared<NodeOptions>();
-  options->add_to(*cmd, false);
-  setup(*cmd);
-  cmd->callback([&run, options, body] { run = [=] { return with_registry(*options, body); }; });
-  return cmd;
+  const std::string path = parent.get_name() + " " + name;
+  return store_command(parent, name, help, run, std::move(setup),
+                       [path, body](CLI::App& cmd, bus::Store& store, const contracts::Catalogue& catalogue) {
+                         bus::Registry registry(store, &catalogue);
+                         nlohmann::json record = {
+                             {"who", local_user()}, {"via", "cli"}, {"command", path}, {"options", given_options(cmd)}};
+                         registry.on_change([record](bus::Transaction& tx) {
+                           bus::MessageLog::append(tx, "admin", record["who"].get<std::string>(), record);
+                         });
+                         body(registry);
+                       });
+}
+
+// The admin credentials in `store`, their changes recorded like the registry's.
+bus::AdminCredentials logged_credentials(CLI::App& cmd, bus::Store& store) {
+  bus::AdminCredentials credentials(store);
+  nlohmann::json record = {{"who", local_user()},
+                           {"via", "cli"},
+                           {"command", "admin " + cmd.get_parent()->get_name() + " " + cmd.get_name()},
+                           {"options", given_options(cmd)}};
+  credentials.on_change([record](bus::Transaction& tx) {
+    bus::MessageLog::append(tx, "admin", record["who"].get<std::string>(), record);
+  });
+  return credentials;
 }
 
 CLI::App* group(CLI::App& app, const std::string& name, const std::string& help) {
@@ -166,6 +233,50 @@ void add_registry_commands(CLI::App& app, Runner& run) {
           r.add_service(s);
           std::cout << "service " << s.id << " added\n";
         });
+    struct Update {
+      std::optional<std::string> contract, response_contract, endpoint;
+      std::optional<int> timeout_ms, max_attempts, initial_backoff_ms, max_backoff_ms;
+      bool keep_payload = false, drop_payload = false;
+    };
+    auto up = std::make_shared<Update>();
+    command(
+        *g, "update", "Change a service: only the options given change (--response-contract '' removes it)", run,
+        [=](CLI::App& c) {
+          c.add_option("SERVICE_ID", svc->id, "MEMBER/SUBSYSTEM/CODE/vN")->required();
+          c.add_option("--contract", up->contract, "Request contract NAME@vN");
+          c.add_option("--response-contract", up->response_contract, "Response contract NAME@vN ('' for none)");
+          c.add_option("--endpoint", up->endpoint, "Delivery URL of the provider");
+          c.add_option("--timeout-ms", up->timeout_ms, "Per-attempt timeout");
+          c.add_option("--max-attempts", up->max_attempts, "Delivery attempts before the dead-letter queue");
+          c.add_option("--initial-backoff-ms", up->initial_backoff_ms, "First retry delay");
+          c.add_option("--max-backoff-ms", up->max_backoff_ms, "Longest retry delay");
+          auto* keep = c.add_flag("--keep-payload", up->keep_payload, "Keep delivered payloads");
+          c.add_flag("--drop-payload", up->drop_payload, "Keep only the digest of delivered payloads")->excludes(keep);
+        },
+        [=](bus::Registry& r) {
+          auto current = r.find_service(svc->id);
+          if (!current)
+            throw bus::RegistryError(bus::RegistryError::Kind::not_found, "service " + svc->id, "does not exist");
+          bus::Service s = *current;
+          if (up->contract) s.request_contract = *up->contract;
+          if (up->response_contract) s.response_contract = *up->response_contract;
+          if (up->endpoint) s.endpoint = *up->endpoint;
+          if (up->timeout_ms) s.timeout_ms = *up->timeout_ms;
+          if (up->max_attempts) s.retry.max_attempts = *up->max_attempts;
+          if (up->initial_backoff_ms) s.retry.initial_backoff_ms = *up->initial_backoff_ms;
+          if (up->max_backoff_ms) s.retry.max_backoff_ms = *up->max_backoff_ms;
+          if (up->keep_payload) s.keep_payload = true;
+          if (up->drop_payload) s.keep_payload = false;
+          r.update_service(s);
+          std::cout << "service " << s.id << " updated\n";
+        });
+    command(
+        *g, "remove", "Remove a service and its ACL grants (refused while messages to it are undelivered)", run,
+        [=](CLI::App& c) { c.add_option("SERVICE_ID", svc->id, "MEMBER/SUBSYSTEM/CODE/vN")->required(); },
+        [=](bus::Registry& r) {
+          auto grants = r.remove_service(svc->id);
+          std::cout << "service " << svc->id << " removed (" << grants << " grant(s) revoked)\n";
+        });
     command(
         *g, "list", "List services", run, [](CLI::App&) {},
         [](bus::Registry& r) {
@@ -218,6 +329,73 @@ void add_registry_commands(CLI::App& app, Runner& run) {
         [=](bus::Registry& r) {
           r.revoke_api_key(*id);
           std::cout << "apikey " << *id << " revoked\n";
+        });
+  }
+  {
+    auto* g = group(app, "admin", "Who may use the admin API (admin.listen): tokens and pinned client certificates");
+    auto* tokens = g->add_subcommand("token", "Admin bearer tokens, each with a name and a role");
+    tokens->require_subcommand(1);
+    auto name = std::make_shared<std::string>();
+    auto role = std::make_shared<std::string>();
+    auto id = std::make_shared<std::string>();
+    auto role_option = [=](CLI::App& c) {
+      c.add_option("--role", *role, "registry-admin (every change) or auditor (reads and the log check)")
+          ->required()
+          ->check(CLI::IsMember({"registry-admin", "auditor"}));
+    };
+    store_command(
+        *tokens, "create",
+        "Create a token: lgsp admin token create --role auditor --name alice; it is printed once, only its hash "
+        "is kept",
+        run,
+        [=](CLI::App& c) {
+          role_option(c);
+          c.add_option("--name", *name, "Who holds it (recorded with every change made with it)")->required();
+        },
+        [=](CLI::App& cmd, bus::Store& store, const contracts::Catalogue&) {
+          std::cout << logged_credentials(cmd, store).create_token(*name, bus::admin_role_from_string(*role)) << "\n";
+        });
+    store_command(
+        *tokens, "list", "List tokens (id, name, role, created, state)", run, [](CLI::App&) {},
+        [](CLI::App&, bus::Store& store, const contracts::Catalogue&) {
+          for (const auto& t : bus::AdminCredentials(store).tokens())
+            std::cout << t.id << "\t" << t.name << "\t" << bus::to_string(t.role) << "\t" << t.created_at << "\t"
+                      << (t.revoked ? "revoked" : "active") << "\n";
+        });
+    store_command(
+        *tokens, "revoke", "Revoke a token by its id", run,
+        [=](CLI::App& c) { c.add_option("ID", *id, "Token id (from 'lgsp admin token list')")->required(); },
+        [=](CLI::App& cmd, bus::Store& store, const contracts::Catalogue&) {
+          logged_credentials(cmd, store).revoke_token(*id);
+          std::cout << "admin token " << *id << " revoked\n";
+        });
+    auto* certs = g->add_subcommand("cert", "Admin client certificates (mutual TLS, with [tls] client_ca), pinned");
+    certs->require_subcommand(1);
+    auto pem_file = std::make_shared<std::string>();
+    store_command(
+        *certs, "add", "Pin a client certificate (PEM) to a name and role; prints its SHA-256 fingerprint", run,
+        [=](CLI::App& c) {
+          c.add_option("NAME", *name, "Who holds it")->required();
+          c.add_option("PEM", *pem_file, "Certificate file")->required()->check(CLI::ExistingFile);
+          role_option(c);
+        },
+        [=](CLI::App& cmd, bus::Store& store, const contracts::Catalogue&) {
+          std::cout << logged_credentials(cmd, store)
+                           .add_certificate(*name, bus::admin_role_from_string(*role), read_certificate(*pem_file))
+                    << "\n";
+        });
+    store_command(
+        *certs, "list", "List pinned certificates: fingerprint, name, role", run, [](CLI::App&) {},
+        [](CLI::App&, bus::Store& store, const contracts::Catalogue&) {
+          for (const auto& c : bus::AdminCredentials(store).certificates())
+            std::cout << c.id << "\t" << c.name << "\t" << bus::to_string(c.role) << "\n";
+        });
+    store_command(
+        *certs, "remove", "Unpin a certificate by its fingerprint", run,
+        [=](CLI::App& c) { c.add_option("FINGERPRINT", *id, "SHA-256 hex (from 'lgsp admin cert list')")->required(); },
+        [=](CLI::App& cmd, bus::Store& store, const contracts::Catalogue&) {
+          logged_credentials(cmd, store).remove_certificate(*id);
+          std::cout << "admin certificate " << *id << " removed\n";
         });
   }
 }

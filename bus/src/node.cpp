@@ -209,7 +209,10 @@ void Node::start() {
     HttpServerOptions admin_options = options;
     admin_options.listen = *admin_listen;
     admin_options.threads = 1;
-    admin_options.tls = {};
+    // With [tls] the admin listener speaks HTTPS too and asks for a client certificate (tls.client_ca), which
+    // authenticates only when pinned with `lgsp admin cert add`; a client without one sends an admin token.
+    admin_options.tls = impl_->config.tls;
+    admin_options.tls.require_client_certificate = false;
     impl_->admin_server = std::make_unique<HttpServer>(admin_options, impl_->admin_router);
     impl_->admin_server->start();
     log::info("admin.listening", {{"address", impl_->admin_server->local_endpoint().to_string()}});

@@ -99,6 +99,17 @@ const std::vector<Migration>& node_migrations() {
        "DROP INDEX message_conversation;"
        "CREATE INDEX message_conversation ON message(client, conversation, seq)"
        " WHERE state IN ('accepted','delivering','dead') AND conversation IS NOT NULL;"},
+      {7, "admin credentials",
+       // Who may use the admin API, with a role: bearer tokens (only a SHA-256 of each) and client
+       // certificates pinned by the SHA-256 of their DER encoding.
+       "CREATE TABLE admin_token ("
+       " id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('registry-admin','auditor')),"
+       " hash TEXT NOT NULL,"
+       " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), revoked_at TEXT);"
+       "CREATE TABLE admin_certificate ("
+       " fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL,"
+       " role TEXT NOT NULL CHECK (role IN ('registry-admin','auditor')), pem TEXT NOT NULL,"
+       " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"},
   };
   return migrations;
 }

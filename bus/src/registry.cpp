@@ -28,8 +28,6 @@ const std::regex& service_pattern() {
   return r;
 }
 
-void write(Store& store, Store::Work work) { store.write(std::move(work)).get(); }
-
 bool exists(Transaction& tx, const char* sql, const std::string& key) {
   const Value p[] = {key};
   return !tx.query(sql, p).empty();
@@ -195,6 +193,19 @@ void Registry::read(const Store::Work& work) const {
   store_.read(work);
 }
 
+void Registry::write(const std::function<void(Transaction&)>& work) {
+  store_
+      .write([&](Transaction& tx) {
+        work(tx);
+        if (note_) note_(tx);
+      })
+      .get();
+}
+
+void Registry::record_change() {
+  write([](Transaction&) {});
+}
+
 void Registry::in_one_read(const std::function<void()>& fn) const {
   if (tx_) return fn();
   store_.read([&](Transaction& tx) {
@@ -223,7 +234,7 @@ void Registry::add_member(const std::string& code, const std::string& name) {
   if (!is_agency_code(code))
     throw RegistryError(Kind::invalid, "member " + code, "an agency code looks like 000.00.13.H29");
   if (name.empty()) throw RegistryError(Kind::invalid, "member " + code, "the name must not be empty");
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     if (exists(tx, "SELECT 1 FROM member WHERE code = ?", code))
       throw RegistryError(Kind::conflict, "member " + code, "already exists");
     const Value p[] = {code, name};
@@ -245,7 +256,7 @@ void Registry::add_subsystem(const std::string& id) {
   if (!std::regex_match(id, m, subsystem_pattern()))
     throw RegistryError(Kind::invalid, "subsystem " + id, "expected MEMBER/SUBSYSTEM, e.g. 000.00.13.H29/MOTCUA");
   const std::string member = m[1];
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     if (!exists(tx, "SELECT 1 FROM member WHERE code = ?", member))
       throw RegistryError(Kind::not_found, "subsystem " + id, "member '" + member + "' does not exist");
     if (exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", id))
@@ -263,7 +274,7 @@ std::vector<Subsystem> Registry::subsystems() const {
   return out;
 }
 
-void Registry::add_service(const Service& s) {
+void Registry::check_service(const Service& s, std::string& subsystem) const {
   std::smatch m;
   if (!std::regex_match(s.id, m, service_pattern()))
     throw RegistryError(Kind::invalid, "service " + s.id,
@@ -283,8 +294,13 @@ void Registry::add_service(const Service& s) {
   if (s.timeout_ms < 1 || s.retry.max_attempts < 1 || s.retry.initial_backoff_ms < 1 ||
       s.retry.max_backoff_ms < s.retry.initial_backoff_ms)
     throw RegistryError(Kind::invalid, "service " + s.id, "timeout and retry values must be positive");
-  const std::string subsystem = std::string(m[1]) + "/" + std::string(m[2]);
-  write(store_, [&](Transaction& tx) {
+  subsystem = std::string(m[1]) + "/" + std::string(m[2]);
+}
+
+void Registry::add_service(const Service& s) {
+  std::string subsystem;
+  check_service(s, subsystem);
+  write([&](Transaction& tx) {
     if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
       throw RegistryError(Kind::not_found, "service " + s.id, "subsystem '" + subsystem + "' does not exist");
     if (exists(tx, "SELECT 1 FROM service WHERE id = ?", s.id))
@@ -304,6 +320,46 @@ void Registry::add_service(const Service& s) {
         "max_attempts, initial_backoff_ms, max_backoff_ms, keep_payload) VALUES (?,?,?,?,?,?,?,?,?,?)",
         p);
   });
+}
+
+void Registry::update_service(const Service& s) {
+  std::string subsystem;
+  check_service(s, subsystem);
+  write([&](Transaction& tx) {
+    const Value p[] = {s.request_contract,
+                       s.response_contract.empty() ? Value(nullptr) : Value(s.response_contract),
+                       s.endpoint,
+                       std::int64_t{s.timeout_ms},
+                       std::int64_t{s.retry.max_attempts},
+                       std::int64_t{s.retry.initial_backoff_ms},
+                       std::int64_t{s.retry.max_backoff_ms},
+                       std::int64_t{s.keep_payload ? 1 : 0},
+                       s.id};
+    tx.exec(
+        "UPDATE service SET request_contract = ?, response_contract = ?, endpoint = ?, timeout_ms = ?, "
+        "max_attempts = ?, initial_backoff_ms = ?, max_backoff_ms = ?, keep_payload = ? WHERE id = ?",
+        p);
+    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "service " + s.id, "does not exist");
+  });
+}
+
+std::size_t Registry::remove_service(const std::string& id) {
+  std::size_t grants = 0;
+  write([&](Transaction& tx) {
+    if (!exists(tx, "SELECT 1 FROM service WHERE id = ?", id))
+      throw RegistryError(Kind::not_found, "service " + id, "does not exist");
+    // A message accepted for the service is owed a delivery: removing the service would strand it.
+    const Value q[] = {id};
+    auto pending = as_int(
+        tx.query("SELECT count(*) FROM message WHERE service = ? AND state IN ('accepted','delivering')", q)[0][0]);
+    if (pending > 0)
+      throw RegistryError(Kind::conflict, "service " + id,
+                          std::to_string(pending) + " accepted message(s) are still to be delivered to it");
+    tx.exec("DELETE FROM acl_grant WHERE service = ?", q);
+    grants = static_cast<std::size_t>(tx.changes());
+    tx.exec("DELETE FROM service WHERE id = ?", q);
+  });
+  return grants;
 }
 
 std::vector<Service> Registry::services() const {
@@ -330,7 +386,7 @@ std::optional<Service> Registry::find_service(const std::string& id) const {
 }
 
 void Registry::grant(const std::string& client, const std::string& service) {
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", client))
       throw RegistryError(Kind::not_found, "acl " + client, "subsystem does not exist");
     if (!exists(tx, "SELECT 1 FROM service WHERE id = ?", service))
@@ -341,7 +397,7 @@ void Registry::grant(const std::string& client, const std::string& service) {
 }
 
 void Registry::revoke(const std::string& client, const std::string& service) {
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     const Value p[] = {client, service};
     tx.exec("DELETE FROM acl_grant WHERE client = ? AND service = ?", p);
     if (tx.changes() == 0) throw RegistryError(Kind::not_found, "acl " + client + " " + service, "no such grant");
@@ -371,7 +427,7 @@ bool Registry::allowed(const std::string& client, const std::string& service) co
 std::string Registry::create_api_key(const std::string& subsystem) {
   const std::string id = random_hex(6);
   const std::string key = "lgsp_" + id + "_" + random_hex(24);
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
       throw RegistryError(Kind::not_found, "apikey " + subsystem, "subsystem does not exist");
     const Value p[] = {id, subsystem, sha256_hex(key)};
@@ -391,7 +447,7 @@ std::vector<ApiKeyInfo> Registry::api_keys() const {
 }
 
 void Registry::revoke_api_key(const std::string& id) {
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     const Value p[] = {id};
     tx.exec("UPDATE api_key SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND revoked_at IS NULL",
             p);
@@ -423,7 +479,6 @@ std::optional<std::string> Registry::authenticate(const std::string& key) const 
 
 namespace {
 
-// SHA-256 of the certificate's DER encoding, or nullopt when `pem` holds no certificate.
 std::optional<std::string> der_fingerprint(const std::string& pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   if (!bio) return std::nullopt;
@@ -439,10 +494,12 @@ std::optional<std::string> der_fingerprint(const std::string& pem) {
 
 }  // namespace
 
+std::optional<std::string> Registry::certificate_fingerprint(const std::string& pem) { return der_fingerprint(pem); }
+
 std::string Registry::add_certificate(const std::string& subsystem, const std::string& pem) {
   auto fp = der_fingerprint(pem);
   if (!fp) throw RegistryError(Kind::invalid, "certificate for " + subsystem, "not a PEM X.509 certificate");
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
       throw RegistryError(Kind::not_found, "certificate for " + subsystem, "subsystem does not exist");
     if (exists(tx, "SELECT 1 FROM subsystem_certificate WHERE fingerprint = ?", *fp) ||
@@ -464,7 +521,7 @@ std::vector<std::pair<std::string, std::string>> Registry::certificates() const 
 }
 
 void Registry::remove_certificate(const std::string& fingerprint) {
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     const Value p[] = {fingerprint};
     tx.exec("DELETE FROM subsystem_certificate WHERE fingerprint = ?", p);
     if (tx.changes() == 0) throw RegistryError(Kind::not_found, "certificate " + fingerprint, "not registered");
@@ -489,7 +546,7 @@ std::string Registry::add_peer_node(const std::string& name, const std::string& 
     throw RegistryError(Kind::invalid, "node " + name, "a node name is lower-case letters, digits, '.', '_', '-'");
   auto fp = der_fingerprint(pem);
   if (!fp) throw RegistryError(Kind::invalid, "node " + name, "not a PEM X.509 certificate");
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     if (exists(tx, "SELECT 1 FROM peer_node WHERE name = ?", name))
       throw RegistryError(Kind::conflict, "node " + name, "already registered");
     if (exists(tx, "SELECT 1 FROM peer_node WHERE fingerprint = ?", *fp) ||
@@ -511,7 +568,7 @@ std::vector<std::pair<std::string, std::string>> Registry::peer_nodes() const {
 }
 
 void Registry::remove_peer_node(const std::string& name) {
-  write(store_, [&](Transaction& tx) {
+  write([&](Transaction& tx) {
     const Value p[] = {name};
     tx.exec("DELETE FROM peer_node WHERE name = ?", p);
     if (tx.changes() == 0) throw RegistryError(Kind::not_found, "node " + name, "not registered");

@@ -3,6 +3,7 @@
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/request_handler.hpp"
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/base64.hpp"
@@ -14,9 +15,6 @@
 #include "lgsp/signing/trust.hpp"
 #include "vietnamese_text.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
-
 #include <algorithm>
 #include <set>
 #include <sstream>
@@ -24,7 +22,6 @@
 namespace lgsp::onestop {
 using bus::HttpRequest;
 using bus::HttpResponse;
-using bus::Reply;
 using nlohmann::json;
 
 std::map<std::string, std::string> parse_query(const std::string& query) {
@@ -88,11 +85,10 @@ HttpResponse error_response(const OnestopError& e) { return bus::problem(e.code(
 
 json body_json(const HttpRequest& r) {
   if (r.body.empty()) return json::object();
-  try {
-    return json::parse(r.body);
-  } catch (const json::exception& e) {
-    throw OnestopError(errors::kInvalid, std::string("the body is not JSON: ") + e.what());
-  }
+  auto body = json::parse(r.body);  // not JSON: the request wrapper answers with the office's input code
+  // Every body the office reads is an object: `null` or `true` must not pass as "no fields given".
+  if (!body.is_object()) throw OnestopError(errors::kInvalid, "the body must be a JSON object");
+  return body;
 }
 
 bool is_dossier_code_like(const std::string& s) {
@@ -110,7 +106,7 @@ struct OnestopApi::Impl {
   const OnestopConfig& config;
   std::unique_ptr<signing::TrustStore> bus_trust;
   std::set<std::string> node_certificates;  // SHA-256 (hex) of the DER of the nodes whose seals we accept
-  boost::asio::thread_pool pool;
+  bus::WorkerRoutes routes;
   ResultGuard guard;
   std::set<std::string> trusted_proxies;
 
@@ -119,7 +115,7 @@ struct OnestopApi::Impl {
         signer(s),
         config(c),
         bus_trust(std::move(t)),
-        pool(c.workers),
+        routes(c.workers, route_errors()),
         guard(c.lookup),
         trusted_proxies(c.trusted_proxies.begin(), c.trusted_proxies.end()) {
     if (!c.bus.node_certificates.empty()) {
@@ -137,52 +133,44 @@ struct OnestopApi::Impl {
 
   using Fn = std::function<HttpResponse(HttpRequest&, const Actor&)>;
 
-  // Runs `fn` on the worker pool with the caller authenticated as `access` asks, and turns every refusal
-  // into its problem+json answer.
+  // The office's own refusals, for the one worker-pool wrapper (bus/request_handler.hpp), which answers the
+  // rest: JSON of the wrong shape with the office's input code, anything unexpected with a logged 500.
+  static std::optional<HttpResponse> own_error(const std::exception& error) {
+    if (auto* e = dynamic_cast<const OnestopError*>(&error)) return error_response(*e);
+    if (auto* e = dynamic_cast<const ProcedureError*>(&error)) return bus::problem(errors::kInvalid, e->what());
+    if (auto* e = dynamic_cast<const signing::SigningError*>(&error)) {
+      // What the official can fix (PIN, token not plugged in, key) is theirs; the rest is ours.
+      const auto& c = e->code();
+      bool theirs = &c == &signing::errors::kPinIncorrect || &c == &signing::errors::kPinLocked ||
+                    &c == &signing::errors::kPinUnavailable || &c == &signing::errors::kTokenAbsent ||
+                    &c == &signing::errors::kKeyUnknown || &c == &signing::errors::kKeyAmbiguous;
+      return bus::problem(theirs ? errors::kToken : errors::kSigning, std::string(c.code) + ": " + e->what());
+    }
+    return std::nullopt;
+  }
+  static bus::RouteErrors route_errors() {
+    bus::RouteErrors r;
+    r.module = "onestop";
+    r.codes.not_json = r.codes.wrong_type = r.codes.missing = &errors::kInvalid;
+    r.own = own_error;
+    return r;
+  }
+
+  // Runs `fn` on the worker pool with the caller authenticated as `access` asks.
   bus::Handler handler(Access access, Fn fn) {
-    return [this, access, fn = std::move(fn)](HttpRequest& request, Reply reply) {
-      // Moved, not copied (an upload may be 32 MiB): the server does not read the request after its handler.
-      auto req = std::make_shared<HttpRequest>(std::move(request));
-      boost::asio::post(pool, [this, access, fn, req, reply] {
-        HttpResponse response;
-        try {
-          Actor actor{"anonymous", "", "", Role::kSystem, office.agency().code, ""};
-          if (access == Access::kUser) {
-            auto auth = req->header("authorization").value_or("");
-            std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
-            auto a = office.authenticate(token);
-            if (!a)
-              throw OnestopError(errors::kUnauthenticated,
-                                 token.empty() ? "send Authorization: Bearer <token>" : "the token is not valid");
-            actor = *a;
-          }
-          response = fn(*req, actor);
-        } catch (const OnestopError& e) {
-          response = error_response(e);
-        } catch (const ProcedureError& e) {
-          response = bus::problem(errors::kInvalid, e.what());
-        } catch (const json::exception& e) {
-          // A field of the wrong JSON type ("channel": "1"): the client's mistake, said as such. Logged,
-          // because the same exception from the office's own data would be a bug answered as 400.
-          bus::log::warn("onestop.wrong_type", {{"path", req->path}, {"error", e.what()}});
-          response = bus::problem(errors::kInvalid, std::string("a field has the wrong type: ") + e.what());
-        } catch (const signing::SigningError& e) {
-          // What the official can fix (PIN, token not plugged in, key) is theirs; the rest is ours.
-          const auto& c = e.code();
-          bool theirs = &c == &signing::errors::kPinIncorrect || &c == &signing::errors::kPinLocked ||
-                        &c == &signing::errors::kPinUnavailable || &c == &signing::errors::kTokenAbsent ||
-                        &c == &signing::errors::kKeyUnknown || &c == &signing::errors::kKeyAmbiguous;
-          response = bus::problem(theirs ? errors::kToken : errors::kSigning, std::string(c.code) + ": " + e.what());
-        } catch (const bus::StoreError& e) {
-          bus::log::error("onestop.store", {{"path", req->path}, {"error", e.what()}});
-          response = bus::problem(bus::errors::kNotReady, std::string("store: ") + e.what());
-        } catch (const std::exception& e) {
-          bus::log::error("onestop.internal", {{"path", req->path}, {"error", e.what()}});
-          response = bus::problem(bus::errors::kInternal, e.what());
-        }
-        reply(std::move(response));
-      });
-    };
+    return routes.handler([this, access, fn = std::move(fn)](HttpRequest& req) {
+      Actor actor{"anonymous", "", "", Role::kSystem, office.agency().code, ""};
+      if (access == Access::kUser) {
+        auto auth = req.header("authorization").value_or("");
+        std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+        auto a = office.authenticate(token);
+        if (!a)
+          throw OnestopError(errors::kUnauthenticated,
+                             token.empty() ? "send Authorization: Bearer <token>" : "the token is not valid");
+        actor = *a;
+      }
+      return fn(req, actor);
+    });
   }
 
   HttpResponse sms(HttpRequest& r) {
@@ -402,7 +390,7 @@ OnestopApi::OnestopApi(OneStopOffice& office, ResultSigner& signer, const Onesto
 OnestopApi::~OnestopApi() { stop(); }
 
 void OnestopApi::stop() {
-  if (impl_) impl_->pool.join();
+  if (impl_) impl_->routes.join();
 }
 
 void OnestopApi::add_routes(bus::Router& router) {

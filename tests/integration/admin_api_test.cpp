@@ -1,5 +1,8 @@
 // The admin API on its own loopback listener: the registry over HTTP, with the CLI's rules.
 #include "http_client.hpp"
+#include "lgsp/bus/admin_credentials.hpp"
+#include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/node.hpp"
 #include "lgsp/bus/registry.hpp"
 
@@ -29,17 +32,24 @@ class AdminApiTest : public ::testing::Test {
     node_->start();
     ASSERT_TRUE(node_->wait_store());
     admin_ = std::make_unique<HttpClient>("127.0.0.1", node_->admin_endpoint()->port);
+    token_ = AdminCredentials(*node_->store()).create_token("operator", AdminRole::registry_admin);
   }
   void TearDown() override {
     admin_.reset();
     node_.reset();
     fs::remove_all(dir_);
   }
-  lgsp::test::ClientResponse post(const std::string& path, const json& body) {
-    return admin_->request("POST", "/admin/v1" + path, body.dump(), {{"Content-Type", "application/json"}});
+  // An admin API request with `token` (the fixture's registry-admin token unless another is given).
+  lgsp::test::ClientResponse call(const std::string& method, const std::string& path, const std::string& body = "",
+                                  std::optional<std::string> token = std::nullopt) {
+    std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}};
+    const std::string t = token.value_or(token_);
+    if (!t.empty()) headers["Authorization"] = "Bearer " + t;
+    return admin_->request(method, "/admin/v1" + path, body, headers);
   }
+  lgsp::test::ClientResponse post(const std::string& path, const json& body) { return call("POST", path, body.dump()); }
   json get(const std::string& path) {
-    auto r = admin_->request("GET", "/admin/v1" + path);
+    auto r = call("GET", path);
     EXPECT_EQ(r.status, 200u) << r.body;
     return json::parse(r.body);
   }
@@ -58,6 +68,7 @@ class AdminApiTest : public ::testing::Test {
   Config config_;
   std::unique_ptr<Node> node_;
   std::unique_ptr<HttpClient> admin_;
+  std::string token_;
 };
 
 TEST_F(AdminApiTest, builds_the_registry_that_the_node_and_the_cli_read) {
@@ -86,7 +97,7 @@ TEST_F(AdminApiTest, builds_the_registry_that_the_node_and_the_cli_read) {
       post("/acl/revoke", {{"client", "000.00.13.H29/MOTCUA"}, {"service", "000.00.13.H29/MOTCUA/hoso/v1"}}).status,
       200u);
   EXPECT_FALSE(registry.allowed("000.00.13.H29/MOTCUA", "000.00.13.H29/MOTCUA/hoso/v1"));
-  ASSERT_EQ(admin_->request("DELETE", "/admin/v1/apikeys/" + keys[0]["id"].get<std::string>()).status, 200u);
+  ASSERT_EQ(call("DELETE", "/apikeys/" + keys[0]["id"].get<std::string>()).status, 200u);
   EXPECT_FALSE(registry.authenticate(api_key).has_value());
 }
 
@@ -112,9 +123,9 @@ TEST_F(AdminApiTest, refuses_bad_changes_with_specific_codes) {
   EXPECT_EQ(missing_field.status, 400u);
   EXPECT_NE(json::parse(missing_field.body)["detail"].get<std::string>().find("'id'"), std::string::npos);
 
-  auto not_json = admin_->request("POST", "/admin/v1/members", "{", {{"Content-Type", "application/json"}});
+  auto not_json = call("POST", "/members", "{");
   EXPECT_EQ(not_json.status, 400u);
-  EXPECT_EQ(admin_->request("DELETE", "/admin/v1/apikeys/000000000000").status, 404u);
+  EXPECT_EQ(call("DELETE", "/apikeys/000000000000").status, 404u);
   // Nothing half-written: still one member.
   EXPECT_EQ(get("/members").size(), 1u);
 }
@@ -136,6 +147,127 @@ TEST_F(AdminApiTest, shows_the_dead_letter_queue_and_checks_the_log) {
 TEST_F(AdminApiTest, is_not_served_on_the_member_listener) {
   HttpClient member("127.0.0.1", node_->endpoint().port);
   EXPECT_EQ(member.request("GET", "/admin/v1/members").status, 404u);
+}
+
+TEST_F(AdminApiTest, updates_and_removes_a_service_and_its_grants) {
+  register_ward();
+  const std::string id = "000.00.13.H29/MOTCUA/hoso/v1";
+  ASSERT_EQ(post("/acl", {{"client", "000.00.13.H29/MOTCUA"}, {"service", id}}).status, 201u);
+
+  // PATCH changes the fields given; the rest stay.
+  auto patched =
+      call("PATCH", "/services/" + id, json{{"endpoint", "http://127.0.0.1:9/v2"}, {"timeout_ms", 5000}}.dump());
+  ASSERT_EQ(patched.status, 200u) << patched.body;
+  auto svc = get("/services/" + id);
+  EXPECT_EQ(svc["endpoint"], "http://127.0.0.1:9/v2");
+  EXPECT_EQ(svc["timeout_ms"], 5000);
+  EXPECT_EQ(svc["max_attempts"], 3) << "not given: unchanged";
+  // PUT replaces the whole service: what is not given takes its default.
+  auto put = call("PUT", "/services/" + id,
+                  json{{"contract", "onestop.dossier-submission@v1"}, {"endpoint", "https://127.0.0.1:9/x"}}.dump());
+  ASSERT_EQ(put.status, 200u) << put.body;
+  svc = get("/services/" + id);
+  EXPECT_EQ(svc["endpoint"], "https://127.0.0.1:9/x");
+  EXPECT_EQ(svc["max_attempts"], 8);
+  // Refused: a bad endpoint, another id in the body, an unknown service.
+  EXPECT_EQ(call("PATCH", "/services/" + id, json{{"endpoint", "ftp://x"}}.dump()).status, 400u);
+  EXPECT_EQ(call("PATCH", "/services/" + id, json{{"id", "000.00.13.H29/MOTCUA/other/v1"}}.dump()).status, 400u);
+  EXPECT_EQ(call("PATCH", "/services/000.00.13.H29/MOTCUA/nope/v1", "{}").status, 404u);
+  EXPECT_EQ(call("DELETE", "/services/000.00.13.H29/MOTCUA/nope/v1").status, 404u);
+
+  // A service with a message still to deliver stays.
+  node_->store()
+      ->write([&](Transaction& tx) {
+        const Value p[] = {id};
+        tx.exec(
+            "INSERT INTO message(id, client, service, content_type, payload_sha256, accepted_at, state, "
+            "next_attempt_ms) VALUES ('m-1', '000.00.13.H29/MOTCUA', ?, 'application/json', '', '', 'accepted', 0)",
+            p);
+      })
+      .get();
+  auto pending = call("DELETE", "/services/" + id);
+  EXPECT_EQ(pending.status, 409u) << pending.body;
+  node_->store()->write([](Transaction& tx) { tx.exec("UPDATE message SET state = 'delivered'"); }).get();
+
+  auto removed = call("DELETE", "/services/" + id);
+  ASSERT_EQ(removed.status, 200u) << removed.body;
+  EXPECT_EQ(json::parse(removed.body)["grants_revoked"], 1);
+  EXPECT_EQ(get("/services"), json::array());
+  EXPECT_EQ(get("/acl"), json::array());
+}
+
+TEST_F(AdminApiTest, every_route_needs_credentials_and_changes_need_the_registry_admin_role) {
+  const std::string auditor = AdminCredentials(*node_->store()).create_token("alice", AdminRole::auditor);
+  for (const auto& [method, pattern] : node_->admin_router().routes()) {
+    std::string path = pattern.substr(std::string("/admin/v1").size());
+    for (const auto& [from, to] : std::map<std::string, std::string>{
+             {"{id}", "000000000000"}, {"{name}", "nope"}, {"{fingerprint}", "00"}, {"*", "000.00.13.H29/X/y/v1"}})
+      if (auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
+    SCOPED_TRACE(method + " " + pattern);
+    auto none = call(method, path, "{}", "");
+    EXPECT_EQ(none.status, 401u) << none.body;
+    EXPECT_EQ(json::parse(none.body)["code"], "LGSP-401-ADMIN");
+    EXPECT_EQ(none.headers["content-type"], "application/problem+json");
+    EXPECT_EQ(none.headers.count("www-authenticate"), 1u);
+    EXPECT_EQ(call(method, path, "{}", "lgsp_admin_000000000000_" + std::string(48, '0')).status, 401u);
+    EXPECT_EQ(call(method, path, "{}", "not a token").status, 401u);
+    auto as_auditor = call(method, path, "{}", auditor);
+    if (method == "GET") {
+      EXPECT_LT(as_auditor.status, 500u) << as_auditor.body;
+      EXPECT_NE(as_auditor.status, 401u);
+      EXPECT_NE(as_auditor.status, 403u);
+    } else {
+      EXPECT_EQ(as_auditor.status, 403u) << as_auditor.body;
+      EXPECT_EQ(json::parse(as_auditor.body)["code"], "LGSP-403-ADMIN-ROLE");
+    }
+  }
+  EXPECT_EQ(call("GET", "/log/verify", "", auditor).status, 200u) << "an auditor checks the log";
+  EXPECT_EQ(call("GET", "/members", "", auditor).status, 200u);
+  EXPECT_EQ(post("/members", {{"code", "000.00.13.H29"}, {"name", "x"}}).status, 201u) << "the registry admin may";
+
+  // A revoked token is refused from then on.
+  std::string id;
+  for (const auto& t : AdminCredentials(*node_->store()).tokens())
+    if (t.name == "alice") id = t.id;
+  AdminCredentials(*node_->store()).revoke_token(id);
+  EXPECT_EQ(call("GET", "/members", "", auditor).status, 401u);
+}
+
+TEST_F(AdminApiTest, records_every_change_with_who_what_and_when_in_the_message_log) {
+  const std::string body = json{{"code", "000.00.13.H29"}, {"name", "UBND phường Phúc Xá"}}.dump();
+  ASSERT_EQ(call("POST", "/members", body).status, 201u);
+  // Refused or read-only requests change nothing and record nothing.
+  const std::string auditor = AdminCredentials(*node_->store()).create_token("alice", AdminRole::auditor);
+  EXPECT_EQ(call("POST", "/members", body, auditor).status, 403u);
+  EXPECT_EQ(call("POST", "/members", body).status, 409u);
+  EXPECT_EQ(call("POST", "/members", "", "").status, 401u);
+  get("/members");
+
+  std::string prev;
+  auto records = MessageLog::read(*node_->store(), std::nullopt, std::nullopt, prev);
+  ASSERT_EQ(records.size(), 1u);
+  const auto& r = records[0];
+  EXPECT_EQ(r.kind, "admin");
+  EXPECT_EQ(r.subject, "operator");
+  EXPECT_FALSE(r.at.empty());
+  EXPECT_EQ(r.body["who"], "operator");
+  EXPECT_EQ(r.body["role"], "registry-admin");
+  EXPECT_EQ(r.body["via"], "token");
+  EXPECT_EQ(r.body["method"], "POST");
+  EXPECT_EQ(r.body["path"], "/admin/v1/members");
+  EXPECT_EQ(r.body["body_sha256"], sha256_hex(body));
+  EXPECT_EQ(r.body["summary"]["code"], "000.00.13.H29");
+  for (const auto& t : AdminCredentials(*node_->store()).tokens()) {
+    if (t.name == "operator") {
+      EXPECT_EQ(r.body["credential"], t.id);
+    }
+  }
+  EXPECT_EQ(r.body.dump().find("lgsp_admin_"), std::string::npos) << "never the token itself";
+  EXPECT_EQ(get("/log/verify")["intact"], true);
+
+  // A change that fails after its checks (unknown subsystem) leaves no record either.
+  EXPECT_EQ(post("/acl", {{"client", "000.00.13.H29/NOPE"}, {"service", "000.00.13.H29/NOPE/x/v1"}}).status, 404u);
+  EXPECT_EQ(MessageLog::read(*node_->store(), std::nullopt, std::nullopt, prev).size(), 1u);
 }
 
 TEST(AdminConfig, the_admin_listener_must_be_on_loopback) {

@@ -22,6 +22,9 @@ class RegistryCliTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("lgsp-registry-cli-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
+    // A new store, made on purpose (a registry command never makes one unasked).
+    auto init = lgsp({"member", "list", "--init"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
   }
   void TearDown() override { fs::remove_all(dir_); }
   RunResult lgsp(std::vector<std::string> args) {
@@ -108,6 +111,74 @@ TEST_F(RegistryCliTest, binds_certificates_to_one_subsystem_or_one_peer_node) {
   EXPECT_EQ(lgsp({"subsystem", "cert", "remove", fp}).exit_code, 0);
   EXPECT_EQ(lgsp({"node", "remove", "ward-b"}).exit_code, 0);
   EXPECT_EQ(lgsp({"node", "remove", "ward-b"}).exit_code, 1);
+}
+
+TEST_F(RegistryCliTest, refuses_a_store_that_does_not_exist_unless_told_to_create_it) {
+  const fs::path elsewhere = dir_ / "elsewhere";
+  fs::create_directories(elsewhere);
+  // Run from another folder without --data-dir: the default ./var is not there, and is not made.
+  for (const std::string command :
+       {"member list", "service add 000.00.13.H29/MOTCUA/x/v1 --contract a@v1 --endpoint http://x", "acl list",
+        "apikey list", "admin token list", "dlq list", "log verify"}) {
+    auto r = run({"/bin/sh", "-c", "cd '" + elsewhere.string() + "' && exec " + kLgsp + " " + command});
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--init"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(elsewhere / "var")) << command << " made a store";
+  }
+  auto made = run({kLgsp, "member", "list", "--init", "--data-dir", (elsewhere / "var").string()});
+  EXPECT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_TRUE(fs::exists(elsewhere / "var/lgsp.db"));
+  EXPECT_EQ(run({kLgsp, "member", "list", "--data-dir", (elsewhere / "var").string()}).exit_code, 0);
+}
+
+TEST_F(RegistryCliTest, updates_and_removes_a_service) {
+  register_ward();
+  ASSERT_EQ(lgsp({"acl", "grant", kMotcua, kService}).exit_code, 0);
+  auto updated = lgsp({"service", "update", kService, "--endpoint", "https://127.0.0.1:9/v2", "--max-attempts", "2"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_NE(lgsp({"service", "list"}).out.find(kService + "\tonestop.dossier-submission@v1\thttps://127.0.0.1:9/v2"),
+            std::string::npos);
+  auto db = run({"/usr/bin/sqlite3", (dir_ / "var/lgsp.db").string(),
+                 "SELECT max_attempts, timeout_ms, keep_payload FROM service"});
+  EXPECT_EQ(db.out, "2|30000|0\n") << "only what was given changed";
+  EXPECT_EQ(lgsp({"service", "update", kService, "--endpoint", "ftp://x"}).exit_code, 1);
+  EXPECT_EQ(lgsp({"service", "update", kMotcua + "/nope/v1", "--endpoint", "http://x"}).exit_code, 1);
+  EXPECT_EQ(lgsp({"service", "update", kService, "--keep-payload", "--drop-payload"}).exit_code, 2);
+
+  auto removed = lgsp({"service", "remove", kService});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_NE(removed.out.find("1 grant"), std::string::npos) << removed.out;
+  EXPECT_EQ(lgsp({"service", "list"}).out, "");
+  EXPECT_EQ(lgsp({"acl", "list"}).out, "");
+  EXPECT_EQ(lgsp({"service", "remove", kService}).exit_code, 1);
+}
+
+TEST_F(RegistryCliTest, records_each_registry_change_in_the_message_log_with_the_local_account) {
+  register_ward();
+  auto log = run({"/usr/bin/sqlite3", (dir_ / "var/lgsp.db").string(),
+                  "SELECT kind, json_extract(body, '$.via'), json_extract(body, '$.command') FROM message_log"});
+  EXPECT_EQ(log.out, "admin|cli|member add\nadmin|cli|subsystem add\nadmin|cli|service add\n") << log.err;
+  auto verified = lgsp({"log", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+}
+
+TEST_F(RegistryCliTest, prints_an_admin_token_once_and_keeps_only_its_hash) {
+  auto created = lgsp({"admin", "token", "create", "--role", "auditor", "--name", "alice"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string token = created.out.substr(0, created.out.find('\n'));
+  ASSERT_EQ(token.rfind("lgsp_admin_", 0), 0u) << token;
+  auto listed = lgsp({"admin", "token", "list"});
+  EXPECT_EQ(listed.out.find(token), std::string::npos);
+  const std::string id = token.substr(11, 12);
+  EXPECT_EQ(listed.out.rfind(id + "\talice\tauditor\t", 0), 0u) << listed.out;
+  auto db = run({"/usr/bin/sqlite3", (dir_ / "var/lgsp.db").string(), "SELECT * FROM admin_token"});
+  EXPECT_EQ(db.out.find(token), std::string::npos);
+  EXPECT_EQ(lgsp({"admin", "token", "create", "--role", "root", "--name", "bob"}).exit_code, 2);
+  EXPECT_EQ(lgsp({"admin", "token", "create", "--role", "auditor", "--name", "bad name"}).exit_code, 1);
+  EXPECT_EQ(lgsp({"admin", "token", "revoke", id}).exit_code, 0);
+  EXPECT_NE(lgsp({"admin", "token", "list"}).out.find("revoked"), std::string::npos);
+  EXPECT_EQ(lgsp({"admin", "token", "revoke", id}).exit_code, 1);
 }
 
 }  // namespace

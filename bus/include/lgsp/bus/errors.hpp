@@ -44,6 +44,25 @@ inline constexpr ErrorCode kProviderTimeout{"LGSP-504-PROVIDER", 504, "The servi
                                             "Hệ thống cung cấp dịch vụ không trả lời kịp thời hạn"};
 inline constexpr ErrorCode kInternal{"LGSP-500-INTERNAL", 500, "Internal error", "Lỗi nội bộ"};
 inline constexpr ErrorCode kNotReady{"LGSP-503-NOT-READY", 503, "Node not ready", "Nút chưa sẵn sàng"};
+
+// Bodies that are not the JSON a route expects (answered by the worker-pool wrapper, request_handler.hpp).
+inline constexpr ErrorCode kJsonSyntax{"LGSP-400-JSON", 400, "The body is not JSON", "Nội dung không phải JSON"};
+inline constexpr ErrorCode kJsonType{"LGSP-400-JSON-TYPE", 400, "A field has the wrong JSON type",
+                                     "Một trường có kiểu JSON không đúng"};
+inline constexpr ErrorCode kJsonField{"LGSP-400-JSON-FIELD", 400, "A required field is missing",
+                                      "Thiếu một trường bắt buộc"};
+// The registry (admin API and CLI).
+inline constexpr ErrorCode kRegistryInvalid{"LGSP-400-REGISTRY", 400, "Invalid registry change",
+                                            "Thay đổi danh mục không hợp lệ"};
+inline constexpr ErrorCode kRegistryNotFound{"LGSP-404-REGISTRY", 404, "No such registry entry",
+                                             "Không có mục này trong danh mục"};
+inline constexpr ErrorCode kRegistryConflict{"LGSP-409-REGISTRY", 409, "Registry entry already exists",
+                                             "Mục đã có trong danh mục"};
+// The admin API's callers: a token or a pinned client certificate, with a role.
+inline constexpr ErrorCode kAdminUnauthenticated{"LGSP-401-ADMIN", 401, "Admin credentials required",
+                                                 "Cần thông tin xác thực quản trị"};
+inline constexpr ErrorCode kAdminForbidden{"LGSP-403-ADMIN-ROLE", 403, "Your admin role may not do this",
+                                           "Vai trò quản trị của bạn không được làm việc này"};
 }  // namespace errors
 
 }  // namespace lgsp::bus

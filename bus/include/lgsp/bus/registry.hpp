@@ -98,6 +98,11 @@ class Registry {
   std::vector<Subsystem> subsystems() const;
 
   void add_service(const Service& service);
+  // Replaces every field of an existing service (same checks as add_service).
+  void update_service(const Service& service);
+  // Removes a service and its ACL grants; refused (conflict) while messages to it are still to be delivered.
+  // Returns how many grants went with it.
+  std::size_t remove_service(const std::string& id);
   std::vector<Service> services() const;
   std::optional<Service> find_service(const std::string& id) const;
 
@@ -128,6 +133,15 @@ class Registry {
   void remove_peer_node(const std::string& name);
   std::optional<std::string> peer_node_for_certificate(const std::string& sha256_hex) const;
 
+  // SHA-256 of a PEM certificate's DER encoding, or nullopt when `pem` holds no certificate.
+  static std::optional<std::string> certificate_fingerprint(const std::string& pem);
+
+  // Called inside the transaction of every change this registry makes, after the change, so a record
+  // of it (the admin API's log record) commits or rolls back with it.
+  void on_change(std::function<void(Transaction&)> note) { note_ = std::move(note); }
+  // Writes that note alone, for a change made outside the registry (a dead-letter replay).
+  void record_change();
+
   // Identifier checks, shared with the admin API.
   static bool is_agency_code(const std::string& s);
   static bool is_subsystem_id(const std::string& s);
@@ -140,11 +154,14 @@ class Registry {
 
  private:
   void read(const Store::Work& work) const;
+  void write(const std::function<void(Transaction&)>& work);
+  void check_service(const Service& s, std::string& subsystem) const;
   RegistryCache::Impl* cache() const;  // null without a cache
 
   Store& store_;
   const contracts::Catalogue* catalogue_;
   RegistryCache* cache_;
+  std::function<void(Transaction&)> note_;
   mutable Transaction* tx_ = nullptr;  // set inside in_one_read
   mutable std::int64_t version_ = -1;  // registry_version read in tx_, when there is a cache
 };

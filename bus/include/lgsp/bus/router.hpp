@@ -4,6 +4,7 @@
 #include "lgsp/bus/http.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lgsp::bus {
@@ -19,6 +20,8 @@ class Router {
   void add(std::string method, std::string pattern, Handler handler);
   // Fills request.path_params on a match.
   Match match(HttpRequest& request) const;
+  // (method, pattern) of every route in the order added, so a test can reach every route there is.
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
  private:
   struct Route {
