@@ -341,6 +341,10 @@ TEST_F(Office, the_report_judges_against_the_original_due_time) {
 // allowed_actions, as each role reads it on the dossier, is exactly what act() then accepts from that role, in
 // each status an official meets (and 4 with a signed result, where finishing becomes possible).
 TEST_F(Office, each_role_is_offered_exactly_the_actions_act_accepts) {
+  // 252 dossiers of three uploads each, by one desk account: past the default upload quota.
+  UploadConfig many;
+  many.max_files = 10000;
+  office_->set_upload_limits(many);
   const json input = {{"reasons", {"Lý do"}}, {"items", {"Giấy chứng sinh"}}, {"amount", 8000}};
   const std::vector<std::string> actions = {"accept",
                                             "refuse",
