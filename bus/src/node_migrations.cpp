@@ -99,6 +99,11 @@ const std::vector<Migration>& node_migrations() {
        "DROP INDEX message_conversation;"
        "CREATE INDEX message_conversation ON message(client, conversation, seq)"
        " WHERE state IN ('accepted','delivering','dead') AND conversation IS NOT NULL;"},
+      {7, "sealed log heads",
+       // The log's head (count, last hash) sealed at intervals and on shutdown (log_head.hpp): records
+       // removed from the log's end no longer go unnoticed.
+       "CREATE TABLE log_head (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, hash TEXT NOT NULL,"
+       " sealed_at TEXT NOT NULL, seal TEXT NOT NULL);"},
   };
   return migrations;
 }
