@@ -1,6 +1,9 @@
 #include "lgsp/bus/log_audit.hpp"
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/contracts/base64.hpp"
+
+#include <algorithm>
 
 #include <map>
 
@@ -104,9 +107,24 @@ std::string check_messages_against_log(Transaction& tx, const std::vector<LogRec
 }
 
 std::string check_sealed_head(Transaction& tx, const SealedLogHead& sealed, const LogHead& store_head,
-                              const signing::TrustStore* trust, const PinnedCertificates* pins) {
+                              const signing::TrustStore* trust, const PinnedCertificates* pins,
+                              const SealCertificates& certificates) {
   const std::string what = "the head sealed at " + sealed.sealed_at + " (" + sealed.head.text() + ")";
   auto seal = nlohmann::json::parse(sealed.seal, nullptr, false);
+  // The chain is a path-building aid outside the signature: a chain the node was given later (kept
+  // in seal_certificate for its certificate) serves heads sealed before it, as it serves messages.
+  if (seal.is_object() && seal.contains("cert") && seal["cert"].is_string()) {
+    auto der = contracts::base64_decode(seal["cert"].get<std::string>());
+    auto held = der ? certificates.find(sha256_hex(*der)) : certificates.end();
+    if (held != certificates.end()) {
+      auto chain = nlohmann::json::parse(held->second.chain, nullptr, false);
+      if (!seal.contains("chain") || !seal["chain"].is_array()) seal["chain"] = nlohmann::json::array();
+      if (chain.is_array())
+        for (const auto& c : chain)
+          if (std::find(seal["chain"].begin(), seal["chain"].end(), c) == seal["chain"].end())
+            seal["chain"].push_back(c);
+    }
+  }
   auto check = verify_seal(log_head_leaf(sealed.head), seal, trust, pins);
   if (!check.valid) return what + " does not verify: " + check.reason;
   if (sealed.head.count > store_head.count)
@@ -142,7 +160,7 @@ LogAudit audit_log(Store& store, const LogAuditOptions& o) {
     audit.head = read_log_head(tx);
     heads = read_sealed_heads(tx);
     for (const auto& h : heads) {
-      if (auto why = check_sealed_head(tx, h, audit.head, o.trust, o.pins); !why.empty()) {
+      if (auto why = check_sealed_head(tx, h, audit.head, o.trust, o.pins, certificates); !why.empty()) {
         other = why;
         break;
       }

@@ -44,7 +44,8 @@ std::string check_messages_against_log(Transaction& tx, const std::vector<LogRec
 
 // A sealed head against the store: its seal (leaf, signature, trust, pins) and the record it names.
 std::string check_sealed_head(Transaction& tx, const SealedLogHead& sealed, const LogHead& store_head,
-                              const signing::TrustStore* trust, const PinnedCertificates* pins);
+                              const signing::TrustStore* trust, const PinnedCertificates* pins,
+                              const SealCertificates& certificates = {});
 
 // The store's log against a head kept elsewhere: record COUNT must exist with HASH.
 std::string check_expected_head(Transaction& tx, const LogHead& expected, const LogHead& store_head);
