@@ -1137,4 +1137,35 @@ TEST_F(LogTamperingTest, records_sealed_with_another_agencys_key_are_not_intact)
   EXPECT_NE(unknown.err.find("give it with --node-cert"), std::string::npos) << unknown.err;
 }
 
+// A running node seals the head every signing.head_seal_every_seconds when the log moved, and not
+// again for only the batch record of its own seal.
+TEST_F(ExchangeTest, a_running_node_seals_the_log_head_at_intervals) {
+  ::setenv("LGSP_SIGNING_HEAD_SEAL_EVERY_SECONDS", "1", 1);
+  start_node(hsm_ / "pki/issuing-ca.pem");
+  ::unsetenv("LGSP_SIGNING_HEAD_SEAL_EVERY_SECONDS");
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  ASSERT_EQ(send("h-1").status, 202u);
+  ASSERT_TRUE(wait_state("h-1", "delivered"));
+  auto sealed_heads = [&](std::int64_t& delivered, std::int64_t& covered, std::int64_t& rows) {
+    node_->store()->read([&](Transaction& tx) {
+      delivered = as_int(tx.query("SELECT max(seq) FROM message_log WHERE kind = 'delivered'")[0][0]);
+      auto r = tx.query("SELECT coalesce(max(count), 0), count(*) FROM log_head");
+      covered = as_int(r[0][0]);
+      rows = as_int(r[0][1]);
+    });
+  };
+  std::int64_t delivered = 0, covered = 0, rows = 0;
+  for (int i = 0; i < 100; ++i) {
+    sealed_heads(delivered, covered, rows);
+    if (covered >= delivered) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(covered, delivered) << "no head sealed while running";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two more ticks with nothing new
+  std::int64_t later_rows = 0;
+  sealed_heads(delivered, covered, later_rows);
+  EXPECT_EQ(later_rows, rows) << "a head's own batch record made it seal again";
+}
+
 }  // namespace
