@@ -75,7 +75,8 @@ std::optional<NodePins> own_pins_or_fail(const bus::Config* config, const LogOpt
     exit_code = fail("--node-cert", e.what(), kExitUsage);
     return std::nullopt;
   }
-  if (pins.own == 0) {
+  // A node that does not sign has no seals of its own: any seal in its log then counts as foreign.
+  if (pins.own == 0 && !(config && !config->signing.enabled)) {
     exit_code = fail("log verify",
                      "the node's sealing certificate is unknown" +
                          (pins.token_note.empty() ? std::string() : " (" + pins.token_note + ")") +
