@@ -3,12 +3,16 @@
 #include "cli.hpp"
 #include "files.hpp"
 #include "lgsp/bus/dead_letters.hpp"
+#include "lgsp/bus/log_audit.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/node.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/trust.hpp"
+#include "node_pins.hpp"
+#include "strict_json.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -37,6 +41,8 @@ struct LogOptions {
   std::vector<std::string> trust;
   std::optional<std::string> archive;
   std::string out;
+  std::vector<std::string> node_certs;
+  std::optional<std::string> expect_head;
 };
 
 std::unique_ptr<signing::TrustStore> load_trust(const std::vector<std::string>& files) {
@@ -48,22 +54,57 @@ std::unique_ptr<signing::TrustStore> load_trust(const std::vector<std::string>& 
   return std::make_unique<signing::TrustStore>(std::move(policy));
 }
 
-int report(const bus::MessageLog::Check& check, bool trusted) {
-  if (!check.ok) {
-    std::cerr << "lgsp: log record " << *check.first_bad << " : " << check.reason << "\n";
-    return kExitFailed;
-  }
-  std::cout << "log intact: " << check.records << " records, " << check.seals << " seals verified\n";
+int report_chain(const bus::MessageLog::Check& check) {
+  std::cerr << "lgsp: log record " << *check.first_bad << " : " << check.reason << "\n";
+  return kExitFailed;
+}
+
+void print_notes(bool trusted, const NodePins& pins) {
   if (!trusted) std::cout << "note: seal certificates were not checked against a trusted root (give --trust)\n";
-  return kExitOk;
+  std::cout << "seals pinned to " << pins.own << " own node certificate" << (pins.own == 1 ? "" : "s") << " and "
+            << pins.peers << " registered peer node" << (pins.peers == 1 ? "" : "s") << "\n";
+}
+
+// The node's own sealing certificate must be known: a seal is valid only from a pinned node
+// certificate. nullopt (after the message) when it is not.
+std::optional<NodePins> own_pins_or_fail(const bus::Config* config, const LogOptions& o, int& exit_code) {
+  NodePins pins;
+  try {
+    pins = own_node_pins(config, o.node_certs);
+  } catch (const signing::SigningError& e) {
+    exit_code = fail("--node-cert", e.what(), kExitUsage);
+    return std::nullopt;
+  }
+  // A node that does not sign has no seals of its own: any seal in its log then counts as foreign.
+  if (pins.own == 0 && !(config && !config->signing.enabled)) {
+    exit_code = fail("log verify",
+                     "the node's sealing certificate is unknown" +
+                         (pins.token_note.empty() ? std::string() : " (" + pins.token_note + ")") +
+                         ": give it with --node-cert FILE (PEM), or run where the node's token can be read",
+                     kExitUsage);
+    return std::nullopt;
+  }
+  return pins;
 }
 
 int verify_archive(const LogOptions& o) {
+  if (o.expect_head) {
+    if (!bus::LogHead::parse(*o.expect_head)) return fail("--expect-head", "give COUNT:HASH (64 hex)", kExitUsage);
+  }
+  std::optional<bus::Config> config;
+  try {
+    config = o.node.load();
+  } catch (const bus::ConfigError&) {
+    // Offline: the archive and --node-cert are enough.
+  }
+  int code = kExitOk;
+  auto pins = own_pins_or_fail(config ? &*config : nullptr, o, code);
+  if (!pins) return code;
   nlohmann::json archive;
   try {
     auto text = read_limited(*o.archive, std::size_t{4} << 30);
     if (!text) return fail(*o.archive, "larger than 4 GiB", kExitUsage);
-    archive = nlohmann::json::parse(*text);
+    archive = parse_strict_json(*text);
     if (archive.value("format", "") != kArchiveFormat) return fail(*o.archive, "not an LGSP log archive", kExitFailed);
     std::vector<bus::LogRecord> records;
     for (const auto& r : archive.at("records")) records.push_back(bus::LogRecord::from_json(r));
@@ -73,9 +114,25 @@ int verify_archive(const LogOptions& o) {
     if (archive.contains("certificates"))
       for (const auto& [sha, c] : archive.at("certificates").items())
         certificates.emplace(sha, bus::SealCertificate{c.at("cert").get<std::string>(), c.at("chain").dump()});
-    return report(
-        bus::MessageLog::verify(records, archive.at("prev_hash").get<std::string>(), trust.get(), certificates),
-        trust != nullptr);
+    auto check = bus::MessageLog::verify(records, archive.at("prev_hash").get<std::string>(), trust.get(), certificates,
+                                         &pins->pins);
+    if (!check.ok) return report_chain(check);
+    if (o.expect_head) {
+      auto expected = *bus::LogHead::parse(*o.expect_head);
+      const bool holds = std::any_of(records.begin(), records.end(), [&](const bus::LogRecord& r) {
+        return r.seq == expected.count && r.hash == expected.hash;
+      });
+      if (!holds)
+        return fail("log",
+                    "the archive does not hold record " + std::to_string(expected.count) +
+                        " with the hash "
+                        "the expected head names",
+                    kExitFailed);
+    }
+    std::cout << "log intact: " << check.records << " records, " << check.seals << " seals verified\n";
+    if (!records.empty()) std::cout << "head: " << bus::LogHead{records.back().seq, records.back().hash}.text() << "\n";
+    print_notes(trust != nullptr, *pins);
+    return kExitOk;
   } catch (const FileError& e) {
     return fail(e.file, e.why, kExitUsage);
   } catch (const signing::SigningError& e) {
@@ -87,17 +144,58 @@ int verify_archive(const LogOptions& o) {
 
 int verify_log(const LogOptions& o) {
   if (o.archive) return verify_archive(o);
-  return with_store(o.node, [&](bus::Store& store) {
+  bus::LogAuditOptions audit_options;
+  audit_options.from = o.from;
+  audit_options.to = o.to;
+  if (o.expect_head) {
+    audit_options.expect_head = bus::LogHead::parse(*o.expect_head);
+    if (!audit_options.expect_head)
+      return fail("--expect-head", "give COUNT:HASH as 'lgsp log head' prints it (HASH: 64 hex)", kExitUsage);
+  }
+  try {
+    auto config = o.node.load();
+    int code = kExitOk;
+    auto pins = own_pins_or_fail(&config, o, code);
+    if (!pins) return code;
+    auto store = bus::open_embedded_store(config);
     std::unique_ptr<signing::TrustStore> trust;
     try {
       trust = load_trust(o.trust);
     } catch (const signing::SigningError& e) {
       return fail("trust", e.what(), kExitUsage);
     }
-    std::string prev;
-    auto records = bus::MessageLog::read(store, o.from, o.to, prev);
-    return report(bus::MessageLog::verify(records, prev, trust.get(), bus::MessageLog::certificates(store)),
-                  trust != nullptr);
+    add_peer_pins(*store, *pins);
+    audit_options.trust = trust.get();
+    audit_options.pins = &pins->pins;
+    auto audit = bus::audit_log(*store, audit_options);
+    if (!audit.chain.ok) return report_chain(audit.chain);
+    if (!audit.ok) return fail("log", audit.reason, kExitFailed);
+    std::cout << "log intact: " << audit.chain.records << " records, " << audit.chain.seals << " seals verified\n";
+    std::cout << "head: " << audit.head.text() << "\n";
+    if (audit.last_sealed)
+      std::cout << "last sealed head: " << audit.last_sealed->head.text() << " sealed at "
+                << audit.last_sealed->sealed_at << " (" << audit.sealed_heads << " sealed heads verified)\n";
+    else
+      std::cout << "last sealed head: none\n";
+    if (audit.messages_checked)
+      std::cout << audit.messages << " stored messages agree with the log\n";
+    else
+      std::cout << "note: stored messages are checked against the log only without --from/--to\n";
+    print_notes(trust != nullptr, *pins);
+    return kExitOk;
+  } catch (const bus::ConfigError& e) {
+    return fail_config(e);
+  } catch (const bus::StoreError& e) {
+    return fail("store", e.what(), kExitFailed);
+  }
+}
+
+int print_head(const NodeOptions& options) {
+  return with_store(options, [&](bus::Store& store) {
+    bus::LogHead head;
+    store.read([&](bus::Transaction& tx) { head = bus::read_log_head(tx); });
+    std::cout << head.text() << "\n";
+    return kExitOk;
   });
 }
 
@@ -200,8 +298,30 @@ void add_message_commands(CLI::App& app, Runner& run) {
         ->type_name("PEM");
     verify->add_option("--archive", o->archive, "Verify an archive from 'lgsp log export' instead of the store")
         ->type_name("FILE");
-    verify->footer("Exit codes: 0 intact, 1 broken (the first broken record and why on stderr), 2 usage.");
+    verify
+        ->add_option("--node-cert", o->node_certs,
+                     "The node's sealing certificate, PEM (pinned); repeatable. Default: read from the node's "
+                     "token ([signing] module and token, no PIN needed)")
+        ->type_name("PEM");
+    verify
+        ->add_option("--expect-head", o->expect_head,
+                     "A head kept elsewhere ('lgsp log head' or a previous verify printed it): record COUNT "
+                     "must still be there with HASH")
+        ->type_name("COUNT:HASH");
+    verify->footer(
+        "Only seals by a pinned node certificate count: the node's own (its token, or --node-cert) and the\n"
+        "registered peer nodes' (peer_node); another certificate under the same root breaks the record.\n"
+        "Over the whole log (no --from/--to) the stored messages are checked against the log (payload\n"
+        "SHA-256, client, service, state, attempts, seal), and every sealed head (table log_head) must\n"
+        "still name a record of the log. Prints the head (COUNT:HASH) and the last sealed head.\n"
+        "Exit codes: 0 intact, 1 broken (the first broken record, or what else is wrong, on stderr), 2 usage.");
     verify->callback([&run, o] { run = [o] { return verify_log(*o); }; });
+  }
+  {
+    auto* head = log->add_subcommand("head", "Print the log's head, COUNT:HASH, to keep elsewhere for --expect-head");
+    auto options = std::make_shared<NodeOptions>();
+    options->add_to(*head, false);
+    head->callback([&run, options] { run = [options] { return print_head(*options); }; });
   }
   {
     auto* exp = log->add_subcommand("export", "Write records to a self-contained archive for offline checking");

@@ -5,6 +5,7 @@
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/http.hpp"
 #include "lgsp/bus/log.hpp"
+#include "lgsp/bus/log_audit.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/request_handler.hpp"
@@ -352,15 +353,19 @@ void AdminApi::add_routes(Router& router) {
     return HttpResponse::json(200, {{"replayed", replayed}});
   });
   read("/log/verify", [&i](Registry&, HttpRequest&) {
-    std::string prev;
-    auto records = MessageLog::read(*i.store(), std::nullopt, std::nullopt, prev);
-    auto check = MessageLog::verify(records, prev, nullptr, MessageLog::certificates(*i.store()));
-    json out = {{"intact", check.ok}, {"records", check.records}, {"seals", check.seals}};
+    // The chain, its seals, the sealed heads and the stored messages against the log (log_audit.hpp);
+    // seals are pinned by `lgsp log verify`, which reads the node's token certificate.
+    auto audit = audit_log(*i.store(), {});
+    const auto& check = audit.chain;
+    json out = {{"intact", audit.ok}, {"records", check.records}, {"seals", check.seals}, {"head", audit.head.text()}};
+    if (audit.last_sealed) out["last_sealed_head"] = audit.last_sealed->head.text();
     if (!check.ok) {
       out["first_bad"] = *check.first_bad;
       out["reason"] = check.reason;
+    } else if (!audit.ok) {
+      out["reason"] = audit.reason;
     }
-    return HttpResponse::json(check.ok ? 200 : 409, out);
+    return HttpResponse::json(audit.ok ? 200 : 409, out);
   });
 
   read("/certificates", [](Registry& r, HttpRequest&) {

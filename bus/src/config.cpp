@@ -171,6 +171,8 @@ const std::vector<KeySpec>& key_specs() {
                              const std::string& w) { c.signing.tsa_url = need_text(r, w); }},
       integer_key("signing.timestamp_every_seconds", 1, 86400,
                   [](Config& c, std::int64_t v) { c.signing.timestamp_every_seconds = static_cast<unsigned>(v); }),
+      integer_key("signing.head_seal_every_seconds", 1, 86400,
+                  [](Config& c, std::int64_t v) { c.signing.head_seal_every_seconds = static_cast<unsigned>(v); }),
       path_key("tls.certificate", [](Config& c, fs::path p) { c.tls.certificate = std::move(p); }),
       path_key("tls.private_key", [](Config& c, fs::path p) { c.tls.private_key = std::move(p); }),
       path_key("tls.client_ca", [](Config& c, fs::path p) { c.tls.client_ca = std::move(p); }),

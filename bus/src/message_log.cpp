@@ -16,8 +16,9 @@ namespace {
 
 // The seal (or time stamp) a record carries, checked against what it covers. Empty when valid or none.
 // `hashes` holds the hashes of the records verified so far, for time stamps of the chain head.
-std::string check_record_seal(const LogRecord& r, const signing::TrustStore* trust, std::size_t& seals,
-                              const std::map<std::int64_t, std::string>& hashes, SealCertificates& certificates) {
+std::string check_record_seal(const LogRecord& r, const signing::TrustStore* trust, const PinnedCertificates* pins,
+                              std::size_t& seals, const std::map<std::int64_t, std::string>& hashes,
+                              SealCertificates& certificates) {
   SealCheck check;
   if (r.kind == "timestamp") {
     const auto head_seq = r.body.at("head_seq").get<std::int64_t>();
@@ -33,17 +34,17 @@ std::string check_record_seal(const LogRecord& r, const signing::TrustStore* tru
   if (r.kind == "accepted") {
     auto receipt = Receipt::from_json(r.body);
     if (auto why = expand_seal(receipt.signature, certificates); !why.empty()) return why;
-    check = verify_seal(receipt.leaf(), receipt.signature, trust);
+    check = verify_seal(receipt.leaf(), receipt.signature, trust, pins);
   } else if (r.kind == "call") {
     auto call = CallSeal::from_json(r.body);
     auto seal = r.body.at("signature");
     if (auto why = expand_seal(seal, certificates); !why.empty()) return why;
-    check = verify_seal(call.leaf(), seal, trust);
+    check = verify_seal(call.leaf(), seal, trust, pins);
   } else if (r.kind == "batch") {
     const bool names_certificate = r.body.contains("cert_sha256");
     auto batch = r.body;
     if (auto why = expand_seal(batch, certificates); !why.empty()) return why;
-    check = verify_root_signature(batch, trust);
+    check = verify_root_signature(batch, trust, pins);
     // A batch that carries its certificate (as the node wrote them before the batch records named
     // it) also serves the stored seals that name it; one that names it has nothing to add.
     if (check.valid && !names_certificate) {
@@ -120,30 +121,35 @@ void MessageLog::append_text(Transaction& tx, const std::string& kind, const std
 std::vector<LogRecord> MessageLog::read(Store& store, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
                                         std::string& prev_hash) {
   std::vector<LogRecord> out;
-  store.read([&](Transaction& tx) {
-    const std::int64_t lo = from.value_or(1);
-    const std::int64_t hi = to.value_or(INT64_MAX);
-    prev_hash = kLogGenesis;
-    if (lo > 1) {
-      const Value p[] = {lo - 1};
-      auto rows = tx.query("SELECT hash FROM message_log WHERE seq = ?", p);
-      if (!rows.empty()) prev_hash = as_text(rows[0][0]);
-    }
-    const Value p[] = {lo, hi};
-    for (auto& row : tx.query("SELECT seq, at, kind, subject, body, prev_hash, hash FROM message_log"
-                              " WHERE seq BETWEEN ? AND ? ORDER BY seq",
-                              p)) {
-      LogRecord r;
-      r.seq = as_int(row[0]);
-      r.at = as_text(row[1]);
-      r.kind = as_text(row[2]);
-      r.subject = as_text(row[3]);
-      r.body = nlohmann::json::parse(as_text(row[4]), nullptr, false);
-      r.prev_hash = as_text(row[5]);
-      r.hash = as_text(row[6]);
-      out.push_back(std::move(r));
-    }
-  });
+  store.read([&](Transaction& tx) { out = read(tx, from, to, prev_hash); });
+  return out;
+}
+
+std::vector<LogRecord> MessageLog::read(Transaction& tx, std::optional<std::int64_t> from,
+                                        std::optional<std::int64_t> to, std::string& prev_hash) {
+  std::vector<LogRecord> out;
+  const std::int64_t lo = from.value_or(1);
+  const std::int64_t hi = to.value_or(INT64_MAX);
+  prev_hash = kLogGenesis;
+  if (lo > 1) {
+    const Value p[] = {lo - 1};
+    auto rows = tx.query("SELECT hash FROM message_log WHERE seq = ?", p);
+    if (!rows.empty()) prev_hash = as_text(rows[0][0]);
+  }
+  const Value p[] = {lo, hi};
+  for (auto& row : tx.query("SELECT seq, at, kind, subject, body, prev_hash, hash FROM message_log"
+                            " WHERE seq BETWEEN ? AND ? ORDER BY seq",
+                            p)) {
+    LogRecord r;
+    r.seq = as_int(row[0]);
+    r.at = as_text(row[1]);
+    r.kind = as_text(row[2]);
+    r.subject = as_text(row[3]);
+    r.body = nlohmann::json::parse(as_text(row[4]), nullptr, false);
+    r.prev_hash = as_text(row[5]);
+    r.hash = as_text(row[6]);
+    out.push_back(std::move(r));
+  }
   return out;
 }
 
@@ -154,7 +160,8 @@ SealCertificates MessageLog::certificates(Store& store) {
 }
 
 MessageLog::Check MessageLog::verify(const std::vector<LogRecord>& records, const std::string& prev_hash,
-                                     const signing::TrustStore* trust, const SealCertificates& certificates) {
+                                     const signing::TrustStore* trust, const SealCertificates& certificates,
+                                     const PinnedCertificates* pins) {
   Check check;
   SealCertificates known = certificates;
   std::string expected_prev = prev_hash;
@@ -174,7 +181,7 @@ MessageLog::Check MessageLog::verify(const std::vector<LogRecord>& records, cons
     if (r.prev_hash != expected_prev) return broken(r, "the record does not follow the previous record's hash");
     if (r.compute_hash() != r.hash) return broken(r, "the record's content does not match its hash (it was changed)");
     try {
-      auto why = check_record_seal(r, trust, check.seals, hashes, known);
+      auto why = check_record_seal(r, trust, pins, check.seals, hashes, known);
       if (!why.empty()) return broken(r, "the seal in the record does not verify: " + why);
     } catch (const std::exception& e) {
       return broken(r, std::string("the record's sealed fields are malformed: ") + e.what());

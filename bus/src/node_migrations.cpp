@@ -110,6 +110,11 @@ const std::vector<Migration>& node_migrations() {
        " fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL,"
        " role TEXT NOT NULL CHECK (role IN ('registry-admin','auditor')), pem TEXT NOT NULL,"
        " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));"},
+      {8, "sealed log heads",
+       // The log's head (count, last hash) sealed at intervals and on shutdown (log_head.hpp): records
+       // removed from the log's end no longer go unnoticed.
+       "CREATE TABLE log_head (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, hash TEXT NOT NULL,"
+       " sealed_at TEXT NOT NULL, seal TEXT NOT NULL);"},
   };
   return migrations;
 }

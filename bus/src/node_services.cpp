@@ -5,6 +5,7 @@
 #include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/exchange.hpp"
 #include "lgsp/bus/log.hpp"
+#include "lgsp/bus/log_head.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/registry.hpp"
@@ -50,6 +51,7 @@ struct NodeServices::Impl {
   std::unique_ptr<CallProxy> proxy;
   std::unique_ptr<Exchange> exchange;
   std::unique_ptr<ChainTimestamper> timestamper;
+  std::unique_ptr<LogHeadSealer> head_sealer;
   explicit Impl(Node& n) : node(n) {}
 };
 
@@ -103,6 +105,11 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
         std::make_unique<ChainTimestamper>([&node] { return node.store(); }, *impl_->outbound, config.signing.tsa_url,
                                            std::chrono::seconds(config.signing.timestamp_every_seconds));
 
+  if (config.signing.enabled)
+    impl_->head_sealer =
+        std::make_unique<LogHeadSealer>([&node] { return node.store(); }, [&node] { return node.sealer(); },
+                                        std::chrono::seconds(config.signing.head_seal_every_seconds));
+
   node.on_signed_batch([&node, stored = impl_->certificates](const SignedBatch& b) {
     nlohmann::json body{{"v", 1},
                         {"alg", b.alg},
@@ -125,11 +132,14 @@ NodeServices::~NodeServices() { stop(); }
 void NodeServices::start() {
   impl_->exchange->start_delivery();
   if (impl_->timestamper) impl_->timestamper->start();
+  if (impl_->head_sealer) impl_->head_sealer->start();
 }
 
 void NodeServices::stop() {
   if (impl_->timestamper) impl_->timestamper->stop();
   impl_->exchange->stop();
+  // After the last delivery outcome is recorded, while the sealer and the store are still open.
+  if (impl_->head_sealer) impl_->head_sealer->stop();
 }
 
 }  // namespace lgsp::bus

@@ -5,12 +5,15 @@
 #include "lgsp/bus/merkle.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/signing/certificate.hpp"
+#include "lgsp/signing/openssl.hpp"
 #include "lgsp/signing/signer.hpp"
 #include "lgsp/signing/trust.hpp"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <chrono>
 #include <ctime>
@@ -31,10 +34,36 @@ signing::X509Ptr certificate_from_base64(const std::string& b64) {
 
 }  // namespace
 
-SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const signing::TrustStore* trust) {
+std::string certificate_sha256(X509* cert) {
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(cert, &der);
+  if (n <= 0) return {};
+  std::string hex = sha256_hex(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n)));
+  OPENSSL_free(der);
+  return hex;
+}
+
+void pin_pem_certificates(const std::string& pem_file, PinnedCertificates& pins) {
+  for (auto& c : signing::load_pem_certificates(pem_file)) {
+    // A file holding the node certificate with its chain pins the node certificate, not its CAs.
+    if (X509_check_ca(c.get()) > 0) continue;
+    if (auto sha = certificate_sha256(c.get()); !sha.empty()) pins.insert(sha);
+  }
+}
+
+std::string pem_certificate_sha256(const std::string& pem) {
+  signing::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return {};
+  signing::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  return cert ? certificate_sha256(cert.get()) : std::string();
+}
+
+SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const signing::TrustStore* trust,
+                      const PinnedCertificates* pins) {
   SealCheck check;
   if (!seal.is_object() || !seal.contains("root") || !seal["root"].is_string())
-    return verify_root_signature(seal, trust);  // reports what is missing
+    return verify_root_signature(seal, trust, pins);  // reports what is missing
   if (!seal.contains("proof") || !seal["proof"].is_array()) {
     check.reason = "the seal has no 'proof'";
     return check;
@@ -56,10 +85,11 @@ SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const sign
     check.reason = "the sealed fields do not lead to the signed root: the message or receipt was changed";
     return check;
   }
-  return verify_root_signature(seal, trust);
+  return verify_root_signature(seal, trust, pins);
 }
 
-SealCheck verify_root_signature(const nlohmann::json& seal, const signing::TrustStore* trust) {
+SealCheck verify_root_signature(const nlohmann::json& seal, const signing::TrustStore* trust,
+                                const PinnedCertificates* pins) {
   SealCheck check;
   auto bad = [&](std::string why) {
     check.valid = false;
@@ -98,6 +128,9 @@ SealCheck verify_root_signature(const nlohmann::json& seal, const signing::Trust
     ERR_clear_error();
     return bad("the root signature does not verify with the sealing certificate");
   }
+  if (pins && !pins->count(certificate_sha256(cert.get())))
+    return bad("the seal is by '" + check.signer +
+               "', whose certificate is not a pinned node certificate (the node's own or a registered peer's)");
 
   if (trust) {
     auto at = parse_utc_rfc3339(check.signed_at);

@@ -174,13 +174,16 @@ TEST_F(CallProxyTest, forwards_and_seals_request_and_answer_together) {
   std::ofstream(dir_ / "call.json") << record.dump();
   std::ofstream(dir_ / "request.json") << body;
   auto ok = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", (dir_ / "call.json").string(), "--payload",
-                             (dir_ / "request.json").string(), "--trust", (hsm_ / "pki/root-ca.pem").string()});
+                             (dir_ / "request.json").string(), "--trust", (hsm_ / "pki/root-ca.pem").string(),
+                             "--node-cert", (hsm_ / "pki/lgsp-node.pem").string()});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("valid: sealed by"), std::string::npos) << ok.out;
 
   record["request_sha256"] = sha256_hex("another request");
   std::ofstream(dir_ / "forged.json") << record.dump();
-  auto forged = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", (dir_ / "forged.json").string()});
+  auto forged =
+      lgsp::test::run({kLgsp, "verify-receipt", "--receipt", (dir_ / "forged.json").string(), "--trust",
+                       (hsm_ / "pki/root-ca.pem").string(), "--node-cert", (hsm_ / "pki/lgsp-node.pem").string()});
   EXPECT_EQ(forged.exit_code, 1);
   EXPECT_NE(forged.err.find("was changed"), std::string::npos) << forged.err;
 }

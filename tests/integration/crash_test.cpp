@@ -176,9 +176,10 @@ TEST(CrashTest, sigkill_under_load_loses_no_acknowledged_message) {
   node->signal(SIGTERM);
   EXPECT_EQ(node->wait(std::chrono::seconds(15)), 0);
   // The log survived the kill intact: every record links, every seal verifies (stored seals name a
-  // certificate that the store holds).
+  // certificate that the store holds), and every seal is by the node's own certificate.
   auto verified = lgsp::test::run({kLgsp, "log", "verify", "--data-dir", (dir / "node").string(), "--trust",
-                                   (fs::path(hsm) / "pki/root-ca.pem").string()});
+                                   (fs::path(hsm) / "pki/root-ca.pem").string(), "--node-cert",
+                                   (fs::path(hsm) / "pki/lgsp-node.pem").string()});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   receiver.stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(150));  // slow answers still in their threads

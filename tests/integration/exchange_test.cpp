@@ -96,10 +96,11 @@ class ExchangeTest : public ::testing::Test {
     wait_sealer();
   }
   // (Re)starts the node on its store, signing with `ca_chain` as signing.ca_chain (none when empty).
-  void start_node(const fs::path& ca_chain) {
+  void start_node(const fs::path& ca_chain, const std::string& token = "lgsp-node") {
     services_.reset();
     node_.reset();
     Config nc = Config::load(std::nullopt, Config::process_environment());
+    nc.signing.token = token;
     nc.server.listen = HostPort{"127.0.0.1", 0};
     nc.server.threads = 2;
     nc.store.data_dir = dir_ / "node";
@@ -1003,6 +1004,168 @@ TEST_F(ExchangeTest, dlq_list_shows_every_dead_message_and_replay_all_delivers_t
   auto empty = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--data-dir", data});
   EXPECT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_EQ(empty.out, "replayed 0 messages\n");
+}
+
+// `lgsp log verify` beyond the chain: the sealed head (at shutdown) shows records removed from the
+// end, the stored messages must agree with what the log says about them, and a head kept elsewhere
+// (`lgsp log head`, --expect-head) shows a truncation that took the sealed heads too. Each tampering
+// is made on a copy of the stopped node's store.
+class LogTamperingTest : public ExchangeTest {
+ protected:
+  void SetUp() override {
+    ExchangeTest::SetUp();
+    if (HasFatalFailure()) return;
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(send("t-" + std::to_string(i)).status, 202u);
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(wait_state("t-" + std::to_string(i), "delivered"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // batch records are appended on their own
+    services_.reset();                                            // seals the head on shutdown
+    node_.reset();
+    data_ = (dir_ / "node").string();
+    root_ = (hsm_ / "pki/root-ca.pem").string();
+  }
+  // A copy of the store with `sql` run on it.
+  std::string tampered(const std::string& name, const std::string& sql) {
+    const fs::path copy = dir_ / name;
+    fs::remove_all(copy);
+    fs::create_directories(copy);
+    for (const auto& f : fs::directory_iterator(data_)) fs::copy(f.path(), copy / f.path().filename());
+    auto r = lgsp::test::run({"/usr/bin/sqlite3", (copy / "lgsp.db").string(), sql});
+    EXPECT_EQ(r.exit_code, 0) << sql << ": " << r.err;
+    return copy.string();
+  }
+  lgsp::test::RunResult verify(const std::string& data, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {kLgsp, "log", "verify", "--data-dir", data, "--trust", root_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return lgsp::test::run(argv);
+  }
+  void expect_broken(const std::string& name, const std::string& sql, const std::string& reason) {
+    auto r = verify(tampered(name, sql));
+    EXPECT_EQ(r.exit_code, 1) << name << ": " << r.out;
+    EXPECT_EQ(r.out.find("log intact"), std::string::npos) << name << ": " << r.out;
+    EXPECT_NE(r.err.find(reason), std::string::npos) << name << ": " << r.err;
+  }
+  std::string head_of(const std::string& data) {
+    auto head = lgsp::test::run({kLgsp, "log", "head", "--data-dir", data});
+    EXPECT_EQ(head.exit_code, 0) << head.err;
+    return head.out.substr(0, head.out.find('\n'));
+  }
+  std::string data_, root_;
+};
+
+TEST_F(LogTamperingTest, an_untouched_store_is_intact_and_reports_its_heads) {
+  auto r = verify(data_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("log intact"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 stored messages agree with the log"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("seals pinned to 1 own node certificate"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("last sealed head: none"), std::string::npos) << "sealed on shutdown: " << r.out;
+  const std::string kept = head_of(data_);
+  EXPECT_NE(r.out.find("head: " + kept), std::string::npos) << r.out;
+  auto expected = verify(data_, {"--expect-head", kept});
+  EXPECT_EQ(expected.exit_code, 0) << expected.err;
+  auto bad = verify(data_, {"--expect-head", "12:nothex"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+}
+
+TEST_F(LogTamperingTest, deleting_the_last_records_breaks_the_sealed_head) {
+  expect_broken("tail", "DELETE FROM message_log WHERE seq > (SELECT max(seq) - 3 FROM message_log)",
+                "records were removed from its end");
+}
+
+TEST_F(LogTamperingTest, deleting_the_last_records_and_the_sealed_heads_breaks_the_head_kept_elsewhere) {
+  const std::string kept = head_of(data_);
+  // The last record is the batch record of the head's own seal: removing it and the sealed heads
+  // leaves nothing in the store to notice; the head kept elsewhere does.
+  const std::string copy = tampered(
+      "tail-and-heads", "DELETE FROM log_head; DELETE FROM message_log WHERE seq = (SELECT max(seq) FROM message_log)");
+  auto without = verify(copy);
+  EXPECT_EQ(without.exit_code, 0) << without.err;
+  auto with = verify(copy, {"--expect-head", kept});
+  EXPECT_EQ(with.exit_code, 1) << with.out;
+  EXPECT_NE(with.err.find("records were removed from its end"), std::string::npos) << with.err;
+}
+
+TEST_F(LogTamperingTest, deleting_a_middle_record_breaks_the_chain) {
+  expect_broken("middle", "DELETE FROM message_log WHERE seq = 3", "record 3 is missing");
+}
+
+TEST_F(LogTamperingTest, changing_a_stored_payload_is_found) {
+  expect_broken("payload", "UPDATE message_body SET payload = CAST('{\"x\":1}' AS BLOB) WHERE seq = 2",
+                "the stored payload is not the one the log recorded");
+}
+
+TEST_F(LogTamperingTest, changing_a_messages_client_is_found) {
+  expect_broken("client", "UPDATE message SET client = '000.00.13.H29/OTHER' WHERE seq = 1",
+                "has no accepted record in the log");
+}
+
+TEST_F(LogTamperingTest, changing_a_messages_state_is_found) {
+  expect_broken("state", "UPDATE message SET state = 'dead' WHERE seq = 1",
+                "its state is 'dead' but the log's last record for it says 'delivered'");
+}
+
+TEST_F(LogTamperingTest, deleting_a_message_is_found) {
+  expect_broken("deleted",
+                "DELETE FROM message_body WHERE seq = 4; DELETE FROM delivery_attempt WHERE message_seq = 4;"
+                " DELETE FROM message WHERE seq = 4",
+                "which the store no longer holds");
+}
+
+// The same store, then records sealed with another agency's valid key (agency-seal, under the same
+// root): a rewriter holding such a key gets "NOT intact", naming whose seal it is.
+TEST_F(LogTamperingTest, records_sealed_with_another_agencys_key_are_not_intact) {
+  ASSERT_EQ(verify(data_).exit_code, 0);
+  start_node(hsm_ / "pki/issuing-ca.pem", "agency-seal");
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  ASSERT_EQ(send("foreign-1").status, 202u);
+  ASSERT_TRUE(wait_state("foreign-1", "delivered"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  services_.reset();
+  node_.reset();
+  auto r = verify(data_);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("not a pinned node certificate"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Hàng Bạc"), std::string::npos) << "names the sealer: " << r.err;
+  // Pinning that certificate too (an operator who means it) makes it count.
+  auto pinned = verify(data_, {"--node-cert", (hsm_ / "pki/agency-seal.pem").string()});
+  EXPECT_EQ(pinned.exit_code, 0) << pinned.err;
+  // Without any known node certificate there is nothing to verify against: a usage error.
+  auto unknown = lgsp::test::run({"/usr/bin/env", "LGSP_PKCS11_MODULE=/nonexistent/libsofthsm2.so", kLgsp, "log",
+                                  "verify", "--data-dir", data_, "--trust", root_});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.out;
+  EXPECT_NE(unknown.err.find("give it with --node-cert"), std::string::npos) << unknown.err;
+}
+
+// A running node seals the head every signing.head_seal_every_seconds when the log moved, and not
+// again for only the batch record of its own seal.
+TEST_F(ExchangeTest, a_running_node_seals_the_log_head_at_intervals) {
+  ::setenv("LGSP_SIGNING_HEAD_SEAL_EVERY_SECONDS", "1", 1);
+  start_node(hsm_ / "pki/issuing-ca.pem");
+  ::unsetenv("LGSP_SIGNING_HEAD_SEAL_EVERY_SECONDS");
+  ASSERT_TRUE(node_->wait_store());
+  wait_sealer();
+  ASSERT_EQ(send("h-1").status, 202u);
+  ASSERT_TRUE(wait_state("h-1", "delivered"));
+  auto sealed_heads = [&](std::int64_t& delivered, std::int64_t& covered, std::int64_t& rows) {
+    node_->store()->read([&](Transaction& tx) {
+      delivered = as_int(tx.query("SELECT max(seq) FROM message_log WHERE kind = 'delivered'")[0][0]);
+      auto r = tx.query("SELECT coalesce(max(count), 0), count(*) FROM log_head");
+      covered = as_int(r[0][0]);
+      rows = as_int(r[0][1]);
+    });
+  };
+  std::int64_t delivered = 0, covered = 0, rows = 0;
+  for (int i = 0; i < 100; ++i) {
+    sealed_heads(delivered, covered, rows);
+    if (covered >= delivered) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(covered, delivered) << "no head sealed while running";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two more ticks with nothing new
+  std::int64_t later_rows = 0;
+  sealed_heads(delivered, covered, later_rows);
+  EXPECT_EQ(later_rows, rows) << "a head's own batch record made it seal again";
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -348,12 +349,24 @@ class VerifyReceiptCliTest : public NodeSigningTest {
     std::ofstream(path) << record.dump(2);
     return path.string();
   }
+  // With --trust (the test PKI's root) and --node-cert (the lgsp-node token's certificate) unless
+  // `extra` names them.
   lgsp::test::RunResult verify(const json& record, std::vector<std::string> extra = {}) {
     std::vector<std::string> argv{kLgsp, "verify-receipt", "--receipt", write("receipt.json", record)};
     argv.insert(argv.end(), extra.begin(), extra.end());
+    auto has = [&](const char* flag) { return std::find(extra.begin(), extra.end(), flag) != extra.end(); };
+    if (!has("--trust")) argv.insert(argv.end(), {"--trust", root_ca()});
+    if (!has("--node-cert") && !has("--data-dir")) argv.insert(argv.end(), {"--node-cert", node_cert()});
     return lgsp::test::run(argv);
   }
+  // The same receipt written as given (for documents nlohmann would not write, like repeated keys).
+  lgsp::test::RunResult verify_text(const std::string& text) {
+    std::ofstream(dir_ / "raw.json") << text;
+    return lgsp::test::run({kLgsp, "verify-receipt", "--receipt", (dir_ / "raw.json").string(), "--trust", root_ca(),
+                            "--node-cert", node_cert()});
+  }
   std::string root_ca() const { return (hsm_ / "pki/root-ca.pem").string(); }
+  std::string node_cert() const { return (hsm_ / "pki/lgsp-node.pem").string(); }
   std::string payload_path() const { return (dir_ / "payload.json").string(); }
 
   std::string payload_;
@@ -367,10 +380,71 @@ TEST_F(VerifyReceiptCliTest, accepts_the_receipt_as_issued_with_payload_and_trus
   EXPECT_EQ(r.out.find("note:"), std::string::npos) << "trusted, so no warning: " << r.out;
 }
 
-TEST_F(VerifyReceiptCliTest, accepts_without_trust_but_says_the_certificate_was_not_checked) {
-  auto r = verify(receipt_.to_json());
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("not checked against a trusted root"), std::string::npos) << r.out;
+// Without --trust the certificate a seal carries proves nothing: a usage error, not "valid".
+TEST_F(VerifyReceiptCliTest, refuses_to_run_without_trust_or_a_pinned_node_certificate) {
+  const std::string receipt = write("receipt.json", receipt_.to_json());
+  auto no_trust = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--node-cert", node_cert()});
+  EXPECT_EQ(no_trust.exit_code, 2) << no_trust.out;
+  EXPECT_NE(no_trust.err.find("give --trust"), std::string::npos) << no_trust.err;
+  EXPECT_EQ(no_trust.out.find("valid"), std::string::npos) << no_trust.out;
+  auto no_pin = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--trust", root_ca()});
+  EXPECT_EQ(no_pin.exit_code, 2) << no_pin.out;
+  EXPECT_NE(no_pin.err.find("give --node-cert"), std::string::npos) << no_pin.err;
+  // A CA certificate pins nothing: the node's certificate is what is pinned.
+  auto ca_only = verify(receipt_.to_json(), {"--node-cert", (hsm_ / "pki/issuing-ca.pem").string()});
+  EXPECT_EQ(ca_only.exit_code, 2) << ca_only.out;
+  EXPECT_NE(ca_only.err.find("no node certificate to pin"), std::string::npos) << ca_only.err;
+}
+
+// Another agency's seal key (hsm-sim's agency-seal token, under the same trusted root) seals a receipt
+// that verifies with the certificate it carries and chains to the root: it is still not the node's.
+TEST_F(VerifyReceiptCliTest, refuses_a_receipt_sealed_by_another_certificate_under_the_trusted_root) {
+  auto genuine = verify(receipt_.to_json());
+  ASSERT_EQ(genuine.exit_code, 0) << genuine.err;
+  node_.reset();
+  config_.signing.token = "agency-seal";
+  start();
+  readyz(200);
+  Receipt forged = receipt_;
+  forged.signature = node_->sealer()->seal(forged.leaf()).get();
+  node_.reset();
+  auto r = verify(forged.to_json(), {"--payload", payload_path()});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("not a pinned node certificate"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Hàng Bạc"), std::string::npos) << "names the sealer: " << r.err;
+  // The same with the delivered headers.
+  auto header = lgsp::test::run({kLgsp, "verify-receipt", "--seal-header", forged.signature.dump(), "--message-id",
+                                 forged.message_id, "--client", forged.client, "--service", forged.service,
+                                 "--accepted-at", forged.accepted_at, "--payload", payload_path(), "--trust", root_ca(),
+                                 "--node-cert", node_cert()});
+  EXPECT_EQ(header.exit_code, 1) << header.out;
+  EXPECT_NE(header.err.find("not a pinned node certificate"), std::string::npos) << header.err;
+  // The node's own store pins its token's certificate and its registered peers', not agency-seal.
+  auto from_store = verify(forged.to_json(), {"--data-dir", dir_.string()});
+  EXPECT_EQ(from_store.exit_code, 1) << from_store.out;
+  EXPECT_NE(from_store.err.find("not a pinned node certificate"), std::string::npos) << from_store.err;
+  auto genuine_from_store = verify(receipt_.to_json(), {"--data-dir", dir_.string()});
+  EXPECT_EQ(genuine_from_store.exit_code, 0) << genuine_from_store.err;
+}
+
+TEST_F(VerifyReceiptCliTest, refuses_a_receipt_with_a_repeated_key) {
+  const std::string good = receipt_.to_json().dump();
+  ASSERT_EQ(verify_text(good).exit_code, 0);
+  // A second "client" after the first: which one a reader takes depends on the parser.
+  auto top = verify_text("{\"client\":\"000.00.99.H29/KHAC\"," + good.substr(1));
+  EXPECT_EQ(top.exit_code, 1) << top.out;
+  EXPECT_NE(top.err.find("the key 'client' appears twice"), std::string::npos) << top.err;
+  // Inside the seal, too.
+  json record = receipt_.to_json();
+  std::string text = record.dump();
+  const auto at = text.find("\"sig\":");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "\"sig\":\"AAAA\",");
+  auto nested = verify_text(text);
+  EXPECT_EQ(nested.exit_code, 1) << nested.out;
+  EXPECT_NE(nested.err.find("the key 'sig' appears twice"), std::string::npos) << nested.err;
+  // The same key in two different objects is fine.
+  EXPECT_EQ(verify_text(good).exit_code, 0);
 }
 
 TEST_F(VerifyReceiptCliTest, refuses_a_payload_that_is_not_the_one_received) {
@@ -444,8 +518,7 @@ TEST_F(VerifyReceiptCliTest, refuses_a_record_without_a_seal_or_fields) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("not a receipt"), std::string::npos) << r.err;
 
-  std::ofstream(dir_ / "garbage.json") << "{not json";
-  r = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", (dir_ / "garbage.json").string()});
+  r = verify_text("{not json");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("not a receipt"), std::string::npos) << r.err;
 }
@@ -454,7 +527,8 @@ TEST_F(VerifyReceiptCliTest, checks_the_delivered_headers_with_seal_header) {
   std::vector<std::string> argv{kLgsp,          "verify-receipt",    "--seal-header", receipt_.signature.dump(),
                                 "--message-id", receipt_.message_id, "--client",      receipt_.client,
                                 "--service",    receipt_.service,    "--accepted-at", receipt_.accepted_at,
-                                "--payload",    payload_path(),      "--trust",       root_ca()};
+                                "--payload",    payload_path(),      "--trust",       root_ca(),
+                                "--node-cert",  node_cert()};
   auto r = lgsp::test::run(argv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
 
@@ -479,7 +553,8 @@ TEST_F(VerifyReceiptCliTest, usage_errors_exit_2) {
   auto both =
       lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--seal-header", receipt_.signature.dump()});
   EXPECT_EQ(both.exit_code, 2) << both.err;
-  auto missing_fields = lgsp::test::run({kLgsp, "verify-receipt", "--seal-header", receipt_.signature.dump()});
+  auto missing_fields = lgsp::test::run({kLgsp, "verify-receipt", "--seal-header", receipt_.signature.dump(), "--trust",
+                                         root_ca(), "--node-cert", node_cert()});
   EXPECT_EQ(missing_fields.exit_code, 2);
   EXPECT_NE(missing_fields.err.find("--seal-header needs --message-id"), std::string::npos) << missing_fields.err;
   auto stray = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--client", "x"});
@@ -489,9 +564,17 @@ TEST_F(VerifyReceiptCliTest, usage_errors_exit_2) {
   auto no_payload =
       lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--payload", (dir_ / "missing.bin").string()});
   EXPECT_EQ(no_payload.exit_code, 2) << no_payload.err;
-  auto bad_trust =
-      lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--trust", (dir_ / "missing.pem").string()});
+  auto bad_trust = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--trust",
+                                    (dir_ / "missing.pem").string(), "--node-cert", node_cert()});
   EXPECT_EQ(bad_trust.exit_code, 2) << bad_trust.err;
+  auto bad_pin = lgsp::test::run({kLgsp, "verify-receipt", "--receipt", receipt, "--trust", root_ca(), "--node-cert",
+                                  (dir_ / "missing.pem").string()});
+  EXPECT_EQ(bad_pin.exit_code, 2) << bad_pin.err;
+  auto no_store = lgsp::test::run(
+      {kLgsp, "verify-receipt", "--receipt", receipt, "--trust", root_ca(), "--data-dir", (dir_ / "nowhere").string()});
+  EXPECT_EQ(no_store.exit_code, 2) << no_store.err;
+  EXPECT_NE(no_store.err.find("no node store here"), std::string::npos) << no_store.err;
+  EXPECT_FALSE(fs::exists(dir_ / "nowhere")) << "refused without creating a store";
 }
 
 }  // namespace

@@ -66,6 +66,7 @@ struct SigningConfig {
   unsigned batch_max = 8192;              // a token signing once a second seals up to 8,192 messages a second
   std::string tsa_url;                    // RFC 3161 TSA for the log's chain head; empty: none
   unsigned timestamp_every_seconds = 60;  // how often the head is stamped (when it moved)
+  unsigned head_seal_every_seconds = 60;  // how often the node seals the log's head (when it moved)
 };
 
 struct StoreConfig {

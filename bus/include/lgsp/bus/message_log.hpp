@@ -5,6 +5,7 @@
 #pragma once
 
 #include "lgsp/bus/seal_certificates.hpp"
+#include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/bus/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,7 +24,7 @@ namespace lgsp::bus {
 struct LogRecord {
   std::int64_t seq = 0;
   std::string at;       // RFC 3339 UTC
-  std::string kind;     // accepted, attempt, delivered, dead, replay, call, batch
+  std::string kind;     // accepted, attempt, delivered, dead, replay, call, batch, timestamp (open-ended)
   std::string subject;  // "<client> <message id>" for message records, the root for batches
   nlohmann::json body;
   std::string prev_hash;
@@ -57,12 +58,18 @@ class MessageLog {
   // seal they carry; `trust` may be null (signatures checked against the certificates they carry).
   // Seals in `accepted` records name the sealing certificate by SHA-256: it is found in
   // `certificates` (the store's, or an archive's) or in a `batch` record earlier in `records`.
+  // With `pins`, every seal must be by one of those node certificates (seal_verify.hpp): a seal by
+  // any other certificate, however well it chains, breaks the record.
   static Check verify(const std::vector<LogRecord>& records, const std::string& prev_hash,
-                      const signing::TrustStore* trust, const SealCertificates& certificates = {});
+                      const signing::TrustStore* trust, const SealCertificates& certificates = {},
+                      const PinnedCertificates* pins = nullptr);
   // The sealing certificates the store holds (seal_certificates.hpp).
   static SealCertificates certificates(Store& store);
   // Records with from <= seq <= to (all when unset), and the hash before the first of them.
   static std::vector<LogRecord> read(Store& store, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
+                                     std::string& prev_hash);
+  // The same inside a read transaction (with other reads that must see the same state).
+  static std::vector<LogRecord> read(Transaction& tx, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
                                      std::string& prev_hash);
 };
 

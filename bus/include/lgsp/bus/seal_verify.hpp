@@ -5,8 +5,10 @@
 
 #include "lgsp/bus/digest.hpp"
 
+#include <openssl/types.h>
 #include <nlohmann/json.hpp>
 
+#include <set>
 #include <string>
 
 namespace lgsp::signing {
@@ -24,9 +26,25 @@ struct SealCheck {
   std::size_t batch_size = 0;
 };
 
-// `trust` may be null: then the certificate is only used, not trusted (say so to the user).
-SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const signing::TrustStore* trust);
+// The node certificates whose seals count, by SHA-256 (lower-case hex) of their DER. A certificate
+// that merely chains to a trusted root says who the CA trusts, not that the key is a node's: another
+// agency's valid seal key must not make a receipt or a log record (pin identities, not issuers).
+using PinnedCertificates = std::set<std::string, std::less<>>;
+
+// `trust` may be null: then the certificate is only used, not trusted (say so to the user). With
+// `pins`, the sealing certificate must also be one of them.
+SealCheck verify_seal(const Sha256& leaf, const nlohmann::json& seal, const signing::TrustStore* trust,
+                      const PinnedCertificates* pins = nullptr);
 // Only the signature over the root (and the certificate's trust): for a batch record, which has no leaf.
-SealCheck verify_root_signature(const nlohmann::json& seal, const signing::TrustStore* trust);
+SealCheck verify_root_signature(const nlohmann::json& seal, const signing::TrustStore* trust,
+                                const PinnedCertificates* pins = nullptr);
+
+// The pin of every certificate in a PEM file (a node's certificate, its chain is ignored when it is a
+// CA). Throws signing::SigningError when the file cannot be read.
+void pin_pem_certificates(const std::string& pem_file, PinnedCertificates& pins);
+// The pin of a certificate: SHA-256 (hex) of its DER. Empty when it cannot be encoded.
+std::string certificate_sha256(X509* cert);
+// The pin of a certificate given as PEM text (the registry's peer_node.pem). Empty when unreadable.
+std::string pem_certificate_sha256(const std::string& pem);
 
 }  // namespace lgsp::bus
