@@ -138,6 +138,11 @@ struct Node::Impl {
   std::shared_ptr<RefusalRecorder> refusals;
   void record_reject(unsigned status, const std::string& code, const std::string& remote) {
     // Counted, and sampled into node_event without waiting (group commit batches a burst of these).
+    // A TLS failure comes as "tls-handshake: <why>": the reason goes into the event, not the code (the
+    // code labels a metric and a sample window, so it stays one of a few).
+    if (const auto colon = code.find(':'); colon != std::string::npos)
+      return refusals->record(RefusalRecorder::kHttp, code.substr(0, colon), status,
+                              {{"remote", remote}, {"reason", code.substr(colon + 1)}});
     refusals->record(RefusalRecorder::kHttp, code, status, {{"remote", remote}});
   }
 };

@@ -310,7 +310,7 @@ TEST_F(CallProxyTest, the_forwarded_path_never_leaves_the_service_endpoint) {
     EXPECT_EQ(code_of(r), "LGSP-400-PATH") << e << ": " << r.body;
   }
   // Bytes the HTTP parser refuses before any route sees them are refused too.
-  for (const std::string e : {std::string("/..\x01/internal"), std::string("/..\x7f/internal")}) {
+  for (const std::string& e : {std::string("/..\x01/internal"), std::string("/..\x7f/internal")}) {
     auto r = raw_call(pub + e);
     EXPECT_EQ(r.status, 400u) << r.body;
   }
