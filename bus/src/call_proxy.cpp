@@ -2,10 +2,13 @@
 
 #include "lgsp/bus/caller.hpp"
 #include "lgsp/bus/log.hpp"
+#include "lgsp/bus/provider_path.hpp"
+#include "lgsp/bus/refusal_recorder.hpp"
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/bus/wire_ids.hpp"
 #include "lgsp/contracts/catalogue.hpp"
+#include "stages/stage.hpp"
 
 namespace lgsp::bus {
 namespace {
@@ -25,14 +28,6 @@ bool split_target(const std::string& rest, std::string& service, std::string& pa
   service = rest.substr(0, pos);
   path = pos == std::string::npos ? "/" : rest.substr(pos);
   return Registry::is_service_id(service);
-}
-
-std::string join_url(const std::string& endpoint, const std::string& path, const std::string& query) {
-  std::string url = endpoint;
-  if (!url.empty() && url.back() == '/' && !path.empty() && path.front() == '/') url.pop_back();
-  if (path != "/" || url.find('/', url.find("://") + 3) == std::string::npos) url += path;
-  if (!query.empty()) url += "?" + query;
-  return url;
 }
 
 }  // namespace
@@ -71,67 +66,98 @@ CallSeal CallSeal::from_json(const json& j) {
 struct CallProxy::Impl : std::enable_shared_from_this<CallProxy::Impl> {
   Dependencies deps;
   OutboundClient& client;
+  std::shared_ptr<RefusalRecorder> refusals =
+      deps.refusals ? deps.refusals : std::make_shared<RefusalRecorder>(deps.store, deps.metrics);
+  // target -> headers -> access -> contract -> forward; headers, access and contract are the exchange's.
+  std::shared_ptr<pipeline::Pipeline> pipeline;
 
   Impl(Dependencies d, OutboundClient& c) : deps(std::move(d)), client(c) {}
 
-  void handle(HttpRequest& request, Reply reply);
+  void handle(HttpRequest& request, Reply reply) {
+    auto s = std::make_shared<pipeline::Submission>();
+    s->request = std::move(request);
+    s->reply = std::move(reply);
+    pipeline->run(s);
+  }
+  void forward(const pipeline::SubmissionPtr& s);
+  // Answers a refusal and records it (counted by code; a bounded sample kept in node_event).
+  void refuse(pipeline::Submission& s, HttpResponse response) {
+    refusals->record(RefusalRecorder::kCall, response,
+                     {{"client", s.request.header("lgsp-client").value_or("")},
+                      {"service", s.service_id},
+                      {"message_id", s.message_id},
+                      {"remote", s.request.remote}});
+    s.reply(std::move(response));
+  }
   void answered(const Caller& caller, const std::string& call_id, const std::string& request_hash,
                 OutboundResponse response, const Reply& reply);
 };
 
-void CallProxy::Impl::handle(HttpRequest& request, Reply reply) {
-  std::string service_id;
-  std::string path;
-  if (!split_target(request.path_params["*"], service_id, path))
-    return reply(problem(errors::kUnknownRoute, "expected /v1/call/<member>/<subsystem>/<code>/v<N>[/<path>]"));
-  // The call id goes into the answer's headers, the provider's request and the log, like a message id.
-  const auto given_id = request.header("lgsp-message-id");
-  if (given_id && !is_wire_id(*given_id))
-    return reply(problem(errors::kMissingHeader, "LGSP-Message-Id, when given: " + std::string(kWireIdRule)));
-  // An empty LGSP-Conversation-Id is none, as in the exchange.
-  if (auto conversation = request.header("lgsp-conversation-id");
-      conversation && !conversation->empty() && !is_wire_id(*conversation))
-    return reply(problem(errors::kMissingHeader, "LGSP-Conversation-Id, when given: " + std::string(kWireIdRule)));
-  Store* store = deps.store();
-  const contracts::Catalogue* catalogue = deps.catalogue();
-  if (!store || !catalogue) return reply(problem(errors::kNotReady, "the store is not open yet"));
+namespace {
+
+// The service and the provider path from the URL: /v1/call/<member>/<subsystem>/<code>/v<N>[/<path>].
+// The path is decoded once and checked here, and re-encoded when the URL is built (provider_path.hpp):
+// the provider sees a path under the service's endpoint and nothing else (the ACL and the seal name the
+// service, not the path).
+class TargetStage : public pipeline::Stage {
+ public:
+  explicit TargetStage(std::shared_ptr<const pipeline::StageContext> context) : x_(std::move(context)) {}
+  void process(const pipeline::SubmissionPtr& s, const pipeline::Next& next) override {
+    std::string path;
+    if (!split_target(s->request.path_params["*"], s->service_id, path))
+      return x_->refuse(*s,
+                        problem(errors::kUnknownRoute, "expected /v1/call/<member>/<subsystem>/<code>/v<N>[/<path>]"));
+    auto parsed = parse_provider_path(path);
+    if (auto* bad = std::get_if<PathRefusal>(&parsed))
+      return x_->refuse(*s, problem(errors::kBadCallPath, bad->detail));
+    auto query = check_call_query(s->request.query);
+    if (auto* bad = std::get_if<PathRefusal>(&query)) return x_->refuse(*s, problem(errors::kBadCallPath, bad->detail));
+    s->provider_path = std::get<ProviderPath>(std::move(parsed));
+    s->query = std::get<std::string>(std::move(query));
+    next(s);
+  }
+
+ private:
+  std::shared_ptr<const pipeline::StageContext> x_;
+};
+
+// The last stage: the provider is called; its answer is validated and sealed with the request.
+class ForwardStage : public pipeline::Stage {
+ public:
+  explicit ForwardStage(CallProxy::Impl& proxy) : proxy_(proxy) {}
+  void process(const pipeline::SubmissionPtr& s, const pipeline::Next&) override { proxy_.forward(s); }
+
+ private:
+  CallProxy::Impl& proxy_;  // owns the pipeline, so outlives this stage
+};
+
+}  // namespace
+
+void CallProxy::Impl::forward(const pipeline::SubmissionPtr& s) {
+  // Before the provider is called: an answer the node cannot seal is not worth asking for.
   Sealer* sealer = deps.sealer();
   std::string why_not;
   if (!sealer || !sealer->ready(why_not))
-    return reply(problem(errors::kSigningUnavailable, why_not.empty() ? "signing is not available" : why_not));
-
-  // Registry reads come from SQLite's page cache under WAL (no I/O wait in practice), so they run
-  // here rather than paying a thread hop per call.
-  Registry registry(*store, catalogue, deps.registry_cache.get());
-  auto who = identify_caller(request, registry, service_id);
-  if (auto* refusal = std::get_if<HttpResponse>(&who)) return reply(std::move(*refusal));
-  auto caller = std::get<Caller>(std::move(who));
-
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    const auto* contract = catalogue->find(caller.service.request_contract);
-    if (!contract) return reply(problem(errors::kInternal, "contract " + caller.service.request_contract + " is gone"));
-    auto result = contract->validate(request.body, deps.limits);
-    if (!result.valid())
-      return reply(problem(errors::kContract, "the request does not satisfy " + contract->id(),
-                           contracts::to_json(result.errors)));
-  }
-
-  const std::string call_id = given_id.value_or(random_hex(16));
+    return refuse(*s, problem(errors::kSigningUnavailable, why_not.empty() ? "signing is not available" : why_not));
+  const auto& request = s->request;
+  const auto& caller = s->caller;
+  // The call id goes into the answer's headers, the provider's request and the log, like a message id.
+  const std::string call_id = s->message_id.empty() ? random_hex(16) : s->message_id;
   const std::string request_hash = sha256_hex(request.body);
   OutboundRequest out;
   out.method = request.method;
-  out.url = join_url(caller.service.endpoint, path, request.query);
+  out.url = provider_url(caller.service.endpoint, s->provider_path, s->query);
   out.body = request.body;
   out.timeout = std::chrono::milliseconds(caller.service.timeout_ms);
   // The caller's credentials (Authorization, cookies) are never passed on to the provider.
   for (const char* name : {"content-type", "accept", "lgsp-conversation-id"})
     if (auto v = request.header(name)) out.headers.emplace_back(name, *v);
   out.headers.emplace_back("LGSP-Client", caller.client);
-  out.headers.emplace_back("LGSP-Service", service_id);
+  out.headers.emplace_back("LGSP-Service", s->service_id);
   out.headers.emplace_back("LGSP-Message-Id", call_id);
   out.headers.emplace_back("LGSP-Request-Hash", request_hash);
   client.send(std::move(out),
-              [self = shared_from_this(), caller, call_id, request_hash, reply](OutboundResponse response) {
+              [self = shared_from_this(), caller, call_id, request_hash, reply = s->reply](OutboundResponse response) {
                 self->answered(caller, call_id, request_hash, std::move(response), reply);
               });
 }
@@ -192,7 +218,27 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
 }
 
 CallProxy::CallProxy(Dependencies dependencies, OutboundClient& client)
-    : impl_(std::make_shared<Impl>(std::move(dependencies), client)) {}
+    : impl_(std::make_shared<Impl>(std::move(dependencies), client)) {
+  // The shared stages see this context, never the proxy.
+  auto context = std::make_shared<pipeline::StageContext>();
+  context->store = impl_->deps.store;
+  context->catalogue = impl_->deps.catalogue;
+  context->registry_cache = impl_->deps.registry_cache;
+  context->limits = impl_->deps.limits;
+  context->metrics = impl_->deps.metrics;
+  context->refuse = [impl = std::weak_ptr<Impl>(impl_)](pipeline::Submission& s, HttpResponse r) {
+    if (auto proxy = impl.lock()) return proxy->refuse(s, std::move(r));
+    s.reply(std::move(r));
+  };
+  std::vector<std::unique_ptr<pipeline::Stage>> stages;
+  stages.push_back(std::make_unique<TargetStage>(context));
+  stages.push_back(pipeline::headers(
+      context, {.service_from_header = false, .message_id_required = false, .payload_required = false}));
+  stages.push_back(pipeline::access(context));
+  stages.push_back(pipeline::contract(context));
+  stages.push_back(std::make_unique<ForwardStage>(*impl_));
+  impl_->pipeline = std::make_shared<pipeline::Pipeline>(context, std::move(stages));
+}
 
 void CallProxy::add_routes(Router& router) {
   for (const char* method : {"GET", "POST", "PUT", "DELETE"})

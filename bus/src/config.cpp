@@ -192,6 +192,16 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.delivery.max_in_flight = static_cast<unsigned>(v); }),
       integer_key("delivery.poll_interval_ms", 10, 60000,
                   [](Config& c, std::int64_t v) { c.delivery.poll_interval_ms = static_cast<unsigned>(v); }),
+      integer_key("events.sample_per_code_per_minute", 0, 100000,
+                  [](Config& c, std::int64_t v) { c.events.sample_per_code_per_minute = static_cast<unsigned>(v); }),
+      integer_key("events.sample_per_minute", 0, 1000000,
+                  [](Config& c, std::int64_t v) { c.events.sample_per_minute = static_cast<unsigned>(v); }),
+      integer_key("events.max_value_bytes", 16, 16384,
+                  [](Config& c, std::int64_t v) { c.events.max_value_bytes = static_cast<unsigned>(v); }),
+      integer_key("events.max_rows", 1, 100000000,
+                  [](Config& c, std::int64_t v) { c.events.max_rows = static_cast<unsigned>(v); }),
+      integer_key("events.max_age_hours", 1, 24 * 3660,
+                  [](Config& c, std::int64_t v) { c.events.max_age_hours = static_cast<unsigned>(v); }),
       {"log.level",
        [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
          static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};

@@ -285,13 +285,34 @@ void Exchange::Impl::submit_outcomes() {
 
 Exchange::Exchange(Dependencies dependencies, OutboundClient& client, ExchangeOptions options)
     : impl_(std::make_shared<Impl>(std::move(dependencies), client, options)) {
+  // The stages see this context, never the exchange: what they need, and refuse/accepted callbacks.
   auto& x = *impl_;
-  x.stages.push_back(stages::headers(x));
-  x.stages.push_back(stages::access(x));
-  x.stages.push_back(stages::contract(x));
-  x.stages.push_back(stages::idempotency(x));
-  x.stages.push_back(stages::seal(x));
-  x.stages.push_back(stages::persist(x));
+  auto context = std::make_shared<pipeline::MessageContext>();
+  context->store = x.deps.store;
+  context->catalogue = x.deps.catalogue;
+  context->registry_cache = x.deps.registry_cache;
+  context->limits = x.deps.limits;
+  context->metrics = x.deps.metrics;
+  context->refuse = [metrics = x.deps.metrics, refusals = x.refusals](pipeline::Submission& s, HttpResponse r) {
+    Impl::refuse(metrics, *refusals, s, std::move(r));
+  };
+  context->sealer = x.deps.sealer;
+  context->certificates = x.certificates;
+  context->full_seal = [certificates = x.certificates, store = x.deps.store](Transaction& tx, const std::string& stored,
+                                                                             bool committed) {
+    return expand_stored_seal(*certificates, store(), &tx, stored, committed);
+  };
+  context->accepted = [weak = std::weak_ptr<Impl>(impl_)] {
+    if (auto x = weak.lock()) x->notify_deliverer();
+  };
+  std::vector<std::unique_ptr<pipeline::Stage>> stages;
+  stages.push_back(pipeline::headers(context));
+  stages.push_back(pipeline::access(context));
+  stages.push_back(pipeline::contract(context));
+  stages.push_back(pipeline::idempotency(context));
+  stages.push_back(pipeline::seal(context));
+  stages.push_back(pipeline::persist(context));
+  x.pipeline = std::make_shared<pipeline::Pipeline>(context, std::move(stages));
 }
 
 Exchange::~Exchange() { stop(); }

@@ -135,19 +135,15 @@ struct Node::Impl {
   std::function<void(const SignedBatch&)> on_batch;
   std::string pin_refused;  // sealer thread only
 
+  std::shared_ptr<RefusalRecorder> refusals;
   void record_reject(unsigned status, const std::string& code, const std::string& remote) {
-    Store* s = store_ptr.load();
-    if (!s) return;
-    std::string detail = nlohmann::json{{"status", status}, {"code", code}, {"remote", remote}}.dump();
-    try {
-      // Not awaited: the answer does not depend on it, and group commit batches a burst of these.
-      s->write([detail](Transaction& tx) {
-        const Value params[] = {std::string("http.rejected"), detail};
-        tx.exec("INSERT INTO node_event(kind, detail) VALUES (?, ?)", params);
-      });
-    } catch (const std::exception& e) {
-      log::warn("node.record_failed", {{"error", e.what()}});
-    }
+    // Counted, and sampled into node_event without waiting (group commit batches a burst of these).
+    // A TLS failure comes as "tls-handshake: <why>": the reason goes into the event, not the code (the
+    // code labels a metric and a sample window, so it stays one of a few).
+    if (const auto colon = code.find(':'); colon != std::string::npos)
+      return refusals->record(RefusalRecorder::kHttp, code.substr(0, colon), status,
+                              {{"remote", remote}, {"reason", code.substr(colon + 1)}});
+    refusals->record(RefusalRecorder::kHttp, code, status, {{"remote", remote}});
   }
 };
 
@@ -155,6 +151,15 @@ Node::Node(Config config, StoreFactory store_factory) : impl_(std::make_unique<I
   impl_->config = std::move(config);
   impl_->factory = std::move(store_factory);
   auto* impl = impl_.get();
+  const auto& ec = impl_->config.events;
+  RefusalRecorderOptions refusal_options;
+  refusal_options.per_code_per_minute = ec.sample_per_code_per_minute;
+  refusal_options.per_minute = ec.sample_per_minute;
+  refusal_options.max_value_bytes = ec.max_value_bytes;
+  refusal_options.max_rows = ec.max_rows;
+  refusal_options.max_age = std::chrono::hours(ec.max_age_hours);
+  impl_->refusals =
+      std::make_shared<RefusalRecorder>([impl] { return impl->store_ptr.load(); }, &impl_->metrics, refusal_options);
   impl_->router.add("GET", "/healthz", [](HttpRequest&, Reply reply) {
     reply(HttpResponse::json(200, {{"status", "alive"}}));
   });
@@ -183,6 +188,7 @@ std::optional<HostPort> Node::admin_endpoint() const {
 
 Router& Node::router() { return impl_->router; }
 Metrics& Node::metrics() { return impl_->metrics; }
+std::shared_ptr<RefusalRecorder> Node::refusals() { return impl_->refusals; }
 const Config& Node::config() const { return impl_->config; }
 
 void Node::start() {
@@ -239,6 +245,7 @@ void Node::start() {
     if (failure.empty()) {
       auto st = impl->store_ptr.load()->status();
       log::info("store.open", {{"schema_version", st.schema_version}});
+      impl->refusals->prune();  // what expired while the node was down
     } else {
       log::error("store.failed", {{"error", failure}});
     }

@@ -78,6 +78,8 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   proxy.sealer = [&node] { return node.sealer(); };
   proxy.limits = config.limits;
   proxy.registry_cache = impl_->registry_cache;
+  proxy.metrics = &node.metrics();
+  proxy.refusals = node.refusals();
   // Call records and batch records keep the stored form of the seal (the certificate by SHA-256),
   // like accepted messages: a few hundred bytes instead of ~4 KB per record.
   proxy.on_sealed = [&node, stored = impl_->certificates](const CallSeal& call, const Seal& seal) {
@@ -97,6 +99,7 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   exchange.metrics = &node.metrics();
   exchange.registry_cache = impl_->registry_cache;
   exchange.seal_certificates = impl_->certificates;
+  exchange.refusals = node.refusals();
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
 

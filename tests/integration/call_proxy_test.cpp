@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -70,6 +71,15 @@ class CallProxyTest : public ::testing::Test {
     provider_->router().add("POST", "/api/wrong", [](HttpRequest&, Reply reply) {
       reply(HttpResponse::json(200, json::parse(example("hotich.trichluc-result", "invalid-unknown-status.json"))));
     });
+    // Whatever else reaches the provider is recorded with the target it arrived at.
+    for (const char* method : {"GET", "POST"})
+      provider_->router().add(method, "/*", [this](HttpRequest& r, Reply reply) {
+        {
+          std::lock_guard lock(seen_mutex_);
+          seen_targets_.push_back(r.target);
+        }
+        reply(HttpResponse::json(200, json::parse(example("hotich.trichluc-result", "valid-1-birth-found.json"))));
+      });
     provider_->start();
 
     Config nc = Config::load(std::nullopt, Config::process_environment());
@@ -105,6 +115,18 @@ class CallProxyTest : public ::testing::Test {
       reg.add_service(s);
       reg.grant(kClient, s.id);
     }
+    // A provider with a public service and an internal one on the same host, under sibling paths.
+    for (const auto& [code, path] :
+         std::vector<std::pair<std::string, std::string>>{{"pub", "/pub/v1"}, {"internal", "/internal"}}) {
+      Service s;
+      s.id = kProvider + "/" + code + "/v1";
+      s.request_contract = "hotich.trichluc-request@v1";
+      s.response_contract = "hotich.trichluc-result@v1";
+      s.endpoint = base + path;
+      s.timeout_ms = 3000;
+      reg.add_service(s);
+    }
+    reg.grant(kClient, kProvider + "/pub/v1");
     Service down = *reg.find_service(kService);
     down.id = kProvider + "/down/v1";
     down.endpoint = "http://127.0.0.1:1/api";
@@ -146,6 +168,19 @@ class CallProxyTest : public ::testing::Test {
   std::atomic<int> sealed_{0};
   std::atomic<bool> seen_authorization_{false};
   std::string seen_client_, seen_request_hash_;
+  std::mutex seen_mutex_;
+  std::vector<std::string> seen_targets_;
+
+  std::vector<std::string> seen_targets() {
+    std::lock_guard lock(seen_mutex_);
+    return seen_targets_;
+  }
+  // A GET to /v1/call/<target> written byte for byte (the bytes an attacker would send), on a new connection.
+  lgsp::test::ClientResponse raw_call(const std::string& target) {
+    lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+    return c.raw("GET /v1/call/" + target + " HTTP/1.1\r\nHost: node\r\nAuthorization: Bearer " + key_ +
+                 "\r\nLGSP-Client: " + kClient + "\r\nConnection: close\r\n\r\n");
+  }
 };
 
 TEST_F(CallProxyTest, forwards_and_seals_request_and_answer_together) {
@@ -243,6 +278,63 @@ TEST_F(CallProxyTest, provider_failures_are_502_and_timeouts_504) {
   EXPECT_EQ(wrong.status, 502u);
   EXPECT_EQ(code_of(wrong), "LGSP-502-RESPONSE-CONTRACT");
   EXPECT_EQ(wrong.headers["content-type"], "application/problem+json");
+}
+
+TEST_F(CallProxyTest, the_forwarded_path_never_leaves_the_service_endpoint) {
+  const std::string pub = kProvider + "/pub/v1";
+  const std::vector<std::string> escapes = {
+      "/../internal/records",
+      "/a/../../internal/records",
+      "/%2e%2e/internal/records",
+      "/%2E%2E/internal/records",
+      "/.%2e/internal/records",
+      "/%2e./internal/records",
+      "/./../internal/records",
+      "/%252e%252e/internal/records",
+      "/..%2finternal%2frecords",
+      "/..%2Finternal/records",
+      "/..%5cinternal%5crecords",
+      "/..\\internal\\records",
+      "/..;/internal/records",
+      "/..%3b/internal/records",
+      "/records#/../../internal",
+      "//internal/records",
+      "/a//../internal",
+      "/..%00/internal",
+      "/%c0%ae%c0%ae/internal/records",
+      "/%ef%bc%8e%ef%bc%8e/internal/records",
+      "/...",
+      "/..%20/internal",
+      "/records%0d%0aX-Injected:%201",
+  };
+  for (const auto& e : escapes) {
+    auto r = raw_call(pub + e);
+    EXPECT_EQ(r.status, 400u) << e << ": " << r.body;
+    EXPECT_EQ(code_of(r), "LGSP-400-PATH") << e << ": " << r.body;
+  }
+  // Bytes the HTTP parser refuses before any route sees them are refused too.
+  for (const std::string& e : {std::string("/..\x01/internal"), std::string("/..\x7f/internal")}) {
+    auto r = raw_call(pub + e);
+    EXPECT_EQ(r.status, 400u) << r.body;
+  }
+  EXPECT_TRUE(seen_targets().empty()) << "the provider was reached at " << seen_targets().front();
+  EXPECT_EQ(sealed_.load(), 0);
+
+  // A clean path is forwarded re-encoded under the endpoint's path, with the query; a '%23' stays a character.
+  auto ok = raw_call(pub + "/records/Nguy%e1%bb%85n%23x/a..b/?page=2&q=%2e%2e");
+  ASSERT_EQ(ok.status, 200u) << ok.body;
+  auto ok_root = raw_call(pub);
+  ASSERT_EQ(ok_root.status, 200u) << ok_root.body;
+  EXPECT_EQ(seen_targets(),
+            (std::vector<std::string>{"/api/pub/v1/records/Nguy%E1%BB%85n%23x/a..b/?page=2&q=%2e%2e", "/api/pub/v1"}));
+  EXPECT_EQ(json::parse(ok.body)["status"],
+            json::parse(example("hotich.trichluc-result", "valid-1-birth-found.json"))["status"]);
+
+  // A fragment in the query is refused too (it would reach the provider as part of its target).
+  auto fragment = raw_call(pub + "/records?page=1#../../internal");
+  EXPECT_EQ(fragment.status, 400u);
+  EXPECT_EQ(code_of(fragment), "LGSP-400-PATH");
+  EXPECT_EQ(seen_targets().size(), 2u);
 }
 
 }  // namespace

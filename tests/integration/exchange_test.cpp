@@ -434,6 +434,41 @@ TEST_F(ExchangeTest, refuses_with_specific_codes_and_records_the_refusals) {
   EXPECT_EQ(status("a4")["http"], 404) << "nothing refused is stored";
 }
 
+TEST_F(ExchangeTest, a_flood_of_refused_requests_leaves_node_event_bounded_and_the_node_serving) {
+  // Unauthenticated messages and calls with a 12 KB header, and requests whose headers are over the
+  // limit: each used to store its header values in node_event (24 MB/s until the disk was full).
+  const std::string big(12000, 'x');
+  lgsp::test::HttpClient c("127.0.0.1", node_->endpoint().port);
+  for (int i = 0; i < 1500; ++i) {
+    auto r =
+        c.request("POST", "/v1/messages", payload(),
+                  {{"LGSP-Client", big}, {"LGSP-Service", kService}, {"LGSP-Message-Id", "f" + std::to_string(i)}});
+    ASSERT_EQ(r.status, 401u) << r.body;
+  }
+  for (int i = 0; i < 300; ++i) {
+    auto r = c.request("GET", "/v1/call/" + kService + "/records", "", {{"LGSP-Client", big}});
+    ASSERT_EQ(r.status, 401u) << r.body;
+  }
+  for (int i = 0; i < 100; ++i) {
+    lgsp::test::HttpClient raw("127.0.0.1", node_->endpoint().port);
+    auto r = raw.raw("GET /healthz HTTP/1.1\r\nHost: node\r\nX-Big: " + std::string(20000, 'y') + "\r\n\r\n");
+    ASSERT_EQ(r.status, 431u);
+  }
+  node_->store()->write([](Transaction&) {}).get();  // what was handed to the store before is durable
+  std::int64_t rows = 0, bytes = 0;
+  node_->store()->read([&](Transaction& tx) {
+    auto r = tx.query("SELECT count(*), coalesce(sum(length(detail)), 0) FROM node_event");
+    rows = as_int(r[0][0]);
+    bytes = as_int(r[0][1]);
+  });
+  // Three kinds with one code each, at most 20 each a minute (twice if the flood straddles a minute).
+  EXPECT_LE(rows, 2 * 3 * 20);
+  EXPECT_GE(rows, 3) << "a sample is kept";
+  EXPECT_LE(bytes, rows * 1200) << "values are cut short";
+  EXPECT_EQ(node_->refusals()->totals().counted, 1900u);
+  EXPECT_EQ(send("after-the-flood").status, 202u);
+}
+
 TEST_F(ExchangeTest, a_conversation_is_delivered_in_order_even_when_its_first_message_is_retried) {
   // The first message of conversation C is refused twice; the second must wait for it. Another
   // conversation is not held up.

@@ -247,6 +247,24 @@ TEST_F(ConfigTest, rejects_delivery_values_out_of_range) {
             "environment LGSP_DELIVERY_POLL_INTERVAL_MS : must be an integer, got 'soon'");
 }
 
+TEST_F(ConfigTest, events_defaults_section_and_range) {
+  auto defaults = Config::load(std::nullopt, {});
+  EXPECT_EQ(defaults.events.sample_per_code_per_minute, 20u);
+  EXPECT_EQ(defaults.events.sample_per_minute, 200u);
+  EXPECT_EQ(defaults.events.max_value_bytes, 256u);
+  EXPECT_EQ(defaults.events.max_rows, 50000u);
+  EXPECT_EQ(defaults.events.max_age_hours, 168u);
+  auto c = Config::load(write("[events]\nsample_per_code_per_minute = 0\nmax_rows = 1000\nmax_age_hours = 24\n"), {});
+  EXPECT_EQ(c.events.sample_per_code_per_minute, 0u);
+  EXPECT_EQ(c.events.max_rows, 1000u);
+  EXPECT_EQ(c.events.max_age_hours, 24u);
+  auto env = Config::load(std::nullopt, {{"LGSP_EVENTS_MAX_VALUE_BYTES", "64"}});
+  EXPECT_EQ(env.events.max_value_bytes, 64u);
+  auto none = write("[events]\nmax_rows = 0\n");
+  EXPECT_EQ(error_of(none),
+            "config " + none.string() + " : key 'events.max_rows' must be between 1 and 100000000, got 0");
+}
+
 TEST(HostPort, parses_ipv6_in_brackets) {
   auto hp = lgsp::bus::HostPort::parse("[::1]:8443", "k");
   EXPECT_EQ(hp.host, "::1");

@@ -1,38 +1,38 @@
-// Stage 3: the payload satisfies the service's request contract (400 with the validator's error list).
-#include "../exchange_impl.hpp"
+// The payload satisfies the service's request contract (400 with the validator's error list). A call
+// without a body (GET, DELETE) has nothing to validate; a POST or PUT is validated even when empty.
+#include "stage.hpp"
 
-#include "lgsp/bus/log.hpp"
-#include "lgsp/bus/message_log.hpp"
-#include "lgsp/bus/metrics.hpp"
-#include "lgsp/bus/registry.hpp"
-#include "lgsp/bus/timestamp.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
-namespace lgsp::bus {
+namespace lgsp::bus::pipeline {
 namespace {
 
-using namespace exchange_detail;
-using nlohmann::json;
-
-class ContractStage : public Exchange::Impl::Stage {
+class ContractStage : public Stage {
  public:
-  using Exchange::Impl::Stage::Stage;
+  explicit ContractStage(std::shared_ptr<const StageContext> context) : x_(std::move(context)) {}
+
   void process(const SubmissionPtr& s, const Next& next) override {
-    const auto* contract = x.deps.catalogue()->find(s->caller.service.request_contract);
+    const auto& r = s->request;
+    if (r.body.empty() && r.method != "POST" && r.method != "PUT") return next(s);
+    const auto* catalogue = x_->catalogue();
+    const auto* contract = catalogue ? catalogue->find(s->caller.service.request_contract) : nullptr;
     if (!contract)
-      return x.refuse(*s, problem(errors::kInternal, "contract " + s->caller.service.request_contract + " is gone"));
-    auto result = contract->validate(s->request.body, x.deps.limits);
+      return x_->refuse(*s, problem(errors::kInternal, "contract " + s->caller.service.request_contract + " is gone"));
+    auto result = contract->validate(r.body, x_->limits);
     if (!result.valid())
-      return x.refuse(*s, problem(errors::kContract, "the payload does not satisfy " + contract->id(),
-                                  contracts::to_json(result.errors)));
+      return x_->refuse(*s, problem(errors::kContract, "the payload does not satisfy " + contract->id(),
+                                    contracts::to_json(result.errors)));
     next(s);
   }
+
+ private:
+  std::shared_ptr<const StageContext> x_;
 };
 
 }  // namespace
 
-std::unique_ptr<Exchange::Impl::Stage> stages::contract(Exchange::Impl& x) {
-  return std::make_unique<ContractStage>(x);
+std::unique_ptr<Stage> contract(std::shared_ptr<const StageContext> context) {
+  return std::make_unique<ContractStage>(std::move(context));
 }
 
-}  // namespace lgsp::bus
+}  // namespace lgsp::bus::pipeline

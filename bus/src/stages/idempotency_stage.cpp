@@ -1,35 +1,33 @@
-// Stage 4: a repeated message id gets its original receipt (200) or a conflict (409).
-#include "../exchange_impl.hpp"
+// A repeated message id gets its original receipt (200) or a conflict (409).
+#include "stage.hpp"
 
-#include "lgsp/bus/log.hpp"
-#include "lgsp/bus/message_log.hpp"
+#include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/metrics.hpp"
-#include "lgsp/bus/registry.hpp"
-#include "lgsp/bus/timestamp.hpp"
-#include "lgsp/contracts/catalogue.hpp"
 
-namespace lgsp::bus {
+namespace lgsp::bus::pipeline {
 namespace {
 
-using namespace exchange_detail;
-using nlohmann::json;
-
 // A repeated id from the same client gets the original receipt (200) and is not delivered again; the
-// same id with another payload, or for another service, is a conflict (409). PersistStage checks again inside the
-// transaction, for two copies racing each other.
-class IdempotencyStage : public Exchange::Impl::Stage {
+// same id with another payload, or for another service, is a conflict (409). The persist stage checks
+// again inside the transaction, for two copies racing each other.
+class IdempotencyStage : public Stage {
  public:
-  using Exchange::Impl::Stage::Stage;
+  explicit IdempotencyStage(std::shared_ptr<const MessageContext> context) : x_(std::move(context)) {}
+
   void process(const SubmissionPtr& s, const Next& next) override {
+    Store* store = x_->store();
+    if (!store) return x_->refuse(*s, problem(errors::kNotReady, "the store is closing"));
     const std::string digest = sha256_hex(s->request.body);
     std::optional<Accepted> existing;
-    x.deps.store()->read([&](Transaction& tx) {
-      existing = find_accepted(tx, s->caller.client, s->message_id, x.expander(/*tx_committed=*/true));
+    const auto& full_seal = x_->full_seal;
+    store->read([&](Transaction& tx) {
+      existing = find_accepted(tx, s->caller.client, s->message_id,
+                               [&](Transaction& t, const std::string& stored) { return full_seal(t, stored, true); });
     });
     if (existing) {
       auto conflict = conflict_with(*existing, s->message_id, s->service_id, digest);
-      if (!conflict.empty()) return x.refuse(*s, problem(kMessageIdConflict, conflict));
-      if (x.deps.metrics) x.deps.metrics->count_message("repeated", "");
+      if (!conflict.empty()) return x_->refuse(*s, problem(kMessageIdConflict, conflict));
+      if (x_->metrics) x_->metrics->count_message("repeated", "");
       return s->reply(existing->answer());
     }
     s->receipt.message_id = s->message_id;
@@ -38,12 +36,15 @@ class IdempotencyStage : public Exchange::Impl::Stage {
     s->receipt.payload_sha256 = digest;
     next(s);
   }
+
+ private:
+  std::shared_ptr<const MessageContext> x_;
 };
 
 }  // namespace
 
-std::unique_ptr<Exchange::Impl::Stage> stages::idempotency(Exchange::Impl& x) {
-  return std::make_unique<IdempotencyStage>(x);
+std::unique_ptr<Stage> idempotency(std::shared_ptr<const MessageContext> context) {
+  return std::make_unique<IdempotencyStage>(std::move(context));
 }
 
-}  // namespace lgsp::bus
+}  // namespace lgsp::bus::pipeline

@@ -1,25 +1,31 @@
-// Stage 6: message, payload, seal and log record in one group-committed transaction; then 202.
-#include "../exchange_impl.hpp"
+// Message, payload, seal and log record in one group-committed transaction; then 202.
+#include "stage.hpp"
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/metrics.hpp"
-#include "lgsp/bus/registry.hpp"
-#include "lgsp/bus/timestamp.hpp"
-#include "lgsp/contracts/catalogue.hpp"
+#include "lgsp/bus/seal_certificates.hpp"
 
-namespace lgsp::bus {
+#include <chrono>
+
+namespace lgsp::bus::pipeline {
 namespace {
 
-using namespace exchange_detail;
 using nlohmann::json;
+using Clock = std::chrono::steady_clock;
 
-class PersistStage : public Exchange::Impl::Stage {
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class PersistStage : public Stage {
  public:
-  using Exchange::Impl::Stage::Stage;
+  explicit PersistStage(std::shared_ptr<const MessageContext> context) : x_(std::move(context)) {}
+
   void process(const SubmissionPtr& s, const Next&) override {
-    Store* store = x.deps.store();
-    if (!store) return x.refuse(*s, problem(errors::kNotReady, "the store is closing"));
+    Store* store = x_->store();
+    if (!store) return x_->refuse(*s, problem(errors::kNotReady, "the store is closing"));
     // What the transaction found: a copy of this message accepted meanwhile (its receipt), if any.
     auto raced = std::make_shared<std::optional<Accepted>>();
     // The answer carries the full seal (with the node's certificates, a few KiB); the message row
@@ -28,9 +34,8 @@ class PersistStage : public Exchange::Impl::Stage {
     // message that names it, so a stored seal never names a certificate the store lacks).
     auto receipt_text = std::make_shared<std::string>(s->receipt.to_text(s->seal.text));
     const bool stored_form = !s->seal.stored.empty() && s->seal.certificate;
-    const bool new_certificate = stored_form && !x.certificates->holds(s->seal.cert_sha256, *s->seal.certificate);
-    auto expand = x.expander(/*tx_committed=*/false);
-    auto work = [s, raced, receipt_text, stored_form, new_certificate, expand](Transaction& tx) {
+    const bool new_certificate = stored_form && !x_->certificates->holds(s->seal.cert_sha256, *s->seal.certificate);
+    auto work = [x = x_, s, raced, receipt_text, stored_form, new_certificate](Transaction& tx) {
       const auto& r = s->receipt;
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
       Blob payload{std::vector<std::uint8_t>(s->request.body.begin(), s->request.body.end())};
@@ -42,10 +47,12 @@ class PersistStage : public Exchange::Impl::Stage {
           "INSERT INTO message(id, client, service, conversation, content_type, payload_sha256, accepted_at,"
           " state, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?) ON CONFLICT (client, id) DO NOTHING",
           m);
-      // A copy of this message accepted meanwhile (two sends racing past IdempotencyStage) makes the
-      // insert do nothing; the stored receipt answers instead.
+      // A copy of this message accepted meanwhile (two sends racing past the idempotency stage) makes
+      // the insert do nothing; the stored receipt answers instead.
       if (tx.changes() == 0) {
-        *raced = find_accepted(tx, s->caller.client, s->message_id, expand);
+        *raced = find_accepted(tx, s->caller.client, s->message_id, [&x](Transaction& t, const std::string& stored) {
+          return x->full_seal(t, stored, /*tx_committed=*/false);
+        });
         return;
       }
       if (new_certificate) store_seal_certificate(tx, s->seal.cert_sha256, *s->seal.certificate);
@@ -61,49 +68,53 @@ class PersistStage : public Exchange::Impl::Stage {
         MessageLog::append(tx, "accepted", r.client + " " + r.message_id, body);
       }
     };
-    auto self = x.shared_from_this();
     const auto submitted = Clock::now();
     try {
-      store->write(
-          std::move(work), [self, s, raced, submitted, receipt_text, new_certificate](std::exception_ptr error) {
-            if (self->deps.metrics)
-              self->deps.metrics->observe_log_append(std::chrono::duration<double>(Clock::now() - submitted).count());
-            if (error) {
-              std::string why = "the message could not be stored";
-              try {
-                std::rethrow_exception(error);
-              } catch (const SealCertificateMissing& e) {
-                // A copy raced past IdempotencyStage and its stored seal cannot be expanded: the
-                // same 500 the repeat gets there, not "try again".
-                return self->refuse(*s, problem(errors::kInternal, e.what()));
-              } catch (const std::exception& e) {
-                why += std::string(": ") + e.what();
-              }
-              log::error("exchange.persist_failed", {{"message_id", s->message_id}, {"error", why}});
-              // Nothing was acknowledged: the client may send it again.
-              return self->refuse(*s, problem(errors::kNotReady, why));
-            }
-            if (*raced) {
-              auto conflict = conflict_with(**raced, s->message_id, s->service_id, s->receipt.payload_sha256);
-              if (!conflict.empty()) return self->refuse(*s, problem(kMessageIdConflict, conflict));
-              return s->reply((*raced)->answer());
-            }
-            if (new_certificate) self->certificates->remember(s->seal.cert_sha256, *s->seal.certificate);
-            if (self->deps.metrics) self->deps.metrics->count_message("accepted", "");
-            HttpResponse accepted;
-            accepted.status = 202;
-            accepted.body = std::move(*receipt_text);
-            s->reply(std::move(accepted));
-            self->notify_deliverer();
-          });
+      store->write(std::move(work),
+                   [x = x_, s, raced, submitted, receipt_text, new_certificate](std::exception_ptr error) {
+                     if (x->metrics)
+                       x->metrics->observe_log_append(std::chrono::duration<double>(Clock::now() - submitted).count());
+                     if (error) {
+                       std::string why = "the message could not be stored";
+                       try {
+                         std::rethrow_exception(error);
+                       } catch (const SealCertificateMissing& e) {
+                         // A copy raced past the idempotency stage and its stored seal cannot be expanded: the
+                         // same 500 the repeat gets there, not "try again".
+                         return x->refuse(*s, problem(errors::kInternal, e.what()));
+                       } catch (const std::exception& e) {
+                         why += std::string(": ") + e.what();
+                       }
+                       log::error("exchange.persist_failed", {{"message_id", s->message_id}, {"error", why}});
+                       // Nothing was acknowledged: the client may send it again.
+                       return x->refuse(*s, problem(errors::kNotReady, why));
+                     }
+                     if (*raced) {
+                       auto conflict = conflict_with(**raced, s->message_id, s->service_id, s->receipt.payload_sha256);
+                       if (!conflict.empty()) return x->refuse(*s, problem(kMessageIdConflict, conflict));
+                       return s->reply((*raced)->answer());
+                     }
+                     if (new_certificate) x->certificates->remember(s->seal.cert_sha256, *s->seal.certificate);
+                     if (x->metrics) x->metrics->count_message("accepted", "");
+                     HttpResponse accepted;
+                     accepted.status = 202;
+                     accepted.body = std::move(*receipt_text);
+                     s->reply(std::move(accepted));
+                     if (x->accepted) x->accepted();
+                   });
     } catch (const StoreError& e) {
-      x.refuse(*s, problem(errors::kNotReady, e.what()));
+      x_->refuse(*s, problem(errors::kNotReady, e.what()));
     }
   }
+
+ private:
+  std::shared_ptr<const MessageContext> x_;
 };
 
 }  // namespace
 
-std::unique_ptr<Exchange::Impl::Stage> stages::persist(Exchange::Impl& x) { return std::make_unique<PersistStage>(x); }
+std::unique_ptr<Stage> persist(std::shared_ptr<const MessageContext> context) {
+  return std::make_unique<PersistStage>(std::move(context));
+}
 
-}  // namespace lgsp::bus
+}  // namespace lgsp::bus::pipeline

@@ -23,6 +23,8 @@ class Catalogue;
 
 namespace lgsp::bus {
 
+class Metrics;
+class RefusalRecorder;
 class RegistryCache;
 
 // What the node signs for one proxied call.
@@ -52,13 +54,17 @@ class CallProxy {
     std::shared_ptr<RegistryCache> registry_cache;  // null: no cache
     // Called once per sealed call (the message log records it), with its seal.
     std::function<void(const CallSeal&, const Seal& seal)> on_sealed;
+    Metrics* metrics = nullptr;  // may be null
+    // Where refusals are counted and sampled (shared with the node and the exchange); null: its own.
+    std::shared_ptr<RefusalRecorder> refusals;
   };
   CallProxy(Dependencies dependencies, OutboundClient& client);
 
   void add_routes(Router& router);
 
+  struct Impl;  // opaque; public only so the proxy's own stages (call_proxy.cpp) can name it
+
  private:
-  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

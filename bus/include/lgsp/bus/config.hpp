@@ -83,6 +83,15 @@ struct DeliveryConfig {
   unsigned poll_interval_ms = 200;  // how often due retries are looked for (new messages wake it at once)
 };
 
+// How refusals are sampled into node_event (refusal_recorder.hpp); they are always counted in metrics.
+struct EventsConfig {
+  unsigned sample_per_code_per_minute = 20;  // stored events per kind and error code each minute
+  unsigned sample_per_minute = 200;          // stored events each minute, all together
+  unsigned max_value_bytes = 256;            // each stored value (header, reason) is cut to this
+  unsigned max_rows = 50000;                 // refusal events kept; the oldest beyond this are deleted
+  unsigned max_age_hours = 168;              // refusal events older than this are deleted
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
   std::filesystem::path file;  // empty: stderr
@@ -99,6 +108,7 @@ struct Config {
   SigningConfig signing;
   StoreConfig store;
   DeliveryConfig delivery;
+  EventsConfig events;
   LogConfig log;
   ContractsConfig contracts;
   contracts::ParseLimits limits;                     // for every XML and JSON document the node reads

@@ -22,6 +22,7 @@ class Catalogue;
 namespace lgsp::bus {
 
 class Metrics;
+class RefusalRecorder;
 class RegistryCache;
 class SealCertificateCache;
 
@@ -42,6 +43,9 @@ class Exchange {
     // What the store's seal_certificate table holds, shared with the call and batch records; null:
     // the exchange keeps its own.
     std::shared_ptr<SealCertificateCache> seal_certificates;
+    // Where refusals are counted and sampled (shared with the node and the sync proxy); null: the
+    // exchange keeps its own.
+    std::shared_ptr<RefusalRecorder> refusals;
   };
   Exchange(Dependencies dependencies, OutboundClient& client, ExchangeOptions options = {});
   ~Exchange();  // stops the deliverer; what is not delivered stays queued in the store
@@ -55,9 +59,8 @@ class Exchange {
   // before the store closes; undelivered messages stay queued and go out after a restart.
   void stop();
 
-  struct Impl;  // opaque; public only so the stage files (bus/src/stages/) can name it
-
  private:
+  struct Impl;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -3,6 +3,7 @@
 
 #include "lgsp/bus/config.hpp"
 #include "lgsp/bus/metrics.hpp"
+#include "lgsp/bus/refusal_recorder.hpp"
 #include "lgsp/bus/router.hpp"
 #include "lgsp/bus/sealer.hpp"
 #include "lgsp/bus/store.hpp"
@@ -34,6 +35,8 @@ class Node {
   // Routes of the admin listener (admin.listen); the registry routes are already there.
   Router& admin_router();
   Metrics& metrics();
+  // Where every refusal is counted and sampled into node_event (shared with the exchange and the proxy).
+  std::shared_ptr<RefusalRecorder> refusals();
   const Config& config() const;
 
   // Loads the contract catalogue (throws contracts::ContractError naming the broken file), binds the
