@@ -333,7 +333,7 @@ TEST_F(VerifyCommand, refuses_foreign_elements_and_text_inside_the_signature) {
            {"</KeyInfo>", "<HoTen xmlns=\"urn:lgsp:test:ketqua\">Kẻ Mạo Danh</HoTen>", "is not part of XML-DSig"},
            {"</X509Data>", "<ds:HoTen xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">x</ds:HoTen>",
             "is not part of XML-DSig"},
-           {"<KeyInfo>", "Số tiền: 900.000.000 đồng", "text inside /KetQua/Signature/KeyInfo"},
+           {"<X509Data>", "Số tiền: 900.000.000 đồng", "text inside /KetQua/Signature/KeyInfo"},
            {"</Signature>", "Số tiền: 900.000.000 đồng", "text inside /KetQua/Signature"},
            {"</KeyInfo>", "<?xml-stylesheet href=\"evil.xsl\"?>", "processing instruction"},
        }) {
