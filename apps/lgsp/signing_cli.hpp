@@ -24,7 +24,8 @@ struct SignOptions {
   std::string in;
   std::string out;
   std::optional<std::string> module;
-  std::vector<std::string> chain;  // PEM files with the signer's CA certificates
+  std::vector<std::string> chain;          // PEM files with the signer's CA certificates
+  std::optional<std::string> config_file;  // node config whose signing.ca_chain completes the chain
 };
 
 struct VerifyOptions {
@@ -35,6 +36,7 @@ struct VerifyOptions {
   std::vector<std::string> crl;
   std::optional<std::string> ocsp_url;
   bool allow_legacy_sha1 = false;
+  std::string require;  // "cades": refuse plain CMS signatures without CAdES-BES attributes
   bool json = false;
 };
 

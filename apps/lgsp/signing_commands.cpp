@@ -33,7 +33,12 @@ void add_sign_command(CLI::App& app, Runner& run) {
   sign->add_option("--chain", o->chain,
                    "PEM file of the signer's CA certificates to include (when the token does not hold them)")
       ->type_name("PEM");
+  sign->add_option("--config", o->config_file, "Node config (TOML) whose signing.ca_chain names the CA certificates")
+      ->type_name("FILE");
   sign->footer(
+      "The signature carries the signer's CA certificates (root excluded), found on the token, in --chain, in\n"
+      "signing.ca_chain of --config, or in $LGSP_SIGNING_CA_CHAIN; signing is refused (LGSP-SIGN-CHAIN-MISSING,\n"
+      "exit 2) when none of them holds the signer's issuer, since a verifier with only its root could not check it.\n"
       "The PIN is read from $LGSP_PIN, or asked on the terminal without echo; never from the command line.\n"
       "A wrong PIN is not retried. --out is written only when signing succeeded.\n"
       "Exit codes: 0 signed, 1 failed, 2 usage, 3 token absent, 4 PIN wrong/locked/missing, 5 no such key.");
@@ -54,8 +59,17 @@ void add_verify_command(CLI::App& app, Runner& run) {
   verify->add_option("--ocsp-url", o->ocsp_url, "OCSP responder to ask instead of the certificate's AIA")
       ->type_name("URL");
   verify->add_flag("--allow-legacy-sha1", o->allow_legacy_sha1, "Accept SHA-1 signatures (older edXML systems)");
+  verify
+      ->add_option("--require", o->require,
+                   "cades: refuse CMS signatures that are not CAdES-BES (LGSP-VERIFY-NOT-CADES); by default they "
+                   "are verified and reported as \"CMS, not CAdES-BES\"")
+      ->check(CLI::IsMember({"cades"}));
   verify->add_flag("--json", o->json, "Print the full report as JSON on stdout");
-  verify->footer("Exit codes: 0 valid, 1 invalid (reason on stderr, or the JSON report with --json), 2 usage.");
+  verify->footer(
+      "The report says what the signature covers (XML-DSig: each reference's URI, transforms and covered element, "
+      "and what is left out; CMS: the content's size and SHA-256, the signed attributes) and its level "
+      "(XML-DSig enveloped, CAdES-BES, or CMS, not CAdES-BES).\n"
+      "Exit codes: 0 valid, 1 invalid (reason on stderr, or the JSON report with --json), 2 usage.");
   verify->callback([&run, o] { run = [o] { return run_verify(*o); }; });
 }
 

@@ -32,7 +32,18 @@ std::span<const unsigned char> bytes(const std::string& s) {
 }
 
 void print_summary(const signing::VerificationReport& r) {
-  std::cout << "valid: " << (r.format == "xmldsig" ? "XML-DSig" : "CAdES") << ' ' << r.algorithm << '\n';
+  const bool cades = r.level == "CAdES-BES";
+  std::cout << "valid: "
+            << (r.format == "xmldsig" ? "XML-DSig"
+                : cades               ? "CAdES"
+                                      : "CMS")
+            << ' ' << r.algorithm << '\n';
+  std::cout << "level: " << r.level << '\n';
+  for (const auto& ref : r.covers.references)
+    std::cout << "covers: " << (ref.uri.empty() ? "URI=\"\"" : ref.uri) << ": " << ref.node_set << '\n';
+  if (r.covers.content_bytes)
+    std::cout << "covers: the content, " << *r.covers.content_bytes << " bytes, SHA-256 " << r.covers.content_sha256
+              << '\n';
   if (r.signer) {
     std::cout << "signer: " << r.signer->subject << " (serial " << r.signer->serial << ")\n";
     std::cout << "issuer: " << r.signer->issuer << '\n';
@@ -52,7 +63,7 @@ int run_verify(const VerifyOptions& o) {
   std::string signature;
   std::optional<std::string> content;
   try {
-    verifier.emplace(load_trust(o), signing::VerifyOptions{o.allow_legacy_sha1});
+    verifier.emplace(load_trust(o), signing::VerifyOptions{o.allow_legacy_sha1, o.require == "cades"});
     signature = read_input_file(o.in);
     if (o.content) content = read_input_file(*o.content);
   } catch (const std::exception& e) {

@@ -91,6 +91,11 @@ XmlDocPtr parse_xml(std::string_view bytes, const ParseLimits& limits, std::vect
                           std::to_string(limits.max_document_bytes)});
     return nullptr;
   }
+  // Before libxml2: what would cost it more than linear time (attributes, distinct names) or is refused anyway.
+  if (auto refusal = prescan_xml(bytes, limits)) {
+    errors.push_back(std::move(*refusal));
+    return nullptr;
+  }
   std::unique_ptr<xmlParserCtxt, ParserCtxtDeleter> ctxt(xmlNewParserCtxt());
   if (!ctxt) throw std::bad_alloc();
   ctxt->sax->internalSubset = refuse_dtd;

@@ -1,11 +1,14 @@
-// CAdES-BES verification with OpenSSL CMS, step by step so that each failure has its own reason: one signer,
+// CMS / CAdES-BES verification with OpenSSL CMS, step by step so that each failure has its own reason: one signer,
 // accepted algorithms, the signer certificate included and bound by signingCertificate(V2), the signature over
-// the signed attributes, then the message digest over the content.
+// the signed attributes, then the message digest over the content. Plain CMS (no signed attributes, or none
+// binding the signer certificate), which many systems produce, is verified too and reported at its level.
 #include "lgsp/signing/certificate.hpp"
+#include "lgsp/signing/encoding.hpp"
 #include "signature_check.hpp"
 
 #include <openssl/cms.h>
 #include <openssl/ess.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <cstring>
@@ -122,8 +125,35 @@ const ErrorCode* ess_binds_signer(CMS_SignerInfo* si, X509* signer, bool allow_s
     why = "only a SHA-1 signingCertificate attribute, refused unless legacy SHA-1 is explicitly allowed";
     return &errors::kWeakAlgorithm;
   }
-  why = "no signingCertificateV2 attribute: not a CAdES signature (openssl cms needs -cades)";
-  return &errors::kMalformed;
+  why = "no signingCertificateV2 attribute";
+  return &errors::kNotCades;
+}
+
+std::string hex_sha256(std::span<const unsigned char> bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  return to_hex(std::span<const unsigned char>(md, len));
+}
+
+// What the signature covers: the content (size, SHA-256) and the signed attributes, by name.
+Coverage cms_coverage(CMS_ContentInfo* cms, CMS_SignerInfo* si, std::optional<std::span<const unsigned char>> content) {
+  Coverage covered;
+  if (content) {
+    covered.content_bytes = content->size();
+    covered.content_sha256 = hex_sha256(*content);
+  } else if (ASN1_OCTET_STRING** inside = CMS_get0_content(cms); inside && *inside) {
+    std::span<const unsigned char> bytes(ASN1_STRING_get0_data(*inside),
+                                         static_cast<std::size_t>(ASN1_STRING_length(*inside)));
+    covered.content_bytes = bytes.size();
+    covered.content_sha256 = hex_sha256(bytes);
+  }
+  for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) {
+    char name[128];
+    OBJ_obj2txt(name, sizeof name, X509_ATTRIBUTE_get0_object(CMS_signed_get_attr(si, i)), 0);
+    covered.signed_attributes.emplace_back(name);
+  }
+  return covered;
 }
 
 }  // namespace
@@ -168,8 +198,19 @@ SignatureCheck check_cades_signature(std::span<const unsigned char> signature,
     return fail(std::move(check), *refusal,
                 std::string("digest algorithm ") + OBJ_nid2sn(OBJ_obj2nid(digest_alg->algorithm)) + " is not accepted" +
                     (refusal == &errors::kWeakAlgorithm ? " unless legacy SHA-1 is explicitly allowed" : ""));
-  if (CMS_signed_get_attr_count(si) <= 0)
-    return fail(std::move(check), errors::kMalformed, "no signed attributes: not a CAdES signature");
+  check.coverage = cms_coverage(cms.get(), si, content);
+  const bool signed_attributes = CMS_signed_get_attr_count(si) > 0;
+  auto not_cades = [&](const std::string& why) {
+    check.level = "CMS, not CAdES-BES: " + why;
+    if (options.require_cades)
+      return std::optional(fail(std::move(check), errors::kNotCades,
+                                "a plain CMS signature, not CAdES-BES (" + why + "), and --require cades was given"));
+    return std::optional<SignatureCheck>();
+  };
+  if (!signed_attributes) {
+    if (auto refused = not_cades("no signed attributes (no signing time, no binding to the signer certificate)"))
+      return std::move(*refused);
+  }
 
   X509StackPtr certs(CMS_get1_certs(cms.get()));
   X509* signer = nullptr;
@@ -181,10 +222,30 @@ SignatureCheck check_cades_signature(std::span<const unsigned char> signature,
   check.algorithm = (key_type == EVP_PKEY_EC ? "ecdsa-" : key_type == EVP_PKEY_RSA ? "rsa-" : "other-") + digest;
   CMS_SignerInfo_set1_signer_cert(si, signer);
 
+  if (!signed_attributes) {
+    // RFC 5652 5.4: without signed attributes the signature is over the content's digest itself, so a changed
+    // content and a wrong signature value cannot be told apart.
+    int ok = verify_content(cms.get(), si, content);
+    openssl_errors();
+    if (ok != 1)
+      return fail(std::move(check), errors::kModified,
+                  "the signature does not match the content (no signed attributes: either the content was modified "
+                  "after signing or the signature value is wrong)");
+    check.checks.push_back("signature over the content's " + digest + " digest verified with the signer certificate");
+    check.signer = share(signer);
+    for (int i = 0; i < sk_X509_num(certs.get()); ++i)
+      if (sk_X509_value(certs.get(), i) != signer) check.carried.push_back(share(sk_X509_value(certs.get(), i)));
+    return check;
+  }
+
   std::string why;
-  if (const ErrorCode* unbound = ess_binds_signer(si, signer, options.allow_legacy_sha1, why))
-    return fail(std::move(check), *unbound, why);
-  check.checks.push_back("signingCertificateV2 names the signer certificate");
+  if (const ErrorCode* unbound = ess_binds_signer(si, signer, options.allow_legacy_sha1, why)) {
+    if (unbound != &errors::kNotCades) return fail(std::move(check), *unbound, why);
+    if (auto refused = not_cades(why + " (openssl cms makes one with -cades)")) return std::move(*refused);
+  } else {
+    check.level = "CAdES-BES";
+    check.checks.push_back("signingCertificateV2 names the signer certificate");
+  }
 
   ASN1_OBJECT* content_type =
       static_cast<ASN1_OBJECT*>(CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT));

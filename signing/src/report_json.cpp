@@ -12,6 +12,26 @@ nlohmann::json certificate_json(const CertificateInfo& c) {
           {"sha256_fingerprint", c.sha256_fingerprint}};
 }
 
+nlohmann::json coverage_json(const VerificationReport& report) {
+  const Coverage& c = report.covers;
+  nlohmann::json out = nlohmann::json::object();
+  if (report.format == "xmldsig") {
+    out["references"] = nlohmann::json::array();
+    for (const auto& r : c.references)
+      out["references"].push_back({{"uri", r.uri},
+                                   {"transforms", r.transforms},
+                                   {"digest_method", r.digest_method},
+                                   {"element", r.element},
+                                   {"node_set", r.node_set}});
+    if (!c.signature_element.empty()) out["signature_element"] = c.signature_element;
+    out["not_covered"] = c.not_covered;
+  } else {
+    if (c.content_bytes) out["content"] = {{"bytes", *c.content_bytes}, {"sha256", c.content_sha256}};
+    out["signed_attributes"] = c.signed_attributes;
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const VerificationReport& report) {
@@ -19,6 +39,8 @@ nlohmann::json to_json(const VerificationReport& report) {
   out["valid"] = report.valid;
   out["format"] = report.format;
   out["algorithm"] = report.algorithm;
+  if (!report.level.empty()) out["level"] = report.level;
+  out["covers"] = coverage_json(report);
   if (report.failure) {
     out["code"] = report.failure->code;
     out["title_en"] = report.failure->title_en;

@@ -19,6 +19,8 @@ struct SignatureCheck {
   std::string reason;
   std::string format;
   std::string algorithm;
+  std::string level;
+  Coverage coverage;
   X509Ptr signer;                // the certificate whose key verified the signature
   std::vector<X509Ptr> carried;  // other certificates the signature carries (chain candidates)
   std::optional<Clock::time_point> claimed_signing_time;

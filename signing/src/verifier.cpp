@@ -27,6 +27,8 @@ VerificationReport Verifier::verify(std::span<const unsigned char> signature,
   }
   report.format = check.format;
   report.algorithm = check.algorithm;
+  report.level = check.level;
+  report.covers = check.coverage;
   report.checks = check.checks;
   if (check.signer) report.signer = describe(check.signer.get());
   if (check.failure) return failed(*check.failure, check.reason);

@@ -1,5 +1,6 @@
 #include "xml_document.hpp"
 
+#include "lgsp/contracts/safe_xml.hpp"
 #include "lgsp/signing/errors.hpp"
 
 #include <libxml/parser.h>
@@ -13,6 +14,18 @@ xmlsec::DocPtr parse_document(std::string_view bytes, xmlsec::ErrorCapture& erro
   if (bytes.empty()) throw SigningError(errors::kMalformed, "the document is empty");
   if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
     throw SigningError(errors::kMalformed, "the document is too large");
+  // The structural limits every reader of untrusted XML applies, before libxml2 parses (100,000 attributes on one
+  // element would otherwise cost libxml2 half a minute). Deeper nesting than messages is allowed: libxml2's own
+  // cap.
+  contracts::ParseLimits limits;
+  limits.max_document_bytes = static_cast<std::size_t>(INT32_MAX);
+  limits.max_depth = 256;
+  if (auto refusal = contracts::prescan_xml(bytes, limits)) {
+    if (refusal->message.rfind("a DOCTYPE", 0) == 0)
+      throw SigningError(errors::kMalformed, "DOCTYPE declarations are not accepted in signed documents");
+    throw SigningError(errors::kMalformed, refusal->message + " (line " + std::to_string(refusal->line) + ", column " +
+                                               std::to_string(refusal->column) + ")");
+  }
   std::unique_ptr<xmlParserCtxt, xmlsec::Deleter<xmlFreeParserCtxt>> parser(xmlNewParserCtxt());
   if (!parser) throw SigningError(errors::kInternal, "cannot create an XML parser");
   // No XML_PARSE_NOENT / DTDLOAD / DTDATTR: nothing is fetched or substituted; NONET forbids network access.

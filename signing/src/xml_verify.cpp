@@ -127,6 +127,8 @@ SignatureCheck check_xml_signature(std::span<const unsigned char> document, cons
   auto shape = xml::check_signature_shape(doc.get(), options.allow_legacy_sha1);
   check.algorithm = shape.algorithm;
   check.checks = shape.checks;
+  check.coverage = shape.coverage;
+  check.level = "XML-DSig enveloped";
   if (shape.failure) return fail(std::move(check), *shape.failure, shape.reason);
 
   std::vector<X509Ptr> certs;

@@ -132,8 +132,17 @@ class SignRefusal : public ::testing::Test {
       EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
   }
   std::vector<std::string> sign_args(const std::string& token, const std::string& out) {
-    return {"sign",  "--format",          "xmldsig", "--token", token, "--in", (dir / "doc.xml").string(),
-            "--out", (dir / out).string()};
+    return {"sign",
+            "--format",
+            "xmldsig",
+            "--token",
+            token,
+            "--in",
+            (dir / "doc.xml").string(),
+            "--out",
+            (dir / out).string(),
+            "--chain",
+            hsm_sim().pem("issuing-ca").string()};
   }
   TempDir dir;
 };
@@ -257,7 +266,7 @@ TEST_F(SignRefusal, document_with_doctype_is_refused) {
 TEST_F(SignRefusal, already_signed_document_is_refused) {
   ASSERT_EQ(lgsp_sign("xmldsig", "official-01", dir / "doc.xml", dir / "once.xml").exit_code, 0);
   auto r = run_lgsp({"sign", "--format", "xmldsig", "--token", "official-02", "--in", (dir / "once.xml").string(),
-                     "--out", (dir / "new.xml").string()});
+                     "--out", (dir / "new.xml").string(), "--chain", hsm_sim().pem("issuing-ca").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("[LGSP-SIGN-ALREADY-SIGNED]"), std::string::npos) << r.err;
   expect_output_untouched();
@@ -278,18 +287,91 @@ TEST_F(SignRefusal, unknown_format_is_a_usage_error) {
   expect_output_untouched();
 }
 
-TEST(SignOutput, without_chain_the_signature_carries_only_the_signer_certificate) {
+}  // namespace
+
+// --- the chain travels with the signature by default ----------------------------------------------------------
+
+class SignChain : public ::testing::Test {
+ protected:
+  void SetUp() override { write_file(dir / "content.pdf", "%PDF-1.7 kết quả giải quyết"); }
+  // lgsp sign without --chain, with `env` (e.g. a configured chain file).
+  RunResult sign_without_chain(const std::string& format, const std::string& out, std::vector<std::string> env,
+                               std::vector<std::string> extra = {}) {
+    env.insert(env.begin(), {"-u", "LGSP_SIGNING_CA_CHAIN"});
+    std::vector<std::string> args = {"sign",
+                                     "--format",
+                                     format,
+                                     "--token",
+                                     "official-01",
+                                     "--in",
+                                     (dir / (format == "cades" ? "content.pdf" : "doc.xml")).string(),
+                                     "--out",
+                                     (dir / out).string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return lgsp_with_env(env, args);
+  }
+  // Both verifiers given only the national root: lgsp verify and openssl cms.
+  void expect_cades_valid_with_the_root_alone(const fs::path& p7s) {
+    auto ours = run_lgsp({"verify", "--in", p7s.string(), "--content", (dir / "content.pdf").string(), "--trust",
+                          hsm_sim().pem("root-ca").string()});
+    EXPECT_EQ(ours.exit_code, 0) << ours.err;
+    EXPECT_NE(ours.out.find("level: CAdES-BES"), std::string::npos) << ours.out;
+    auto stock = openssl({"cms", "-verify", "-binary", "-inform", "DER", "-in", p7s.string(), "-content",
+                          (dir / "content.pdf").string(), "-CAfile", hsm_sim().pem("root-ca").string(), "-purpose",
+                          "any", "-out", "/dev/null"});
+    EXPECT_EQ(stock.exit_code, 0) << stock.err;
+  }
   TempDir dir;
-  write_file(dir / "doc.xml", sample_document());
-  auto r = run_lgsp({"sign", "--format", "xmldsig", "--token", "official-01", "--in", (dir / "doc.xml").string(),
-                     "--out", (dir / "out.xml").string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(count(read_file(dir / "out.xml"), "<X509Certificate>"), 1);
-  // A verifier then needs the intermediate from its own configuration.
-  EXPECT_EQ(lgsp_verify(dir / "out.xml").exit_code, 1);
-  auto with_chain =
-      run_lgsp({"verify", "--in", (dir / "out.xml").string(), "--trust", hsm_sim().pem("chain").string()});
-  EXPECT_EQ(with_chain.exit_code, 0) << with_chain.err;
+};
+
+TEST_F(SignChain, refuses_to_sign_when_the_issuer_certificate_is_nowhere) {
+  auto r = sign_without_chain("cades", "content.p7s", {});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("[LGSP-SIGN-CHAIN-MISSING]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("CN=LGSP Test Issuing CA"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "content.p7s"));
 }
 
-}  // namespace
+TEST_F(SignChain, the_configured_chain_file_is_included_by_default) {
+  auto r =
+      sign_without_chain("cades", "content.p7s", {"LGSP_SIGNING_CA_CHAIN=" + hsm_sim().pem("issuing-ca").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("chain: CN=LGSP Test Issuing CA"), std::string::npos) << r.out;
+  expect_cades_valid_with_the_root_alone(dir / "content.p7s");
+
+  write_file(dir / "doc.xml", sample_document());
+  r = sign_without_chain("xmldsig", "doc.signed.xml",
+                         {"LGSP_SIGNING_CA_CHAIN=" + hsm_sim().pem("issuing-ca").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count(read_file(dir / "doc.signed.xml"), "<X509Certificate>"), 2) << "signer and issuing CA";
+  auto stock =
+      xmlsec1({"--verify", "--trusted-pem", hsm_sim().pem("root-ca").string(), (dir / "doc.signed.xml").string()});
+  EXPECT_EQ(stock.exit_code, 0) << stock.err;
+  EXPECT_EQ(lgsp_verify(dir / "doc.signed.xml").exit_code, 0);
+}
+
+TEST_F(SignChain, signing_ca_chain_of_a_node_config_is_included) {
+  write_file(dir / "lgsp.toml", "[signing]\nca_chain = \"" + hsm_sim().pem("issuing-ca").string() + "\"\n");
+  auto r = sign_without_chain("cades", "content.p7s", {}, {"--config", (dir / "lgsp.toml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_cades_valid_with_the_root_alone(dir / "content.p7s");
+}
+
+TEST_F(SignChain, ca_certificates_stored_on_the_token_are_included) {
+  // A private copy of the tokens, with the issuing CA's certificate added to official-01 (as CAs ship tokens).
+  fs::copy(hsm_sim().dir / "tokens", dir / "tokens", fs::copy_options::recursive);
+  write_file(dir / "softhsm2.conf", "directories.tokendir = " + (dir / "tokens").string() +
+                                        "\nobjectstore.backend = file\nlog.level = ERROR\n");
+  const std::string conf = "SOFTHSM2_CONF=" + (dir / "softhsm2.conf").string();
+  ASSERT_EQ(openssl({"x509", "-in", hsm_sim().pem("issuing-ca").string(), "-outform", "DER", "-out",
+                     (dir / "ca.der").string()})
+                .exit_code,
+            0);
+  auto written = run({"/usr/bin/env", conf, "pkcs11-tool", "--module", hsm_sim().module, "--token-label", "official-01",
+                      "--login", "--pin", hsm_sim().pin, "--write-object", (dir / "ca.der").string(), "--type", "cert",
+                      "--id", "ca01", "--label", "issuing-ca"});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  auto r = sign_without_chain("cades", "content.p7s", {conf});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_cades_valid_with_the_root_alone(dir / "content.p7s");
+}

@@ -203,6 +203,24 @@ TEST(XmlPolicy, refuses_transforms_and_algorithms_outside_the_profile) {
       "LGSP-VERIFY-WEAK-ALGORITHM");
 }
 
+TEST(XmlPolicy, refuses_content_inside_the_signature_that_no_reference_covers) {
+  auto v = verifier();
+  auto with = [](const std::string& inside) {
+    std::string doc = signed_shape(" URI=\"\"", kRsaSha256, kEnveloped);
+    return doc.insert(doc.find("</Signature>"), inside);
+  };
+  auto object = v.verify(bytes(with("<Object><A>unsigned</A></Object>")));
+  EXPECT_EQ(code_of(object), "LGSP-VERIFY-UNSIGNED-CONTENT");
+  EXPECT_EQ(object.covers.references.at(0).element, "/KetQua");
+  EXPECT_EQ(object.covers.signature_element, "/KetQua/Signature");
+  EXPECT_EQ(code_of(v.verify(bytes(with("<KeyInfo><A xmlns=\"urn:t\">x</A></KeyInfo>")))),
+            "LGSP-VERIFY-UNSIGNED-CONTENT");
+  EXPECT_EQ(code_of(v.verify(bytes(with("unsigned text")))), "LGSP-VERIFY-UNSIGNED-CONTENT");
+  // XML-DSig's own KeyInfo forms are not content: the check goes on to the certificate.
+  EXPECT_EQ(code_of(v.verify(bytes(with("<KeyInfo><KeyName>k</KeyName><X509Data/></KeyInfo>")))),
+            "LGSP-VERIFY-NO-CERTIFICATE");
+}
+
 TEST(XmlPolicy, a_signature_without_certificate_cannot_be_attributed) {
   auto r = verifier().verify(bytes(signed_shape(" URI=\"\"", kRsaSha256, kEnveloped)));
   EXPECT_EQ(code_of(r), "LGSP-VERIFY-NO-CERTIFICATE") << r.reason;

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace fs = std::filesystem;
 using namespace lgsp::test;
 
@@ -149,11 +151,63 @@ TEST_F(VerifyCommand, accepts_pem_encoded_cades) {
   EXPECT_EQ(j["valid"], true) << j.dump(2);
 }
 
-TEST_F(VerifyCommand, refuses_cms_without_signing_certificate_attribute) {
+TEST_F(VerifyCommand, reports_cades_bes_and_what_it_covers) {
+  write_file(dir / "content.bin", "abc");
+  auto j = report(openssl_sign(dir / "content.bin", "peer-signer"), {"--content", (dir / "content.bin").string()});
+  EXPECT_EQ(j["valid"], true) << j.dump(2);
+  EXPECT_EQ(j["level"], "CAdES-BES");
+  EXPECT_EQ(j["covers"]["content"]["bytes"], 3);
+  EXPECT_EQ(j["covers"]["content"]["sha256"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  auto attributes = j["covers"]["signed_attributes"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(attributes.begin(), attributes.end(), "id-smime-aa-signingCertificateV2"), attributes.end())
+      << j.dump(2);
+  EXPECT_NE(std::find(attributes.begin(), attributes.end(), "messageDigest"), attributes.end()) << j.dump(2);
+}
+
+// Many systems sign with plain CMS (openssl cms without -cades): verified, and reported as what it is.
+TEST_F(VerifyCommand, verifies_plain_cms_without_signing_certificate_and_reports_its_level) {
   write_file(dir / "content.bin", "plain CMS, not CAdES");
   auto p7s = openssl_sign(dir / "content.bin", "peer-signer", {});
-  auto err = expect_invalid(p7s, "LGSP-SIGN-MALFORMED", {"--content", (dir / "content.bin").string()});
+  auto j = report(p7s, {"--content", (dir / "content.bin").string()});
+  EXPECT_EQ(j["valid"], true) << j.dump(2);
+  EXPECT_EQ(j["level"], "CMS, not CAdES-BES: no signingCertificateV2 attribute (openssl cms makes one with -cades)");
+  EXPECT_EQ(j["signing_time_source"], "signing-time attribute, claimed by the signer");
+  auto summary = lgsp_verify(p7s, {"--content", (dir / "content.bin").string()});
+  EXPECT_NE(summary.out.find("valid: CMS rsa-sha256\nlevel: CMS, not CAdES-BES"), std::string::npos) << summary.out;
+  auto err =
+      expect_invalid(p7s, "LGSP-VERIFY-NOT-CADES", {"--content", (dir / "content.bin").string(), "--require", "cades"});
   EXPECT_NE(err.find("no signingCertificateV2 attribute"), std::string::npos) << err;
+}
+
+TEST_F(VerifyCommand, verifies_cms_without_signed_attributes) {
+  write_file(dir / "content.bin", "openssl cms -sign -binary -noattr");
+  auto p7s = openssl_sign(dir / "content.bin", "peer-signer", {"-noattr"});
+  auto j = report(p7s, {"--content", (dir / "content.bin").string()});
+  EXPECT_EQ(j["valid"], true) << j.dump(2);
+  EXPECT_EQ(j["level"].get<std::string>().rfind("CMS, not CAdES-BES: no signed attributes", 0), 0u) << j.dump(2);
+  EXPECT_TRUE(j["covers"]["signed_attributes"].empty());
+  EXPECT_EQ(j["signing_time_source"], "verification time: the signature carries no signing time");
+  expect_invalid(p7s, "LGSP-VERIFY-NOT-CADES", {"--content", (dir / "content.bin").string(), "--require", "cades"});
+  write_file(dir / "content.bin", "openssl cms -sign -binary -noattr, changed");
+  expect_invalid(p7s, "LGSP-VERIFY-MODIFIED", {"--content", (dir / "content.bin").string()});
+  // Still a trust check like any other: an untrusted signer stays untrusted.
+  write_file(dir / "content.bin", "x");
+  expect_invalid(openssl_sign(dir / "content.bin", "untrusted-signer", {"-noattr"}), "LGSP-VERIFY-UNTRUSTED",
+                 {"--content", (dir / "content.bin").string()});
+}
+
+TEST_F(VerifyCommand, verifies_pkcs7_made_by_openssl_smime) {
+  write_file(dir / "content.bin", "PKCS#7 from openssl smime");
+  auto p7s = dir / "smime.p7s";
+  auto r =
+      openssl({"smime", "-sign", "-binary", "-md", "sha256", "-outform", "PEM", "-in", (dir / "content.bin").string(),
+               "-out", p7s.string(), "-signer", hsm_sim().pem("peer-signer").string(), "-inkey",
+               (hsm_sim().pki / "peer-signer.key").string(), "-certfile", hsm_sim().pem("issuing-ca").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(read_file(p7s).rfind("-----BEGIN PKCS7-----", 0), 0u);
+  auto j = report(p7s, {"--content", (dir / "content.bin").string()});
+  EXPECT_EQ(j["valid"], true) << j.dump(2);
+  EXPECT_EQ(j["level"].get<std::string>().rfind("CMS, not CAdES-BES", 0), 0u) << j.dump(2);
 }
 
 // --- tampering and wrapping ---------------------------------------------------------------------------------
@@ -210,6 +264,126 @@ TEST_F(VerifyCommand, refuses_an_id_carried_by_two_elements) {
   write_file(dir / "duplicate-id.xml", doc);
   auto err = expect_invalid(dir / "duplicate-id.xml", "LGSP-VERIFY-REFERENCE");
   EXPECT_NE(err.find("carried by 2 elements"), std::string::npos) << err;
+}
+
+// --- what a signature covers, and content it does not -----------------------------------------------------------
+
+TEST_F(VerifyCommand, reports_exactly_what_the_signature_covers) {
+  auto j = report(lgsp_signed_xml("official-01"));
+  EXPECT_EQ(j["valid"], true) << j.dump(2);
+  EXPECT_EQ(j["level"], "XML-DSig enveloped");
+  ASSERT_EQ(j["covers"]["references"].size(), 1u) << j.dump(2);
+  const auto& ref = j["covers"]["references"][0];
+  EXPECT_EQ(ref["uri"], "");
+  EXPECT_EQ(ref["transforms"], nlohmann::json::array({kEnveloped, kExcC14n}));
+  EXPECT_EQ(ref["digest_method"], kSha256);
+  EXPECT_EQ(ref["element"], "/KetQua");
+  EXPECT_EQ(ref["node_set"],
+            "the whole document (the root element, and processing instructions outside it), except the ds:Signature "
+            "element (enveloped-signature) and comments");
+  EXPECT_EQ(j["covers"]["signature_element"], "/KetQua/Signature");
+  EXPECT_EQ(j["covers"]["not_covered"].size(), 2u) << j.dump(2);
+
+  Template t;
+  t.uri = "#kq-1";
+  j = report(xmlsec1_sign(document_with(signature_template(t)), "peer-signer"));
+  EXPECT_EQ(j["valid"], true) << j.dump(2);
+  EXPECT_EQ(j["covers"]["references"][0]["uri"], "#kq-1");
+  EXPECT_EQ(j["covers"]["references"][0]["node_set"].get<std::string>().rfind("the root element <KetQua> (#kq-1)", 0),
+            0u);
+}
+
+// The case: xmlsec1 signs a document whose ds:Object holds data; the Object is outside the signed node set
+// (the enveloped transform removes the whole Signature), so xmlsec1 accepts it whatever it says.
+TEST_F(VerifyCommand, refuses_unsigned_content_in_ds_object_that_xmlsec1_accepts) {
+  std::string signature = signature_template({});
+  signature.insert(signature.rfind("</Signature>"),
+                   "<Object Id=\"extra\"><HoTen xmlns=\"urn:lgsp:test:ketqua\">Kẻ Mạo Danh</HoTen></Object>");
+  auto signed_doc = xmlsec1_sign(document_with(signature), "peer-signer");
+  std::string xml = read_file(signed_doc);
+  // What a reader of the document sees changes freely: the signature still verifies for xmlsec1.
+  xml.replace(xml.find("Kẻ Mạo Danh"), std::string("Kẻ Mạo Danh").size(), "Người Khác");
+  write_file(dir / "object.xml", xml);
+  auto naive = xmlsec1({"--verify", "--trusted-pem", hsm_sim().pem("root-ca").string(), "--untrusted-pem",
+                        hsm_sim().pem("issuing-ca").string(), (dir / "object.xml").string()});
+  EXPECT_EQ(naive.exit_code, 0) << "the Object is unsigned: " << naive.err;
+  auto err = expect_invalid(dir / "object.xml", "LGSP-VERIFY-UNSIGNED-CONTENT");
+  EXPECT_NE(err.find("ds:Object at /KetQua/Signature/Object"), std::string::npos) << err;
+  expect_invalid(signed_doc, "LGSP-VERIFY-UNSIGNED-CONTENT");
+  auto j = report(signed_doc, {});
+  EXPECT_EQ(j["covers"]["references"][0]["uri"], "") << "what is covered is reported even when refused";
+}
+
+TEST_F(VerifyCommand, refuses_an_object_added_to_a_valid_signature) {
+  std::string xml = read_file(lgsp_signed_xml("official-01"));
+  for (std::string added :
+       {"<Object><SoTien>900.000.000</SoTien></Object>", "<Manifest><Reference URI=\"\"/></Manifest>"}) {
+    std::string doc = xml;
+    doc.insert(doc.find("</Signature>"), added);
+    write_file(dir / "added.xml", doc);
+    expect_invalid(dir / "added.xml", "LGSP-VERIFY-UNSIGNED-CONTENT");
+  }
+}
+
+TEST_F(VerifyCommand, refuses_foreign_elements_and_text_inside_the_signature) {
+  std::string xml = read_file(lgsp_signed_xml("official-01"));
+  struct Case {
+    std::string where, what, reason;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"</KeyInfo>", "<HoTen xmlns=\"urn:lgsp:test:ketqua\">Kẻ Mạo Danh</HoTen>", "is not part of XML-DSig"},
+           {"</X509Data>", "<ds:HoTen xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">x</ds:HoTen>",
+            "is not part of XML-DSig"},
+           {"<X509Data>", "Số tiền: 900.000.000 đồng", "text inside /KetQua/Signature/KeyInfo"},
+           {"</Signature>", "Số tiền: 900.000.000 đồng", "text inside /KetQua/Signature"},
+           {"</KeyInfo>", "<?xml-stylesheet href=\"evil.xsl\"?>", "processing instruction"},
+       }) {
+    std::string doc = xml;
+    doc.insert(doc.find(c.where), c.what);
+    write_file(dir / "foreign.xml", doc);
+    auto err = expect_invalid(dir / "foreign.xml", "LGSP-VERIFY-UNSIGNED-CONTENT");
+    EXPECT_NE(err.find(c.reason), std::string::npos) << c.what << ": " << err;
+  }
+}
+
+TEST_F(VerifyCommand, refuses_a_processing_instruction_outside_a_root_signed_by_id) {
+  Template t;
+  t.uri = "#kq-1";
+  std::string xml = read_file(xmlsec1_sign(document_with(signature_template(t)), "peer-signer"));
+  std::string doc = xml;
+  doc.insert(doc.find("<KetQua"), "<?xml-stylesheet type=\"text/xsl\" href=\"http://127.0.0.1:1/show.xsl\"?>\n");
+  write_file(dir / "stylesheet.xml", doc);
+  auto err = expect_invalid(dir / "stylesheet.xml", "LGSP-VERIFY-UNSIGNED-CONTENT");
+  EXPECT_NE(err.find("<?xml-stylesheet?> outside the root element"), std::string::npos) << err;
+  // With URI="" the same instruction is part of what is signed: adding it is a modification.
+  std::string whole = read_file(lgsp_signed_xml("official-01"));
+  whole.insert(whole.find("<KetQua"), "<?xml-stylesheet type=\"text/xsl\" href=\"show.xsl\"?>\n");
+  write_file(dir / "stylesheet-whole.xml", whole);
+  expect_invalid(dir / "stylesheet-whole.xml", "LGSP-VERIFY-MODIFIED");
+}
+
+TEST_F(VerifyCommand, refuses_a_signed_element_moved_into_an_object) {
+  Template t;
+  t.uri = "#kq-1";
+  std::string original = read_file(xmlsec1_sign(document_with(signature_template(t)), "peer-signer"));
+  // Wrapping: the attacker's root carries the original signature; the signed element sits in a ds:Object.
+  std::string signed_root = original.substr(original.find("<KetQua"));
+  std::string signature = signed_root.substr(signed_root.find("<Signature"));
+  signature = signature.substr(0, signature.find("</Signature>"));
+  std::string wrapped = "<KetQua xmlns=\"urn:lgsp:test:ketqua\" Id=\"kq-2\"><HoTen>Kẻ Mạo Danh</HoTen>" + signature +
+                        "<Object>" + signed_root.substr(0, signed_root.find("<Signature")) +
+                        "</KetQua></Object></Signature></KetQua>";
+  write_file(dir / "moved.xml", wrapped);
+  expect_invalid(dir / "moved.xml", "LGSP-VERIFY-REFERENCE");
+}
+
+TEST_F(VerifyCommand, refuses_a_hundred_thousand_attributes_before_parsing) {
+  std::string doc = "<KetQua";
+  for (int i = 0; i < 100000; ++i) doc += " a" + std::to_string(i) + "=\"\"";
+  doc += "/>";
+  write_file(dir / "wide.xml", doc);
+  auto err = expect_invalid(dir / "wide.xml", "LGSP-SIGN-MALFORMED");
+  EXPECT_NE(err.find("more than 64 attributes"), std::string::npos) << err;
 }
 
 // --- what the policy refuses before any cryptography ----------------------------------------------------------

@@ -28,6 +28,10 @@ struct ParseLimits {
   unsigned max_attributes = 64;                   // per XML element; members per JSON object: max_members
   unsigned max_members = 10000;                   // per JSON object / array
   std::size_t max_text_bytes = 12 * 1024 * 1024;  // one text node, attribute value or JSON string
+  // XML only, checked by the pre-scan before libxml2 parses (see safe_xml.hpp): libxml2 interns every name in a
+  // dictionary whose cost grows faster than linearly with the number of distinct names.
+  unsigned max_distinct_names = 10000;  // element, attribute, prefix, PI target names and namespace URIs
+  std::size_t max_name_bytes = 1024;    // one element or attribute name
 };
 
 // {"path", "line", "column", "message"} objects, for --json output and problem+json bodies.

@@ -34,6 +34,8 @@ inline constexpr ErrorCode kAlreadySigned{"LGSP-SIGN-ALREADY-SIGNED", "Document 
                                           "Tài liệu đã có chữ ký"};
 inline constexpr ErrorCode kConfiguration{"LGSP-SIGN-CONFIG", "Invalid signing or trust configuration",
                                           "Cấu hình ký số hoặc tin cậy không hợp lệ"};
+inline constexpr ErrorCode kChainMissing{"LGSP-SIGN-CHAIN-MISSING", "Signer's CA certificates not found",
+                                         "Không tìm thấy chứng thư số của CA cấp cho người ký"};
 inline constexpr ErrorCode kInternal{"LGSP-SIGN-INTERNAL", "Internal signing error", "Lỗi nội bộ khi ký số"};
 // Verification outcomes (a report carries one of these when the signature is not valid).
 inline constexpr ErrorCode kNoSignature{"LGSP-VERIFY-NO-SIGNATURE", "No signature found", "Không tìm thấy chữ ký"};
@@ -42,6 +44,11 @@ inline constexpr ErrorCode kMultipleSignatures{"LGSP-VERIFY-MULTIPLE", "More tha
 inline constexpr ErrorCode kReferenceScope{"LGSP-VERIFY-REFERENCE",
                                            "Signature does not cover the whole document (possible wrapping)",
                                            "Chữ ký không bao trùm toàn bộ tài liệu (nghi giả mạo cấu trúc)"};
+inline constexpr ErrorCode kUnsignedContent{"LGSP-VERIFY-UNSIGNED-CONTENT",
+                                            "Signature carries content that its references do not cover",
+                                            "Chữ ký mang nội dung không được ký"};
+inline constexpr ErrorCode kNotCades{"LGSP-VERIFY-NOT-CADES", "CMS signature without CAdES-BES attributes",
+                                     "Chữ ký CMS không có các thuộc tính CAdES-BES"};
 inline constexpr ErrorCode kExternalReference{"LGSP-VERIFY-EXTERNAL-URI", "Reference to outside the document",
                                               "Tham chiếu ra ngoài tài liệu"};
 inline constexpr ErrorCode kForbiddenTransform{"LGSP-VERIFY-TRANSFORM", "Transform not allowed",
