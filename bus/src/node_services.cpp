@@ -2,6 +2,7 @@
 
 #include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/call_proxy.hpp"
+#include "lgsp/bus/caller.hpp"
 #include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/exchange.hpp"
 #include "lgsp/bus/log.hpp"
@@ -36,6 +37,22 @@ void append_record(Node& node, const std::shared_ptr<SealCertificateCache>& stor
   } catch (const std::exception& e) {
     log::error("log.append_failed", {{"kind", kind}, {"subject", subject}, {"error", e.what()}});
   }
+}
+
+// Who is calling, decided on the request's header before its body is read (the same authenticate_client
+// the pipeline and the proxy ask later): a stranger's 10 MB body is never read, only refused.
+HeaderCheck authenticated(Node& node, std::shared_ptr<RegistryCache> cache) {
+  return [&node, cache](const HttpRequest& header) -> std::optional<HttpResponse> {
+    Store* store = node.store();
+    if (!store) return std::nullopt;  // the handler answers 503
+    Registry registry(*store, nullptr, cache.get());
+    std::optional<HttpResponse> refusal;
+    registry.in_one_read([&] {
+      auto who = authenticate_client(header, registry);
+      if (auto* r = std::get_if<HttpResponse>(&who)) refusal = std::move(*r);
+    });
+    return refusal;
+  };
 }
 
 }  // namespace
@@ -97,6 +114,9 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   exchange.seal_certificates = impl_->certificates;
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
+
+  for (const char* pattern : {"/v1/messages", "/v1/messages/{id}", "/v1/call/*"})
+    node.router().check_headers(pattern, authenticated(node, impl_->registry_cache));
 
   if (!config.signing.tsa_url.empty())
     impl_->timestamper =
