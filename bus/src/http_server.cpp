@@ -640,7 +640,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool head_ = false;
   bool linger_ = false;
   std::uint64_t discarded_ = 0;
-  std::array<char, 4096> discard_buffer_{};
+  std::array<char, 16 * 1024> discard_buffer_{};
   std::chrono::steady_clock::time_point started_;
 };
 
