@@ -59,6 +59,9 @@ Refusal refusal_for(beast::error_code ec, std::uint64_t body_limit, std::uint32_
   return {&errors::kMalformedRequest, "cannot parse the request: " + ec.message()};
 }
 
+// Beast's string_view is Boost's or the standard one, depending on the Boost version and compiler.
+std::string_view std_view(beast::string_view v) { return std::string_view(v.data(), v.size()); }
+
 std::string_view trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
@@ -116,10 +119,10 @@ std::optional<Refusal> check_framing(const RequestHeader& h) {
   for (const auto& f : h) {
     if (f.name() == http::field::transfer_encoding) {
       ++te;
-      te_value = f.value();
+      te_value = std_view(f.value());
     } else if (f.name() == http::field::content_length) {
       ++cl;
-      cl_value = f.value();
+      cl_value = std_view(f.value());
     } else if (f.name() == http::field::host) {
       ++host;
     }
@@ -149,7 +152,7 @@ std::optional<std::uint64_t> announced_length(const Parser& parser) {
 
 bool expects_continue(const RequestHeader& h) {
   auto it = h.find(http::field::expect);
-  return h.version() >= 11 && it != h.end() && iequals(trim(it->value()), "100-continue");
+  return h.version() >= 11 && it != h.end() && iequals(trim(std_view(it->value())), "100-continue");
 }
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -499,7 +502,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         return read_body();
       }
       // The announced body is never read: the stream position after it is unknown, so the connection ends.
-      if (!parser_->is_done()) keep_alive_ = false, linger_ = true;
+      if (!parser_->is_done()) {
+        keep_alive_ = false;
+        linger_ = true;
+      }
       return send(std::move(*decision.answer), version_);
     }
     handler_ = decision.handler;
