@@ -427,12 +427,14 @@ TEST_F(ExchangeTest, refuses_with_specific_codes_and_records_the_refusals) {
   node_->store()->read([&](Transaction& tx) {
     recorded =
         static_cast<int>(as_int(tx.query("SELECT count(*) FROM node_event WHERE kind = 'message.rejected'")[0][0]));
-    // The anonymous one is refused on its header, before its body is read (and before the pipeline).
-    refused_on_header = static_cast<int>(as_int(tx.query(
-        "SELECT count(*) FROM node_event WHERE kind = 'http.rejected' AND detail LIKE '%LGSP-401-AUTH%'")[0][0]));
+    // The anonymous one and the mismatched LGSP-Client are refused on their header, before their body is read
+    // (and before the pipeline): recorded by the HTTP layer.
+    refused_on_header = static_cast<int>(
+        as_int(tx.query("SELECT count(*) FROM node_event WHERE kind = 'http.rejected' AND (detail LIKE "
+                        "'%LGSP-401-AUTH%' OR detail LIKE '%LGSP-403-CLIENT%')")[0][0]));
   });
-  EXPECT_EQ(recorded, 6);
-  EXPECT_EQ(refused_on_header, 1);
+  EXPECT_EQ(recorded, 5);
+  EXPECT_EQ(refused_on_header, 2);
   EXPECT_TRUE(arrivals().empty());
   EXPECT_EQ(status("a4")["http"], 404) << "nothing refused is stored";
 }
