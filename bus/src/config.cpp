@@ -136,6 +136,8 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.server.request_timeout_seconds = static_cast<unsigned>(v); }),
       integer_key("server.drain_timeout_seconds", 0, 3600,
                   [](Config& c, std::int64_t v) { c.server.drain_timeout_seconds = static_cast<unsigned>(v); }),
+      integer_key("server.max_connections_per_source", 0, 1000000,
+                  [](Config& c, std::int64_t v) { c.server.max_connections_per_source = static_cast<unsigned>(v); }),
       {"admin.listen",
        [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
          const auto& t = need_text(r, w);

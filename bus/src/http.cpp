@@ -2,6 +2,8 @@
 
 #include "lgsp/bus/router.hpp"
 
+#include <stdexcept>
+
 namespace lgsp::bus {
 
 std::optional<std::string> HttpRequest::header(const std::string& lower_name) const {
@@ -77,9 +79,32 @@ bool segments_match(const std::vector<std::string>& pattern, const std::vector<s
 }
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
+void Router::add(std::string method, std::string pattern, Handler handler, HeaderCheck check) {
   auto segments = split_path(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  std::vector<HeaderCheck> checks;
+  if (check) checks.push_back(std::move(check));
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segments), std::move(handler), std::move(checks)});
+}
+
+void Router::check_headers(const std::string& pattern, HeaderCheck check) {
+  bool found = false;
+  for (auto& r : routes_)
+    if (r.pattern == pattern) {
+      r.checks.push_back(check);
+      found = true;
+    }
+  if (!found) throw std::logic_error("no route " + pattern + " to check the headers of");
+}
+
+void Router::limit_body(const std::string& method, const std::string& pattern, std::uint64_t max_bytes) {
+  bool found = false;
+  for (auto& r : routes_)
+    if (r.method == method && r.pattern == pattern) {
+      r.max_body_bytes = max_bytes;
+      found = true;
+    }
+  if (!found) throw std::logic_error("no route " + method + " " + pattern + " to limit the body of");
 }
 
 std::vector<std::pair<std::string, std::string>> Router::routes() const {
@@ -98,6 +123,8 @@ Router::Match Router::match(HttpRequest& request) const {
       result.handler = &r.handler;
       result.route = r.pattern;
       result.allowed_methods.clear();
+      result.checks = &r.checks;
+      result.max_body_bytes = r.max_body_bytes;
       return result;
     }
     result.route = r.pattern;

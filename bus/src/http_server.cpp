@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -17,12 +19,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <future>
 #include <list>
 #include <mutex>
+#include <sstream>
 #include <thread>
+#include <unordered_map>
 
 namespace lgsp::bus {
 namespace net = boost::asio;
@@ -31,6 +37,259 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
+
+using Parser = http::request_parser<http::string_body>;
+using RequestHeader = http::request_header<>;
+
+// A request refused before its handler runs; the connection closes after the answer.
+struct Refusal {
+  const ErrorCode* error = &errors::kMalformedRequest;
+  std::string detail;
+};
+
+enum class Progress { need_more, done, refused };
+
+Refusal refusal_for(beast::error_code ec, std::uint64_t body_limit, std::uint32_t header_limit) {
+  if (ec == http::error::body_limit)
+    return {&errors::kRequestTooLarge,
+            "the request body exceeds the limit of " + std::to_string(body_limit) + " bytes"};
+  if (ec == http::error::header_limit)
+    return {&errors::kHeadersTooLarge,
+            "the request headers exceed the limit of " + std::to_string(header_limit) + " bytes"};
+  return {&errors::kMalformedRequest, "cannot parse the request: " + ec.message()};
+}
+
+// Beast's string_view is Boost's or the standard one, depending on the Boost version and compiler.
+std::string_view std_view(beast::string_view v) { return std::string_view(v.data(), v.size()); }
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+std::string quoted(std::string_view v) { return "'" + std::string(v.substr(0, 64)) + (v.size() > 64 ? "...'" : "'"); }
+
+// Beast unfolds obs-fold (a header line starting with SP or HTAB) without telling; RFC 9112 section 5.2 lets
+// a server refuse it instead, and a proxy in front may read the folded line differently, so it is refused on
+// the raw bytes. Only the header block counts: a body may hold anything.
+bool has_folded_line(std::string_view buffered) {
+  while (!buffered.empty() && (buffered.front() == '\r' || buffered.front() == '\n')) buffered.remove_prefix(1);
+  auto end = buffered.find("\r\n\r\n");
+  if (end == std::string_view::npos) return false;  // not complete yet: checked when it is
+  auto head = buffered.substr(0, end + 2);
+  for (auto i = head.find('\n'); i != std::string_view::npos && i + 1 < head.size(); i = head.find('\n', i + 1))
+    if (head[i + 1] == ' ' || head[i + 1] == '\t') return true;
+  return false;
+}
+
+// Parses the buffered bytes until the header is complete (Beast needs the whole header buffered, so it
+// consumes nothing until then).
+Progress parse_header(Parser& parser, beast::flat_buffer& buffer, const HttpServerOptions& o, Refusal& refusal) {
+  if (buffer.size() == 0) return Progress::need_more;
+  auto data = buffer.data();
+  if (has_folded_line(std::string_view(static_cast<const char*>(data.data()), data.size()))) {
+    refusal = {&errors::kBadFraming, "a header line starts with a space or a tab (obsolete line folding)"};
+    return Progress::refused;
+  }
+  beast::error_code ec;
+  auto used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  if (ec == http::error::need_more) return Progress::need_more;
+  if (ec) {
+    refusal = refusal_for(ec, o.max_body_bytes, o.max_header_bytes);
+    return Progress::refused;
+  }
+  return parser.is_header_done() ? Progress::done : Progress::need_more;
+}
+
+// RFC 9112 sections 6.1-6.3: only one reading of where the body ends is allowed, or a proxy and this server
+// could split the bytes into different requests (request smuggling).
+std::optional<Refusal> check_framing(const RequestHeader& h) {
+  auto bad = [](std::string detail) { return Refusal{&errors::kBadFraming, std::move(detail)}; };
+  std::size_t te = 0, cl = 0, host = 0;
+  std::string_view te_value, cl_value;
+  for (const auto& f : h) {
+    if (f.name() == http::field::transfer_encoding) {
+      ++te;
+      te_value = std_view(f.value());
+    } else if (f.name() == http::field::content_length) {
+      ++cl;
+      cl_value = std_view(f.value());
+    } else if (f.name() == http::field::host) {
+      ++host;
+    }
+  }
+  if (te > 1) return bad("Transfer-Encoding is given more than once");
+  if (cl > 1) return bad("Content-Length is given more than once");
+  if (host > 1) return bad("Host is given more than once");
+  if (te && cl) return bad("Transfer-Encoding and Content-Length are both given");
+  if (te) {
+    if (h.version() < 11) return bad("Transfer-Encoding in an HTTP/1.0 request");
+    if (!iequals(trim(te_value), "chunked"))
+      return bad("Transfer-Encoding must be exactly 'chunked', got " + quoted(te_value));
+  }
+  if (cl) {
+    auto v = trim(cl_value);
+    bool digits = !v.empty() && v.size() <= 19;
+    for (char c : v) digits = digits && c >= '0' && c <= '9';
+    if (!digits) return bad("Content-Length must be a decimal number of bytes, got " + quoted(cl_value));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> announced_length(const Parser& parser) {
+  auto n = parser.content_length();
+  return n ? std::optional<std::uint64_t>(*n) : std::nullopt;
+}
+
+bool expects_continue(const RequestHeader& h) {
+  auto it = h.find(http::field::expect);
+  return h.version() >= 11 && it != h.end() && iequals(trim(std_view(it->value())), "100-continue");
+}
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// A request refused on its header whose body is announced at most this long has the body read and dropped,
+// so the connection stays usable (a client that sent a small body with a wrong key keeps its keep-alive).
+// A longer or chunked body is never read: the connection closes instead.
+constexpr std::uint64_t kSkippableBody = 16 * 1024;
+
+bool skippable(const Parser& parser) {
+  auto n = parser.content_length();
+  // A client waiting for "100 Continue" has sent no body: it gets the refusal at once.
+  return !parser.chunked() && n && *n <= kSkippableBody && !expects_continue(parser.get().base());
+}
+
+HttpRequest header_request(const RequestHeader& h, const std::string& remote, const std::string& peer_certificate) {
+  HttpRequest request;
+  request.method = std::string(h.method_string());
+  request.target = std::string(h.target());
+  auto q = request.target.find('?');
+  request.path = request.target.substr(0, q);
+  if (q != std::string::npos) request.query = request.target.substr(q + 1);
+  for (const auto& field : h) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers[name] = std::string(field.value());
+  }
+  request.remote = remote;
+  request.peer_certificate_sha256 = peer_certificate;
+  return request;
+}
+
+// What the header alone decides: the route, the body limit, or an answer that ends the request unread.
+struct HeaderDecision {
+  const Handler* handler = nullptr;
+  std::string route = "invalid";
+  std::uint64_t body_limit = 0;
+  std::optional<HttpResponse> answer;
+  bool refused_by_check = false;
+};
+
+HeaderDecision decide_on_header(const Router& router, const HttpServerOptions& o, HttpRequest& request,
+                                std::optional<std::uint64_t> content_length) {
+  HeaderDecision d;
+  if (request.path.empty() || request.path.front() != '/') {
+    d.answer = problem(errors::kMalformedRequest, "the request target must be an absolute path");
+    return d;
+  }
+  auto match = router.match(request);
+  d.route = match.route;
+  if (!match.handler) {
+    if (!match.allowed_methods.empty()) {
+      std::string allow;
+      for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      d.answer = problem(errors::kMethodNotAllowed, request.method + " is not allowed on " + request.path);
+      d.answer->headers.emplace_back("Allow", allow);
+      return d;
+    }
+    d.route = "unmatched";
+    d.answer = problem(errors::kUnknownRoute, "no resource at " + request.path);
+    return d;
+  }
+  d.body_limit = o.max_body_bytes;
+  if (match.max_body_bytes && match.max_body_bytes < d.body_limit) d.body_limit = match.max_body_bytes;
+  if (content_length && *content_length > d.body_limit) {
+    d.answer = problem(errors::kRequestTooLarge,
+                       "the request body exceeds the limit of " + std::to_string(d.body_limit) + " bytes");
+    d.refused_by_check = true;
+    return d;
+  }
+  auto run = [&](const HeaderCheck& check) {
+    if (!check || d.answer) return;
+    try {
+      d.answer = check(request);
+    } catch (const std::exception& e) {
+      log::error("http.header_check_failed", {{"route", d.route}, {"error", e.what()}});
+      d.answer = problem(errors::kInternal, "the request could not be checked");
+    }
+    d.refused_by_check = d.answer.has_value();
+  };
+  run(o.header_check);
+  if (match.checks)
+    for (const auto& check : *match.checks) run(check);
+  if (!d.answer) d.handler = match.handler;
+  return d;
+}
+
+http::response<http::string_body> to_message(HttpResponse response, unsigned version, bool keep, bool head) {
+  http::response<http::string_body> res(static_cast<http::status>(response.status), version);
+  res.set(http::field::server, "lgsp");
+  res.set(http::field::content_type, response.content_type);
+  for (auto& [k, v] : response.headers) res.set(k, v);
+  res.keep_alive(keep);
+  res.body() = std::move(response.body);
+  res.prepare_payload();
+  if (head) res.body().clear();  // Content-Length still tells the size of the GET answer
+  return res;
+}
+
+// One log line per interval for a condition that can repeat thousands of times a second (accept failing
+// while out of file descriptors); the line says how many were left out since the last one.
+class LogThrottle {
+ public:
+  explicit LogThrottle(std::chrono::seconds interval) : interval_(interval) {}
+  // The count left out since the last line when a line is due now; nullopt (counted) otherwise.
+  std::optional<std::uint64_t> due() {
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    if (logged_ && now - last_ < interval_) {
+      ++suppressed_;
+      return std::nullopt;
+    }
+    logged_ = true;
+    last_ = now;
+    return std::exchange(suppressed_, 0);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::chrono::seconds interval_;
+  std::chrono::steady_clock::time_point last_;
+  bool logged_ = false;
+  std::uint64_t suppressed_ = 0;
+};
+
+// Out of descriptors or memory, the same accept fails again at once: the loop waits instead of spinning
+// (the pending connections wait in the listen backlog meanwhile). Other failures wait a little too.
+bool resource_exhausted(const beast::error_code& ec) {
+  return ec == beast::error_code(EMFILE, boost::system::system_category()) ||
+         ec == beast::error_code(ENFILE, boost::system::system_category()) ||
+         ec == beast::error_code(ENOBUFS, boost::system::system_category()) ||
+         ec == beast::error_code(ENOMEM, boost::system::system_category());
+}
+constexpr std::chrono::milliseconds kAcceptBackoffFirst{10};
+constexpr std::chrono::milliseconds kAcceptBackoffOther{1};
+constexpr std::chrono::milliseconds kAcceptBackoffMax{1000};
+constexpr std::chrono::seconds kLogInterval{5};
 
 // What the server needs from a connection, whatever its stream (plain TCP or TLS).
 class SessionBase {
@@ -65,10 +324,25 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<bool> stopped{false};
   std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
 
+  // The accept loop's wait after a failed accept (on the acceptor's thread only).
+  std::unique_ptr<net::steady_timer> accept_timer;
+  std::chrono::milliseconds accept_backoff{0};
+  LogThrottle accept_log{kLogInterval};
+  LogThrottle refused_log{kLogInterval};
+  std::mutex sources_mutex;
+  std::unordered_map<std::string, unsigned> per_source;  // open connections by source address
+
   Impl(HttpServerOptions o, const Router& r, RequestObserver req, RejectObserver rej)
       : options(std::move(o)), router(r), on_request(std::move(req)), on_reject(std::move(rej)) {}
 
   void accept();
+  void accept_failed(const beast::error_code& ec);
+  void admit(tcp::socket socket);
+  void release_source(const std::string& source) {
+    std::lock_guard lock(sources_mutex);
+    auto it = per_source.find(source);
+    if (it != per_source.end() && --it->second == 0) per_source.erase(it);
+  }
   std::list<std::weak_ptr<SessionBase>>::iterator add_session(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard lock(sessions_mutex);
     return sessions.insert(sessions.end(), s);
@@ -112,10 +386,14 @@ std::string peer_fingerprint(TlsStream& stream) {
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+  static constexpr std::chrono::seconds kLingerTime{2};
+  static constexpr std::uint64_t kLingerBytes = 16 * 1024 * 1024;
 
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
-      : stream_(make_stream(std::move(socket), *server)), server_(std::move(server)) {
+  // `source` is the address counted against max_connections_per_source (empty: not counted).
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server, std::string source)
+      : stream_(make_stream(std::move(socket), *server)), server_(std::move(server)), source_(std::move(source)) {
     beast::error_code ec;
     auto ep = lowest().socket().remote_endpoint(ec);
     remote_ = ec ? "unknown" : endpoint_text(ep);
@@ -129,6 +407,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   ~Session() override {
     if (registered_) server_->remove_session(registration_);
+    if (!source_.empty()) server_->release_source(source_);
   }
 
   void on_drain() override {
@@ -178,71 +457,99 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(server_->options.max_header_bytes);
     lowest().expires_after(server_->options.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    read_header();
   }
 
-  void on_read(beast::error_code ec) {
+  // The header first, on its own: nothing of the body is read before the header is decided on.
+  void read_header() {
+    Refusal refusal;
+    switch (parse_header(*parser_, buffer_, server_->options, refusal)) {
+      case Progress::done:
+        return on_header();
+      case Progress::refused:
+        started_ = std::chrono::steady_clock::now();
+        return reject(refusal);
+      case Progress::need_more:
+        break;
+    }
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              // Closed, reset, timed out or torn down: nothing to answer.
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
+  }
+
+  void on_header() {
+    started_ = std::chrono::steady_clock::now();
+    const auto& h = parser_->get().base();
+    version_ = h.version();
+    keep_alive_ = parser_->keep_alive();
+    head_ = h.method() == http::verb::head;
+    if (auto bad = check_framing(h)) return reject(*bad);
+    request_ = header_request(h, remote_, peer_certificate_);
+    auto decision = decide_on_header(server_->router, server_->options, request_, announced_length(*parser_));
+    route_ = decision.route;
+    if (decision.answer) {
+      if (decision.refused_by_check && server_->on_reject) {
+        auto body = nlohmann::json::parse(decision.answer->body, nullptr, false);
+        server_->on_reject(decision.answer->status, body.is_object() ? body.value("code", "") : "", remote_);
+      }
+      if (!parser_->is_done() && decision.answer->status != 413 && skippable(*parser_)) {
+        after_body_ = std::move(decision.answer);
+        body_limit_ = kSkippableBody;
+        return read_body();
+      }
+      // The announced body is never read: the stream position after it is unknown, so the connection ends.
+      if (!parser_->is_done()) {
+        keep_alive_ = false;
+        linger_ = true;
+      }
+      return send(std::move(*decision.answer), version_);
+    }
+    handler_ = decision.handler;
+    if (parser_->is_done()) return dispatch();
+    body_limit_ = decision.body_limit;
+    parser_->body_limit(body_limit_);
+    if (!expects_continue(h)) return read_body();
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->read_body();
+                     });
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+  }
+
+  void on_body(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::eof || ec == net::error::bad_descriptor ||
-        ec == net::ssl::error::stream_truncated)
+        ec == net::ssl::error::stream_truncated || ec == http::error::partial_message)
       return close();
-    started_ = std::chrono::steady_clock::now();
-    if (ec == http::error::body_limit)
-      return reject(errors::kRequestTooLarge, "the request body exceeds the limit of " +
-                                                  std::to_string(server_->options.max_body_bytes) + " bytes");
-    if (ec == http::error::header_limit)
-      return reject(errors::kHeadersTooLarge, "the request headers exceed the limit of " +
-                                                  std::to_string(server_->options.max_header_bytes) + " bytes");
-    if (ec) return reject(errors::kMalformedRequest, "cannot parse the request: " + ec.message());
-    handle(parser_->release());
+    if (ec) return reject(refusal_for(ec, body_limit_, server_->options.max_header_bytes));
+    if (after_body_) {  // refused on the header; its small body was only skipped
+      auto answer = std::move(*after_body_);
+      after_body_.reset();
+      return send(std::move(answer), version_);
+    }
+    request_.body = std::move(parser_->get().body());
+    dispatch();
   }
 
-  void reject(const ErrorCode& error, const std::string& detail) {
-    if (server_->on_reject) server_->on_reject(error.http_status, std::string(error.code), remote_);
+  void reject(const Refusal& refusal) {
+    if (server_->on_reject) server_->on_reject(refusal.error->http_status, std::string(refusal.error->code), remote_);
     keep_alive_ = false;  // the stream position is unknown after a parse error
+    linger_ = true;
     route_ = "invalid";
-    send(problem(error, detail), 11);
+    send(problem(*refusal.error, refusal.detail), 11);
   }
 
-  void handle(http::request<http::string_body>&& req) {
+  void dispatch() {
     busy_ = true;
-    version_ = req.version();
-    keep_alive_ = req.keep_alive();
-    head_ = req.method() == http::verb::head;
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    auto q = request.target.find('?');
-    request.path = request.target.substr(0, q);
-    if (q != std::string::npos) request.query = request.target.substr(q + 1);
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers[name] = std::string(field.value());
-    }
-    request.body = std::move(req.body());
-    request.remote = remote_;
-    request.peer_certificate_sha256 = peer_certificate_;
-
-    if (request.path.empty() || request.path.front() != '/') {
-      route_ = "invalid";
-      return send(problem(errors::kMalformedRequest, "the request target must be an absolute path"), version_);
-    }
-    auto match = server_->router.match(request);
-    if (!match.handler) {
-      if (!match.allowed_methods.empty()) {
-        route_ = match.route;
-        std::string allow;
-        for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-        auto r = problem(errors::kMethodNotAllowed, request.method + " is not allowed on " + request.path);
-        r.headers.emplace_back("Allow", allow);
-        return send(std::move(r), version_);
-      }
-      route_ = "unmatched";
-      return send(problem(errors::kUnknownRoute, "no resource at " + request.path), version_);
-    }
-    route_ = match.route;
     // A handler that loses its Reply without answering must not leave the client hanging.
     struct ReplyState {
       std::shared_ptr<Session> session;
@@ -261,7 +568,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     state->session = this->shared_from_this();
     Reply reply = [state](HttpResponse response) { state->answer(std::move(response)); };
     try {
-      (*match.handler)(request, reply);
+      (*handler_)(request_, reply);
     } catch (const std::exception& e) {
       log::error("http.handler_failed", {{"route", route_}, {"error", e.what()}});
       reply(problem(errors::kInternal, "the request could not be processed"));
@@ -269,16 +576,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void send(HttpResponse response, unsigned version) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
-    res->set(http::field::server, "lgsp");
-    res->set(http::field::content_type, response.content_type);
-    for (auto& [k, v] : response.headers) res->set(k, v);
     bool keep = keep_alive_ && !server_->draining;
-    res->keep_alive(keep);
-    res->body() = std::move(response.body);
-    res->prepare_payload();
-    if (head_) res->body().clear();  // Content-Length still tells the size of the GET answer
     status_ = response.status;
+    auto res =
+        std::make_shared<http::response<http::string_body>>(to_message(std::move(response), version, keep, head_));
     lowest().expires_after(server_->options.request_timeout);
     http::async_write(stream_, *res, [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
       self->on_write(ec, keep);
@@ -292,8 +593,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
       server_->on_request(route_, status_, seconds);
     }
+    if (!ec && !keep && linger_) return linger_close();
     if (ec || !keep) return close();
     read();
+  }
+
+  // After refusing a request whose body was not read: stop sending and discard what still arrives, for a
+  // short while, into a small fixed buffer. Closing with unread bytes would reset the connection, and the
+  // client, still sending its body, would lose the answer. Memory stays bounded; time and bytes too.
+  void linger_close() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(kLingerTime);
+    discard();
+  }
+
+  void discard() {
+    lowest().async_read_some(net::buffer(discard_buffer_),
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                               self->discarded_ += n;
+                               if (ec || self->discarded_ > kLingerBytes) return self->close();
+                               self->discard();
+                             });
   }
 
   // TLS close_notify is skipped on purpose: HTTP/1.1 framing already tells where the answer ends,
@@ -306,18 +627,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<Parser> parser_;
   std::shared_ptr<HttpServer::Impl> server_;
+  std::string source_;
   std::list<std::weak_ptr<SessionBase>>::iterator registration_;
   bool registered_ = false;
   std::string remote_;
   std::string peer_certificate_;
   std::string route_;
+  HttpRequest request_;
+  const Handler* handler_ = nullptr;
+  std::optional<HttpResponse> after_body_;
+  std::uint64_t body_limit_ = 0;
   unsigned status_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool busy_ = false;
   bool head_ = false;
+  bool linger_ = false;
+  std::uint64_t discarded_ = 0;
+  std::array<char, 16 * 1024> discard_buffer_{};
   std::chrono::steady_clock::time_point started_;
 };
 
@@ -335,6 +664,7 @@ void HttpServer::Impl::stop_threads() {
     beast::error_code ignored;
     acceptor->close(ignored);
   }
+  if (accept_timer) accept_timer->cancel();
   std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(sessions_mutex);
@@ -355,16 +685,62 @@ void HttpServer::Impl::accept() {
   next_context = (next_context + 1) % contexts.size();
   acceptor->async_accept(target, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor->is_open()) return;
-    if (!ec) {
-      if (self->tls)
-        std::make_shared<Session<TlsStream>>(std::move(socket), self)->start();
-      else
-        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), self)->start();
-    } else {
-      log::warn("http.accept_failed", {{"error", ec.message()}});
-    }
+    if (ec) return self->accept_failed(ec);
+    self->accept_backoff = std::chrono::milliseconds(0);
+    self->admit(std::move(socket));
     self->accept();
   });
+}
+
+void HttpServer::Impl::accept_failed(const beast::error_code& ec) {
+  const bool exhausted = resource_exhausted(ec);
+  if (exhausted)
+    accept_backoff =
+        accept_backoff.count() == 0 ? kAcceptBackoffFirst : std::min(accept_backoff * 2, kAcceptBackoffMax);
+  else
+    accept_backoff = kAcceptBackoffOther;
+  if (auto suppressed = accept_log.due())
+    log::warn("http.accept_failed", {{"error", ec.message()},
+                                     {"retry_in_ms", accept_backoff.count()},
+                                     {"suppressed_since_last_line", *suppressed}});
+  accept_timer->expires_after(accept_backoff);
+  accept_timer->async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+    if (wait_ec || self->draining || !self->acceptor->is_open()) return;
+    self->accept();
+  });
+}
+
+void HttpServer::Impl::admit(tcp::socket socket) {
+  std::string source;
+  if (options.max_connections_per_source > 0) {
+    beast::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    source = ec ? "unknown" : ep.address().to_string();
+    bool admitted;
+    {
+      std::lock_guard lock(sources_mutex);
+      auto& open = per_source[source];
+      admitted = open < options.max_connections_per_source;
+      if (admitted) ++open;
+    }
+    if (!admitted) {
+      // Closed at once, unanswered: a flood from one address must not hold the descriptors others need.
+      beast::error_code ignored;
+      socket.set_option(net::socket_base::linger(true, 0), ignored);
+      socket.close(ignored);
+      if (options.on_connection_refused) options.on_connection_refused("per_source_limit");
+      if (auto suppressed = refused_log.due())
+        log::warn("http.connection_refused", {{"source", source},
+                                              {"reason", "per_source_limit"},
+                                              {"limit", options.max_connections_per_source},
+                                              {"suppressed_since_last_line", *suppressed}});
+      return;
+    }
+  }
+  if (tls)
+    std::make_shared<Session<TlsStream>>(std::move(socket), shared_from_this(), std::move(source))->start();
+  else
+    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), shared_from_this(), std::move(source))->start();
 }
 
 namespace {
@@ -423,6 +799,7 @@ void HttpServer::start() {
       endpoint = tcp::endpoint(address, o.listen.port);
     }
     impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+    impl_->accept_timer = std::make_unique<net::steady_timer>(*impl_->contexts[0]);
     impl_->acceptor->open(endpoint.protocol());
     impl_->acceptor->set_option(net::socket_base::reuse_address(true));
     impl_->acceptor->bind(endpoint);
@@ -465,6 +842,7 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
     net::post(impl_->acceptor->get_executor(), [this, &closed] {
       beast::error_code ignored;
       impl_->acceptor->close(ignored);
+      if (impl_->accept_timer) impl_->accept_timer->cancel();
       closed.set_value();
     });
     if (!impl_->threads.empty()) done.wait();
@@ -492,6 +870,80 @@ bool HttpServer::drain(std::chrono::milliseconds timeout) {
   }
   impl_->stop_threads();
   return finished;
+}
+
+std::string serve_in_memory(const Router& router, const HttpServerOptions& options, std::string_view input,
+                            const std::string& remote) {
+  std::ostringstream out;
+  beast::flat_buffer buffer;
+  auto in = buffer.prepare(input.size());
+  net::buffer_copy(in, net::buffer(input.data(), input.size()));
+  buffer.commit(input.size());
+  auto write = [&](HttpResponse response, unsigned version, bool keep, bool head) {
+    out << to_message(std::move(response), version, keep, head);
+    return keep;
+  };
+  for (;;) {  // one request per round, as Session::read does
+    Parser parser;
+    parser.body_limit(options.max_body_bytes);
+    parser.header_limit(options.max_header_bytes);
+    Refusal refusal;
+    auto progress = parse_header(parser, buffer, options, refusal);
+    if (progress == Progress::need_more) break;  // the input ended: the connection closes unanswered
+    if (progress == Progress::refused) {
+      write(problem(*refusal.error, refusal.detail), 11, false, false);
+      break;
+    }
+    const auto& h = parser.get().base();
+    const unsigned version = h.version();
+    const bool head = h.method() == http::verb::head;
+    bool keep = parser.keep_alive();
+    if (auto bad = check_framing(h)) {
+      write(problem(*bad->error, bad->detail), 11, false, false);
+      break;
+    }
+    HttpRequest request = header_request(h, remote, {});
+    auto decision = decide_on_header(router, options, request, announced_length(parser));
+    const bool skip = decision.answer && !parser.is_done() && decision.answer->status != 413 && skippable(parser);
+    if (decision.answer && !skip) {
+      if (!parser.is_done()) keep = false;
+      if (!write(std::move(*decision.answer), version, keep, head)) break;
+      continue;
+    }
+    if (!parser.is_done()) {
+      parser.body_limit(skip ? kSkippableBody : decision.body_limit);
+      if (!skip && expects_continue(h)) out << kContinue;
+      beast::error_code ec;
+      while (!parser.is_done() && buffer.size() > 0) {
+        auto used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec || used == 0) break;
+      }
+      if (ec == http::error::need_more || (!ec && !parser.is_done())) break;  // the input ended mid-body
+      if (ec) {
+        auto r = refusal_for(ec, decision.body_limit, options.max_header_bytes);
+        write(problem(*r.error, r.detail), 11, false, false);
+        break;
+      }
+      request.body = std::move(parser.get().body());
+    }
+    if (skip) {
+      if (!write(std::move(*decision.answer), version, keep, head)) break;
+      continue;
+    }
+    std::optional<HttpResponse> answer;
+    Reply reply = [&answer](HttpResponse r) {
+      if (!answer) answer = std::move(r);
+    };
+    try {
+      (*decision.handler)(request, reply);
+    } catch (const std::exception&) {
+      reply(problem(errors::kInternal, "the request could not be processed"));
+    }
+    if (!answer) break;  // answered later, if at all: not waited for
+    if (!write(std::move(*answer), version, keep, head)) break;
+  }
+  return out.str();
 }
 
 }  // namespace lgsp::bus

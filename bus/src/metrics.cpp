@@ -75,6 +75,11 @@ struct Metrics::Impl {
           .Help("From a log-appending unit handed to the store to it being durable (group commit included)")
           .Register(*registry)
           .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
+  prometheus::Family<prometheus::Counter>& connections_refused =
+      prometheus::BuildCounter()
+          .Name("lgsp_http_connections_refused_total")
+          .Help("Connections closed as soon as accepted, by reason (per_source_limit)")
+          .Register(*registry);
   std::set<std::string> queued_services;
   prometheus::Counter& store_commits = store_commits_family.Add({});
   prometheus::Counter& store_units = store_units_family.Add({});
@@ -96,6 +101,11 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets() {
 
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
 Metrics::~Metrics() = default;
+
+void Metrics::count_connection_refused(const std::string& reason) {
+  // Family::Add returns the existing child for the same labels (thread-safe).
+  impl_->connections_refused.Add({{"reason", reason}}).Increment();
+}
 
 void Metrics::observe_request(const std::string& route, unsigned status, double seconds) {
   std::pair<prometheus::Counter*, prometheus::Histogram*> child;

@@ -201,7 +201,9 @@ void Node::start() {
   options.max_header_bytes = sc.max_header_bytes;
   options.request_timeout = std::chrono::seconds(sc.request_timeout_seconds);
   options.tls = impl_->config.tls;
+  options.max_connections_per_source = sc.max_connections_per_source;
   auto* impl = impl_.get();
+  options.on_connection_refused = [impl](const std::string& reason) { impl->metrics.count_connection_refused(reason); };
   impl_->server = std::make_unique<HttpServer>(
       options, impl_->router,
       [impl](const std::string& route, unsigned status, double s) { impl->metrics.observe_request(route, status, s); },

@@ -2,11 +2,13 @@
 
 #include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/call_proxy.hpp"
+#include "lgsp/bus/caller.hpp"
 #include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/exchange.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/log_head.hpp"
 #include "lgsp/bus/message_log.hpp"
+#include "lgsp/bus/metrics.hpp"
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/seal_certificates.hpp"
@@ -37,6 +39,27 @@ void append_record(Node& node, const std::shared_ptr<SealCertificateCache>& stor
   } catch (const std::exception& e) {
     log::error("log.append_failed", {{"kind", kind}, {"subject", subject}, {"error", e.what()}});
   }
+}
+
+// Who is calling, decided on the request's header before its body is read (the same authenticate_client
+// the pipeline and the proxy ask later): a stranger's 10 MB body is never read, only refused. A refused
+// submission is counted in lgsp_messages_total as the pipeline counts its own refusals.
+HeaderCheck authenticated(Node& node, std::shared_ptr<RegistryCache> cache, bool count_as_message) {
+  return [&node, cache, count_as_message](const HttpRequest& header) -> std::optional<HttpResponse> {
+    Store* store = node.store();
+    if (!store) return std::nullopt;  // the handler answers 503
+    Registry registry(*store, nullptr, cache.get());
+    std::optional<HttpResponse> refusal;
+    registry.in_one_read([&] {
+      auto who = authenticate_client(header, registry);
+      if (auto* r = std::get_if<HttpResponse>(&who)) refusal = std::move(*r);
+    });
+    if (refusal && count_as_message && header.method == "POST") {
+      auto body = nlohmann::json::parse(refusal->body, nullptr, false);
+      node.metrics().count_message("rejected", body.is_object() ? body.value("code", "") : "");
+    }
+    return refusal;
+  };
 }
 
 }  // namespace
@@ -102,6 +125,10 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   exchange.refusals = node.refusals();
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
+
+  node.router().check_headers("/v1/messages", authenticated(node, impl_->registry_cache, true));
+  for (const char* pattern : {"/v1/messages/{id}", "/v1/call/*"})
+    node.router().check_headers(pattern, authenticated(node, impl_->registry_cache, false));
 
   if (!config.signing.tsa_url.empty())
     impl_->timestamper =

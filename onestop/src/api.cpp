@@ -67,6 +67,8 @@ std::map<std::string, std::string> parse_query(const std::string& query) {
 namespace {
 
 enum class Access { kPublic, kUser, kBus };
+// The body limit of the public routes (lookup, SMS, result download): none needs more.
+constexpr std::uint64_t kPublicBodyBytes = 64 * 1024;
 
 // `after` (an id, default 0) and `limit` (1-1000, default 100) of a listing that pages by id.
 std::pair<std::int64_t, int> page_of(const std::map<std::string, std::string>& q) {
@@ -156,19 +158,48 @@ struct OnestopApi::Impl {
     return r;
   }
 
+  // The official or citizen a bearer token names; throws 401 when none.
+  Actor user_of(const HttpRequest& request) const {
+    auto auth = request.header("authorization").value_or("");
+    std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+    auto a = office.authenticate(token);
+    if (!a)
+      throw OnestopError(errors::kUnauthenticated,
+                         token.empty() ? "send Authorization: Bearer <token>" : "the token is not valid");
+    return *a;
+  }
+
+  // Decided on the header, before the server reads a body: a stranger's 32 MiB upload is refused unread
+  // (docs/onestop.md). The handler still authenticates (a token may be revoked in between).
+  bus::HeaderCheck header_check(Access access) const {
+    if (access == Access::kUser)
+      return [this](const HttpRequest& header) -> std::optional<HttpResponse> {
+        try {
+          user_of(header);
+          return std::nullopt;
+        } catch (const OnestopError& e) {
+          return error_response(e);
+        }
+      };
+    if (access == Access::kBus)
+      return [this](const HttpRequest& header) -> std::optional<HttpResponse> {
+        if (!bus_trust)
+          return error_response(
+              OnestopError(errors::kBadSeal, "this office has no bus link configured (bus.trust_roots)"));
+        for (const char* name : {"lgsp-message-id", "lgsp-client", "lgsp-service", "lgsp-signature"})
+          if (header.header(name).value_or("").empty())
+            return error_response(OnestopError(
+                errors::kBadSeal, "LGSP-Message-Id, LGSP-Client, LGSP-Service and LGSP-Signature are required"));
+        return std::nullopt;
+      };
+    return {};
+  }
+
   // Runs `fn` on the worker pool with the caller authenticated as `access` asks.
   bus::Handler handler(Access access, Fn fn) {
     return routes.handler([this, access, fn = std::move(fn)](HttpRequest& req) {
       Actor actor{"anonymous", "", "", Role::kSystem, office.agency().code, ""};
-      if (access == Access::kUser) {
-        auto auth = req.header("authorization").value_or("");
-        std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
-        auto a = office.authenticate(token);
-        if (!a)
-          throw OnestopError(errors::kUnauthenticated,
-                             token.empty() ? "send Authorization: Bearer <token>" : "the token is not valid");
-        actor = *a;
-      }
+      if (access == Access::kUser) actor = user_of(req);
       return fn(req, actor);
     });
   }
@@ -398,7 +429,9 @@ void OnestopApi::add_routes(bus::Router& router) {
   auto& office = m.office;
   const std::string v1 = "/onestop/v1";
   auto add = [&](const char* method, const std::string& path, Access access, Impl::Fn fn) {
-    router.add(method, v1 + path, m.handler(access, std::move(fn)));
+    router.add(method, v1 + path, m.handler(access, std::move(fn)), m.header_check(access));
+    // Anyone may call a public route: its small JSON or SMS body is all it may send.
+    if (access == Access::kPublic) router.limit_body(method, v1 + path, kPublicBodyBytes);
   };
   // The unit a report, register or outbox covers: the account's own, or (province scope) the `unit` asked for,
   // empty for all. Another unit asked for without that scope is answered as absent.

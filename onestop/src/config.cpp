@@ -83,6 +83,10 @@ const std::vector<Key>& keys() {
            c.trusted_proxies.push_back(ip.to_string());
          }
        }},
+      {"server.max_connections_per_source",
+       [](auto& c, auto& v, auto&) {
+         c.max_connections_per_source = to_unsigned("server.max_connections_per_source", v, 0, 1000000);
+       }},
       {"store.data_dir", [](auto& c, auto& v, auto& b) { c.data_dir = to_path(v, b); }},
       {"store.group_commit_max_rows",
        [](auto& c, auto& v, auto&) {

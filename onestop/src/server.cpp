@@ -187,6 +187,7 @@ void OnestopServer::start() {
   o.listen = impl_->config.listen;
   o.threads = impl_->config.threads;
   o.max_body_bytes = impl_->config.max_body_bytes;
+  o.max_connections_per_source = impl_->config.max_connections_per_source;
   impl_->server = std::make_unique<bus::HttpServer>(o, impl_->router);
   impl_->server->start();
   if (impl_->outbound) impl_->sender = std::thread([this] { impl_->run_sender(); });

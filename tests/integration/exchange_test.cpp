@@ -424,12 +424,18 @@ TEST_F(ExchangeTest, refuses_with_specific_codes_and_records_the_refusals) {
   EXPECT_EQ(send("a6", payload(), {}, kProvider + "/nope/v1").status, 404u);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  int recorded = 0;
+  int recorded = 0, refused_on_header = 0;
   node_->store()->read([&](Transaction& tx) {
     recorded =
         static_cast<int>(as_int(tx.query("SELECT count(*) FROM node_event WHERE kind = 'message.rejected'")[0][0]));
+    // The anonymous one and the mismatched LGSP-Client are refused on their header, before their body is read
+    // (and before the pipeline): recorded by the HTTP layer.
+    refused_on_header = static_cast<int>(
+        as_int(tx.query("SELECT count(*) FROM node_event WHERE kind = 'http.rejected' AND (detail LIKE "
+                        "'%LGSP-401-AUTH%' OR detail LIKE '%LGSP-403-CLIENT%')")[0][0]));
   });
-  EXPECT_EQ(recorded, 7);
+  EXPECT_EQ(recorded, 5);
+  EXPECT_EQ(refused_on_header, 2);
   EXPECT_TRUE(arrivals().empty());
   EXPECT_EQ(status("a4")["http"], 404) << "nothing refused is stored";
 }

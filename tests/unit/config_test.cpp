@@ -44,6 +44,7 @@ TEST_F(ConfigTest, defaults_without_a_file) {
   EXPECT_EQ(c.server.listen.to_string(), "127.0.0.1:8080");
   EXPECT_EQ(c.store.data_dir, fs::current_path() / "var");
   EXPECT_EQ(c.log.level, "info");
+  EXPECT_EQ(c.server.max_connections_per_source, 256u);
   EXPECT_FALSE(c.source_file.has_value());
 }
 
@@ -54,6 +55,7 @@ listen = "0.0.0.0:9090"
 threads = 3
 max_body_bytes = 2048
 drain_timeout_seconds = 4
+max_connections_per_source = 0
 [tls]
 certificate = "/etc/lgsp/node.pem"
 private_key = "/etc/lgsp/node.key"
@@ -71,6 +73,7 @@ level = "debug"
   EXPECT_EQ(c.server.threads, 3u);
   EXPECT_EQ(c.server.max_body_bytes, 2048u);
   EXPECT_EQ(c.server.drain_timeout_seconds, 4u);
+  EXPECT_EQ(c.server.max_connections_per_source, 0u) << "0: no cap";
   EXPECT_EQ(c.store.data_dir, fs::path("/srv/lgsp"));
   EXPECT_EQ(c.store.group_commit_max_rows, 64u);
   EXPECT_EQ(c.log.level, "debug");

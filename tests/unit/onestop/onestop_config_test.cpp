@@ -34,6 +34,8 @@ TEST(OnestopConfig, the_shipped_example_loads_with_its_defaults) {
   EXPECT_EQ(c.agency.code, d.agency.code);
   EXPECT_EQ(c.agency.dossier_code_pattern, d.agency.dossier_code_pattern);
   EXPECT_EQ(c.lookup.max_failures, d.lookup.max_failures);
+  EXPECT_EQ(c.max_connections_per_source, 256u);
+  EXPECT_EQ(c.max_connections_per_source, d.max_connections_per_source);
   EXPECT_EQ(c.signing.seal_token, "agency-seal");
   EXPECT_EQ(c.bus_client(), "000.00.13.H29/MOTCUA");
 }

@@ -35,6 +35,8 @@ struct ServerConfig {
   std::uint32_t max_header_bytes = 16 * 1024;
   unsigned request_timeout_seconds = 30;
   unsigned drain_timeout_seconds = 10;
+  // Open connections one source address may hold (more are closed at accept); 0: no cap.
+  unsigned max_connections_per_source = 256;
 };
 
 // The listener's TLS. With a certificate the node speaks only HTTPS; without one, plain HTTP, which

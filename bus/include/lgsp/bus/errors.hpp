@@ -22,6 +22,9 @@ inline constexpr ErrorCode kRequestTooLarge{"LGSP-413-TOO-LARGE", 413, "Request 
                                             "Nội dung yêu cầu vượt quá giới hạn cho phép"};
 inline constexpr ErrorCode kHeadersTooLarge{"LGSP-431-HEADERS", 431, "Request headers too large",
                                             "Phần đầu yêu cầu vượt quá giới hạn cho phép"};
+// RFC 9112: a body length that two readers could see differently (request smuggling), or a folded header line.
+inline constexpr ErrorCode kBadFraming{"LGSP-400-FRAMING", 400, "Ambiguous or unsupported request framing",
+                                       "Cách xác định độ dài hoặc phần đầu yêu cầu HTTP không rõ ràng"};
 inline constexpr ErrorCode kMissingHeader{"LGSP-400-HEADER", 400, "A required LGSP header is missing or invalid",
                                           "Thiếu hoặc sai phần đầu LGSP bắt buộc"};
 inline constexpr ErrorCode kContract{"LGSP-400-CONTRACT", 400, "The payload does not satisfy the service contract",

@@ -1,4 +1,6 @@
-// The node's HTTP/1.1 listener: Boost.Beast, keep-alive, one io_context per thread, graceful drain.
+// The node's and the office's HTTP/1.1 listener: Boost.Beast, keep-alive, one io_context per thread,
+// graceful drain. A request is decided on its header first (framing, route, method, size, the route's
+// header checks) and only then is its body read.
 #pragma once
 
 #include "lgsp/bus/config.hpp"
@@ -7,6 +9,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace lgsp::bus {
 
@@ -17,11 +21,19 @@ struct HttpServerOptions {
   std::uint32_t max_header_bytes = 16 * 1024;
   std::chrono::seconds request_timeout{30};
   TlsConfig tls;  // certificate empty: plain HTTP
+  // Open connections one source address may hold; a connection beyond it is closed as soon as it is
+  // accepted. 0: no cap.
+  unsigned max_connections_per_source = 256;
+  // Runs on every request's header before the route's own checks (see HeaderCheck).
+  HeaderCheck header_check;
+  // Called for every connection closed at accept, with the reason ("per_source_limit").
+  std::function<void(const std::string& reason)> on_connection_refused;
 };
 
 // Called once per answered request: route pattern ("unmatched"/"invalid" when none), status, seconds.
 using RequestObserver = std::function<void(const std::string& route, unsigned status, double seconds)>;
-// Called for requests refused before routing (malformed, too large), so they can be recorded.
+// Called for requests refused before their handler ran (malformed, too large, refused by a header check),
+// so they can be recorded.
 using RejectObserver = std::function<void(unsigned status, const std::string& code, const std::string& remote)>;
 
 class HttpServer {
@@ -47,5 +59,12 @@ class HttpServer {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// Feeds `input` through what one connection of an HttpServer with `options` does (the same parser limits,
+// framing checks, header checks and router dispatch), in memory, and returns the bytes it would send: one
+// answer per request read, pipelined requests included, until the input ends or an answer closes the
+// connection. Handlers must answer before they return; a later answer is not waited for. For fuzzing.
+std::string serve_in_memory(const Router& router, const HttpServerOptions& options, std::string_view input,
+                            const std::string& remote = "127.0.0.1:1");
 
 }  // namespace lgsp::bus

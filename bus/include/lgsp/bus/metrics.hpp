@@ -23,6 +23,8 @@ class Metrics {
 
   // One answered HTTP request: counted and timed, labelled by route pattern and status.
   void observe_request(const std::string& route, unsigned status, double seconds);
+  // A connection closed at accept, by reason ("per_source_limit").
+  void count_connection_refused(const std::string& reason);
   // Store group-commit counters, as read from Store::stats() (monotonic totals).
   void set_store_totals(std::uint64_t commits, std::uint64_t units);
 

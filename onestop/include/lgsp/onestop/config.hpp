@@ -77,6 +77,7 @@ struct OnestopConfig {
   unsigned threads = 2;  // I/O threads; blocking work runs on `workers`
   unsigned workers = 4;
   std::uint64_t max_body_bytes = 32 * 1024 * 1024;  // an uploaded document
+  unsigned max_connections_per_source = 256;        // open connections per client address; 0: no cap
   std::filesystem::path data_dir = "var/onestop";   // onestop.db and files/ (content-addressed)
   unsigned group_commit_max_rows = 512;             // as the node's [store]: units per transaction at most
   unsigned group_commit_max_delay_ms = 2;           // how long the first unit of a batch waits for others
