@@ -131,27 +131,44 @@ struct AdminApi::Impl {
     return std::nullopt;
   }
 
+  // The refusal for a caller who may not do what `need` asks (nullopt: go on). The same rule runs twice: on the
+  // request's header, so that a stranger's large body is refused unread, and again in the handler (a token may be
+  // revoked in between).
+  static std::optional<HttpResponse> refusal(const std::optional<AdminCaller>& who, Need need,
+                                             const HttpRequest& request) {
+    if (!who) {
+      log::warn("admin.unauthenticated", {{"path", request.path}, {"remote", request.remote}});
+      auto refused = problem(errors::kAdminUnauthenticated,
+                             request.header("authorization")
+                                 ? "the admin token is not valid (unknown, revoked or malformed)"
+                                 : "send Authorization: Bearer <admin token> (lgsp admin token create) or a "
+                                   "pinned client certificate");
+      refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"lgsp-admin\"");
+      return refused;
+    }
+    if (need == Need::change && who->role != AdminRole::registry_admin) {
+      log::warn("admin.forbidden", {{"path", request.path}, {"who", who->name}, {"role", to_string(who->role)}});
+      return problem(errors::kAdminForbidden, "role " + to_string(who->role) + " may only read; " + request.method +
+                                                  " " + request.path + " needs registry-admin");
+    }
+    return std::nullopt;
+  }
+
+  HeaderCheck header_check(Need need) {
+    return [this, need](const HttpRequest& header) -> std::optional<HttpResponse> {
+      Store* s = store();
+      if (!s) return problem(errors::kNotReady, "the store is not open yet");
+      return refusal(authenticate(*s, header), need, header);
+    };
+  }
+
   Handler handler(Need need, Operation op) {
     return workers.handler([this, need, op](HttpRequest& request) -> HttpResponse {
       Store* s = store();
       if (!s) return problem(errors::kNotReady, "the store is not open yet");
       auto who = authenticate(*s, request);
-      if (!who) {
-        log::warn("admin.unauthenticated", {{"path", request.path}, {"remote", request.remote}});
-        auto refused = problem(errors::kAdminUnauthenticated,
-                               request.header("authorization")
-                                   ? "the admin token is not valid (unknown, revoked or malformed)"
-                                   : "send Authorization: Bearer <admin token> (lgsp admin token create) or a "
-                                     "pinned client certificate");
-        refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"lgsp-admin\"");
-        return refused;
-      }
+      if (auto refused = refusal(who, need, request)) return std::move(*refused);
       const AdminCaller& caller = *who;
-      if (need == Need::change && caller.role != AdminRole::registry_admin) {
-        log::warn("admin.forbidden", {{"path", request.path}, {"who", caller.name}, {"role", to_string(caller.role)}});
-        return problem(errors::kAdminForbidden, "role " + to_string(caller.role) + " may only read; " + request.method +
-                                                    " " + request.path + " needs registry-admin");
-      }
       Registry registry(*s, catalogue());
       if (need == Need::change) {
         // Who, what and on what, in the same transaction as the change: the log shows every change made.
@@ -185,10 +202,10 @@ void AdminApi::add_routes(Router& router) {
   const std::string base = "/admin/v1";
   using Need = Impl::Need;
   auto read = [&](const std::string& path, Impl::Operation op) {
-    router.add("GET", base + path, i.handler(Need::read, std::move(op)));
+    router.add("GET", base + path, i.handler(Need::read, std::move(op)), i.header_check(Need::read));
   };
   auto change = [&](const char* method, const std::string& path, Impl::Operation op) {
-    router.add(method, base + path, i.handler(Need::change, std::move(op)));
+    router.add(method, base + path, i.handler(Need::change, std::move(op)), i.header_check(Need::change));
   };
 
   read("/members", [](Registry& r, HttpRequest&) {
