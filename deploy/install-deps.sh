@@ -23,6 +23,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev curl wrk procps python3
   # the sync proxy benchmark compares with nginx proxy_pass (tests/bench/proxy_vs_nginx.sh)
   nginx
+  # fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang-16 libfuzzer-16-dev libclang-rt-16-dev
 )
 
 missing=()
