@@ -13,9 +13,9 @@ pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 # tcmalloc (gperftools' minimal build, Debian libtcmalloc-minimal4): the node allocates per request
 # from several threads (HTTP I/O, signer, store writer) and glibc malloc's arenas cost it ~8-15 % of
 # its throughput (docs/benchmarks.md). Only the runtime package is needed: it is linked by file name.
-# Not with the sanitizers, which bring their own allocator.
+# Not with the sanitizers (LGSP_SANITIZE, LGSP_FUZZ), which bring their own allocator.
 add_library(lgsp_allocator INTERFACE)
-if(LGSP_TCMALLOC AND NOT LGSP_SANITIZE)
+if(LGSP_TCMALLOC AND NOT LGSP_SANITIZE AND NOT LGSP_FUZZ)
   find_library(LGSP_TCMALLOC_LIBRARY NAMES tcmalloc_minimal libtcmalloc_minimal.so.4 REQUIRED)
   target_link_libraries(lgsp_allocator INTERFACE ${LGSP_TCMALLOC_LIBRARY})
 endif()

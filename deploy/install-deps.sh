@@ -26,6 +26,8 @@ packages=(
   # the async exchange benchmark compares with PostgreSQL's own durable-insert rate measured by pgbench
   # (tests/bench/async_vs_pgbench.sh starts its own server in a temporary folder)
   postgresql-15 postgresql-client-15
+  # fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang-16 libfuzzer-16-dev libclang-rt-16-dev
 )
 
 missing=()

@@ -58,7 +58,11 @@ CallSeal CallSeal::from_json(const json& j) {
   c.at = j.at("at").get<std::string>();
   c.request_sha256 = j.at("request_sha256").get<std::string>();
   c.response_sha256 = j.at("response_sha256").get<std::string>();
-  c.status = j.at("status").get<unsigned>();
+  // An HTTP status: anything else (a negative, fractional or huge number) is a malformed record, not a cast.
+  const auto& status = j.at("status");
+  if (!status.is_number_unsigned() || status.get<std::uint64_t>() > 999)
+    throw nlohmann::json::type_error::create(302, "call record status is not an HTTP status code", &status);
+  c.status = static_cast<unsigned>(status.get<std::uint64_t>());
   return c;
 }
 

@@ -235,7 +235,7 @@ void Exchange::Impl::submit_outcomes() {
     outcome_unit_queued = false;
     return std::exchange(outcomes, {});
   };
-  auto work = [this, taken, take_all](Transaction& tx) {
+  auto work = [taken, take_all](Transaction& tx) {
     taken->ran = true;
     taken->outcomes = take_all();
     const std::string at = utc_now_rfc3339();

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <string_view>
 
 namespace lgsp::bus {
 
@@ -18,14 +19,26 @@ std::string utc_rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_utc_rfc3339(const std::string& text) {
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+  using namespace std::chrono;
+  // Exactly the shape utc_rfc3339 writes: no sign, no trailing bytes, no field out of range (sscanf and timegm
+  // took "-001-13-40T99:99:99.999Zjunk" and normalised it).
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != kShape.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
+  }
+  auto number = [&text](std::size_t at, std::size_t length) {
+    unsigned n = 0;
+    for (std::size_t i = at; i < at + length; ++i) n = n * 10 + static_cast<unsigned>(text[i] - '0');
+    return n;
+  };
+  const year_month_day date{year{static_cast<int>(number(0, 4))}, month{number(5, 2)}, day{number(8, 2)}};
+  const unsigned hh = number(11, 2), mm = number(14, 2), ss = number(17, 2), ms = number(20, 3);
+  if (!date.ok() || hh > 23 || mm > 59 || ss > 59) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits (years 1677 to 2262): a year beyond would overflow it.
+  if (date.year() < year{1970} || date.year() > year{2261}) return std::nullopt;
+  return sys_days(date) + hours(hh) + minutes(mm) + seconds(ss) + milliseconds(ms);
 }
 
 }  // namespace lgsp::bus

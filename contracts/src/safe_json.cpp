@@ -81,6 +81,12 @@ std::optional<Json> parse(std::string_view bytes, const ParseLimits& limits, std
     std::string what = e.what();
     auto colon = what.find("parse error");
     errors.push_back({"", line, column, "not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon))});
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond a double ("1e400"): the parser throws out_of_range 406, not parse_error, and without this
+    // it escaped every caller (found by fuzzing, tests/fuzz/regressions/safe_json/).
+    std::string what = e.what();
+    auto at = what.find("number overflow");
+    errors.push_back({"", 0, 0, "not valid JSON: " + (at == std::string::npos ? what : what.substr(at))});
   }
   return std::nullopt;
 }

@@ -218,7 +218,12 @@ SignatureCheck check_cades_signature(std::span<const unsigned char> signature,
     if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs.get(), i)) == 0) signer = sk_X509_value(certs.get(), i);
   if (!signer)
     return fail(std::move(check), errors::kNoCertificate, "the signature does not include the signer certificate");
-  int key_type = EVP_PKEY_get_base_id(X509_get0_pubkey(signer));
+  EVP_PKEY* signer_key = X509_get0_pubkey(signer);
+  if (!signer_key) {
+    openssl_errors();
+    return fail(std::move(check), errors::kMalformed, "the signer certificate's public key cannot be read");
+  }
+  int key_type = EVP_PKEY_get_base_id(signer_key);
   check.algorithm = (key_type == EVP_PKEY_EC ? "ecdsa-" : key_type == EVP_PKEY_RSA ? "rsa-" : "other-") + digest;
   CMS_SignerInfo_set1_signer_cert(si, signer);
 

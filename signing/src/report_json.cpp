@@ -62,7 +62,10 @@ nlohmann::json to_json(const VerificationReport& report) {
   if (!report.revocation.detail.empty()) revocation["detail"] = report.revocation.detail;
   out["revocation"] = revocation;
   out["checks"] = report.checks;
-  return out;
+  // Reasons and names come from the signature and from libraries quoting it (libxml2's messages quote the
+  // document's bytes), so a string may not be UTF-8: replace such bytes with U+FFFD once here, so that every
+  // later dump (`lgsp verify --json`, the office) succeeds. A report is small; the round trip costs nothing.
+  return nlohmann::json::parse(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace lgsp::signing

@@ -16,7 +16,9 @@ constexpr std::array<unsigned char, 19> kSha256DigestInfoPrefix = {
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 KeyKind kind_of(X509* cert) {
-  switch (EVP_PKEY_get_base_id(X509_get0_pubkey(cert))) {
+  EVP_PKEY* key = X509_get0_pubkey(cert);
+  if (!key) throw SigningError(errors::kToken, "the token certificate's public key cannot be read");
+  switch (EVP_PKEY_get_base_id(key)) {
     case EVP_PKEY_RSA:
       return KeyKind::kRsa;
     case EVP_PKEY_EC:

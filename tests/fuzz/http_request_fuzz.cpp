@@ -1,5 +1,6 @@
 // libFuzzer target: raw bytes through the HTTP request path of the node and the office (the same parser
 // limits, RFC 9112 framing checks, header checks and router dispatch as a connection), in memory.
+#include "fuzz_target.hpp"
 #include "lgsp/bus/http_server.hpp"
 #include "lgsp/bus/router.hpp"
 
@@ -42,10 +43,12 @@ HttpServerOptions options() {
   return o;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int fuzz_one(const std::uint8_t* data, std::size_t size) {
   static const HttpServerOptions o = options();
-  serve_in_memory(router(), o, std::string_view(reinterpret_cast<const char*>(data), size));
+  serve_in_memory(router(), o, lgsp::fuzz::as_text(data, size));
   return 0;
 }
+
+}  // namespace
+
+LGSP_FUZZ_TARGET(http_request);
