@@ -8,12 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -281,41 +275,19 @@ TEST(AdminConfig, the_admin_listener_must_be_on_loopback) {
   EXPECT_EQ(Config::load(std::nullopt, {{"LGSP_ADMIN_LISTEN", "127.0.0.1:9000"}}).admin.listen->port, 9000);
 }
 
-// Sends a request's header alone (its announced body never follows) and returns what comes back within 5 s.
-std::string answer_to_header(unsigned short port, const std::string& head) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size())) {
-    pollfd p{fd, POLLIN, 0};
-    char buf[4096];
-    while (::poll(&p, 1, 5000) > 0) {
-      auto n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return out;
-}
-
 // A stranger (or an auditor) announcing a large change is answered on the header: the body is never waited for.
 TEST_F(AdminApiTest, refuses_a_change_on_its_header_before_reading_the_body) {
   const auto port = node_->admin_endpoint()->port;
   const std::string head =
       "POST /admin/v1/members HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
       "Content-Length: 9000000\r\n";
-  auto anonymous = answer_to_header(port, head + "\r\n");
+  auto anonymous = lgsp::test::answer_to_header(port, head + "\r\n");
   EXPECT_EQ(anonymous.rfind("HTTP/1.1 401", 0), 0u) << anonymous;
   EXPECT_NE(anonymous.find("LGSP-401-ADMIN"), std::string::npos) << anonymous;
-  auto forged = answer_to_header(port, head + "Authorization: Bearer lgsp_admin_x_y\r\n\r\n");
+  auto forged = lgsp::test::answer_to_header(port, head + "Authorization: Bearer lgsp_admin_x_y\r\n\r\n");
   EXPECT_EQ(forged.rfind("HTTP/1.1 401", 0), 0u) << forged;
   auto auditor = AdminCredentials(*node_->store()).create_token("alice", AdminRole::auditor);
-  auto read_only = answer_to_header(port, head + "Authorization: Bearer " + auditor + "\r\n\r\n");
+  auto read_only = lgsp::test::answer_to_header(port, head + "Authorization: Bearer " + auditor + "\r\n\r\n");
   EXPECT_EQ(read_only.rfind("HTTP/1.1 403", 0), 0u) << read_only;
   EXPECT_NE(read_only.find("LGSP-403-ADMIN-ROLE"), std::string::npos) << read_only;
   EXPECT_TRUE(get("/members").empty()) << "nothing was changed";

@@ -33,6 +33,10 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// Sends `head` (a request's header, whose announced body never follows) to 127.0.0.1:port and returns all the
+// server answers within 5 s of silence: what a server that decides on the header says without the body.
+std::string answer_to_header(unsigned short port, const std::string& head);
+
 // A free loopback TCP port (bound then released).
 unsigned short free_port();
 

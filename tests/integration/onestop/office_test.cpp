@@ -8,12 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <set>
 #include <thread>
@@ -685,45 +679,24 @@ TEST_F(OnestopOffice, a_forged_x_forwarded_for_is_ignored_without_a_trusted_prox
   EXPECT_EQ(status, 404u) << "the unused upload was swept";
 }
 
-// Sends `head` (a request's header, no body) and returns what the office answers within 5 s.
-std::string answer_to_header(unsigned short port, const std::string& head) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size())) {
-    pollfd p{fd, POLLIN, 0};
-    char buf[4096];
-    while (::poll(&p, 1, 5000) > 0) {
-      auto n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return out;
-}
-
 TEST_F(OnestopOffice, a_strangers_upload_is_refused_on_its_header_and_public_calls_take_small_bodies) {
   // 31 MB announced, nothing sent: without a valid token the office answers without waiting for the body.
-  auto anonymous = answer_to_header(office_->port(),
-                                    "POST /onestop/v1/files HTTP/1.1\r\nHost: o\r\nContent-Type: application/pdf\r\n"
-                                    "Content-Length: 31000000\r\n\r\n");
+  auto anonymous =
+      lgsp::test::answer_to_header(office_->port(),
+                                   "POST /onestop/v1/files HTTP/1.1\r\nHost: o\r\nContent-Type: application/pdf\r\n"
+                                   "Content-Length: 31000000\r\n\r\n");
   EXPECT_EQ(anonymous.rfind("HTTP/1.1 401", 0), 0u) << anonymous;
   EXPECT_NE(anonymous.find("Connection: close"), std::string::npos);
-  auto forged =
-      answer_to_header(office_->port(),
-                       "POST /onestop/v1/dossiers HTTP/1.1\r\nHost: o\r\nAuthorization: Bearer not-a-token\r\n"
-                       "Content-Length: 31000000\r\n\r\n");
+  auto forged = lgsp::test::answer_to_header(
+      office_->port(),
+      "POST /onestop/v1/dossiers HTTP/1.1\r\nHost: o\r\nAuthorization: Bearer not-a-token\r\n"
+      "Content-Length: 31000000\r\n\r\n");
   EXPECT_EQ(forged.rfind("HTTP/1.1 401", 0), 0u) << forged;
-  auto inbox = answer_to_header(
+  auto inbox = lgsp::test::answer_to_header(
       office_->port(), "POST /onestop/v1/bus/submission HTTP/1.1\r\nHost: o\r\nContent-Length: 31000000\r\n\r\n");
   EXPECT_EQ(inbox.rfind("HTTP/1.1 403", 0), 0u) << inbox;
-  auto sms =
-      answer_to_header(office_->port(), "POST /onestop/v1/sms HTTP/1.1\r\nHost: o\r\nContent-Length: 100000\r\n\r\n");
+  auto sms = lgsp::test::answer_to_header(office_->port(),
+                                          "POST /onestop/v1/sms HTTP/1.1\r\nHost: o\r\nContent-Length: 100000\r\n\r\n");
   EXPECT_EQ(sms.rfind("HTTP/1.1 413", 0), 0u) << sms;
   // An official's upload is still read and stored.
   EXPECT_FALSE(upload_pdf("a large-enough upload, authenticated").empty());
