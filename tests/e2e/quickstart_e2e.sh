@@ -25,7 +25,9 @@ fail() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 node_port=$(free_port)
 office_port=$(free_port)
+admin_port=$(free_port)
 office="http://127.0.0.1:$office_port"
+export LGSP_ADMIN_LISTEN="127.0.0.1:$admin_port"
 
 LGSP_BIN="$lgsp" LGSP_DATA_DIR="$work/var" LGSP_LISTEN="127.0.0.1:$node_port" \
   LGSP_ONESTOP_LISTEN="127.0.0.1:$office_port" bash "$root/deploy/quickstart.sh" >"$work/quickstart.log" 2>&1 &
@@ -37,6 +39,14 @@ for _ in $(seq 1 900); do
 done
 ready=$(curl -fsS "$office/readyz") || fail "the office is not ready"
 grep -q "\"bus\":\"http://127.0.0.1:$node_port\"" <<<"$ready" || fail "the office has no bus link: $ready"
+
+# The node's admin API answers the operator token the quick start wrote (mode 600), and nobody without it.
+[ "$(stat -c %a "$work/var/admin-token.txt")" = 600 ] || fail "admin-token.txt is not mode 600"
+admin_api="http://127.0.0.1:$admin_port/admin/v1/services"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$work/var/admin-token.txt")" "$admin_api")
+[ "$code" = 200 ] || fail "the admin API refuses the quick start's operator token ($code)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$admin_api")
+[ "$code" = 401 ] || fail "the admin API answers without a token ($code)"
 
 tok() { awk -v r="$1" '$1 == r {print $3}' "$work/var/onestop/tokens.txt"; }
 [ "$(stat -c %a "$work/var/onestop/tokens.txt")" = 600 ] || fail "tokens.txt is not mode 600"
