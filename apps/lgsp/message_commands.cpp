@@ -154,10 +154,10 @@ int verify_log(const LogOptions& o) {
   }
   try {
     auto config = o.node.load();
+    auto store = open_node_store(config, false);  // never a new, empty store from the wrong folder
     int code = kExitOk;
     auto pins = own_pins_or_fail(&config, o, code);
     if (!pins) return code;
-    auto store = bus::open_embedded_store(config);
     std::unique_ptr<signing::TrustStore> trust;
     try {
       trust = load_trust(o.trust);

@@ -60,9 +60,9 @@ CallSeal CallSeal::from_json(const json& j) {
   c.response_sha256 = j.at("response_sha256").get<std::string>();
   // An HTTP status: anything else (a negative, fractional or huge number) is a malformed record, not a cast.
   const auto& status = j.at("status");
-  if (!status.is_number_unsigned() || status.get<std::uint64_t>() > 999)
+  if (!status.is_number_integer() || status.get<std::int64_t>() < 0 || status.get<std::int64_t>() > 999)
     throw nlohmann::json::type_error::create(302, "call record status is not an HTTP status code", &status);
-  c.status = static_cast<unsigned>(status.get<std::uint64_t>());
+  c.status = static_cast<unsigned>(status.get<std::int64_t>());
   return c;
 }
 
