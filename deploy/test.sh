@@ -2,7 +2,7 @@
 # Install dependencies, build, and run the whole test suite (unit + integration + e2e).
 # Exits non-zero on any failure. `.ci/run` runs exactly this.
 #   LGSP_SANITIZE=ON   build with AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
-#   LGSP_FUZZ_SECONDS  then run each libFuzzer target (tests/fuzz) this long (default 20; 0: no fuzzing)
+#   LGSP_FUZZ_SECONDS  then run each libFuzzer target (tests/fuzz) this long (default 30; 0: no fuzzing)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sanitize=${LGSP_SANITIZE:-OFF}
@@ -17,7 +17,7 @@ ctest --test-dir "$build_dir" -j2 --label-exclude bench --output-on-failure --ti
 
 # Fuzzing: every target briefly, from its committed corpus and regression inputs, in its own clang tree
 # (build/fuzz). A crash fails the run and prints the input that caused it (docs/development.md, "Fuzzing").
-fuzz_seconds=${LGSP_FUZZ_SECONDS:-20}
+fuzz_seconds=${LGSP_FUZZ_SECONDS:-30}
 if [ "$fuzz_seconds" != 0 ]; then
   "$root/tests/fuzz/build.sh"
   "$root/tests/fuzz/run.sh" all "$fuzz_seconds"
