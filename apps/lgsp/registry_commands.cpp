@@ -133,7 +133,7 @@ void add_registry_commands(CLI::App& app, Runner& run) {
     auto code = std::make_shared<std::string>();
     auto name = std::make_shared<std::string>();
     command(
-        *g, "add", "Add a member: lgsp member add 000.00.13.H29 --name 'UBND phường Phúc Xá'", run,
+        *g, "add", "Add a member: lgsp member add 000.00.13.H29 --name 'UBND phường Bến Thành'", run,
         [=](CLI::App& c) {
           c.add_option("CODE", *code, "Agency code NNN.NN.NN.XNN")->required();
           c.add_option("--name", *name, "Agency name")->required();
@@ -192,7 +192,7 @@ void add_registry_commands(CLI::App& app, Runner& run) {
     auto name = std::make_shared<std::string>();
     auto pem_file = std::make_shared<std::string>();
     command(
-        *g, "add", "Register a peer node by its TLS certificate: lgsp node add ward-phuhoi node-b.pem", run,
+        *g, "add", "Register a peer node by its TLS certificate: lgsp node add ward-bennghe node-b.pem", run,
         [=](CLI::App& c) {
           c.add_option("NAME", *name, "Node name (lower case)")->required();
           c.add_option("PEM", *pem_file, "The node's TLS certificate")->required()->check(CLI::ExistingFile);

@@ -54,7 +54,7 @@ class AdminApiTest : public ::testing::Test {
     return json::parse(r.body);
   }
   void register_ward() {
-    ASSERT_EQ(post("/members", {{"code", "000.00.13.H29"}, {"name", "UBND phường Phúc Xá"}}).status, 201u);
+    ASSERT_EQ(post("/members", {{"code", "000.00.13.H29"}, {"name", "UBND phường Bến Thành"}}).status, 201u);
     ASSERT_EQ(post("/subsystems", {{"id", "000.00.13.H29/MOTCUA"}}).status, 201u);
     ASSERT_EQ(post("/services", {{"id", "000.00.13.H29/MOTCUA/hoso/v1"},
                                  {"contract", "onestop.dossier-submission@v1"},
@@ -79,7 +79,7 @@ TEST_F(AdminApiTest, builds_the_registry_that_the_node_and_the_cli_read) {
   ASSERT_EQ(key.status, 201u) << key.body;
   const std::string api_key = json::parse(key.body)["key"];
 
-  EXPECT_EQ(get("/members")[0]["name"], "UBND phường Phúc Xá");
+  EXPECT_EQ(get("/members")[0]["name"], "UBND phường Bến Thành");
   auto services = get("/services");
   ASSERT_EQ(services.size(), 1u);
   EXPECT_EQ(services[0]["max_attempts"], 3);
@@ -234,7 +234,7 @@ TEST_F(AdminApiTest, every_route_needs_credentials_and_changes_need_the_registry
 }
 
 TEST_F(AdminApiTest, records_every_change_with_who_what_and_when_in_the_message_log) {
-  const std::string body = json{{"code", "000.00.13.H29"}, {"name", "UBND phường Phúc Xá"}}.dump();
+  const std::string body = json{{"code", "000.00.13.H29"}, {"name", "UBND phường Bến Thành"}}.dump();
   ASSERT_EQ(call("POST", "/members", body).status, 201u);
   // Refused or read-only requests change nothing and record nothing.
   const std::string auditor = AdminCredentials(*node_->store()).create_token("alice", AdminRole::auditor);

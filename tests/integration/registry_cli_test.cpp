@@ -33,7 +33,7 @@ class RegistryCliTest : public ::testing::Test {
     return run(args);
   }
   void register_ward() {
-    ASSERT_EQ(lgsp({"member", "add", kWard, "--name", "UBND phường Phúc Xá"}).exit_code, 0);
+    ASSERT_EQ(lgsp({"member", "add", kWard, "--name", "UBND phường Bến Thành"}).exit_code, 0);
     ASSERT_EQ(lgsp({"subsystem", "add", kMotcua}).exit_code, 0);
     auto r = lgsp({"service", "add", kService, "--contract", "onestop.dossier-submission@v1", "--endpoint",
                    "http://127.0.0.1:9/receive", "--drop-payload"});
@@ -45,7 +45,7 @@ class RegistryCliTest : public ::testing::Test {
 TEST_F(RegistryCliTest, registers_grants_and_lists) {
   register_ward();
   EXPECT_EQ(lgsp({"acl", "grant", kMotcua, kService}).exit_code, 0);
-  EXPECT_EQ(lgsp({"member", "list"}).out, kWard + "\tUBND phường Phúc Xá\n");
+  EXPECT_EQ(lgsp({"member", "list"}).out, kWard + "\tUBND phường Bến Thành\n");
   EXPECT_EQ(lgsp({"acl", "list"}).out, kMotcua + "\t" + kService + "\n");
   auto services = lgsp({"service", "list"});
   EXPECT_NE(services.out.find(kService + "\tonestop.dossier-submission@v1\thttp://127.0.0.1:9/receive"),

@@ -49,7 +49,7 @@ issue() {  # issue NAME SUBJECT EXTENSION KEYSPEC ISSUER
     -sha256 -extfile ext.cnf -extensions "$ext" -out "$name.pem" 2>/dev/null
 }
 issue issuing-ca "/C=VN/O=LGSP fuzz/CN=LGSP fuzz issuing CA" v3_issuing "-algorithm EC -pkeyopt ec_paramgen_curve:P-256" root-ca
-issue official "/C=VN/O=UBND phường Hàng Bạc/CN=Nguyễn Văn An" v3_signer "-algorithm RSA -pkeyopt rsa_keygen_bits:2048" issuing-ca
+issue official "/C=VN/O=UBND phường Bến Thành/CN=Nguyễn Văn An" v3_signer "-algorithm RSA -pkeyopt rsa_keygen_bits:2048" issuing-ca
 issue node "/C=VN/O=LGSP fuzz/CN=lgsp-node 000.00.13.H29" v3_signer "-algorithm EC -pkeyopt ec_paramgen_curve:P-256" issuing-ca
 openssl verify -CAfile root-ca.pem -untrusted issuing-ca.pem official.pem node.pem
 

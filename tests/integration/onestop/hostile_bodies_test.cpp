@@ -61,7 +61,7 @@ TEST(OnestopHostileBodies, every_route_answers_every_json_type_without_a_500_and
   ASSERT_NE(hsm, nullptr) << "run with the hsm_sim CTest fixture";
   const fs::path dir = fs::temp_directory_path() / ("lgsp-onestop-hostile-" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  OfficeProcess office(dir / "office", kWard, "UBND phường Phúc Xá", lgsp::test::hsm_sim_env(hsm));
+  OfficeProcess office(dir / "office", kWard, "UBND phường Bến Thành", lgsp::test::hsm_sim_env(hsm));
   ASSERT_EQ(office.cli({"procedure", "import", LGSP_SOURCE_DIR "/onestop/samples/procedures.json"}).exit_code, 0);
   const std::map<std::string, std::string> tokens = {{"receiving", office.add_user("lan", "receiving", "Lan")},
                                                      {"leader", office.add_user("minh", "leader", "Minh")},
