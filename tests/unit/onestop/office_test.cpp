@@ -1,7 +1,6 @@
 // The office core in process, on a real SQLite store and a clock the test moves: profile validity, the pause
 // stack (supplement, payment, withdrawal), the supplement clock, inter-agency deliveries, the report.
-#include "lgsp/onestop/office.hpp"
-#include "lgsp/onestop/schema.hpp"
+#include "office_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,66 +14,11 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kWard = "000.00.13.H29";
+using namespace lgsp::onestop::test_support;
 
-TimePoint at(const char* rfc3339) { return *parse_rfc3339(rfc3339); }
-
-class Office : public ::testing::Test {
+class Office : public OfficeFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("lgsp-office-unit-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    store_ = open_onestop_store(dir_);
-    files_ = std::make_unique<FileStore>(dir_ / "files");
-    AgencyConfig agency;
-    agency.code = kWard;
-    agency.name = "UBND phường Bến Thành";
-    office_ = std::make_unique<OneStopOffice>(*store_, *files_,
-                                              WorkingCalendar::load(LGSP_SOURCE_DIR "/onestop/samples/calendar.json"),
-                                              agency, [this] { return now_; });
-    std::ifstream in(LGSP_SOURCE_DIR "/onestop/samples/procedures.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    office_->import_procedures(catalogue_from_json(json::parse(text.str())));
-  }
-  void TearDown() override {
-    office_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-  std::string profile(const std::string& id_number) {
-    return office_->create_profile(desk_, {{"full_name", "Nguyễn Văn Bình"},
-                                           {"id_number", id_number},
-                                           {"date_of_birth", "1988-01-02"},
-                                           {"gender", "male"},
-                                           {"hometown", "Huế"},
-                                           {"ethnicity", "Kinh"},
-                                           {"nationality", "Việt Nam"},
-                                           {"permanent_address", "1 Lê Lợi"}})["customer_code"];
-  }
-  std::string pdf(const std::string& text) { return pdf(text, desk_); }
-  std::string pdf(const std::string& text, const Actor& by) {
-    return office_->upload(by, "%PDF-1.4 " + text, "application/pdf").sha256;
-  }
-  json birth(const std::string& customer) {
-    return office_->file_dossier(desk_, {{"procedure_code", "1.001193"},
-                                         {"customer_code", customer},
-                                         {"documents",
-                                          {{{"code", "TK"}, {"sha256", pdf("tk")}},
-                                           {{"code", "GCS"}, {"sha256", pdf("gcs")}},
-                                           {{"code", "GTTT"}, {"sha256", pdf("cccd")}}}}});
-  }
   int status(const json& d) { return d["status"]["code"]; }
-
-  fs::path dir_;
-  TimePoint now_ = at("2026-11-23T08:00:00+07:00");  // a Monday
-  std::unique_ptr<lgsp::bus::Store> store_;
-  std::unique_ptr<FileStore> files_;
-  std::unique_ptr<OneStopOffice> office_;
-  Actor desk_{"lan", "Trần Thị Lan", "Một cửa", Role::kReceiving, kWard, ""};
-  Actor clerk_{"hung", "Lê Văn Hùng", "Hộ tịch", Role::kProcessing, kWard, ""};
-  Actor leader_{"minh", "Đỗ Quang Minh", "Phó Chủ tịch", Role::kLeader, kWard, ""};
 };
 
 TEST_F(Office, an_expired_e_profile_is_refused_until_renewed) {

@@ -1,7 +1,6 @@
 // The unit boundary of the office core, the upload quota and the expiry of unused uploads, on a real SQLite
 // store and a clock the test moves.
-#include "lgsp/onestop/office.hpp"
-#include "lgsp/onestop/schema.hpp"
+#include "office_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,10 +13,9 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kWard = "000.00.13.H29";
-const std::string kOtherWard = "000.00.14.H29";
+using namespace lgsp::onestop::test_support;
 
-TimePoint at(const char* rfc3339) { return *parse_rfc3339(rfc3339); }
+const std::string kOtherWard = "000.00.14.H29";
 
 // The code of the refusal `f` throws, "" if it throws none.
 std::string refusal(const std::function<void()>& f) {
@@ -29,58 +27,8 @@ std::string refusal(const std::function<void()>& f) {
   return "";
 }
 
-class Scoped : public ::testing::Test {
+class Scoped : public OfficeFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("lgsp-office-scope-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    store_ = open_onestop_store(dir_);
-    files_ = std::make_unique<FileStore>(dir_ / "files");
-    AgencyConfig agency;
-    agency.code = kWard;
-    office_ = std::make_unique<OneStopOffice>(*store_, *files_,
-                                              WorkingCalendar::load(LGSP_SOURCE_DIR "/onestop/samples/calendar.json"),
-                                              agency, [this] { return now_; });
-    std::ifstream in(LGSP_SOURCE_DIR "/onestop/samples/procedures.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    office_->import_procedures(catalogue_from_json(json::parse(text.str())));
-  }
-  void TearDown() override {
-    office_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-  std::string profile(const std::string& id_number) {
-    return office_->create_profile(desk_, {{"full_name", "Nguyễn Văn Bình"},
-                                           {"id_number", id_number},
-                                           {"date_of_birth", "1988-01-02"},
-                                           {"gender", "male"},
-                                           {"hometown", "Huế"},
-                                           {"ethnicity", "Kinh"},
-                                           {"nationality", "Việt Nam"},
-                                           {"permanent_address", "1 Lê Lợi"}})["customer_code"];
-  }
-  std::string pdf(const std::string& text, const Actor& by) {
-    return office_->upload(by, "%PDF-1.4 " + text, "application/pdf").sha256;
-  }
-  json birth(const std::string& customer) {
-    return office_->file_dossier(desk_, {{"procedure_code", "1.001193"},
-                                         {"customer_code", customer},
-                                         {"documents",
-                                          {{{"code", "TK"}, {"sha256", pdf("tk", desk_)}},
-                                           {{"code", "GCS"}, {"sha256", pdf("gcs", desk_)}},
-                                           {{"code", "GTTT"}, {"sha256", pdf("cccd", desk_)}}}}});
-  }
-
-  fs::path dir_;
-  TimePoint now_ = at("2026-11-23T08:00:00+07:00");
-  std::unique_ptr<lgsp::bus::Store> store_;
-  std::unique_ptr<FileStore> files_;
-  std::unique_ptr<OneStopOffice> office_;
-  Actor desk_{"lan", "Trần Thị Lan", "Một cửa", Role::kReceiving, kWard, ""};
-  Actor leader_{"minh", "Đỗ Quang Minh", "Phó Chủ tịch", Role::kLeader, kWard, ""};
   Actor other_leader_{"tuan", "Phan Văn Tuấn", "Chủ tịch", Role::kLeader, kOtherWard, ""};
   Actor other_desk_{"hoa", "Lý Thị Hoa", "Một cửa", Role::kReceiving, kOtherWard, ""};
   Actor other_admin_{"root14", "Quản trị", "", Role::kAdmin, kOtherWard, ""};
