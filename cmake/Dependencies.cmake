@@ -9,6 +9,9 @@ find_package(CLI11 REQUIRED)
 find_package(prometheus-cpp REQUIRED CONFIG)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# libpq (libpq-dev): the node's PostgreSQL store (bus/src/store/pg_store.cpp, [store] backend = "postgresql"), and
+# the db-outbox adapter reads and writes a legacy system's PostgreSQL tables.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 
 # tcmalloc (gperftools' minimal build, Debian libtcmalloc-minimal4): the node allocates per request
 # from several threads (HTTP I/O, signer, store writer) and glibc malloc's arenas cost it ~8-15 % of

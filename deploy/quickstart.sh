@@ -19,7 +19,7 @@ if [ -n "${LGSP_BIN:-}" ]; then
 else
   # Its own build folder: build/release is configured with the tests and benchmarks (docs/benchmarks.md).
   build_dir="$root/build/quickstart"
-  "$root/deploy/install-deps.sh"
+  "$root/deploy/install-deps.sh" --no-npm  # the npm tools are for tests only
   cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLGSP_BUILD_TESTS=OFF >/dev/null
   cmake --build "$build_dir" -j2 --target lgsp
   lgsp="$build_dir/apps/lgsp/lgsp"

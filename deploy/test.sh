@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install dependencies, build, and run the whole test suite (unit + integration + e2e).
+# Install dependencies, lint the OpenAPI documents, build, and run the whole test suite (unit + integration + e2e).
 # Exits non-zero on any failure. `.ci/run` runs exactly this.
 #   LGSP_SANITIZE=ON   build with AddressSanitizer + UndefinedBehaviorSanitizer (separate build dir)
-#   LGSP_FUZZ_SECONDS  then run each libFuzzer target (tests/fuzz) this long (default 30; 0: no fuzzing)
+#   LGSP_FUZZ_SECONDS  then run each libFuzzer target (tests/fuzz) this long (default 20; 0: no fuzzing)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sanitize=${LGSP_SANITIZE:-OFF}
@@ -10,6 +10,8 @@ build_dir="$root/build/test"
 [ "$sanitize" = "ON" ] && build_dir="$root/build/test-sanitize"
 
 "$root/deploy/install-deps.sh"
+# The OpenAPI documents (docs/openapi*.json) against Redocly's recommended rules, before the long build.
+"$root/deploy/lint-openapi.sh"
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLGSP_SANITIZE="$sanitize"
 cmake --build "$build_dir" -j2
 # Benchmarks are built above but not run here: they print figures, they do not pass or fail.
@@ -17,7 +19,7 @@ ctest --test-dir "$build_dir" -j2 --label-exclude bench --output-on-failure --ti
 
 # Fuzzing: every target briefly, from its committed corpus and regression inputs, in its own clang tree
 # (build/fuzz). A crash fails the run and prints the input that caused it (docs/development.md, "Fuzzing").
-fuzz_seconds=${LGSP_FUZZ_SECONDS:-30}
+fuzz_seconds=${LGSP_FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" != 0 ]; then
   "$root/tests/fuzz/build.sh"
   "$root/tests/fuzz/run.sh" all "$fuzz_seconds"

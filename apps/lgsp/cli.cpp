@@ -39,6 +39,8 @@ bus::Config NodeOptions::load() const {
 }
 
 std::unique_ptr<bus::Store> open_node_store(const bus::Config& config, bool create) {
+  // A shared database is the operator's to create; its schema is made (or checked) on opening.
+  if (config.store.backend == bus::StoreBackendKind::postgresql) return bus::open_embedded_store(config);
   const auto file = config.store.data_dir / "lgsp.db";
   std::error_code ec;
   if (!create && !std::filesystem::exists(file, ec))

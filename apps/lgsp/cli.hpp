@@ -42,6 +42,8 @@ using Runner = std::function<int()>;
 void add_serve_command(CLI::App& app, Runner& run);
 // `lgsp contracts list`, `lgsp validate`, `lgsp edxml pack|unpack` (contracts_commands.cpp).
 void add_contract_commands(CLI::App& app, Runner& run);
+// `lgsp edxml organ|send|status|inbox` under the `lgsp edxml` command (edxml_commands.cpp).
+void add_edxml_exchange_commands(CLI::App& edxml, Runner& run);
 // `lgsp member|subsystem|service|acl|apikey` (registry_commands.cpp).
 void add_registry_commands(CLI::App& app, Runner& run);
 // `lgsp token`, `lgsp sign`, `lgsp verify` (signing_commands.cpp).
@@ -52,5 +54,11 @@ void add_message_commands(CLI::App& app, Runner& run);
 void add_receipt_command(CLI::App& app, Runner& run);
 // `lgsp onestop serve|procedure|user|report` (onestop_commands.cpp).
 void add_onestop_commands(CLI::App& app, Runner& run);
+// `lgsp adapter run|check|dlq list|dlq replay` (adapter_commands.cpp).
+void add_adapter_commands(CLI::App& app, Runner& run);
+// `lgsp agent` (agent_command.cpp).
+void add_agent_command(CLI::App& app, Runner& run);
+// `lgsp portal sync|import-procedures|status|dlq list|dlq replay` (portal_command.cpp).
+void add_portal_commands(CLI::App& app, Runner& run);
 
 }  // namespace lgsp::cli

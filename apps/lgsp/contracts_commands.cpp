@@ -71,7 +71,10 @@ int list_contracts(const CatalogueOptions& options, bool json) {
   });
 }
 
-int validate(const CatalogueOptions& options, const std::string& contract_id, const std::string& file, bool json) {
+int validate(const CatalogueOptions& options, const std::string& contract_id, const std::string& file, bool json,
+             const std::string& profile_name) {
+  const auto profile = contracts::parse_profile(profile_name);
+  if (!profile) return fail("--profile " + profile_name, "expected strict or receive", kExitUsage);
   return with_catalogue(options, [&](const bus::Config& config, const contracts::Catalogue& catalogue) {
     const auto* contract = catalogue.find(contract_id);
     if (!contract) {
@@ -80,21 +83,30 @@ int validate(const CatalogueOptions& options, const std::string& contract_id, co
       return fail("--contract " + contract_id, "unknown contract (see 'lgsp contracts list')", kExitUsage);
     }
     auto document = read_limited(file, config.limits.max_document_bytes);
-    auto result =
-        document ? contract->validate(*document, config.limits)
-                 : contracts::ValidationResult{{{"", 0, 0,
-                                                 "document is larger than the limit of " +
-                                                     std::to_string(config.limits.max_document_bytes) + " bytes"}}};
+    contracts::ValidationResult result;
+    if (document)
+      result = contract->validate(*document, config.limits, *profile);
+    else
+      result.errors.push_back(
+          {"", 0, 0,
+           "document is larger than the limit of " + std::to_string(config.limits.max_document_bytes) + " bytes"});
     if (json) {
       std::cout << nlohmann::json{{"contract", contract->id()},
                                   {"file", file},
+                                  {"profile", contracts::to_string(*profile)},
                                   {"valid", result.valid()},
-                                  {"errors", contracts::to_json(result.errors)}}
+                                  {"errors", contracts::to_json(result.errors)},
+                                  {"warnings", contracts::to_json(result.warnings)}}
                        .dump(2)
                 << "\n";
     } else if (!result.valid()) {
-      std::cerr << "lgsp: " << file << " : not valid against " << contract->id() << "\n"
-                << contracts::to_text(result.errors);
+      std::cerr << "lgsp: " << file << " : not valid against " << contract->id()
+                << (*profile == contracts::Profile::receive ? " (receive profile)" : "") << "\n"
+                << contracts::to_text(result.errors) << contracts::to_text(result.warnings);
+    } else if (!result.warnings.empty()) {
+      std::cerr << "lgsp: " << file << " : valid against " << contract->id()
+                << " (receive profile), with variants the strict profile refuses:\n"
+                << contracts::to_text(result.warnings);
     }
     return result.valid() ? kExitOk : kExitFailed;
   });
@@ -216,15 +228,23 @@ void add_contract_commands(CLI::App& app, Runner& run) {
     auto contract = std::make_shared<std::string>();
     auto file = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
+    auto profile = std::make_shared<std::string>("strict");
     cmd->add_option("--contract", *contract, "Contract, NAME@vN (see 'lgsp contracts list')")->required();
     cmd->add_option("FILE", *file, "Document to check")->required();
-    cmd->add_flag("--json", *json, "Print {contract, file, valid, errors[]} on stdout instead of errors on stderr");
+    cmd->add_flag("--json", *json,
+                  "Print {contract, file, profile, valid, errors[], warnings[]} on stdout instead of errors on stderr");
+    cmd->add_option("--profile", *profile,
+                    "strict: exactly as the standard says (what we send); receive: also the named variants real "
+                    "producers send, reported as warnings (what the node accepts inbound) [strict]")
+        ->type_name("strict|receive");
     options->add_to(*cmd);
     cmd->footer(
         "Errors: one per line, <path>:<line>:<column>: <message> (XPath-like path for XML, JSON Pointer\n"
-        "for JSON). Exit 2 for an unknown contract or an unreadable file.");
-    cmd->callback(
-        [&run, options, contract, file, json] { run = [=] { return validate(*options, *contract, *file, *json); }; });
+        "for JSON). Warnings (receive profile): warning: <variant>: <path>: <detail>, on stderr.\n"
+        "Exit 2 for an unknown contract, an unknown profile or an unreadable file.");
+    cmd->callback([&run, options, contract, file, json, profile] {
+      run = [=] { return validate(*options, *contract, *file, *json, *profile); };
+    });
   }
   {
     auto* cmd = app.add_subcommand("edxml", "Build and read edXML document-exchange packages (QCVN 102:2016)");
@@ -258,6 +278,7 @@ void add_contract_commands(CLI::App& app, Runner& run) {
     u_options->add_to(*unpack_cmd);
     unpack_cmd->callback(
         [&run, u_options, u_file, u_out] { run = [=] { return unpack(*u_options, *u_file, *u_out); }; });
+    add_edxml_exchange_commands(*cmd, run);
   }
 }
 

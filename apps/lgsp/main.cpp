@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   lgsp::cli::add_signing_commands(app, run);
   lgsp::cli::add_receipt_command(app, run);
   lgsp::cli::add_onestop_commands(app, run);
+  lgsp::cli::add_adapter_commands(app, run);
+  lgsp::cli::add_agent_command(app, run);
+  lgsp::cli::add_portal_commands(app, run);
 
   // CLI11 would call an unknown command "extra arguments"; name it plainly.
   if (argc > 1 && argv[1][0] != '-' &&

@@ -1,5 +1,6 @@
 #include "node_pins.hpp"
 
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/token.hpp"
 
@@ -37,9 +38,8 @@ NodePins own_node_pins(const bus::Config* config, const std::vector<std::string>
 
 void add_peer_pins(bus::Store& store, NodePins& pins) {
   store.read([&](bus::Transaction& tx) {
-    for (const auto& row : tx.query("SELECT pem FROM peer_node"))
-      if (auto sha = bus::pem_certificate_sha256(bus::as_text(row[0])); !sha.empty() && pins.pins.insert(sha).second)
-        ++pins.peers;
+    for (const auto& node : bus::repositories(tx).registry.peer_nodes(tx))
+      if (auto sha = bus::pem_certificate_sha256(node.pem); !sha.empty() && pins.pins.insert(sha).second) ++pins.peers;
   });
 }
 

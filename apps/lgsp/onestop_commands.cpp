@@ -3,6 +3,7 @@
 #include "cli.hpp"
 #include "files.hpp"
 #include "lgsp/bus/log.hpp"
+#include "lgsp/onestop/api_json.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "lgsp/onestop/server.hpp"
 
@@ -141,7 +142,7 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
         return with_office(*o, [&](onestop::OneStopOffice& office) {
           auto procedures = onestop::catalogue_from_json(j);
           auto r = office.import_procedures(procedures);
-          std::cout << "imported " << r["imported"] << ", unchanged " << r["unchanged"] << " (of " << procedures.size()
+          std::cout << "imported " << r.imported << ", unchanged " << r.unchanged << " (of " << procedures.size()
                     << " in " << *file << ")\n";
           return kExitOk;
         });
@@ -230,9 +231,8 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
       run = [o] {
         return with_office(*o, [](onestop::OneStopOffice& office) {
           for (const auto& u : office.list_users())
-            std::cout << u["username"].get<std::string>() << "\t" << u["role"].get<std::string>() << "\t"
-                      << u["unit"].get<std::string>() << "\t" << u["scope"].get<std::string>() << "\t"
-                      << u["name"].get<std::string>() << "\n";
+            std::cout << u.username << "\t" << onestop::to_string(u.role) << "\t" << u.unit << "\t"
+                      << onestop::to_string(u.scope) << "\t" << u.name << "\n";
           return kExitOk;
         });
       };
@@ -263,7 +263,8 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
         }
         if (to <= from) return fail("--to", "must be after --from", kExitUsage);
         return with_office(*o, [&](onestop::OneStopOffice& office) {
-          auto report = office.report(from, to, r->unit);
+          // The same JSON as GET /onestop/v1/report; the CSV is its lines.
+          auto report = onestop::to_json(office.report(from, to, r->unit));
           if (r->format == "json") {
             std::cout << report.dump(2) << "\n";
             return kExitOk;

@@ -68,14 +68,18 @@ int serve(const NodeOptions& options) {
 }  // namespace
 
 void add_serve_command(CLI::App& app, Runner& run) {
-  auto* command = app.add_subcommand("serve", "Run a bus node: /v1/messages, /v1/call, /healthz /readyz /metrics");
+  auto* command =
+      app.add_subcommand("serve", "Run a bus node: /v1/messages, /v1/call, /healthz /readyz /metrics /v1/openapi.json");
   command->footer(
       "With no --config the node runs on the embedded defaults: data in ./var, plain HTTP on 127.0.0.1:8080.\n"
       "LGSP_* environment variables override config keys (LGSP_SERVER_LISTEN for server.listen, ...).\n"
       "SIGTERM or SIGINT: stop accepting, finish requests in flight (server.drain_timeout_seconds), exit 0.\n"
       "The node seals with the HSM token in [signing] (module $LGSP_PKCS11_MODULE, token lgsp-node, PIN\n"
       "$LGSP_PIN); /readyz is 503 while it cannot sign. Plain HTTP only on loopback; [tls] for HTTPS.\n"
-      "See docs/bus.md for the wire API.");
+      "[store] backend = \"sqlite\" (default: data_dir/lgsp.db) or \"postgresql\": store.postgresql_url is a libpq\n"
+      "connection string without the password, which comes from store.postgresql_password_file or\n"
+      "$LGSP_STORE_POSTGRESQL_PASSWORD (else $PGPASSWORD, ~/.pgpass); store.pool_size read connections.\n"
+      "See docs/bus.md for the wire API; GET /v1/openapi.json describes it (docs/openapi.json).");
   auto options = std::make_shared<NodeOptions>();
   options->add_to(*command, true);
   command->callback([&run, options] { run = [options] { return serve(*options); }; });

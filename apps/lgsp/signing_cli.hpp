@@ -26,6 +26,17 @@ struct SignOptions {
   std::optional<std::string> module;
   std::vector<std::string> chain;          // PEM files with the signer's CA certificates
   std::optional<std::string> config_file;  // node config whose signing.ca_chain completes the chain
+  // pades only
+  std::optional<std::string> visible;  // PAGE,X,Y,W,H (points)
+  std::optional<std::string> image;    // signer's image, PNG/JPEG
+  std::optional<std::string> seal_image;
+  std::string reason;
+  std::string location;
+  std::string title;
+  std::string agency;
+  std::optional<std::string> tsa;  // RFC 3161 TSA URL: PAdES-B-T
+  bool ltv = false;                // PAdES-B-LT (DSS)
+  std::vector<std::string> crl;    // CRLs for the DSS
 };
 
 struct VerifyOptions {

@@ -20,22 +20,46 @@ void add_token_command(CLI::App& app, Runner& run) {
 }
 
 void add_sign_command(CLI::App& app, Runner& run) {
-  auto* sign = app.add_subcommand("sign", "Sign a file with a token key: XML-DSig enveloped or CAdES detached (.p7s)");
+  auto* sign = app.add_subcommand(
+      "sign", "Sign a file with a token key: XML-DSig enveloped, CAdES detached (.p7s) or PAdES (signed PDF)");
   auto o = std::make_shared<SignOptions>();
-  sign->add_option("--format", o->format, "xmldsig (enveloped, whole document) or cades (detached .p7s)")
+  sign->add_option("--format", o->format,
+                   "xmldsig (enveloped, whole document), cades (detached .p7s) or pades (PDF, incremental update)")
       ->required()
-      ->check(CLI::IsMember({"xmldsig", "cades"}));
+      ->check(CLI::IsMember({"xmldsig", "cades", "pades"}));
   sign->add_option("--token", o->token, "Label of the token to sign with")->required()->type_name("LABEL");
   sign->add_option("--key-id", o->key_id, "CKA_ID of the key (needed when the token holds several)")->type_name("HEX");
   sign->add_option("--in", o->in, "File to sign")->required()->type_name("FILE");
-  sign->add_option("--out", o->out, "Signed document (xmldsig) or signature (cades)")->required()->type_name("FILE");
+  sign->add_option("--out", o->out, "Signed document (xmldsig, pades) or signature (cades)")
+      ->required()
+      ->type_name("FILE");
   sign->add_option("--module", o->module, "PKCS#11 module [$LGSP_PKCS11_MODULE]")->type_name("PATH");
   sign->add_option("--chain", o->chain,
                    "PEM file of the signer's CA certificates to include (when the token does not hold them)")
       ->type_name("PEM");
   sign->add_option("--config", o->config_file, "Node config (TOML) whose signing.ca_chain names the CA certificates")
       ->type_name("FILE");
+  sign->add_option("--visible", o->visible,
+                   "pades: visible signature on page PAGE (1-based) at X,Y (points from the lower left), W x H")
+      ->type_name("PAGE,X,Y,W,H");
+  sign->add_option("--image", o->image, "pades: the signer's image (PNG/JPEG) in the visible signature")
+      ->type_name("PNG");
+  sign->add_option("--seal-image", o->seal_image,
+                   "pades: an agency's red seal (PNG/JPEG), over the left third of the visible signature")
+      ->type_name("PNG");
+  sign->add_option("--reason", o->reason, "pades: /Reason of the signature")->type_name("TEXT");
+  sign->add_option("--location", o->location, "pades: /Location of the signature")->type_name("TEXT");
+  sign->add_option("--title", o->title, "pades: the signer's title shown in the visible signature")->type_name("TEXT");
+  sign->add_option("--agency", o->agency, "pades: the agency shown (default: the certificate's O)")->type_name("TEXT");
+  sign->add_option("--tsa", o->tsa, "pades: RFC 3161 time-stamping authority (http): PAdES-B-T")->type_name("URL");
+  sign->add_flag("--ltv", o->ltv,
+                 "pades: add a DSS with the chain, the signer's OCSP response and --crl files: PAdES-B-LT");
+  sign->add_option("--crl", o->crl, "pades --ltv: a CRL (PEM or DER) to put into the DSS; repeatable")
+      ->type_name("FILE");
   sign->footer(
+      "pades: the signature is an incremental update (earlier signatures stay valid), SubFilter\n"
+      "ETSI.CAdES.detached; B-B by default, B-T with --tsa, B-LT with --ltv (and --tsa). Inputs that are not a PDF,\n"
+      "damaged or encrypted are refused (LGSP-PDF-NOT-PDF, LGSP-PDF-DAMAGED, LGSP-PDF-ENCRYPTED).\n"
       "The signature carries the signer's CA certificates (root excluded), found on the token, in --chain, in\n"
       "signing.ca_chain of --config, or in $LGSP_SIGNING_CA_CHAIN; signing is refused (LGSP-SIGN-CHAIN-MISSING,\n"
       "exit 2) when none of them holds the signer's issuer, since a verifier with only its root could not check it.\n"
@@ -48,7 +72,7 @@ void add_sign_command(CLI::App& app, Runner& run) {
 void add_verify_command(CLI::App& app, Runner& run) {
   auto* verify = app.add_subcommand("verify", "Verify an XML-DSig or CAdES signature and the signer's certificate");
   auto o = std::make_shared<VerifyOptions>();
-  verify->add_option("--in", o->in, "Signed XML document or .p7s signature (format detected from content)")
+  verify->add_option("--in", o->in, "Signed XML document, .p7s signature or signed PDF (format detected from content)")
       ->required()
       ->type_name("FILE");
   verify->add_option("--content", o->content, "The signed file, for a detached CAdES signature")->type_name("FILE");
@@ -69,6 +93,10 @@ void add_verify_command(CLI::App& app, Runner& run) {
       "The report says what the signature covers (XML-DSig: each reference's URI, transforms and covered element, "
       "and what is left out; CMS: the content's size and SHA-256, the signed attributes) and its level "
       "(XML-DSig enveloped, CAdES-BES, or CMS, not CAdES-BES).\n"
+      "A PDF: every signature is reported (integrity of its /ByteRange, the CMS, chain, revocation from the verifier's "
+      "policy or the DSS, time-stamp, level PAdES-B-B/B-T/B-LT) and what changed after it; a change to what was "
+      "signed (not a later signature or DSS) is LGSP-VERIFY-MODIFIED. Not a PDF, damaged or encrypted PDFs: "
+      "LGSP-PDF-NOT-PDF, LGSP-PDF-DAMAGED, LGSP-PDF-ENCRYPTED.\n"
       "Exit codes: 0 valid, 1 invalid (reason on stderr, or the JSON report with --json), 2 usage.");
   verify->callback([&run, o] { run = [o] { return run_verify(*o); }; });
 }

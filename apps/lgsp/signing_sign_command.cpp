@@ -2,12 +2,14 @@
 #include "lgsp/signing/cades.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
+#include "lgsp/signing/pades.hpp"
 #include "lgsp/signing/token.hpp"
 #include "lgsp/signing/xml_signature.hpp"
 #include "signing_cli.hpp"
 
 #include <openssl/x509.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -56,6 +58,42 @@ void require_issuer(signing::TokenModule& tokens, const signing::Signer& signer,
           "root could not check the signature. Give the CA certificates with --chain PEM");
 }
 
+// --visible PAGE,X,Y,W,H
+signing::VisibleBox parse_box(const std::string& text) {
+  signing::VisibleBox box;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%d,%lf,%lf,%lf,%lf%c", &box.page, &box.x, &box.y, &box.width, &box.height, &tail) != 5)
+    throw signing::SigningError(
+        signing::errors::kConfiguration,
+        "--visible wants PAGE,X,Y,W,H (e.g. 1,350,80,220,90), not '" + text.substr(0, 80) + "'");
+  return box;
+}
+
+std::vector<unsigned char> image_file(const std::optional<std::string>& file) {
+  if (!file) return {};
+  std::string bytes = read_input_file(*file);
+  return {bytes.begin(), bytes.end()};
+}
+
+std::string sign_pades(const SignOptions& o, const std::string& input, signing::Signer& signer) {
+  signing::Appearance appearance;
+  if (o.visible) appearance.box = parse_box(*o.visible);
+  appearance.reason = o.reason;
+  appearance.location = o.location;
+  appearance.title = o.title;
+  appearance.agency = o.agency;
+  appearance.image = image_file(o.image);
+  appearance.seal_image = image_file(o.seal_image);
+  signing::PadesOptions options;
+  options.tsa_url = o.tsa;
+  options.ltv = o.ltv;
+  for (const auto& file : o.crl) options.crls.push_back(signing::load_crl(file));
+  auto pdf = signing::pades_sign(
+      std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(input.data()), input.size()), signer,
+      appearance, options);
+  return {pdf.begin(), pdf.end()};
+}
+
 }  // namespace
 
 int run_sign(const SignOptions& o) {
@@ -70,6 +108,12 @@ int run_sign(const SignOptions& o) {
     return fail("sign", e.what(), kExitUsage);
   }
   if (input.empty()) return fail("sign " + o.in, "the file is empty: nothing to sign", kExitFailed);
+  if (o.format != "pades" && (o.visible || o.image || o.seal_image || o.tsa || o.ltv || !o.crl.empty() ||
+                              !o.reason.empty() || !o.location.empty() || !o.title.empty() || !o.agency.empty()))
+    return fail("sign",
+                "--visible, --image, --seal-image, --reason, --location, --title, --agency, --tsa, --ltv and "
+                "--crl are for --format pades",
+                kExitUsage);
 
   try {
     // The chain by default: the token's CA certificates (open_signer reads them), --chain, the configured file.
@@ -90,6 +134,8 @@ int run_sign(const SignOptions& o) {
     std::string output;
     if (o.format == "xmldsig") {
       output = signing::sign_xml(input, *signer);
+    } else if (o.format == "pades") {
+      output = sign_pades(o, input, *signer);
     } else {
       auto der = signing::sign_cades(
           std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(input.data()), input.size()), *signer);

@@ -1,5 +1,6 @@
 // `lgsp verify`: load the trust configuration, verify, print the reason or the report.
 #include "lgsp/signing/errors.hpp"
+#include "lgsp/signing/pades.hpp"
 #include "lgsp/signing/verifier.hpp"
 #include "signing_cli.hpp"
 
@@ -56,6 +57,34 @@ void print_summary(const signing::VerificationReport& r) {
   std::cout << ")\n";
 }
 
+void print_pdf_summary(const signing::PdfVerificationReport& report) {
+  std::cout << "valid: PDF, " << report.signatures.size() << " signature(s)" << (report.has_dss ? ", DSS" : "") << '\n';
+  for (const auto& s : report.signatures) {
+    std::cout << "signature '" << s.field << "': " << s.level << ", " << s.sub_filter << '\n';
+    std::cout << "  covers: bytes 0-" << s.byte_range[1] << " and " << s.byte_range[2] << '-'
+              << s.byte_range[2] + s.byte_range[3]
+              << (s.covers_whole_file ? " (the whole file but /Contents)" : " (a revision; later updates follow)")
+              << '\n';
+    if (s.cms.signer) std::cout << "  signer: " << s.cms.signer->subject << '\n';
+    if (s.timestamp) std::cout << "  time-stamp: " << signing::format_time(*s.timestamp) << '\n';
+    std::cout << "  revocation: " << signing::to_string(s.cms.revocation.status) << " (" << s.cms.revocation.source
+              << ")\n";
+    for (const auto& c : s.allowed_changes) std::cout << "  changed after, allowed: " << c << '\n';
+  }
+}
+
+int verify_pdf(const VerifyOptions& o, const signing::Verifier& verifier, const std::string& pdf) {
+  auto report = signing::verify_pdf(bytes(pdf), verifier);
+  if (o.json) {
+    std::cout << signing::to_json(report).dump(2) << '\n';
+  } else if (report.valid) {
+    print_pdf_summary(report);
+  } else {
+    fail("verify " + o.in, report.reason + " [" + std::string(report.failure->code) + "]", kExitFailed);
+  }
+  return report.valid ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 int run_verify(const VerifyOptions& o) {
@@ -69,6 +98,8 @@ int run_verify(const VerifyOptions& o) {
   } catch (const std::exception& e) {
     return fail("verify", e.what(), kExitUsage);
   }
+  // A PDF carries its signatures (PAdES and other PDF signatures): every one is verified.
+  if (!content && signing::looks_like_pdf(bytes(signature))) return verify_pdf(o, *verifier, signature);
   signing::VerificationReport report;
   try {
     std::optional<std::span<const unsigned char>> detached;

@@ -2,6 +2,7 @@
 
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/registry.hpp"
+#include "lgsp/bus/repositories.hpp"
 
 #include <regex>
 
@@ -17,8 +18,6 @@ void check_name(const std::string& name) {
     throw RegistryError(Kind::invalid, "admin " + name,
                         "a name is 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit");
 }
-
-AdminRole role_of(const Value& v) { return admin_role_from_string(as_text(v)); }
 
 }  // namespace
 
@@ -45,31 +44,20 @@ std::string AdminCredentials::create_token(const std::string& name, AdminRole ro
   check_name(name);
   const std::string id = random_hex(6);
   const std::string token = "lgsp_admin_" + id + "_" + random_hex(24);
-  write([&](Transaction& tx) {
-    const Value p[] = {id, name, to_string(role), sha256_hex(token)};
-    tx.exec("INSERT INTO admin_token(id, name, role, hash) VALUES (?, ?, ?, ?)", p);
-  });
+  write([&](Transaction& tx) { repositories(tx).admin.insert_token(tx, {id, name, role, sha256_hex(token)}); });
   return token;
 }
 
 std::vector<AdminCredentialInfo> AdminCredentials::tokens() const {
   std::vector<AdminCredentialInfo> out;
-  store_.read([&](Transaction& tx) {
-    for (auto& r :
-         tx.query("SELECT id, name, role, created_at, revoked_at IS NOT NULL FROM admin_token ORDER BY created_at, id"))
-      out.push_back({as_text(r[0]), as_text(r[1]), role_of(r[2]), as_text(r[3]), as_int(r[4]) != 0});
-  });
+  store_.read([&](Transaction& tx) { out = repositories(tx).admin.tokens(tx); });
   return out;
 }
 
 void AdminCredentials::revoke_token(const std::string& id) {
   write([&](Transaction& tx) {
-    const Value p[] = {id};
-    tx.exec(
-        "UPDATE admin_token SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND revoked_at IS "
-        "NULL",
-        p);
-    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "admin token " + id, "does not exist or is revoked");
+    if (!repositories(tx).admin.revoke_token(tx, id))
+      throw RegistryError(Kind::not_found, "admin token " + id, "does not exist or is revoked");
   });
 }
 
@@ -82,10 +70,9 @@ std::optional<AdminCaller> AdminCredentials::authenticate_token(const std::strin
   const std::string hash = sha256_hex(token);
   std::optional<AdminCaller> caller;
   store_.read([&](Transaction& tx) {
-    const Value p[] = {id};
-    auto rows = tx.query("SELECT name, role, hash FROM admin_token WHERE id = ? AND revoked_at IS NULL", p);
-    if (!rows.empty() && constant_time_equal(as_text(rows[0][2]), hash))
-      caller = AdminCaller{as_text(rows[0][0]), role_of(rows[0][1]), "token", id};
+    auto stored = repositories(tx).admin.find_active_token(tx, id);
+    if (stored && constant_time_equal(stored->hash, hash))
+      caller = AdminCaller{stored->name, stored->role, "token", id};
   });
   return caller;
 }
@@ -95,29 +82,24 @@ std::string AdminCredentials::add_certificate(const std::string& name, AdminRole
   auto fp = Registry::certificate_fingerprint(pem);
   if (!fp) throw RegistryError(Kind::invalid, "admin certificate for " + name, "not a PEM X.509 certificate");
   write([&](Transaction& tx) {
-    const Value q[] = {*fp};
-    if (!tx.query("SELECT 1 FROM admin_certificate WHERE fingerprint = ?", q).empty())
+    const auto& admin = repositories(tx).admin;
+    if (admin.certificate_exists(tx, *fp))
       throw RegistryError(Kind::conflict, "admin certificate " + *fp, "already pinned");
-    const Value p[] = {*fp, name, to_string(role), pem};
-    tx.exec("INSERT INTO admin_certificate(fingerprint, name, role, pem) VALUES (?, ?, ?, ?)", p);
+    admin.insert_certificate(tx, {*fp, name, role}, pem);
   });
   return *fp;
 }
 
 std::vector<AdminCredentialInfo> AdminCredentials::certificates() const {
   std::vector<AdminCredentialInfo> out;
-  store_.read([&](Transaction& tx) {
-    for (auto& r : tx.query("SELECT fingerprint, name, role, created_at FROM admin_certificate ORDER BY name"))
-      out.push_back({as_text(r[0]), as_text(r[1]), role_of(r[2]), as_text(r[3]), false});
-  });
+  store_.read([&](Transaction& tx) { out = repositories(tx).admin.certificates(tx); });
   return out;
 }
 
 void AdminCredentials::remove_certificate(const std::string& fingerprint) {
   write([&](Transaction& tx) {
-    const Value p[] = {fingerprint};
-    tx.exec("DELETE FROM admin_certificate WHERE fingerprint = ?", p);
-    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "admin certificate " + fingerprint, "not pinned");
+    if (!repositories(tx).admin.delete_certificate(tx, fingerprint))
+      throw RegistryError(Kind::not_found, "admin certificate " + fingerprint, "not pinned");
   });
 }
 
@@ -125,9 +107,8 @@ std::optional<AdminCaller> AdminCredentials::for_certificate(const std::string& 
   if (sha256_hex.empty()) return std::nullopt;
   std::optional<AdminCaller> caller;
   store_.read([&](Transaction& tx) {
-    const Value p[] = {sha256_hex};
-    auto rows = tx.query("SELECT name, role FROM admin_certificate WHERE fingerprint = ?", p);
-    if (!rows.empty()) caller = AdminCaller{as_text(rows[0][0]), role_of(rows[0][1]), "certificate", sha256_hex};
+    if (auto stored = repositories(tx).admin.find_certificate(tx, sha256_hex))
+      caller = AdminCaller{stored->name, stored->role, "certificate", sha256_hex};
   });
   return caller;
 }

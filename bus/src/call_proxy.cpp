@@ -10,10 +10,50 @@
 #include "lgsp/contracts/catalogue.hpp"
 #include "stages/stage.hpp"
 
+#include <cctype>
+#include <optional>
+
 namespace lgsp::bus {
 namespace {
 
 using nlohmann::json;
+
+// A provider's own 5xx problem+json (an adapter in front of a legacy system: LGSP-502-SOAP-FAULT with the
+// legacy fault, LGSP-503-SOAP-LEGACY ...) is passed on, marked as the provider's, instead of the node's
+// generic LGSP-502-PROVIDER, so the caller learns what failed behind the provider. Only a small JSON object
+// whose `code` is an LGSP 5xx code passes; anything else stays LGSP-502-PROVIDER.
+std::optional<HttpResponse> provider_problem(const OutboundResponse& response, const std::string& service) {
+  const auto type = response.header("content-type").value_or("");
+  if (type.rfind("application/problem+json", 0) != 0 || response.body.size() > 16 * 1024) return std::nullopt;
+  auto body = json::parse(response.body, nullptr, false);
+  if (!body.is_object() || !body.contains("code") || !body["code"].is_string()) return std::nullopt;
+  const std::string code = body["code"].get<std::string>();
+  if (code.size() < 10 || code.size() > 64 || code.rfind("LGSP-5", 0) != 0 ||
+      !std::isdigit(static_cast<unsigned char>(code[6])) || !std::isdigit(static_cast<unsigned char>(code[7])) ||
+      code[8] != '-' || code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != std::string::npos)
+    return std::nullopt;
+  // Only what the public API documents (ProviderProblem in docs/openapi.json) goes on: the problem's text
+  // members, and at most 16 of the provider's own members (a legacy fault's faultcode, faultstring ...) with
+  // a plain name and a string or integer value. A provider cannot put objects, arrays or the node's own
+  // members (status, source, service) into the node's answer.
+  json passed = json::object();
+  std::size_t extra = 0;
+  for (const auto& [name, value] : body.items()) {
+    const bool plain_name = !name.empty() && name.size() <= 32 &&
+                            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string::npos;
+    if (!plain_name || name == "status" || name == "source" || name == "service" || name == "errors") continue;
+    const bool known = name == "type" || name == "code" || name == "title" || name == "title_vi" || name == "detail";
+    if (known ? !value.is_string() : !(value.is_string() || value.is_number_integer())) continue;
+    if (!known && ++extra > 16) continue;
+    passed[name] = value;
+  }
+  passed["status"] = response.status;
+  passed["source"] = "provider";
+  passed["service"] = service;
+  HttpResponse r = HttpResponse::json(response.status, passed);
+  r.content_type = "application/problem+json";
+  return r;
+}
 
 // "<member>/<subsystem>/<code>/v<N>" and the provider path after it ("/" when none).
 bool split_target(const std::string& rest, std::string& service, std::string& path) {
@@ -171,14 +211,17 @@ void CallProxy::Impl::answered(const Caller& caller, const std::string& call_id,
   using Failure = OutboundResponse::Failure;
   if (response.failure == Failure::timeout) return reply(problem(errors::kProviderTimeout, response.error));
   if (!response.ok()) return reply(problem(errors::kProviderError, response.error));
-  if (response.status >= 500)
+  if (response.status >= 500) {
+    if (auto passed = provider_problem(response, caller.service.id)) return reply(std::move(*passed));
     return reply(problem(errors::kProviderError, "the provider answered HTTP " + std::to_string(response.status)));
+  }
   if (response.status < 300 && !caller.service.response_contract.empty()) {
     const auto* catalogue = deps.catalogue();
     const auto* contract = catalogue ? catalogue->find(caller.service.response_contract) : nullptr;
     if (!contract)
       return reply(problem(errors::kInternal, "contract " + caller.service.response_contract + " is gone"));
-    auto result = contract->validate(response.body, deps.limits);
+    // The provider's answer is inbound traffic: the receive profile.
+    auto result = contract->validate(response.body, deps.limits, contracts::Profile::receive);
     if (!result.valid())
       return reply(problem(errors::kResponseContract, "the provider's answer does not satisfy " + contract->id(),
                            contracts::to_json(result.errors)));

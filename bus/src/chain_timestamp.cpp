@@ -3,6 +3,7 @@
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/signing/openssl.hpp"
 
 #include <openssl/err.h>
@@ -188,10 +189,9 @@ bool ChainTimestamper::stamp_now(std::string& why) {
   std::int64_t seq = 0;
   std::string hash;
   store->read([&](Transaction& tx) {
-    auto rows = tx.query("SELECT seq, hash FROM message_log WHERE kind != 'timestamp' ORDER BY seq DESC LIMIT 1");
-    if (!rows.empty()) {
-      seq = as_int(rows[0][0]);
-      hash = as_text(rows[0][1]);
+    if (auto last = repositories(tx).log.last_not_timestamp(tx)) {
+      seq = last->seq;
+      hash = std::move(last->hash);
     }
   });
   if (seq == 0 || seq == impl_->last_stamped) return false;  // nothing new to stamp

@@ -2,9 +2,12 @@
 
 #include "lgsp/contracts/catalogue.hpp"
 
+#include <libpq-fe.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -39,6 +42,12 @@ HostPort HostPort::parse(const std::string& text, const std::string& key) {
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
   }
+  // Allow-list the host's characters: a name, an IPv4 address or (bracketed) an IPv6 address with an optional
+  // zone. Anything else ("[[x]:1", spaces, '@', '/') is a typo or an attack on whatever reads the value later.
+  auto host_char = [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '.' || c == '-' || c == '_' || c == ':' || c == '%';
+  };
+  if (!std::all_of(host.begin(), host.end(), host_char) || host.size() > 253) throw bad();
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (host.empty() || port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
@@ -99,6 +108,28 @@ fs::path resolve(const std::string& text, const fs::path& base_dir) {
   fs::path p(text);
   if (p.empty() || p.is_absolute()) return p;
   return (base_dir / p).lexically_normal();
+}
+
+// A libpq connection string or URI, parsed the way libpq will: refused when libpq cannot read it or
+// when it carries a password (the config file is no place for one). The error never echoes the value.
+void check_postgresql_url(const std::string& url, const std::string& where) {
+  if (url.empty()) throw ConfigError(where, "must not be empty");
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (!options) {
+    std::string why = error ? error : "cannot be read";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw ConfigError(where, "is not a libpq connection string or URI: " + why.substr(0, 200));
+  }
+  bool has_password = false;
+  for (auto* o = options; o->keyword; ++o)
+    if (std::string_view(o->keyword) == "password" && o->val && *o->val) has_password = true;
+  PQconninfoFree(options);
+  if (has_password)
+    throw ConfigError(where,
+                      "must not carry the password: put it in store.postgresql_password_file or "
+                      "$LGSP_STORE_POSTGRESQL_PASSWORD");
 }
 
 KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max,
@@ -186,6 +217,25 @@ const std::vector<KeySpec>& key_specs() {
          if (t.empty()) throw ConfigError(w, "must not be empty");
          c.store.data_dir = resolve(t, base);
        }},
+      {"store.backend",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         const auto& t = need_text(r, w);
+         if (t == "sqlite")
+           c.store.backend = StoreBackendKind::sqlite;
+         else if (t == "postgresql")
+           c.store.backend = StoreBackendKind::postgresql;
+         else
+           throw ConfigError(w, "must be \"sqlite\" or \"postgresql\", got '" + t.substr(0, 64) + "'");
+       }},
+      {"store.postgresql_url",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         const auto& t = need_text(r, w);
+         check_postgresql_url(t, w);
+         c.store.postgresql_url = t;
+       }},
+      path_key("store.postgresql_password_file",
+               [](Config& c, fs::path p) { c.store.postgresql_password_file = std::move(p); }),
+      integer_key("store.pool_size", 1, 256, [](Config& c, std::int64_t v) { c.store.pool_size = static_cast<unsigned>(v); }),
       integer_key("store.group_commit_max_rows", 1, 100000,
                   [](Config& c, std::int64_t v) { c.store.group_commit_max_rows = static_cast<unsigned>(v); }),
       integer_key("store.group_commit_max_delay_ms", 0, 1000,
@@ -194,6 +244,17 @@ const std::vector<KeySpec>& key_specs() {
                   [](Config& c, std::int64_t v) { c.delivery.max_in_flight = static_cast<unsigned>(v); }),
       integer_key("delivery.poll_interval_ms", 10, 60000,
                   [](Config& c, std::int64_t v) { c.delivery.poll_interval_ms = static_cast<unsigned>(v); }),
+      integer_key("delivery.lease_seconds", 1, 86400,
+                  [](Config& c, std::int64_t v) { c.delivery.lease_seconds = static_cast<unsigned>(v); }),
+      {"node.id",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         const auto& t = need_text(r, w);
+         // Stored in every claim and shown in logs: short, and only characters that need no quoting.
+         if (t.empty() || t.size() > 64 || t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                               "0123456789.-_:") != std::string::npos)
+           throw ConfigError(w, "must be 1 to 64 characters of A-Z a-z 0-9 . - _ :");
+         c.node.id = t;
+       }},
       integer_key("events.sample_per_code_per_minute", 0, 100000,
                   [](Config& c, std::int64_t v) { c.events.sample_per_code_per_minute = static_cast<unsigned>(v); }),
       integer_key("events.sample_per_minute", 0, 1000000,
@@ -217,6 +278,18 @@ const std::vector<KeySpec>& key_specs() {
          const auto& t = need_text(r, w);
          if (t.empty()) throw ConfigError(w, "must not be empty");
          c.contracts.dir = resolve(t, base);
+       }},
+      {"edxml.trust",
+       [](Config& c, const RawValue& r, const fs::path& base, const std::string& w) {
+         const auto& t = need_text(r, w);
+         if (t.empty()) throw ConfigError(w, "must not be empty");
+         c.edxml.trust = resolve(t, base);
+       }},
+      {"edxml.revocation",
+       [](Config& c, const RawValue& r, const fs::path&, const std::string& w) {
+         const auto& t = need_text(r, w);
+         if (t != "ocsp" && t != "none") throw ConfigError(w, "must be ocsp or none, got '" + t + "'");
+         c.edxml.revocation = t;
        }},
       integer_key("limits.max_document_bytes", 1024, std::int64_t{1} << 32,
                   [](Config& c, std::int64_t v) { c.limits.max_document_bytes = static_cast<std::size_t>(v); }),
@@ -332,6 +405,8 @@ Config Config::load(const std::optional<fs::path>& file, const std::map<std::str
 void Config::validate() const {
   if (server.max_body_bytes < 1) throw ConfigError("config", "server.max_body_bytes must be at least 1");
   if (store.data_dir.empty()) throw ConfigError("config", "store.data_dir must not be empty");
+  if (store.backend == StoreBackendKind::postgresql && store.postgresql_url.empty())
+    throw ConfigError("config", "store.backend = \"postgresql\" needs store.postgresql_url");
   if (tls.enabled() != !tls.private_key.empty())
     throw ConfigError("config", "tls.certificate and tls.private_key go together");
   if (!tls.enabled() && !tls.client_ca.empty())
@@ -344,6 +419,18 @@ void Config::validate() const {
   if (!tls.enabled() && !server.listen.is_loopback())
     throw ConfigError("server.listen " + server.listen.to_string(),
                       "plain HTTP is allowed only on loopback; set tls.certificate and tls.private_key");
+}
+
+}  // namespace lgsp::bus
+
+namespace lgsp::bus {
+
+std::string Config::node_id() const {
+  if (!node.id.empty()) return node.id;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "localhost");
+  // Two nodes on one host differ by port; on different hosts by name.
+  return std::string(host).substr(0, 48) + ":" + std::to_string(server.listen.port);
 }
 
 }  // namespace lgsp::bus

@@ -37,31 +37,25 @@ void Exchange::Impl::handle_status(HttpRequest& request, Reply reply) {
   json out;
   try {
     store->read([&](Transaction& tx) {
-      const Value key[] = {client, id};
-      auto rows = tx.query(
-          "SELECT m.seq, m.service, m.state, m.accepted_at, b.seal, m.last_error, m.conversation, m.payload_sha256"
-          " FROM message m JOIN message_body b ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
-          key);
-      if (rows.empty()) return;
-      const Value seq[] = {rows[0][0]};
+      const auto& messages = repositories(tx).messages;
+      auto m = messages.find_status(tx, client, id);
+      if (!m) return;
       json attempts = json::array();
-      for (auto& a : tx.query("SELECT attempt, at, status, error FROM delivery_attempt WHERE message_seq = ?"
-                              " ORDER BY attempt",
-                              seq))
-        attempts.push_back({{"attempt", as_int(a[0])},
-                            {"at", as_text(a[1])},
-                            {"status", std::holds_alternative<std::int64_t>(a[2]) ? json(as_int(a[2])) : json()},
-                            {"error", std::holds_alternative<std::string>(a[3]) ? json(as_text(a[3])) : json()}});
+      for (auto& a : messages.attempts(tx, m->seq))
+        attempts.push_back({{"attempt", a.attempt},
+                            {"at", a.at},
+                            {"status", a.status ? json(*a.status) : json()},
+                            {"error", a.error ? json(*a.error) : json()}});
       out = {{"message_id", id},
              {"client", client},
-             {"service", as_text(rows[0][1])},
-             {"state", as_text(rows[0][2])},
-             {"accepted_at", as_text(rows[0][3])},
-             {"receipt", Receipt{id, as_text(rows[0][1]), client, as_text(rows[0][3]), as_text(rows[0][7]),
-                                 json::parse(full_seal(&tx, as_text(rows[0][4])))}
-                             .to_json()},
-             {"last_error", std::holds_alternative<std::string>(rows[0][5]) ? json(as_text(rows[0][5])) : json()},
-             {"conversation", std::holds_alternative<std::string>(rows[0][6]) ? json(as_text(rows[0][6])) : json()},
+             {"service", m->service},
+             {"state", m->state},
+             {"accepted_at", m->accepted_at},
+             {"receipt",
+              Receipt{id, m->service, client, m->accepted_at, m->payload_sha256, json::parse(full_seal(&tx, m->seal))}
+                  .to_json()},
+             {"last_error", m->last_error ? json(*m->last_error) : json()},
+             {"conversation", m->conversation ? json(*m->conversation) : json()},
              {"attempts", attempts}};
     });
   } catch (const SealCertificateMissing& e) {
@@ -83,23 +77,27 @@ void Exchange::Impl::deliver_loop() {
     const auto busy = static_cast<std::int64_t>(in_flight.size());
     finished_during_query.clear();
     lock.unlock();
-    std::vector<Row> due;
+    std::vector<DueMessage> due;
+    const bool claims = !options.claim_as.empty();
     try {
       // Due messages whose conversation has nothing older still undelivered (that one goes first). A dead
       // message is undelivered too: it holds back the rest of its conversation until it is replayed (or the
       // later ones would overtake it, and a replay would send it beside them).
-      store->read([&](Transaction& tx) {
-        const Value p[] = {std::int64_t{now_ms()}, room + busy};
-        due = tx.query(
-            "SELECT m.seq, m.id, m.client, m.service, m.conversation, m.content_type, b.payload, m.accepted_at,"
-            " b.seal, m.attempts, m.payload_sha256, m.replayed_after FROM message m JOIN message_body b ON b.seq = "
-            "m.seq"
-            " WHERE m.state IN ('accepted','delivering') AND m.next_attempt_ms <= ?"
-            " AND (m.conversation IS NULL OR NOT EXISTS (SELECT 1 FROM message p WHERE p.client = m.client"
-            "  AND p.conversation = m.conversation AND p.state IN ('accepted','delivering','dead') AND p.seq < m.seq))"
-            " ORDER BY m.next_attempt_ms, m.seq LIMIT ?",
-            p);
-      });
+      if (!claims) {
+        store->read([&](Transaction& tx) { due = repositories(tx).messages.due(tx, now_ms(), room + busy); });
+      } else {
+        // Several nodes on one database: claimed for this node, so no other node sends them meanwhile. Our
+        // own deliveries on the wire hold unexpired claims, so they are not claimed again: `room` is enough.
+        // A claim left by this node id before (a restart after a crash) is given up first, not waited out.
+        if (!claims_released)
+          store->write([&](Transaction& tx) { repositories(tx).messages.release_claims(tx, options.claim_as); }).get();
+        claims_released = true;
+        store
+            ->write([&](Transaction& tx) {
+              due = repositories(tx).messages.claim_due(tx, now_ms(), room, options.claim_as, options.lease.count());
+            })
+            .get();
+      }
     } catch (const std::exception& e) {
       log::error("delivery.query_failed", {{"error", e.what()}});
     }
@@ -113,8 +111,8 @@ void Exchange::Impl::deliver_loop() {
       // In one read, from the registry cache while the registry has not changed.
       Registry registry(*store, nullptr, deps.registry_cache.get());
       registry.in_one_read([&] {
-        for (const auto& row : due) {
-          auto [it, fresh] = services.try_emplace(as_text(row[3]));
+        for (const auto& message : due) {
+          auto [it, fresh] = services.try_emplace(message.service);
           if (fresh) it->second = registry.find_service(it->first);
         }
       });
@@ -123,35 +121,38 @@ void Exchange::Impl::deliver_loop() {
       due.clear();
     }
     lock.lock();
-    for (const auto& row : due) {
+    for (auto& message : due) {
       if (stopping || in_flight.size() >= options.max_in_flight) break;
-      const std::int64_t seq = as_int(row[0]);
-      if (in_flight.count(seq) || finished_during_query.count(seq)) continue;
+      const std::int64_t seq = message.seq;
+      // (A claim is taken after the outcomes before it were committed: nothing claimed is finished already.)
+      if (in_flight.count(seq) || (!claims && finished_during_query.count(seq))) continue;
       in_flight.insert(seq);
       lock.unlock();
-      deliver(seq, row, services[as_text(row[3])]);
+      const auto& service = services[message.service];
+      deliver(std::move(message), service);
       lock.lock();
     }
   }
 }
 
-void Exchange::Impl::deliver(std::int64_t seq, const Row& row, const std::optional<Service>& service) {
-  const std::string message_id = as_text(row[1]);
-  const std::string client_id = as_text(row[2]);
-  const std::string service_id = as_text(row[3]);
-  const int attempts = static_cast<int>(as_int(row[9]));
-  const int replayed_after = static_cast<int>(as_int(row[11]));
+void Exchange::Impl::deliver(DueMessage m, const std::optional<Service>& service) {
+  const std::int64_t seq = m.seq;
+  const std::string& message_id = m.id;
+  const std::string& client_id = m.client;
+  const std::string service_id = m.service;
+  const int attempts = static_cast<int>(m.attempts);
+  const int replayed_after = static_cast<int>(m.replayed_after);
   const std::string subject = client_id + " " + message_id;
   RetryPolicy retry = service ? service->retry : RetryPolicy{};
   const bool keep_payload = service ? service->keep_payload : true;
-  if (!service || !std::holds_alternative<Blob>(row[6])) {
+  if (!service || !m.payload) {
     return record_outcome(seq, service_id, attempts, replayed_after, retry, keep_payload, 0,
                           !service ? "the service is no longer registered" : "the payload is no longer stored",
                           subject);
   }
   std::string seal;
   try {
-    seal = full_seal(nullptr, as_text(row[8]));
+    seal = full_seal(nullptr, m.seal);
   } catch (const SealCertificateMissing& e) {
     // Not sent: the receiver could not verify it. Retried, so restoring the row lets it go out.
     return record_outcome(seq, service_id, attempts, replayed_after, retry, keep_payload, 0, e.what(), subject);
@@ -160,16 +161,16 @@ void Exchange::Impl::deliver(std::int64_t seq, const Row& row, const std::option
     log::error("delivery.seal_unavailable", {{"message_id", message_id}, {"error", e.what()}});
     return finish_delivery(seq);
   }
-  const auto& payload = std::get<Blob>(row[6]).bytes;
+  const auto& payload = m.payload->bytes;
   OutboundRequest out;
   out.url = service->endpoint;
   out.body.assign(payload.begin(), payload.end());
   out.timeout = std::chrono::milliseconds(service->timeout_ms);
-  out.headers = {{"Content-Type", as_text(row[5])},     {"LGSP-Client", client_id},
-                 {"LGSP-Service", service_id},          {"LGSP-Message-Id", message_id},
-                 {"LGSP-Accepted-At", as_text(row[7])}, {"LGSP-Payload-SHA256", as_text(row[10])},
+  out.headers = {{"Content-Type", m.content_type},    {"LGSP-Client", client_id},
+                 {"LGSP-Service", service_id},        {"LGSP-Message-Id", message_id},
+                 {"LGSP-Accepted-At", m.accepted_at}, {"LGSP-Payload-SHA256", m.payload_sha256},
                  {"LGSP-Signature", std::move(seal)}};
-  if (std::holds_alternative<std::string>(row[4])) out.headers.emplace_back("LGSP-Conversation-Id", as_text(row[4]));
+  if (m.conversation) out.headers.emplace_back("LGSP-Conversation-Id", *m.conversation);
   auto self = shared_from_this();
   client.send(std::move(out),
               [self, seq, service_id, attempts, replayed_after, retry, keep_payload, subject](OutboundResponse r) {
@@ -235,34 +236,40 @@ void Exchange::Impl::submit_outcomes() {
     outcome_unit_queued = false;
     return std::exchange(outcomes, {});
   };
-  auto work = [taken, take_all](Transaction& tx) {
+  // On a shared store an outcome is recorded only under this node's claim (DeliveryState::claimed_by).
+  const auto claimed_by = options.claim_as.empty() ? std::nullopt : std::optional<std::string>(options.claim_as);
+  auto work = [taken, take_all, claimed_by](Transaction& tx) {
     taken->ran = true;
     taken->outcomes = take_all();
     const std::string at = utc_now_rfc3339();
     for (const auto& o : taken->outcomes) {
       // A failing outcome rolls back only itself: its message stays queued and is delivered again.
-      tx.exec("SAVEPOINT outcome");
-      try {
-        const Value a[] = {std::int64_t{o.seq}, std::int64_t{o.attempt}, at,
-                           o.status ? Value(std::int64_t{o.status}) : Value(nullptr),
-                           o.error.empty() ? Value(nullptr) : Value(o.error)};
-        tx.exec("INSERT INTO delivery_attempt(message_seq, attempt, at, status, error) VALUES (?, ?, ?, ?, ?)", a);
-        const Value u[] = {o.state, std::int64_t{o.attempt}, std::int64_t{o.next_attempt_ms},
-                           o.error.empty() ? Value(nullptr) : Value(o.error), std::int64_t{o.seq}};
-        tx.exec("UPDATE message SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ? WHERE seq = ?", u);
-        if (o.drop_payload) {
-          const Value d[] = {std::int64_t{o.seq}};
-          tx.exec("UPDATE message_body SET payload = NULL WHERE seq = ?", d);
+      auto failed = tx.try_in_savepoint([&] {
+        const auto& messages = repositories(tx).messages;
+        const auto status = o.status ? std::optional<std::int64_t>(o.status) : std::nullopt;
+        const auto error = o.error.empty() ? std::nullopt : std::optional<std::string>(o.error);
+        if (!messages.set_delivery_state(tx, {o.seq, o.state, o.attempt, o.next_attempt_ms, error, claimed_by}) &&
+            claimed_by) {
+          // The lease ran out and another node took the message over: its outcome is the one that counts.
+          log::warn("delivery.claim_lost", {{"message", o.subject}, {"state", o.state}});
+          return;
         }
+        messages.record_attempt(tx, {o.seq, o.attempt, at, status, error});
+        if (o.drop_payload) messages.drop_payload(tx, o.seq);
         json body = {{"attempt", o.attempt}, {"status", o.status ? json(o.status) : json()}, {"state", o.state}};
         if (!o.error.empty()) body["error"] = o.error;
         if (o.drop_payload) body["payload"] = "dropped";
         MessageLog::append(tx, o.state == "delivering" ? "attempt" : o.state, o.subject, body);
-        tx.exec("RELEASE outcome");
-      } catch (const std::exception& e) {
-        log::error("delivery.record_failed", {{"message", o.subject}, {"state", o.state}, {"error", e.what()}});
-        tx.exec("ROLLBACK TO outcome");
-        tx.exec("RELEASE outcome");
+      });
+      if (failed) {
+        std::string why = "unknown error";
+        try {
+          std::rethrow_exception(failed);
+        } catch (const std::exception& e) {
+          why = e.what();
+        } catch (...) {
+        }
+        log::error("delivery.record_failed", {{"message", o.subject}, {"state", o.state}, {"error", why}});
       }
     }
   };
@@ -327,6 +334,17 @@ void Exchange::stop() {
   // Let deliveries on the wire record their outcome (bounded: a timeout records a failure).
   lock.lock();
   impl_->settled.wait_for(lock, std::chrono::seconds(10), [&] { return impl_->in_flight.empty(); });
+  lock.unlock();
+  // Claims this node still holds (claimed, not sent) go back at once rather than after the lease.
+  if (!impl_->options.claim_as.empty() && impl_->started) {
+    try {
+      if (Store* store = impl_->deps.store())
+        store->write([&](Transaction& tx) { repositories(tx).messages.release_claims(tx, impl_->options.claim_as); })
+            .get();
+    } catch (const std::exception& e) {
+      log::warn("delivery.release_failed", {{"error", e.what()}});
+    }
+  }
 }
 
 void Exchange::add_routes(Router& router) {
@@ -335,6 +353,8 @@ void Exchange::add_routes(Router& router) {
   router.add("GET", "/v1/messages/{id}",
              [impl](HttpRequest& r, Reply reply) { impl->handle_status(r, std::move(reply)); });
 }
+
+void Exchange::submit(HttpRequest request, Reply reply) { impl_->handle_submit(request, std::move(reply)); }
 
 void Exchange::start_delivery() {
   std::lock_guard lock(impl_->mutex);

@@ -10,6 +10,7 @@
 #include "lgsp/bus/receipt.hpp"
 #include "lgsp/bus/refusal_recorder.hpp"
 #include "lgsp/bus/registry.hpp"
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/bus/seal_certificates.hpp"
 #include "lgsp/bus/sealer.hpp"
 #include "lgsp/bus/timestamp.hpp"
@@ -104,6 +105,7 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
   std::set<std::int64_t> finished_during_query;
   bool stopping = false;
   bool started = false;
+  bool claims_released = false;  // this node id's claims from before given up (deliverer thread only)
   std::thread deliverer;
   std::mt19937_64 random{std::random_device{}()};
   std::chrono::steady_clock::time_point queues_measured{};
@@ -144,18 +146,8 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
     std::vector<std::tuple<std::string, std::int64_t, double>> queues;
     try {
       store.read([&](Transaction& tx) {
-        for (auto& r : tx.query("SELECT service, count(*) FROM message"
-                                " WHERE state IN ('accepted','delivering') GROUP BY service"))
-          queues.emplace_back(as_text(r[0]), as_int(r[1]), 0.0);
-        for (auto& [service, depth, oldest] : queues) {
-          const Value p[] = {service};
-          auto rows = tx.query(
-              "SELECT min(accepted_at) FROM message WHERE state IN ('accepted','delivering')"
-              " AND service = ?",
-              p);
-          if (!rows.empty() && std::holds_alternative<std::string>(rows[0][0]))
-            oldest = age_seconds(as_text(rows[0][0]));
-        }
+        for (auto& q : repositories(tx).messages.queues(tx))
+          queues.emplace_back(q.service, q.depth, q.oldest_accepted_at ? age_seconds(*q.oldest_accepted_at) : 0.0);
       });
       deps.metrics->set_queues(queues);
     } catch (const std::exception& e) {
@@ -163,7 +155,7 @@ struct Exchange::Impl : std::enable_shared_from_this<Exchange::Impl> {
     }
   }
   void deliver_loop();
-  void deliver(std::int64_t seq, const Row& row, const std::optional<Service>& service);
+  void deliver(DueMessage message, const std::optional<Service>& service);
   void record_outcome(std::int64_t seq, const std::string& service_id, int attempts, int replayed_after,
                       const RetryPolicy& retry, bool keep_payload, unsigned status, const std::string& error,
                       const std::string& subject);

@@ -39,6 +39,9 @@ HttpResponse problem(const ErrorCode& error, const std::string& detail, const nl
   if (!errors.empty()) body["errors"] = errors;
   HttpResponse r = HttpResponse::json(error.http_status, body);
   r.content_type = "application/problem+json";
+  // 503 is "not now" (the store or the token is unavailable, the node is draining): the client is told
+  // when to try again rather than left to guess (RFC 9110, 10.2.3).
+  if (error.http_status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include "lgsp/bus/log_audit.hpp"
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/contracts/base64.hpp"
 
 #include <algorithm>
@@ -20,9 +21,7 @@ struct Logged {
 };
 
 std::string record_hash_at(Transaction& tx, std::int64_t seq) {
-  const Value p[] = {seq};
-  auto rows = tx.query("SELECT hash FROM message_log WHERE seq = ?", p);
-  return rows.empty() ? std::string() : as_text(rows[0][0]);
+  return repositories(tx).log.hash_at(tx, seq).value_or("");
 }
 
 std::string text_of(const nlohmann::json& body, const char* key) {
@@ -52,18 +51,14 @@ std::string check_messages_against_log(Transaction& tx, const std::vector<LogRec
       logged[r.subject].state = "accepted";
     }
   }
+  const auto& messages = repositories(tx).messages;
   std::int64_t after = 0;
   for (;;) {
-    const Value p[] = {after};
-    auto rows = tx.query(
-        "SELECT m.seq, m.id, m.client, m.service, m.payload_sha256, m.accepted_at, m.state, m.attempts,"
-        " b.payload, b.seal FROM message m LEFT JOIN message_body b ON b.seq = m.seq WHERE m.seq > ?"
-        " ORDER BY m.seq LIMIT 256",
-        p);
-    if (rows.empty()) break;
-    for (const auto& row : rows) {
-      after = as_int(row[0]);
-      const std::string subject = as_text(row[2]) + " " + as_text(row[1]);
+    auto page = messages.page(tx, after, 256);
+    if (page.empty()) break;
+    for (const auto& m : page) {
+      after = m.seq;
+      const std::string subject = m.client + " " + m.id;
       const std::string what = "stored message " + std::to_string(after) + " (" + subject + ")";
       auto it = logged.find(subject);
       if (it == logged.end() || !it->second.accepted)
@@ -71,29 +66,28 @@ std::string check_messages_against_log(Transaction& tx, const std::vector<LogRec
       auto& l = it->second;
       l.seen_in_store = true;
       const auto& receipt = *l.accepted;
-      if (text_of(receipt, "service") != as_text(row[3]))
+      if (text_of(receipt, "service") != m.service)
         return what + ": its service is not the one the log accepted it for";
-      if (text_of(receipt, "payload_sha256") != as_text(row[4]))
+      if (text_of(receipt, "payload_sha256") != m.payload_sha256)
         return what + ": its payload_sha256 is not the one the log recorded";
-      if (text_of(receipt, "accepted_at") != as_text(row[5]))
+      if (text_of(receipt, "accepted_at") != m.accepted_at)
         return what + ": its accepted_at is not the one the log recorded";
-      if (l.state != as_text(row[6]))
-        return what + ": its state is '" + as_text(row[6]) + "' but the log's last record for it says '" + l.state +
-               "'";
-      if (l.attempts != as_int(row[7]))
-        return what + ": it counts " + std::to_string(as_int(row[7])) + " delivery attempts, the log " +
+      if (l.state != m.state)
+        return what + ": its state is '" + m.state + "' but the log's last record for it says '" + l.state + "'";
+      if (l.attempts != m.attempts)
+        return what + ": it counts " + std::to_string(m.attempts) + " delivery attempts, the log " +
                std::to_string(l.attempts);
-      if (std::holds_alternative<std::nullptr_t>(row[9])) return what + ": its body (payload and seal) is missing";
-      if (std::holds_alternative<Blob>(row[8])) {
-        const auto& bytes = std::get<Blob>(row[8]).bytes;
-        if (sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) != as_text(row[4]))
+      if (!m.has_body) return what + ": its body (payload and seal) is missing";
+      if (m.payload) {
+        const auto& bytes = m.payload->bytes;
+        if (sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) != m.payload_sha256)
           return what + ": the stored payload is not the one the log recorded (its SHA-256 differs)";
-      } else if (std::holds_alternative<std::nullptr_t>(row[8])) {
-        if (!l.payload_dropped) return what + ": its payload is gone, but the log never dropped it";
-      } else {
+      } else if (m.payload_not_a_blob) {
         return what + ": the stored payload is not a blob";
+      } else if (!l.payload_dropped) {
+        return what + ": its payload is gone, but the log never dropped it";
       }
-      auto seal = nlohmann::json::parse(as_text(row[9]), nullptr, false);
+      auto seal = nlohmann::json::parse(m.seal, nullptr, false);
       if (!receipt.contains("signature") || seal != receipt["signature"])
         return what + ": its stored seal is not the one the log recorded";
       ++checked;

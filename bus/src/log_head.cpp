@@ -2,12 +2,14 @@
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/bus/sealer.hpp"
 
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 namespace lgsp::bus {
 namespace {
@@ -42,22 +44,16 @@ Sha256 log_head_leaf(const LogHead& head) {
 }
 
 LogHead read_log_head(Transaction& tx) {
-  auto rows = tx.query("SELECT seq, hash FROM message_log ORDER BY seq DESC LIMIT 1");
-  if (rows.empty()) return LogHead{0, kLogGenesis};
-  return LogHead{as_int(rows[0][0]), as_text(rows[0][1])};
+  auto last = repositories(tx).log.last(tx);
+  if (!last) return LogHead{0, kLogGenesis};
+  return LogHead{last->seq, std::move(last->hash)};
 }
 
-std::vector<SealedLogHead> read_sealed_heads(Transaction& tx) {
-  std::vector<SealedLogHead> out;
-  for (auto& r : tx.query("SELECT id, count, hash, sealed_at, seal FROM log_head ORDER BY id"))
-    out.push_back(SealedLogHead{as_int(r[0]), LogHead{as_int(r[1]), as_text(r[2])}, as_text(r[3]), as_text(r[4])});
-  return out;
-}
+std::vector<SealedLogHead> read_sealed_heads(Transaction& tx) { return repositories(tx).log.sealed_heads(tx); }
 
 void store_sealed_head(Transaction& tx, const LogHead& head, const std::string& seal_text) {
   auto seal = nlohmann::json::parse(seal_text);
-  const Value p[] = {head.count, head.hash, seal.value("signed_at", ""), seal_text};
-  tx.exec("INSERT INTO log_head(count, hash, sealed_at, seal) VALUES (?, ?, ?, ?)", p);
+  repositories(tx).log.insert_sealed_head(tx, head, seal.value("signed_at", ""), seal_text);
 }
 
 struct LogHeadSealer::Impl {
@@ -89,11 +85,8 @@ struct LogHeadSealer::Impl {
           auto heads = read_sealed_heads(tx);
           if (!heads.empty()) last = heads.back().head;
         }
-        auto rows = tx.query("SELECT kind, subject FROM message_log ORDER BY seq DESC LIMIT 1");
-        if (!rows.empty()) {
-          last_kind = as_text(rows[0][0]);
-          last_subject = as_text(rows[0][1]);
-        }
+        if (auto kind_subject = repositories(tx).log.last_kind_and_subject(tx))
+          std::tie(last_kind, last_subject) = std::move(*kind_subject);
       });
       if (head.count == 0 || (last && last->count == head.count)) return true;
       if (last && head.count == last->count + 1 && last_kind == "batch" && last_subject == last_root) return true;

@@ -4,6 +4,7 @@
 #include "lgsp/bus/chain_timestamp.hpp"
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/receipt.hpp"
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/bus/timestamp.hpp"
 #include "lgsp/contracts/base64.hpp"
@@ -108,14 +109,17 @@ void MessageLog::append_text(Transaction& tx, const std::string& kind, const std
                              const std::string& body_text) {
   // Appends run one at a time on the store's writer thread, inside its transaction: the last record
   // read here is the one this record follows.
-  auto last = tx.query("SELECT seq, hash FROM message_log ORDER BY seq DESC LIMIT 1");
-  const std::int64_t seq = last.empty() ? 1 : as_int(last[0][0]) + 1;
-  const std::string prev_hash = last.empty() ? kLogGenesis : as_text(last[0][1]);
-  const std::string at = utc_now_rfc3339();
-  const std::string hash = record_hash(prev_hash, seq, at, kind, subject, body_text);
-  const Value params[] = {std::int64_t{seq}, at, kind, subject, body_text, prev_hash, hash};
-  tx.exec("INSERT INTO message_log(seq, at, kind, subject, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          params);
+  const auto& log = repositories(tx).log;
+  auto last = log.last(tx);
+  StoredLogRecord r;
+  r.seq = last ? last->seq + 1 : 1;
+  r.prev_hash = last ? std::move(last->hash) : kLogGenesis;
+  r.at = utc_now_rfc3339();
+  r.kind = kind;
+  r.subject = subject;
+  r.hash = record_hash(r.prev_hash, r.seq, r.at, kind, subject, body_text);
+  r.body = body_text;
+  log.append(tx, std::move(r));
 }
 
 std::vector<LogRecord> MessageLog::read(Store& store, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
@@ -131,23 +135,17 @@ std::vector<LogRecord> MessageLog::read(Transaction& tx, std::optional<std::int6
   const std::int64_t lo = from.value_or(1);
   const std::int64_t hi = to.value_or(INT64_MAX);
   prev_hash = kLogGenesis;
-  if (lo > 1) {
-    const Value p[] = {lo - 1};
-    auto rows = tx.query("SELECT hash FROM message_log WHERE seq = ?", p);
-    if (!rows.empty()) prev_hash = as_text(rows[0][0]);
-  }
-  const Value p[] = {lo, hi};
-  for (auto& row : tx.query("SELECT seq, at, kind, subject, body, prev_hash, hash FROM message_log"
-                            " WHERE seq BETWEEN ? AND ? ORDER BY seq",
-                            p)) {
+  const auto& log = repositories(tx).log;
+  if (lo > 1) prev_hash = log.hash_at(tx, lo - 1).value_or(kLogGenesis);
+  for (auto& stored : log.range(tx, lo, hi)) {
     LogRecord r;
-    r.seq = as_int(row[0]);
-    r.at = as_text(row[1]);
-    r.kind = as_text(row[2]);
-    r.subject = as_text(row[3]);
-    r.body = nlohmann::json::parse(as_text(row[4]), nullptr, false);
-    r.prev_hash = as_text(row[5]);
-    r.hash = as_text(row[6]);
+    r.seq = stored.seq;
+    r.at = std::move(stored.at);
+    r.kind = std::move(stored.kind);
+    r.subject = std::move(stored.subject);
+    r.body = nlohmann::json::parse(stored.body, nullptr, false);
+    r.prev_hash = std::move(stored.prev_hash);
+    r.hash = std::move(stored.hash);
     out.push_back(std::move(r));
   }
   return out;

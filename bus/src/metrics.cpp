@@ -60,6 +60,11 @@ struct Metrics::Impl {
           .Name("lgsp_delivery_attempts_total")
           .Help("Delivery attempts by service and resulting state (delivered, delivering = will retry, dead)")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& contract_variants =
+      prometheus::BuildCounter()
+          .Name("lgsp_contract_variants_total")
+          .Help("Inbound documents accepted under the receive profile, by contract and variant of the standard used")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& queue_depth =
       prometheus::BuildGauge()
           .Name("lgsp_queue_depth")
@@ -141,6 +146,10 @@ void Metrics::observe_sign_batch(std::size_t size, double seconds) {
 
 void Metrics::count_message(const std::string& outcome, const std::string& code) {
   impl_->messages.Add({{"outcome", outcome}, {"code", code}}).Increment();
+}
+
+void Metrics::count_contract_variant(const std::string& contract, const std::string& variant) {
+  impl_->contract_variants.Add({{"contract", contract}, {"variant", variant}}).Increment();
 }
 
 void Metrics::count_delivery(const std::string& service, const std::string& state) {

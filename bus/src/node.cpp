@@ -4,6 +4,8 @@
 #include "lgsp/bus/batch_signer.hpp"
 #include "lgsp/bus/http_server.hpp"
 #include "lgsp/bus/log.hpp"
+#include "lgsp/bus/openapi.hpp"
+#include "lgsp/bus/pg_store.hpp"
 #include "lgsp/bus/sqlite_store.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
@@ -12,13 +14,47 @@
 #include <cstdlib>
 
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 namespace lgsp::bus {
 
+namespace {
+
+// The PostgreSQL password: from store.postgresql_password_file (its first line), else
+// $LGSP_STORE_POSTGRESQL_PASSWORD; none leaves it to libpq ($PGPASSWORD, ~/.pgpass).
+std::string postgresql_password(const StoreConfig& store) {
+  if (!store.postgresql_password_file.empty()) {
+    const auto& file = store.postgresql_password_file;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw ConfigError("store.postgresql_password_file " + file.string(), "cannot be read");
+    std::string password(1025, '\0');
+    in.read(password.data(), static_cast<std::streamsize>(password.size()));
+    password.resize(static_cast<std::size_t>(in.gcount()));
+    if (password.size() > 1024) throw ConfigError("store.postgresql_password_file " + file.string(), "is too long");
+    if (auto nl = password.find_first_of("\r\n"); nl != std::string::npos) password.resize(nl);
+    if (password.empty()) throw ConfigError("store.postgresql_password_file " + file.string(), "is empty");
+    return password;
+  }
+  if (const char* env = std::getenv("LGSP_STORE_POSTGRESQL_PASSWORD"); env && *env) return env;
+  return {};
+}
+
+}  // namespace
+
 std::unique_ptr<Store> open_embedded_store(const Config& config) {
+  if (config.store.backend == StoreBackendKind::postgresql) {
+    PgStoreOptions options;
+    options.conninfo = config.store.postgresql_url;
+    options.password = postgresql_password(config.store);
+    options.pool_size = config.store.pool_size;
+    options.group_commit_max_rows = config.store.group_commit_max_rows;
+    options.group_commit_max_delay = std::chrono::milliseconds(config.store.group_commit_max_delay_ms);
+    options.serialize_writers = true;  // several nodes, one message log (docs/bus.md)
+    return std::make_unique<PgStore>(options, node_pg_migrations());
+  }
   SqliteStoreOptions options;
   options.file = config.store.data_dir / "lgsp.db";
   options.group_commit_max_rows = config.store.group_commit_max_rows;
@@ -171,6 +207,8 @@ Node::Node(Config config, StoreFactory store_factory) : impl_(std::make_unique<I
     }
     reply(HttpResponse::text(200, impl->metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
   });
+  // The public API's description (docs/openapi.json, built in): no credentials, like /healthz.
+  impl_->router.add("GET", "/v1/openapi.json", [](HttpRequest& r, Reply reply) { reply(openapi_answer(r)); });
   impl_->admin = std::make_unique<AdminApi>(
       [impl] { return impl->store_ptr.load(); },
       [impl]() -> const contracts::Catalogue* { return impl->catalogue ? &*impl->catalogue : nullptr; });

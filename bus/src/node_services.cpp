@@ -4,6 +4,7 @@
 #include "lgsp/bus/call_proxy.hpp"
 #include "lgsp/bus/caller.hpp"
 #include "lgsp/bus/chain_timestamp.hpp"
+#include "lgsp/bus/edxml_gateway.hpp"
 #include "lgsp/bus/exchange.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/log_head.hpp"
@@ -50,10 +51,17 @@ HeaderCheck authenticated(Node& node, std::shared_ptr<RegistryCache> cache, bool
     if (!store) return std::nullopt;  // the handler answers 503
     Registry registry(*store, nullptr, cache.get());
     std::optional<HttpResponse> refusal;
-    registry.in_one_read([&] {
-      auto who = authenticate_client(header, registry);
-      if (auto* r = std::get_if<HttpResponse>(&who)) refusal = std::move(*r);
-    });
+    try {
+      registry.in_one_read([&] {
+        auto who = authenticate_client(header, registry);
+        if (auto* r = std::get_if<HttpResponse>(&who)) refusal = std::move(*r);
+      });
+    } catch (const StoreError& e) {
+      // The key or certificate could not be looked up (the database is gone): nothing was decided, the
+      // client may send again; not the listener's generic 500.
+      log::error("auth.store_failed", {{"path", header.path}, {"error", e.what()}});
+      return problem(errors::kNotReady, "the caller could not be authenticated: the store is unavailable");
+    }
     if (refusal && count_as_message && header.method == "POST") {
       auto body = nlohmann::json::parse(refusal->body, nullptr, false);
       node.metrics().count_message("rejected", body.is_object() ? body.value("code", "") : "");
@@ -73,6 +81,7 @@ struct NodeServices::Impl {
   std::unique_ptr<OutboundClient> outbound;
   std::unique_ptr<CallProxy> proxy;
   std::unique_ptr<Exchange> exchange;
+  std::unique_ptr<EdxmlGateway> edxml;  // after the exchange: destroyed first (its workers hand copies to it)
   std::unique_ptr<ChainTimestamper> timestamper;
   std::unique_ptr<LogHeadSealer> head_sealer;
   explicit Impl(Node& n) : node(n) {}
@@ -83,6 +92,9 @@ ExchangeOptions options_from(const Config& config) {
   ExchangeOptions options;
   options.max_in_flight = config.delivery.max_in_flight;
   options.poll_interval = std::chrono::milliseconds(config.delivery.poll_interval_ms);
+  // PostgreSQL is the store several nodes share; SQLite keeps its one-node path (no claim writes).
+  if (config.store.backend == StoreBackendKind::postgresql) options.claim_as = config.node_id();
+  options.lease = std::chrono::seconds(config.delivery.lease_seconds);
   return options;
 }
 }  // namespace
@@ -126,7 +138,21 @@ NodeServices::NodeServices(Node& node, const ExchangeOptions& options) : impl_(s
   impl_->exchange = std::make_unique<Exchange>(std::move(exchange), *impl_->outbound, options);
   impl_->exchange->add_routes(node.router());
 
+  EdxmlGateway::Dependencies edxml;
+  edxml.store = [&node] { return node.store(); };
+  edxml.catalogue = [&node] { return &node.catalogue(); };
+  edxml.limits = config.limits;
+  edxml.submit = [exchange = impl_->exchange.get()](HttpRequest r, Reply reply) {
+    exchange->submit(std::move(r), std::move(reply));
+  };
+  edxml.refusals = node.refusals();
+  impl_->edxml = std::make_unique<EdxmlGateway>(
+      std::move(edxml), EdxmlGatewayOptions{config.edxml.trust, config.edxml.revocation == "ocsp", 2});
+  impl_->edxml->add_routes(node.router());
+
   node.router().check_headers("/v1/messages", authenticated(node, impl_->registry_cache, true));
+  node.router().check_headers("/v1/edxml/messages", authenticated(node, impl_->registry_cache, true));
+  node.router().check_headers("/v1/edxml/documents", authenticated(node, impl_->registry_cache, false));
   for (const char* pattern : {"/v1/messages/{id}", "/v1/call/*"})
     node.router().check_headers(pattern, authenticated(node, impl_->registry_cache, false));
 

@@ -2,6 +2,7 @@
 
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/metrics.hpp"
+#include "lgsp/bus/repositories.hpp"
 
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
@@ -11,10 +12,6 @@ namespace lgsp::bus {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The kinds, as an SQL list (they are constants, never input).
-const std::string kKindsSql = std::string("('") + RefusalRecorder::kHttp + "','" + RefusalRecorder::kMessage + "','" +
-                              RefusalRecorder::kCall + "')";
 
 // A value fit for the sample: control characters and bytes that are not UTF-8 become '?', so JSON
 // escaping cannot grow it (a byte of 0x01 would be 6), and it is cut to `max` bytes on a character boundary.
@@ -106,24 +103,15 @@ struct RefusalRecorder::Impl : std::enable_shared_from_this<RefusalRecorder::Imp
       std::lock_guard lock(mutex);
       last_prune = Clock::now();
     }
-    const std::string age = "-" + std::to_string(options.max_age.count()) + " seconds";
+    const auto max_age = options.max_age;
     const std::int64_t keep = options.max_rows;
     try {
       s->write(
-          [age, keep](Transaction& tx) {
-            // By age: node_event_kind_at serves the range; `at` is written in this same format.
-            for (const char* kind : {kHttp, kMessage, kCall}) {
-              const Value p[] = {std::string(kind), age};
-              tx.exec("DELETE FROM node_event WHERE kind = ? AND at < strftime('%Y-%m-%dT%H:%M:%fZ','now', ?)", p);
-            }
+          [max_age, keep](Transaction& tx) {
+            const auto& events = repositories(tx).events;
+            for (const char* kind : {kHttp, kMessage, kCall}) events.delete_older(tx, kind, max_age);
             // Beyond the row cap: everything older than the newest `keep` refusal events.
-            const Value k[] = {keep};
-            auto rows = tx.query(
-                "SELECT id FROM node_event WHERE kind IN " + kKindsSql + " ORDER BY id DESC LIMIT 1 OFFSET ?", k);
-            if (!rows.empty()) {
-              const Value cut[] = {rows[0][0]};
-              tx.exec("DELETE FROM node_event WHERE kind IN " + kKindsSql + " AND id <= ?", cut);
-            }
+            events.keep_newest(tx, {kHttp, kMessage, kCall}, keep);
           },
           [done](std::exception_ptr e) {
             if (e) {
@@ -183,12 +171,8 @@ void RefusalRecorder::record(const std::string& kind, const std::string& code, u
     std::string text = detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (text.size() > impl_->max_event_bytes())
       text = nlohmann::json{{"code", sample_value(code, 64)}, {"status", status}, {"truncated", true}}.dump();
-    store->write(
-        [kind, text = std::move(text)](Transaction& tx) {
-          const Value p[] = {kind, text};
-          tx.exec("INSERT INTO node_event(kind, detail) VALUES (?, ?)", p);
-        },
-        [](std::exception_ptr) {});
+    store->write([kind, text = std::move(text)](Transaction& tx) { repositories(tx).events.insert(tx, kind, text); },
+                 [](std::exception_ptr) {});
     if (impl_->prune_due()) impl_->prune({});
   } catch (const std::exception& e) {
     // The store is closing (or full): the refusal still goes out; it is counted.

@@ -1,6 +1,7 @@
 #include "lgsp/bus/registry.hpp"
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/repositories.hpp"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -27,31 +28,6 @@ const std::regex& service_pattern() {
       R"(([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})/([A-Z][A-Z0-9_-]{0,31})/([a-z0-9][a-z0-9._-]{0,63})/v([1-9][0-9]{0,3}))");
   return r;
 }
-
-bool exists(Transaction& tx, const char* sql, const std::string& key) {
-  const Value p[] = {key};
-  return !tx.query(sql, p).empty();
-}
-
-std::string text_or_empty(const Value& v) { return std::holds_alternative<std::string>(v) ? as_text(v) : ""; }
-
-Service service_from(const Row& r) {
-  Service s;
-  s.id = as_text(r[0]);
-  s.request_contract = as_text(r[1]);
-  s.response_contract = text_or_empty(r[2]);
-  s.endpoint = as_text(r[3]);
-  s.timeout_ms = static_cast<int>(as_int(r[4]));
-  s.retry.max_attempts = static_cast<int>(as_int(r[5]));
-  s.retry.initial_backoff_ms = static_cast<int>(as_int(r[6]));
-  s.retry.max_backoff_ms = static_cast<int>(as_int(r[7]));
-  s.keep_payload = as_int(r[8]) != 0;
-  return s;
-}
-
-constexpr const char* kServiceColumns =
-    "id, request_contract, response_contract, endpoint, timeout_ms, max_attempts, initial_backoff_ms, "
-    "max_backoff_ms, keep_payload";
 
 }  // namespace
 
@@ -211,8 +187,7 @@ void Registry::in_one_read(const std::function<void()>& fn) const {
   store_.read([&](Transaction& tx) {
     tx_ = &tx;
     if (auto* c = cache()) {
-      auto rows = tx.query("SELECT n FROM registry_version WHERE id = 1");
-      version_ = rows.empty() ? -1 : as_int(rows[0][0]);
+      version_ = repositories(tx).registry.version(tx).value_or(-1);
       if (version_ >= 0) c->at_version(version_);
     }
     try {
@@ -235,19 +210,15 @@ void Registry::add_member(const std::string& code, const std::string& name) {
     throw RegistryError(Kind::invalid, "member " + code, "an agency code looks like 000.00.13.H29");
   if (name.empty()) throw RegistryError(Kind::invalid, "member " + code, "the name must not be empty");
   write([&](Transaction& tx) {
-    if (exists(tx, "SELECT 1 FROM member WHERE code = ?", code))
-      throw RegistryError(Kind::conflict, "member " + code, "already exists");
-    const Value p[] = {code, name};
-    tx.exec("INSERT INTO member(code, name) VALUES (?, ?)", p);
+    const auto& registry = repositories(tx).registry;
+    if (registry.member_exists(tx, code)) throw RegistryError(Kind::conflict, "member " + code, "already exists");
+    registry.insert_member(tx, {code, name});
   });
 }
 
 std::vector<Member> Registry::members() const {
   std::vector<Member> out;
-  read([&](Transaction& tx) {
-    for (auto& r : tx.query("SELECT code, name FROM member ORDER BY code"))
-      out.push_back({as_text(r[0]), as_text(r[1])});
-  });
+  read([&](Transaction& tx) { out = repositories(tx).registry.members(tx); });
   return out;
 }
 
@@ -257,20 +228,17 @@ void Registry::add_subsystem(const std::string& id) {
     throw RegistryError(Kind::invalid, "subsystem " + id, "expected MEMBER/SUBSYSTEM, e.g. 000.00.13.H29/MOTCUA");
   const std::string member = m[1];
   write([&](Transaction& tx) {
-    if (!exists(tx, "SELECT 1 FROM member WHERE code = ?", member))
+    const auto& registry = repositories(tx).registry;
+    if (!registry.member_exists(tx, member))
       throw RegistryError(Kind::not_found, "subsystem " + id, "member '" + member + "' does not exist");
-    if (exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", id))
-      throw RegistryError(Kind::conflict, "subsystem " + id, "already exists");
-    const Value p[] = {id, member};
-    tx.exec("INSERT INTO subsystem(id, member) VALUES (?, ?)", p);
+    if (registry.subsystem_exists(tx, id)) throw RegistryError(Kind::conflict, "subsystem " + id, "already exists");
+    registry.insert_subsystem(tx, id, member);
   });
 }
 
 std::vector<Subsystem> Registry::subsystems() const {
   std::vector<Subsystem> out;
-  read([&](Transaction& tx) {
-    for (auto& r : tx.query("SELECT id FROM subsystem ORDER BY id")) out.push_back({as_text(r[0])});
-  });
+  read([&](Transaction& tx) { out = repositories(tx).registry.subsystems(tx); });
   return out;
 }
 
@@ -301,24 +269,11 @@ void Registry::add_service(const Service& s) {
   std::string subsystem;
   check_service(s, subsystem);
   write([&](Transaction& tx) {
-    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
+    const auto& registry = repositories(tx).registry;
+    if (!registry.subsystem_exists(tx, subsystem))
       throw RegistryError(Kind::not_found, "service " + s.id, "subsystem '" + subsystem + "' does not exist");
-    if (exists(tx, "SELECT 1 FROM service WHERE id = ?", s.id))
-      throw RegistryError(Kind::conflict, "service " + s.id, "already exists");
-    const Value p[] = {s.id,
-                       subsystem,
-                       s.request_contract,
-                       s.response_contract.empty() ? Value(nullptr) : Value(s.response_contract),
-                       s.endpoint,
-                       std::int64_t{s.timeout_ms},
-                       std::int64_t{s.retry.max_attempts},
-                       std::int64_t{s.retry.initial_backoff_ms},
-                       std::int64_t{s.retry.max_backoff_ms},
-                       std::int64_t{s.keep_payload ? 1 : 0}};
-    tx.exec(
-        "INSERT INTO service(id, subsystem, request_contract, response_contract, endpoint, timeout_ms, "
-        "max_attempts, initial_backoff_ms, max_backoff_ms, keep_payload) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        p);
+    if (registry.service_exists(tx, s.id)) throw RegistryError(Kind::conflict, "service " + s.id, "already exists");
+    registry.insert_service(tx, s, subsystem);
   });
 }
 
@@ -326,48 +281,30 @@ void Registry::update_service(const Service& s) {
   std::string subsystem;
   check_service(s, subsystem);
   write([&](Transaction& tx) {
-    const Value p[] = {s.request_contract,
-                       s.response_contract.empty() ? Value(nullptr) : Value(s.response_contract),
-                       s.endpoint,
-                       std::int64_t{s.timeout_ms},
-                       std::int64_t{s.retry.max_attempts},
-                       std::int64_t{s.retry.initial_backoff_ms},
-                       std::int64_t{s.retry.max_backoff_ms},
-                       std::int64_t{s.keep_payload ? 1 : 0},
-                       s.id};
-    tx.exec(
-        "UPDATE service SET request_contract = ?, response_contract = ?, endpoint = ?, timeout_ms = ?, "
-        "max_attempts = ?, initial_backoff_ms = ?, max_backoff_ms = ?, keep_payload = ? WHERE id = ?",
-        p);
-    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "service " + s.id, "does not exist");
+    if (!repositories(tx).registry.update_service(tx, s))
+      throw RegistryError(Kind::not_found, "service " + s.id, "does not exist");
   });
 }
 
 std::size_t Registry::remove_service(const std::string& id) {
   std::size_t grants = 0;
   write([&](Transaction& tx) {
-    if (!exists(tx, "SELECT 1 FROM service WHERE id = ?", id))
-      throw RegistryError(Kind::not_found, "service " + id, "does not exist");
+    const auto& repos = repositories(tx);
+    if (!repos.registry.service_exists(tx, id)) throw RegistryError(Kind::not_found, "service " + id, "does not exist");
     // A message accepted for the service is owed a delivery: removing the service would strand it.
-    const Value q[] = {id};
-    auto pending = as_int(
-        tx.query("SELECT count(*) FROM message WHERE service = ? AND state IN ('accepted','delivering')", q)[0][0]);
+    auto pending = repos.messages.count_undelivered(tx, id);
     if (pending > 0)
       throw RegistryError(Kind::conflict, "service " + id,
                           std::to_string(pending) + " accepted message(s) are still to be delivered to it");
-    tx.exec("DELETE FROM acl_grant WHERE service = ?", q);
-    grants = static_cast<std::size_t>(tx.changes());
-    tx.exec("DELETE FROM service WHERE id = ?", q);
+    grants = repos.registry.delete_grants_to(tx, id);
+    repos.registry.delete_service(tx, id);
   });
   return grants;
 }
 
 std::vector<Service> Registry::services() const {
   std::vector<Service> out;
-  read([&](Transaction& tx) {
-    for (auto& r : tx.query(std::string("SELECT ") + kServiceColumns + " FROM service ORDER BY id"))
-      out.push_back(service_from(r));
-  });
+  read([&](Transaction& tx) { out = repositories(tx).registry.services(tx); });
   return out;
 }
 
@@ -376,50 +313,39 @@ RegistryCache::Impl* Registry::cache() const { return cache_ ? cache_->impl_.get
 std::optional<Service> Registry::find_service(const std::string& id) const {
   return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::services, id, [&] {
     std::optional<Service> out;
-    read([&](Transaction& tx) {
-      const Value p[] = {id};
-      auto rows = tx.query(std::string("SELECT ") + kServiceColumns + " FROM service WHERE id = ?", p);
-      if (!rows.empty()) out = service_from(rows[0]);
-    });
+    read([&](Transaction& tx) { out = repositories(tx).registry.find_service(tx, id); });
     return out;
   });
 }
 
 void Registry::grant(const std::string& client, const std::string& service) {
   write([&](Transaction& tx) {
-    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", client))
+    const auto& registry = repositories(tx).registry;
+    if (!registry.subsystem_exists(tx, client))
       throw RegistryError(Kind::not_found, "acl " + client, "subsystem does not exist");
-    if (!exists(tx, "SELECT 1 FROM service WHERE id = ?", service))
+    if (!registry.service_exists(tx, service))
       throw RegistryError(Kind::not_found, "acl " + service, "service does not exist");
-    const Value p[] = {client, service};
-    tx.exec("INSERT OR IGNORE INTO acl_grant(client, service) VALUES (?, ?)", p);
+    registry.insert_grant(tx, {client, service});
   });
 }
 
 void Registry::revoke(const std::string& client, const std::string& service) {
   write([&](Transaction& tx) {
-    const Value p[] = {client, service};
-    tx.exec("DELETE FROM acl_grant WHERE client = ? AND service = ?", p);
-    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "acl " + client + " " + service, "no such grant");
+    if (!repositories(tx).registry.delete_grant(tx, {client, service}))
+      throw RegistryError(Kind::not_found, "acl " + client + " " + service, "no such grant");
   });
 }
 
 std::vector<Grant> Registry::grants() const {
   std::vector<Grant> out;
-  read([&](Transaction& tx) {
-    for (auto& r : tx.query("SELECT client, service FROM acl_grant ORDER BY service, client"))
-      out.push_back({as_text(r[0]), as_text(r[1])});
-  });
+  read([&](Transaction& tx) { out = repositories(tx).registry.grants(tx); });
   return out;
 }
 
 bool Registry::allowed(const std::string& client, const std::string& service) const {
   return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::grants, {client, service}, [&] {
     bool ok = false;
-    read([&](Transaction& tx) {
-      const Value p[] = {client, service};
-      ok = !tx.query("SELECT 1 FROM acl_grant WHERE client = ? AND service = ?", p).empty();
-    });
+    read([&](Transaction& tx) { ok = repositories(tx).registry.grant_exists(tx, {client, service}); });
     return ok;
   });
 }
@@ -428,30 +354,24 @@ std::string Registry::create_api_key(const std::string& subsystem) {
   const std::string id = random_hex(6);
   const std::string key = "lgsp_" + id + "_" + random_hex(24);
   write([&](Transaction& tx) {
-    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
+    const auto& registry = repositories(tx).registry;
+    if (!registry.subsystem_exists(tx, subsystem))
       throw RegistryError(Kind::not_found, "apikey " + subsystem, "subsystem does not exist");
-    const Value p[] = {id, subsystem, sha256_hex(key)};
-    tx.exec("INSERT INTO api_key(id, subsystem, hash) VALUES (?, ?, ?)", p);
+    registry.insert_api_key(tx, {id, subsystem, sha256_hex(key)});
   });
   return key;
 }
 
 std::vector<ApiKeyInfo> Registry::api_keys() const {
   std::vector<ApiKeyInfo> out;
-  read([&](Transaction& tx) {
-    for (auto& r :
-         tx.query("SELECT id, subsystem, created_at, revoked_at IS NOT NULL FROM api_key ORDER BY created_at"))
-      out.push_back({as_text(r[0]), as_text(r[1]), as_text(r[2]), as_int(r[3]) != 0});
-  });
+  read([&](Transaction& tx) { out = repositories(tx).registry.api_keys(tx); });
   return out;
 }
 
 void Registry::revoke_api_key(const std::string& id) {
   write([&](Transaction& tx) {
-    const Value p[] = {id};
-    tx.exec("UPDATE api_key SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ? AND revoked_at IS NULL",
-            p);
-    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "apikey " + id, "does not exist or is revoked");
+    if (!repositories(tx).registry.revoke_api_key(tx, id))
+      throw RegistryError(Kind::not_found, "apikey " + id, "does not exist or is revoked");
   });
 }
 
@@ -468,9 +388,8 @@ std::optional<std::string> Registry::authenticate(const std::string& key) const 
       [&] {
         std::optional<std::string> subsystem;
         read([&](Transaction& tx) {
-          const Value p[] = {id};
-          auto rows = tx.query("SELECT subsystem, hash FROM api_key WHERE id = ? AND revoked_at IS NULL", p);
-          if (!rows.empty() && constant_time_equal(as_text(rows[0][1]), hash)) subsystem = as_text(rows[0][0]);
+          auto stored = repositories(tx).registry.find_active_api_key(tx, id);
+          if (stored && constant_time_equal(stored->hash, hash)) subsystem = stored->subsystem;
         });
         return subsystem;
       },
@@ -500,13 +419,12 @@ std::string Registry::add_certificate(const std::string& subsystem, const std::s
   auto fp = der_fingerprint(pem);
   if (!fp) throw RegistryError(Kind::invalid, "certificate for " + subsystem, "not a PEM X.509 certificate");
   write([&](Transaction& tx) {
-    if (!exists(tx, "SELECT 1 FROM subsystem WHERE id = ?", subsystem))
+    const auto& registry = repositories(tx).registry;
+    if (!registry.subsystem_exists(tx, subsystem))
       throw RegistryError(Kind::not_found, "certificate for " + subsystem, "subsystem does not exist");
-    if (exists(tx, "SELECT 1 FROM subsystem_certificate WHERE fingerprint = ?", *fp) ||
-        exists(tx, "SELECT 1 FROM peer_node WHERE fingerprint = ?", *fp))
+    if (registry.certificate_bound(tx, *fp))
       throw RegistryError(Kind::conflict, "certificate " + *fp, "already bound to a subsystem or a peer node");
-    const Value p[] = {*fp, subsystem, pem};
-    tx.exec("INSERT INTO subsystem_certificate(fingerprint, subsystem, pem) VALUES (?, ?, ?)", p);
+    registry.insert_client_certificate(tx, {*fp, subsystem}, pem);
   });
   return *fp;
 }
@@ -514,28 +432,22 @@ std::string Registry::add_certificate(const std::string& subsystem, const std::s
 std::vector<std::pair<std::string, std::string>> Registry::certificates() const {
   std::vector<std::pair<std::string, std::string>> out;
   read([&](Transaction& tx) {
-    for (auto& r : tx.query("SELECT fingerprint, subsystem FROM subsystem_certificate ORDER BY subsystem, fingerprint"))
-      out.emplace_back(as_text(r[0]), as_text(r[1]));
+    for (auto& c : repositories(tx).registry.client_certificates(tx)) out.emplace_back(c.fingerprint, c.subsystem);
   });
   return out;
 }
 
 void Registry::remove_certificate(const std::string& fingerprint) {
   write([&](Transaction& tx) {
-    const Value p[] = {fingerprint};
-    tx.exec("DELETE FROM subsystem_certificate WHERE fingerprint = ?", p);
-    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "certificate " + fingerprint, "not registered");
+    if (!repositories(tx).registry.delete_client_certificate(tx, fingerprint))
+      throw RegistryError(Kind::not_found, "certificate " + fingerprint, "not registered");
   });
 }
 
 std::optional<std::string> Registry::subsystem_for_certificate(const std::string& sha256_hex) const {
   return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::certificate_subsystems, sha256_hex, [&] {
     std::optional<std::string> subsystem;
-    read([&](Transaction& tx) {
-      const Value p[] = {sha256_hex};
-      auto rows = tx.query("SELECT subsystem FROM subsystem_certificate WHERE fingerprint = ?", p);
-      if (!rows.empty()) subsystem = as_text(rows[0][0]);
-    });
+    read([&](Transaction& tx) { subsystem = repositories(tx).registry.subsystem_for_certificate(tx, sha256_hex); });
     return subsystem;
   });
 }
@@ -547,13 +459,11 @@ std::string Registry::add_peer_node(const std::string& name, const std::string& 
   auto fp = der_fingerprint(pem);
   if (!fp) throw RegistryError(Kind::invalid, "node " + name, "not a PEM X.509 certificate");
   write([&](Transaction& tx) {
-    if (exists(tx, "SELECT 1 FROM peer_node WHERE name = ?", name))
-      throw RegistryError(Kind::conflict, "node " + name, "already registered");
-    if (exists(tx, "SELECT 1 FROM peer_node WHERE fingerprint = ?", *fp) ||
-        exists(tx, "SELECT 1 FROM subsystem_certificate WHERE fingerprint = ?", *fp))
+    const auto& registry = repositories(tx).registry;
+    if (registry.peer_node_exists(tx, name)) throw RegistryError(Kind::conflict, "node " + name, "already registered");
+    if (registry.certificate_bound(tx, *fp))
       throw RegistryError(Kind::conflict, "node " + name, "the certificate is already registered");
-    const Value p[] = {name, *fp, pem};
-    tx.exec("INSERT INTO peer_node(name, fingerprint, pem) VALUES (?, ?, ?)", p);
+    registry.insert_peer_node(tx, {name, *fp, pem});
   });
   return *fp;
 }
@@ -561,28 +471,22 @@ std::string Registry::add_peer_node(const std::string& name, const std::string& 
 std::vector<std::pair<std::string, std::string>> Registry::peer_nodes() const {
   std::vector<std::pair<std::string, std::string>> out;
   read([&](Transaction& tx) {
-    for (auto& r : tx.query("SELECT name, fingerprint FROM peer_node ORDER BY name"))
-      out.emplace_back(as_text(r[0]), as_text(r[1]));
+    for (auto& n : repositories(tx).registry.peer_nodes(tx)) out.emplace_back(n.name, n.fingerprint);
   });
   return out;
 }
 
 void Registry::remove_peer_node(const std::string& name) {
   write([&](Transaction& tx) {
-    const Value p[] = {name};
-    tx.exec("DELETE FROM peer_node WHERE name = ?", p);
-    if (tx.changes() == 0) throw RegistryError(Kind::not_found, "node " + name, "not registered");
+    if (!repositories(tx).registry.delete_peer_node(tx, name))
+      throw RegistryError(Kind::not_found, "node " + name, "not registered");
   });
 }
 
 std::optional<std::string> Registry::peer_node_for_certificate(const std::string& sha256_hex) const {
   return RegistryCache::Impl::answer(cache(), version_, &RegistryCache::Impl::certificate_peers, sha256_hex, [&] {
     std::optional<std::string> name;
-    read([&](Transaction& tx) {
-      const Value p[] = {sha256_hex};
-      auto rows = tx.query("SELECT name FROM peer_node WHERE fingerprint = ?", p);
-      if (!rows.empty()) name = as_text(rows[0][0]);
-    });
+    read([&](Transaction& tx) { name = repositories(tx).registry.peer_node_for_certificate(tx, sha256_hex); });
     return name;
   });
 }

@@ -2,6 +2,7 @@
 #include "lgsp/contracts/base64.hpp"
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/repositories.hpp"
 
 namespace lgsp::bus {
 namespace {
@@ -52,22 +53,13 @@ std::string expand_seal(nlohmann::json& seal, const SealCertificates& certs) {
   return {};
 }
 
-SealCertificates load_seal_certificates(Transaction& tx) {
-  SealCertificates out;
-  for (auto& r : tx.query("SELECT sha256, cert, chain FROM seal_certificate"))
-    out.emplace(as_text(r[0]), SealCertificate{as_text(r[1]), as_text(r[2])});
-  return out;
-}
+SealCertificates load_seal_certificates(Transaction& tx) { return repositories(tx).log.seal_certificates(tx); }
 
 void store_seal_certificate(Transaction& tx, const std::string& sha256, const SealCertificate& certificate) {
-  const Value p[] = {sha256, certificate.cert, certificate.chain};
   // The certificate (named by its hash) never changes; its chain can: a node started without
   // `signing.ca_chain` and restarted with it stores the chain with its first record, and every stored
   // seal then goes out with it. The chain is a path-building aid, not covered by the signature.
-  tx.exec(
-      "INSERT INTO seal_certificate(sha256, cert, chain) VALUES (?, ?, ?)"
-      " ON CONFLICT(sha256) DO UPDATE SET chain = excluded.chain WHERE chain <> excluded.chain",
-      p);
+  repositories(tx).log.store_seal_certificate(tx, sha256, certificate);
 }
 
 bool SealCertificateCache::holds(const std::string& sha256, const SealCertificate& certificate) const {

@@ -56,23 +56,26 @@ class Connection final : public Transaction {
  public:
   explicit Connection(DbPtr db) : db_(std::move(db)) {}
 
+  Backend backend() const override { return Backend::sqlite; }
+
   void exec(std::string_view sql, std::span<const Value> params) override {
-    sqlite3_stmt* s = prepare(sql, params);
+    sqlite3_stmt* s = prepare(sql, params).statement.get();
     int rc = sqlite3_step(s);
     while (rc == SQLITE_ROW) rc = sqlite3_step(s);
     finish(s, rc, sql);
   }
 
   std::vector<Row> query(std::string_view sql, std::span<const Value> params) override {
-    sqlite3_stmt* s = prepare(sql, params);
+    Cached& c = prepare(sql, params);
+    sqlite3_stmt* s = c.statement.get();
     std::vector<Row> rows;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      Row row;
-      const int n = sqlite3_column_count(s);
-      row.reserve(static_cast<std::size_t>(n));
-      for (int i = 0; i < n; ++i) row.push_back(column(s, i));
-      rows.push_back(std::move(row));
+      std::vector<Value> values;
+      const auto n = c.columns->size();
+      values.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) values.push_back(column(s, static_cast<int>(i)));
+      rows.emplace_back(c.columns, std::move(values));
     }
     finish(s, rc, sql);
     return rows;
@@ -89,21 +92,35 @@ class Connection final : public Transaction {
   sqlite3* handle() const { return db_.get(); }
 
  private:
-  sqlite3_stmt* prepare(std::string_view sql, std::span<const Value> params) {
+  // A prepared statement with its result's column names, shared by every row it returns.
+  struct Cached {
+    StmtPtr statement;
+    std::shared_ptr<const Row::Columns> columns;
+  };
+
+  Cached& prepare(std::string_view sql, std::span<const Value> params) {
     auto it = cache_.find(sql);  // no std::string built for a statement already prepared
     if (it == cache_.end()) {
       sqlite3_stmt* raw = nullptr;
       if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
                              nullptr) != SQLITE_OK)
         fail(db_.get(), "prepare '" + std::string(sql) + "'");
-      it = cache_.emplace(std::string(sql), StmtPtr(raw)).first;
+      Cached cached{StmtPtr(raw), nullptr};
+      auto names = std::make_shared<Row::Columns>();
+      const int n = sqlite3_column_count(raw);
+      for (int i = 0; i < n; ++i) {
+        const char* name = sqlite3_column_name(raw, i);
+        names->emplace_back(name ? name : "");
+      }
+      cached.columns = std::move(names);
+      it = cache_.emplace(std::string(sql), std::move(cached)).first;
     }
-    sqlite3_stmt* s = it->second.get();
+    sqlite3_stmt* s = it->second.statement.get();
     if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(s))
       throw StoreError("sqlite: '" + it->first + "' takes " + std::to_string(sqlite3_bind_parameter_count(s)) +
                        " parameters, got " + std::to_string(params.size()));
     for (std::size_t i = 0; i < params.size(); ++i) bind(s, static_cast<int>(i + 1), params[i]);
-    return s;
+    return it->second;
   }
 
   void bind(sqlite3_stmt* s, int index, const Value& v) {
@@ -154,25 +171,15 @@ class Connection final : public Transaction {
 
   int last_failure_ = SQLITE_OK;
   DbPtr db_;
-  std::map<std::string, StmtPtr, std::less<>> cache_;
+  std::map<std::string, Cached, std::less<>> cache_;
 };
 
 int current_version(Connection& c) {
-  auto rows = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
-  return static_cast<int>(as_int(rows.at(0).at(0)));
+  auto rows = c.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", {});
+  return static_cast<int>(rows.at(0).integer("version"));
 }
 
 }  // namespace
-
-std::int64_t as_int(const Value& v) {
-  if (auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  throw StoreError("store: expected an integer column");
-}
-
-const std::string& as_text(const Value& v) {
-  if (auto* s = std::get_if<std::string>(&v)) return *s;
-  throw StoreError("store: expected a text column");
-}
 
 struct SqliteStore::Impl {
   struct Pending {

@@ -2,6 +2,7 @@
 
 #include "lgsp/contracts/catalogue.hpp"
 #include "lgsp/contracts/safe_json.hpp"
+#include "receive_profile.hpp"
 #include "schema_validators.hpp"
 
 #include <algorithm>
@@ -27,13 +28,68 @@ std::string need_string(const nlohmann::json& j, const char* key, const fs::path
 }
 }  // namespace
 
+// contract.json "receive": {"schema": "receive.xsd" (XML only, optional), "variants": ["edxml.organ-id-system", ...]}:
+// what the receive profile accepts beyond the strict schema (docs/contracts.md).
+void Contract::load_receive(Contract& c, const nlohmann::json& receive, const fs::path& strict_schema,
+                            const fs::path& descriptor) {
+  static const std::vector<std::string> known_variants = {
+      variant::kXmlLeadingBytes,         variant::kEdxmlOrganIdSystem,
+      variant::kEdxmlDocumentIdUuid,     variant::kEdxmlHeaderCodeResponseFor,
+      variant::kEdxmlStatusMessage,      variant::kEdxmlEmptyTraceHeaderList,
+      variant::kDvcqgEmptyOptionalString};
+  if (!receive.is_object()) throw ContractError(descriptor.string(), "\"receive\" must be an object");
+  for (auto it = receive.begin(); it != receive.end(); ++it)
+    if (it.key() != "schema" && it.key() != "variants")
+      throw ContractError(descriptor.string(), "unknown key \"receive." + it.key() + "\"");
+  if (!receive.contains("variants") || !receive["variants"].is_array() || receive["variants"].empty())
+    throw ContractError(descriptor.string(), "\"receive.variants\" must be a non-empty array of variant ids");
+  bool edxml_variants = false;
+  for (const auto& v : receive["variants"]) {
+    if (!v.is_string() ||
+        std::find(known_variants.begin(), known_variants.end(), v.get<std::string>()) == known_variants.end())
+      throw ContractError(descriptor.string(), "unknown receive variant " + v.dump());
+    const auto id = v.get<std::string>();
+    if (id.rfind("edxml.", 0) == 0) edxml_variants = true;
+    if (id == variant::kDvcqgEmptyOptionalString && c.kind_ != SchemaKind::json)
+      throw ContractError(descriptor.string(), id + " applies to JSON contracts only");
+    if ((id == variant::kXmlLeadingBytes || edxml_variants) && c.kind_ != SchemaKind::xml)
+      throw ContractError(descriptor.string(), id + " applies to XML contracts only");
+    c.receive_variants_.push_back(id);
+  }
+  if (c.kind_ == SchemaKind::json) {
+    if (receive.contains("schema"))
+      throw ContractError(descriptor.string(),
+                          "\"receive.schema\" is for XML contracts (JSON ones relax the strict schema)");
+    c.receive_validator_ = compile_json_schema_receive(strict_schema);
+    return;
+  }
+  fs::path schema_file = strict_schema;
+  if (receive.contains("schema")) {
+    if (!receive["schema"].is_string()) throw ContractError(descriptor.string(), "\"receive.schema\" must be a string");
+    const auto name = receive["schema"].get<std::string>();
+    if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos ||
+        fs::path(name).extension() != ".xsd")
+      throw ContractError(descriptor.string(), "\"receive.schema\" must be a .xsd file name in the contract folder");
+    schema_file = c.dir_ / name;
+    if (!fs::exists(schema_file)) throw ContractError(schema_file.string(), "schema file not found");
+  }
+  XmlInspector inspect;
+  if (edxml_variants) {
+    const bool status_contract = c.name_ == "edxml-status";
+    inspect = [status_contract](const _xmlDoc* doc, ValidationResult& result) {
+      receive::inspect_edxml(doc, status_contract, result);
+    };
+  }
+  c.receive_validator_ = compile_xsd(schema_file, std::move(inspect));
+}
+
 Contract Contract::load(const fs::path& dir) {
   const fs::path descriptor = dir / "contract.json";
   std::vector<ValidationError> errors;
   auto j = parse_json(read_all(descriptor), ParseLimits{}, errors);
   if (!j) throw ContractError(descriptor.string(), errors.front().message);
   if (!j->is_object()) throw ContractError(descriptor.string(), "must be a JSON object");
-  static const std::vector<std::string> known = {"name", "version", "media_type", "description", "schema"};
+  static const std::vector<std::string> known = {"name", "version", "media_type", "description", "schema", "receive"};
   for (auto it = j->begin(); it != j->end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       throw ContractError(descriptor.string(), "unknown key \"" + it.key() + "\"");
@@ -66,11 +122,44 @@ Contract Contract::load(const fs::path& dir) {
   } else {
     throw ContractError(descriptor.string(), "\"schema\" must end in .xsd or .json");
   }
+  if (j->contains("receive")) load_receive(c, (*j)["receive"], schema_file, descriptor);
   return c;
 }
 
-ValidationResult Contract::validate(std::string_view document, const ParseLimits& limits) const {
-  return validator_->validate(document, limits);
+ValidationResult Contract::validate(std::string_view document, const ParseLimits& limits, Profile profile) const {
+  if (profile == Profile::strict || receive_variants_.empty()) return validator_->validate(document, limits);
+  const auto allows = [this](const std::string& id) {
+    return std::find(receive_variants_.begin(), receive_variants_.end(), id) != receive_variants_.end();
+  };
+  ValidationResult prefix;
+  std::size_t offset = 0;
+  if (kind_ == SchemaKind::xml && allows(variant::kXmlLeadingBytes)) {
+    auto drop = receive::leading_bytes(document, prefix);
+    if (!drop) return prefix;
+    offset = *drop;
+  }
+  const auto view = document.substr(offset);
+  // Conforming documents (most traffic) cost one strict check; only the others are looked at again.
+  ValidationResult result = validator_->validate(view, limits);
+  if (!result.valid() && receive_validator_) {
+    ValidationResult relaxed = receive_validator_->validate(view, limits);
+    // A variant this contract does not list is refused, not warned about.
+    for (const auto& w : relaxed.warnings)
+      if (!allows(w.variant))
+        relaxed.errors.push_back(
+            {w.path, 0, 0, "variant " + w.variant + " is not accepted for " + id() + ": " + w.detail});
+    if (relaxed.valid() && relaxed.warnings.empty()) {
+      // The receive schema accepted what the strict one refused without naming a variant: still say so.
+      const auto& first = result.errors.front();
+      receive::warn(relaxed, variant::kReceiveRelaxed, first.path, "strict profile: " + first.message);
+    }
+    result = std::move(relaxed);
+  }
+  prefix.warnings.insert(prefix.warnings.end(), result.warnings.begin(), result.warnings.end());
+  if (prefix.warnings.size() > kMaxWarnings) prefix.warnings.resize(kMaxWarnings);
+  result.warnings = std::move(prefix.warnings);
+  result.stripped_prefix = offset;
+  return result;
 }
 
 std::optional<std::pair<std::string, int>> Catalogue::parse_id(std::string_view id) {

@@ -2,6 +2,7 @@
 
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/contracts/safe_xml.hpp"
+#include "receive_profile.hpp"
 
 #include <libxml/tree.h>
 
@@ -235,7 +236,13 @@ std::string pack(const Package& package) {
   return text;
 }
 
-Package unpack(std::string_view xml, const ParseLimits& limits) {
+Package unpack(std::string_view xml, const ParseLimits& limits, Profile profile) {
+  if (profile == Profile::receive) {
+    ValidationResult prefix;
+    const auto drop = receive::leading_bytes(xml, prefix);
+    if (!drop) throw EdxmlError(prefix.errors.front().message);
+    xml.remove_prefix(*drop);
+  }
   std::vector<ValidationError> errors;
   auto doc = parse_xml(xml, limits, errors);
   if (!doc) throw EdxmlError(errors.front().message);
@@ -246,11 +253,15 @@ Package unpack(std::string_view xml, const ParseLimits& limits) {
   const xmlNode* head = child(envelope, "edXMLHeader");
   const xmlNode* message_header = child(head, "MessageHeader");
   const xmlNode* trace_list = child(head, "TraceHeaderList");
-  if (!message_header || !trace_list) throw EdxmlError("edXMLHeader must hold MessageHeader and TraceHeaderList");
+  // Receive: a status message may come without TraceHeaderList (variant edxml.status-message); the header then
+  // has an empty one, so readers see the same shape.
+  if (!message_header || (!trace_list && profile == Profile::strict))
+    throw EdxmlError("edXMLHeader must hold MessageHeader and TraceHeaderList");
 
   Package package;
   package.header["MessageHeader"] = to_json(message_header);
-  package.header["TraceHeaderList"] = to_json(trace_list);
+  auto traces = trace_list ? to_json(trace_list) : nlohmann::ordered_json::object();
+  package.header["TraceHeaderList"] = traces.is_object() ? traces : nlohmann::ordered_json::object();
 
   struct ManifestEntry {
     std::string name, type, description;

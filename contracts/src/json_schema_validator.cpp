@@ -3,6 +3,7 @@
 // are parsed with RapidJSON (json_document.hpp), which costs a fraction of nlohmann's parse.
 #include "json_document.hpp"
 #include "lgsp/contracts/safe_json.hpp"
+#include "receive_profile.hpp"
 #include "schema_validators.hpp"
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -62,6 +63,31 @@ class JsonSchemaValidator final : public SchemaValidator {
 
   ValidationResult validate(std::string_view text, const ParseLimits& limits) const override {
     ValidationResult result;
+    if (receive_) {
+      // Receive profile: read the document (with the same limits), drop the empty optional strings, and check
+      // what is left. Only documents the strict check refused come here (Contract::validate).
+      auto document = parse_json(text, limits, result.errors);
+      if (!document) return result;
+      if (receive::drop_empty_optional_strings(document_, *document, result) > 0) {
+        std::string rewritten;
+        try {
+          rewritten = document->dump();
+        } catch (const nlohmann::json::exception&) {
+          return check(text, limits);  // not representable again: judge the document as it came
+        }
+        auto checked = check(rewritten, limits);
+        checked.warnings = std::move(result.warnings);
+        return checked;
+      }
+    }
+    return check(text, limits);
+  }
+
+  void set_receive() { receive_ = true; }
+
+ private:
+  ValidationResult check(std::string_view text, const ParseLimits& limits) const {
+    ValidationResult result;
     JsonDocument document;
     if (!document.parse(text, limits, result.errors)) return result;
     // valijson caches compiled regexes by pattern text in the validator; one per thread keeps
@@ -84,8 +110,8 @@ class JsonSchemaValidator final : public SchemaValidator {
     return result;
   }
 
- private:
   nlohmann::json document_;
+  bool receive_ = false;
   valijson::Schema schema_;
 };
 
@@ -93,6 +119,12 @@ class JsonSchemaValidator final : public SchemaValidator {
 
 std::shared_ptr<const SchemaValidator> compile_json_schema(const std::filesystem::path& schema_file) {
   return std::make_shared<JsonSchemaValidator>(schema_file);
+}
+
+std::shared_ptr<const SchemaValidator> compile_json_schema_receive(const std::filesystem::path& schema_file) {
+  auto validator = std::make_shared<JsonSchemaValidator>(schema_file);
+  validator->set_receive();
+  return validator;
 }
 
 }  // namespace lgsp::contracts

@@ -47,7 +47,7 @@ void collect_error(void* user, xmlError* error) {
 
 class XsdValidator final : public SchemaValidator {
  public:
-  explicit XsdValidator(const std::filesystem::path& file) {
+  XsdValidator(const std::filesystem::path& file, XmlInspector inspect) : inspect_(std::move(inspect)) {
     init_libxml2();
     std::vector<ValidationError> errors;
     std::unique_ptr<xmlSchemaParserCtxt, SchemaParserDeleter> parser(xmlSchemaNewParserCtxt(file.c_str()));
@@ -70,17 +70,23 @@ class XsdValidator final : public SchemaValidator {
     xmlSchemaSetValidStructuredErrors(ctxt.get(), collect_error, &result.errors);
     int rc = xmlSchemaValidateDoc(ctxt.get(), doc.get());
     if (rc != 0 && result.errors.empty()) result.errors.push_back({"", 0, 0, "the document does not match the schema"});
+    if (rc == 0 && inspect_) inspect_(doc.get(), result);
     return result;
   }
 
  private:
+  XmlInspector inspect_;
   std::unique_ptr<xmlSchema, SchemaDeleter> schema_;
 };
 
 }  // namespace
 
 std::shared_ptr<const SchemaValidator> compile_xsd(const std::filesystem::path& schema_file) {
-  return std::make_shared<XsdValidator>(schema_file);
+  return std::make_shared<XsdValidator>(schema_file, nullptr);
+}
+
+std::shared_ptr<const SchemaValidator> compile_xsd(const std::filesystem::path& schema_file, XmlInspector inspect) {
+  return std::make_shared<XsdValidator>(schema_file, std::move(inspect));
 }
 
 }  // namespace lgsp::contracts

@@ -7,6 +7,7 @@
 #include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/bus/store.hpp"
 #include "lgsp/contracts/base64.hpp"
+#include "lgsp/onestop/api_json.hpp"
 #include "lgsp/onestop/dossier_forms.hpp"
 #include "lgsp/onestop/file_links.hpp"
 #include "lgsp/onestop/result_guard.hpp"
@@ -154,6 +155,7 @@ struct OnestopApi::Impl {
     bus::RouteErrors r;
     r.module = "onestop";
     r.codes.not_json = r.codes.wrong_type = r.codes.missing = &errors::kInvalid;
+    r.codes.unavailable = &errors::kStoreUnavailable;  // a bus::StoreError: 503 with Retry-After
     r.own = own_error;
     return r;
   }
@@ -179,6 +181,9 @@ struct OnestopApi::Impl {
           return std::nullopt;
         } catch (const OnestopError& e) {
           return error_response(e);
+        } catch (const bus::StoreError& e) {  // the token is read from the store: gone (PostgreSQL down) is a 503
+          bus::log::error("onestop.store", {{"path", header.path}, {"error", e.what()}});
+          return bus::problem(errors::kStoreUnavailable, std::string("store: ") + e.what());
         }
       };
     if (access == Access::kBus)
@@ -218,23 +223,22 @@ struct OnestopApi::Impl {
       return HttpResponse::text(200, "Ma ho so khong hop le: " + code.substr(0, 64) + "\n");
     auto found = office.lookup(code);
     if (!found) return HttpResponse::text(200, "Khong tim thay ho so " + code + "\n");
-    const auto& j = *found;
+    const auto& v = *found;
     // SMS text is plain ASCII: Vietnamese without diacritics is what phones and gateways render everywhere.
     // "2026-12-02T11:30:00+07:00" -> "11:30 02/12/2026"
-    std::string due = j["due_at"];
-    std::string line = "Ho so " + code + ": " + detail::ascii_fold(j["status"]["name_vi"].get<std::string>()) +
-                       ". Hen tra " + due.substr(11, 5) + " " + due.substr(8, 2) + "/" + due.substr(5, 2) + "/" +
-                       due.substr(0, 4) + ".";
-    if (j.value("overdue", false)) line += " Qua han.";
-    if (!j.value("current_unit_name", "").empty())
-      line += " Dang o: " + detail::ascii_fold(j["current_unit_name"].get<std::string>()) + ".";
+    std::string due = format_local_rfc3339(v.due_at);
+    std::string line = "Ho so " + code + ": " + detail::ascii_fold(std::string(name_vi(v.status))) + ". Hen tra " +
+                       due.substr(11, 5) + " " + due.substr(8, 2) + "/" + due.substr(5, 2) + "/" + due.substr(0, 4) +
+                       ".";
+    if (!v.finished_at && v.overdue) line += " Qua han.";
+    if (!v.current_unit_name.empty()) line += " Dang o: " + detail::ascii_fold(v.current_unit_name) + ".";
     return HttpResponse::text(200, line + "\n");
   }
 
   // Result download: the dossier code plus the applicant's ID number or phone. Wrong guesses are limited per
   // source (and, on a dossier under attack, per source and dossier), never per dossier alone: the applicant's
   // right answer is refused only when their own source is limited.
-  std::optional<json> guarded_results(HttpRequest& r, const std::string& code) {
+  ResultFiles guarded_results(HttpRequest& r, const std::string& code) {
     auto body = body_json(r);
     if (body.contains("second_factor") && !body["second_factor"].is_string())
       throw OnestopError(errors::kInvalid, "second_factor is a string (the ID number or phone)");
@@ -254,7 +258,7 @@ struct OnestopApi::Impl {
       throw OnestopError(errors::kSecondFactor, "the dossier code and the ID number or phone do not match");
     }
     guard.succeeded(*counted);
-    return found;
+    return *found;
   }
 
   HttpResponse inbox(HttpRequest& r, const std::string& kind) {
@@ -289,7 +293,7 @@ struct OnestopApi::Impl {
                          "the seal is by " + check.signer + ", not by a node in bus.node_certificates");
     if (receipt.service != onestop_service(office.agency().code, kind))
       throw OnestopError(errors::kForbidden, "service " + receipt.service + " is not this office's " + kind + " inbox");
-    auto outcome = office.receive(kind, receipt.message_id, receipt.client, body_json(r));
+    auto outcome = to_json(office.receive(kind, receipt.message_id, receipt.client, body_json(r)));
     bus::log::info(
         "onestop.bus.received",
         {{"kind", kind}, {"message_id", receipt.message_id}, {"client", receipt.client}, {"outcome", outcome}});
@@ -314,41 +318,34 @@ struct OnestopApi::Impl {
         "image/tiff",         "image/jpeg"};
     if (std::find(allowed.begin(), allowed.end(), media) == allowed.end())
       throw OnestopError(errors::kFileType, "a result is XML, PDF, Word, TIFF or JPEG, not " + media);
-    auto current = office.dossier(a, code);
-    office.check_may_act(a, code);
-    // Checked before the token is touched: a signature made for a dossier that cannot take it would be a
-    // signed document with no record.
-    int st = current["status"]["code"];
-    if (st != 2 && st != 4)
-      throw OnestopError(errors::kIllegalTransition,
-                         "dossier " + code + " is " + std::to_string(st) + ": results are added while it is processed");
-    if (current["current_unit"] != office.agency().code)
-      throw OnestopError(errors::kConflict,
-                         "dossier " + code + " is at " + current["current_unit"].get<std::string>() + " now");
     if (in.contains("code") && !in["code"].is_string()) throw OnestopError(errors::kInvalid, "code must be a string");
     if (in.contains("key_id") && !in["key_id"].is_string())
       throw OnestopError(errors::kInvalid, "key_id must be a string");
-    auto proc = office.procedure_version(current["procedure"]["code"], current["procedure"]["version"]);
+    // Checked before the token is touched (the office's one rule for results): a signature made for a dossier
+    // that cannot take it would be a signed document with no record.
+    auto current = office.check_may_add_result(a, code);
+    auto proc = office.procedure_version(current.procedure_code, current.procedure_version);
     std::optional<std::string> key_id;
     if (in.contains("key_id") && in["key_id"].is_string()) key_id = in["key_id"].get<std::string>();
     auto signed_result = signer.sign_with_token(token, key_id, pin, *content, media);
     auto stored = office.files().put(signed_result.document, media);
-    json doc = {{"code", in.value("code", "KQ")},
-                {"name", name},
-                {"sha256", stored.sha256},
-                {"media_type", media},
-                {"size", stored.size},
-                {"signature_format", signed_result.format},
-                {"signer", signed_result.signer}};
+    DossierDocument doc;
+    doc.code = in.value("code", "KQ");
+    doc.name = name;
+    doc.sha256 = stored.sha256;
+    doc.media_type = media;
+    doc.size = stored.size;
+    doc.signature_format = signed_result.format;
+    doc.signer = signed_result.signer;
     if (!signed_result.signature.empty())
-      doc["signature_sha256"] = office.files().put(signed_result.signature, "application/pkcs7-signature").sha256;
+      doc.signature_sha256 = office.files().put(signed_result.signature, "application/pkcs7-signature").sha256;
     if (proc && proc->result_sealed) {
       auto [seal, sealer] = signer.seal(signed_result.document);
-      doc["seal_sha256"] = office.files().put(seal, "application/pkcs7-signature").sha256;
-      doc["sealer"] = sealer;
+      doc.seal_sha256 = office.files().put(seal, "application/pkcs7-signature").sha256;
+      doc.sealer = sealer;
     }
     bus::log::info("onestop.result.signed", {{"dossier", code}, {"signer", signed_result.signer}, {"token", token}});
-    return HttpResponse::json(201, office.add_result(a, code, doc));
+    return HttpResponse::json(201, to_json(office.add_result(a, code, doc)));
   }
 
   RenderOptions render_options() const {
@@ -373,7 +370,7 @@ struct OnestopApi::Impl {
   std::vector<unsigned char> form_pdf(const Actor& a, const std::string& code, const std::string& form) {
     office.dossier(a, code);  // the caller may see it (a citizen: only their own)
     try {
-      return dossier_form(office.form_data(code), form, office.now(), render_options());
+      return dossier_form(to_json(office.form_data(code), office.agency()), form, office.now(), render_options());
     } catch (const FormError& e) {
       throw OnestopError(errors::kConflict, e.what());
     }
@@ -388,19 +385,31 @@ struct OnestopApi::Impl {
     office.check_may_act(a, code);  // before the seal is made
     std::string pdf_bytes(bytes.begin(), bytes.end());
     auto stored = office.files().put(pdf_bytes, "application/pdf");
-    json doc = {{"code", "MAU" + form},
-                {"name", "Mẫu " + form},
-                {"sha256", stored.sha256},
-                {"media_type", "application/pdf"},
-                {"size", stored.size}};
+    DossierDocument doc;
+    doc.code = "MAU" + form;
+    doc.name = "Mẫu " + form;
+    doc.sha256 = stored.sha256;
+    doc.media_type = "application/pdf";
+    doc.size = stored.size;
     if (form_can_be_sealed(form)) {
       auto [seal, sealer] = signer.seal(pdf_bytes);
-      doc["seal_sha256"] = office.files().put(seal, "application/pkcs7-signature").sha256;
-      doc["sealer"] = sealer;
-      doc["signature_format"] = "cades";
+      doc.seal_sha256 = office.files().put(seal, "application/pkcs7-signature").sha256;
+      doc.sealer = sealer;
+      doc.signature_format = "cades";
     }
     office.add_form(a, code, doc);
-    return HttpResponse::json(201, doc);
+    // What was issued: the document's own fields (not the record's sequence, kind or time).
+    json issued = {{"code", doc.code},
+                   {"name", doc.name},
+                   {"sha256", doc.sha256},
+                   {"media_type", doc.media_type},
+                   {"size", doc.size}};
+    if (doc.seal_sha256) {
+      issued["seal_sha256"] = *doc.seal_sha256;
+      issued["sealer"] = *doc.sealer;
+      issued["signature_format"] = *doc.signature_format;
+    }
+    return HttpResponse::json(201, issued);
   }
 
   HttpResponse file_bytes(const std::string& sha) {
@@ -450,23 +459,27 @@ void OnestopApi::add_routes(bus::Router& router) {
   add("GET", "/lookup/{code}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
     auto found = office.lookup(r.path_params.at("code"));
     if (!found) throw OnestopError(errors::kNotFound, "no dossier " + r.path_params.at("code"));
-    return HttpResponse::json(200, *found);
+    return HttpResponse::json(200, to_json(*found));
   });
   add("POST", "/sms", Access::kPublic, [&](HttpRequest& r, const Actor&) { return m.sms(r); });
   add("POST", "/results/{code}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
-    return HttpResponse::json(200, *m.guarded_results(r, r.path_params.at("code")));
+    return HttpResponse::json(200, to_json(m.guarded_results(r, r.path_params.at("code"))));
   });
   add("POST", "/results/{code}/{sha256}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
     auto found = m.guarded_results(r, r.path_params.at("code"));
     const std::string& sha = r.path_params.at("sha256");
-    for (const auto& d : (*found)["results"])
-      for (const char* k : {"sha256", "signature_sha256", "seal_sha256"})
-        if (d.value(k, "") == sha) {
-          auto resp = m.file_bytes(sha);
-          resp.content_type =
-              std::string(k) == "sha256" ? d["media_type"].get<std::string>() : "application/pkcs7-signature";
-          return resp;
-        }
+    for (const auto& d : found.results) {
+      if (d.sha256 == sha) {
+        auto resp = m.file_bytes(sha);
+        resp.content_type = d.media_type;
+        return resp;
+      }
+      if (d.signature_sha256 == sha || d.seal_sha256 == sha) {
+        auto resp = m.file_bytes(sha);
+        resp.content_type = "application/pkcs7-signature";
+        return resp;
+      }
+    }
     throw OnestopError(errors::kNotFound, "no result document " + sha + " in dossier " + r.path_params.at("code"));
   });
   // A signed, expiring link from a portal record or an inter-agency submission (file_links.hpp).
@@ -544,7 +557,7 @@ void OnestopApi::add_routes(bus::Router& router) {
   });
   add("POST", "/procedures", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the catalogue is managed by an admin");
-    return HttpResponse::json(200, office.import_procedures(catalogue_from_json(body_json(r))));
+    return HttpResponse::json(200, to_json(office.import_procedures(catalogue_from_json(body_json(r)))));
   });
   add("POST", "/files", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     auto f = office.upload(a, r.body, r.header("content-type").value_or(""));
@@ -557,45 +570,51 @@ void OnestopApi::add_routes(bus::Router& router) {
       throw OnestopError(errors::kNotFound, "no file " + r.path_params.at("sha256"));
     return m.file_bytes(r.path_params.at("sha256"));
   });
-  add("POST", "/profiles", Access::kUser,
-      [&](HttpRequest& r, const Actor& a) { return HttpResponse::json(201, office.create_profile(a, body_json(r))); });
+  add("POST", "/profiles", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(201, to_json(office.create_profile(a, citizen_identity_from_json(body_json(r)))));
+  });
   add("GET", "/profiles/{customer_code}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(200, office.profile(a, r.path_params.at("customer_code")));
+    return HttpResponse::json(200, to_json(office.profile(a, r.path_params.at("customer_code"))));
   });
   add("POST", "/profiles/{customer_code}/renew", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(200, office.renew_profile(a, r.path_params.at("customer_code")));
+    return HttpResponse::json(200, to_json(office.renew_profile(a, r.path_params.at("customer_code"))));
   });
   add("POST", "/profiles/{customer_code}/documents", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(200, office.add_profile_document(a, r.path_params.at("customer_code"), body_json(r)));
+    return HttpResponse::json(200, to_json(office.add_profile_document(a, r.path_params.at("customer_code"),
+                                                                       profile_document_from_json(body_json(r)))));
   });
-  add("POST", "/dossiers", Access::kUser,
-      [&](HttpRequest& r, const Actor& a) { return HttpResponse::json(201, office.file_dossier(a, body_json(r))); });
+  add("POST", "/dossiers", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    return HttpResponse::json(201, to_json(office.file_dossier(a, filing_request_from_json(body_json(r)))));
+  });
   add("GET", "/dossiers", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    json filter = json::object();
+    DossierFilter filter;
     auto q = parse_query(r.query);
     if (q.count("status")) {
       try {
-        filter["status"] = std::stoi(q["status"]);
+        filter.status = std::stoi(q["status"]);
       } catch (const std::exception&) {
         throw OnestopError(errors::kInvalid, "status is a number 1..10");
       }
     }
-    if (q.count("unit")) filter["unit"] = q["unit"];
-    if (q.count("customer_code")) filter["customer_code"] = q["customer_code"];
-    return HttpResponse::json(200, {{"dossiers", office.list_dossiers(a, filter)}});
+    if (q.count("unit")) filter.unit = q["unit"];
+    if (q.count("customer_code")) filter.customer_code = q["customer_code"];
+    return HttpResponse::json(200, {{"dossiers", to_json_array(office.list_dossiers(a, filter))}});
   });
   add("GET", "/dossiers/{code}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "dossiers are for officials and applicants");
-    return HttpResponse::json(200, office.dossier(a, r.path_params.at("code")));
+    return HttpResponse::json(200, to_json(office.dossier(a, r.path_params.at("code"))));
   });
   add("POST", "/dossiers/{code}/actions/{action}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(200, office.act(a, r.path_params.at("code"), r.path_params.at("action"), body_json(r)));
+    return HttpResponse::json(200, to_json(office.act(a, r.path_params.at("code"), r.path_params.at("action"),
+                                                      action_input_from_json(body_json(r)))));
   });
   add("POST", "/dossiers/{code}/handover", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(200, office.hand_over(a, r.path_params.at("code"), body_json(r)));
+    return HttpResponse::json(
+        200, to_json(office.hand_over(a, r.path_params.at("code"), hand_over_input_from_json(body_json(r)))));
   });
   add("POST", "/dossiers/{code}/extend", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(200, office.extend(a, r.path_params.at("code"), body_json(r)));
+    return HttpResponse::json(
+        200, to_json(office.extend(a, r.path_params.at("code"), extension_request_from_json(body_json(r)))));
   });
   add("POST", "/dossiers/{code}/results", Access::kUser,
       [&](HttpRequest& r, const Actor& a) { return m.sign_result(r, a); });
@@ -617,8 +636,9 @@ void OnestopApi::add_routes(bus::Router& router) {
                              at_local(Date{std::chrono::sys_days(*to) + std::chrono::days(1)}, std::chrono::minutes(0)),
                              unit_in_scope(a, q));
     try {
-      return Impl::pdf(register_form(office.agency(), *from, *to, rows, office.now(), m.render_options()),
-                       "so-theo-doi-ho-so-" + q["from"] + "-" + q["to"] + ".pdf");
+      return Impl::pdf(
+          register_form(office.agency(), *from, *to, to_json_array(rows), office.now(), m.render_options()),
+          "so-theo-doi-ho-so-" + q["from"] + "-" + q["to"] + ".pdf");
     } catch (const FormError& e) {
       throw OnestopError(errors::kInvalid, e.what());
     }
@@ -629,20 +649,22 @@ void OnestopApi::add_routes(bus::Router& router) {
     auto q = parse_query(r.query);
     auto from = parse_date_or_time(q["from"]), to = parse_date_or_time(q["to"]);
     if (!from || !to) throw OnestopError(errors::kInvalid, "from and to are dates YYYY-MM-DD or RFC 3339 times");
-    return HttpResponse::json(200, office.report(*from, *to, unit_in_scope(a, q)));
+    return HttpResponse::json(200, to_json(office.report(*from, *to, unit_in_scope(a, q))));
   });
   add("GET", "/bus-outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the bus outbox is read by an admin");
     auto q = parse_query(r.query);
     auto [after, limit] = page_of(q);
-    return HttpResponse::json(200, {{"messages", office.bus_outbox(q["pending"] == "1" || q["pending"] == "true", after,
-                                                                   limit, unit_in_scope(a, q))}});
+    return HttpResponse::json(
+        200, {{"messages", to_json_array(office.bus_outbox(q["pending"] == "1" || q["pending"] == "true", after, limit,
+                                                           unit_in_scope(a, q)))}});
   });
   add("GET", "/outbox", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the portal outbox is read by an admin");
     auto q = parse_query(r.query);
     auto [after, limit] = page_of(q);
-    return HttpResponse::json(200, {{"records", office.portal_outbox(after, limit, unit_in_scope(a, q))}});
+    return HttpResponse::json(200,
+                              {{"records", to_json_array(office.portal_outbox(after, limit, unit_in_scope(a, q)))}});
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <libpq-fe.h>
 #include <toml++/toml.h>
 
 #include <functional>
@@ -62,6 +63,29 @@ fs::path to_path(const std::string& v, const fs::path& base) {
   return p.is_absolute() || base.empty() ? p : base / p;
 }
 
+// A libpq connection string or URI, read the way libpq will: refused when libpq cannot read it or when it carries
+// a password (a config file is read by many). The error never echoes the value.
+void check_postgresql_url(const std::string& url) {
+  const char* where = "store.postgresql_url";
+  if (url.empty()) throw ConfigError(where, "must not be empty");
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (!options) {
+    std::string why = error ? error : "cannot be read";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw ConfigError(where, "is not a libpq connection string or URI: " + why.substr(0, 200));
+  }
+  bool has_password = false;
+  for (auto* o = options; o->keyword; ++o)
+    if (std::string_view(o->keyword) == "password" && o->val && *o->val) has_password = true;
+  PQconninfoFree(options);
+  if (has_password)
+    throw ConfigError(where,
+                      "must not carry the password: put it in store.postgresql_password_file or "
+                      "$LGSP_STORE_POSTGRESQL_PASSWORD");
+}
+
 const std::vector<Key>& keys() {
   static const std::vector<Key> k = {
       {"server.listen", [](auto& c, auto& v, auto&) { c.listen = bus::HostPort::parse(v, "server.listen"); }},
@@ -96,6 +120,22 @@ const std::vector<Key>& keys() {
        [](auto& c, auto& v, auto&) {
          c.group_commit_max_delay_ms = to_unsigned("store.group_commit_max_delay_ms", v, 0, 1000);
        }},
+      {"store.backend",
+       [](auto& c, auto& v, auto&) {
+         if (v == "sqlite")
+           c.store_backend = bus::StoreBackendKind::sqlite;
+         else if (v == "postgresql")
+           c.store_backend = bus::StoreBackendKind::postgresql;
+         else
+           throw ConfigError("store.backend", "must be \"sqlite\" or \"postgresql\", got '" + v.substr(0, 64) + "'");
+       }},
+      {"store.postgresql_url",
+       [](auto& c, auto& v, auto&) {
+         check_postgresql_url(v);
+         c.postgresql_url = v;
+       }},
+      {"store.postgresql_password_file", [](auto& c, auto& v, auto& b) { c.postgresql_password_file = to_path(v, b); }},
+      {"store.pool_size", [](auto& c, auto& v, auto&) { c.pool_size = to_unsigned("store.pool_size", v, 1, 256); }},
       {"calendar.file", [](auto& c, auto& v, auto& b) { c.calendar = to_path(v, b); }},
       {"forms.font_dir", [](auto& c, auto& v, auto& b) { c.font_dir = to_path(v, b); }},
       {"agency.code", [](auto& c, auto& v, auto&) { c.agency.code = v; }},
@@ -232,6 +272,8 @@ void OnestopConfig::validate() const {
     throw ConfigError("agency.public_url", "'" + agency.public_url + "' is not an http:// or https:// URL");
   if (!bus.url.empty() && bus::Url::parse(bus.url) == std::nullopt)
     throw ConfigError("bus.url", "'" + bus.url + "' is not an http:// or https:// URL");
+  if (store_backend == bus::StoreBackendKind::postgresql && postgresql_url.empty())
+    throw ConfigError("store.backend", "\"postgresql\" needs store.postgresql_url");
 }
 
 }  // namespace lgsp::onestop

@@ -1,5 +1,7 @@
 #include "lgsp/onestop/dossier_code.hpp"
 
+#include "lgsp/onestop/repositories.hpp"
+
 #include <cstdio>
 #include <optional>
 #include <string_view>
@@ -151,18 +153,7 @@ std::string DossierCodePattern::format(const std::string& agency, Date day, std:
 
 std::string allocate_dossier_code(bus::Transaction& tx, const DossierCodePattern& pattern, const std::string& agency,
                                   TimePoint at) {
-  if (agency.empty()) throw DossierCodeError("dossier code: the agency code is empty");
-  Date day = local_date(at);
-  // One statement, so the read and the increment cannot be split by another writer; the row stays even when
-  // the dossier is later deleted, which is what keeps codes from being reused.
-  const bus::Value params[] = {agency, format_date(day)};
-  auto rows = tx.query(
-      "INSERT INTO dossier_sequences(agency, day, last) VALUES (?, ?, 1) "
-      "ON CONFLICT(agency, day) DO UPDATE SET last = last + 1 RETURNING last",
-      params);
-  if (rows.size() != 1 || rows[0].size() != 1)
-    throw DossierCodeError("dossier code: the sequence upsert for " + agency + " returned no row");
-  return pattern.format(agency, day, bus::as_int(rows[0][0]));
+  return office_repositories(tx)->dossiers().allocate_code(pattern, agency, at);
 }
 
 }  // namespace lgsp::onestop

@@ -16,34 +16,31 @@ std::string dvcqg_time(const std::optional<TimePoint>& t) { return t ? format_dv
 
 // DongBoHoSoMC as the national portal takes it (field names and formats fixed by DVCQG: dates yyyyMMddHHmmss,
 // booleans "True"/"False", enums as strings, files by download URL).
-json dong_bo_ho_so(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, bool is_new, TimePoint at) {
+json dong_bo_ho_so(Repos& repos, const AgencyConfig& agency, const DossierRecord& d, bool is_new, TimePoint at) {
   json files = json::array();
   json results = json::array();
-  for (const auto& doc : documents(tx, d.code)) {
+  for (const auto& doc : repos.dossiers().documents(d.code)) {
     // The portal has no account here: it fetches each file by an expiring signed link.
-    std::string url = file_url(agency, doc["sha256"].get<std::string>(), at);
-    if (doc["kind"] == "result")
-      results.push_back({{"GiayToId", doc["sha256"].get<std::string>().substr(0, 16)},
-                         {"TenGiayTo", doc["name"]},
-                         {"MaThanhPhanHoSo", doc["code"].get<std::string>().empty() ? "KQ" : doc["code"]},
+    std::string url = file_url(agency, doc.sha256, at);
+    if (doc.kind == "result")
+      results.push_back({{"GiayToId", doc.sha256.substr(0, 16)},
+                         {"TenGiayTo", doc.name},
+                         {"MaThanhPhanHoSo", doc.code.empty() ? "KQ" : doc.code},
                          {"DuongDanTepTinKetQua", url}});
-    else if (doc["kind"] == "submitted" || doc["kind"] == "supplement")
-      files.push_back({{"TepDinhKemId", doc["sha256"].get<std::string>().substr(0, 16)},
-                       {"TenTepDinhKem", doc["name"]},
+    else if (doc.kind == "submitted" || doc.kind == "supplement")
+      files.push_back({{"TepDinhKemId", doc.sha256.substr(0, 16)},
+                       {"TenTepDinhKem", doc.name},
                        {"IsDeleted", "False"},
-                       {"MaThanhPhanHoSo", doc["code"]},
+                       {"MaThanhPhanHoSo", doc.code},
                        {"DuongDanTaiTepTin", url}});
   }
   std::string field_code, field_name;
-  auto p = query(tx, "SELECT body FROM procedures WHERE code = ? AND version = ?",
-                 {text(d.procedure_code), integer(d.procedure_version)});
-  if (!p.empty()) {
-    auto body = json::parse(str(p[0][0]));
-    field_code = body.value("field_code", "");
-    field_name = body.value("field_name", "");
+  if (auto p = repos.procedures().version(d.procedure_code, d.procedure_version)) {
+    field_code = p->field_code;
+    field_name = p->field_name;
   }
   std::string unit_name;
-  for (const auto& s : load_steps(tx, d.code))
+  for (const auto& s : repos.dossiers().steps(d.code))
     if (s.index == d.current_step) unit_name = s.unit_name;
   json r = {{"MaHoSo", d.code},
             {"MaTTHC", d.procedure_code},
@@ -69,7 +66,7 @@ json dong_bo_ho_so(Transaction& tx, const AgencyConfig& agency, const DossierRow
   return {{"service", "DongBoHoSoMC"}, {"isUpdating", is_new ? "False" : "True"}, {"data", json::array({r})}};
 }
 
-json cap_nhat_tien_do(const DossierRow& d, const Actor& actor, const std::string& comment, TimePoint at) {
+json cap_nhat_tien_do(const DossierRecord& d, const Actor& actor, const std::string& comment, TimePoint at) {
   json r = {{"MaHoSo", d.code},
             {"NguoiXuLy", actor.name.empty() ? actor.username : actor.name},
             {"ThoiDiemXuLy", format_dvcqg(at)},
@@ -81,18 +78,13 @@ json cap_nhat_tien_do(const DossierRow& d, const Actor& actor, const std::string
   return {{"service", "CapNhatTienDoHoSoMC"}, {"data", json::array({r})}};
 }
 
-void outbox(Transaction& tx, const std::string& code, const std::string& service, const json& record, TimePoint at) {
-  exec(tx, "INSERT INTO portal_outbox(at, dossier_code, service, record) VALUES (?,?,?,?)",
-       {text(format_local_rfc3339(at)), text(code), text(service), text(record.dump())});
-}
-
 }  // namespace
 
-void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const Actor& actor,
+void emit_change(Repos& r, const AgencyConfig& agency, const DossierRecord& d, const Actor& actor,
                  const std::string& comment, TimePoint at, bool is_new) {
   if (!d.incoming()) {
-    outbox(tx, d.code, "DongBoHoSoMC", dong_bo_ho_so(tx, agency, d, is_new, at), at);
-    outbox(tx, d.code, "CapNhatTienDoHoSoMC", cap_nhat_tien_do(d, actor, comment, at), at);
+    r.portal_outbox().append(d.code, "DongBoHoSoMC", dong_bo_ho_so(r, agency, d, is_new, at), at);
+    r.portal_outbox().append(d.code, "CapNhatTienDoHoSoMC", cap_nhat_tien_do(d, actor, comment, at), at);
     return;
   }
   // The agency that sent the step hears of every change here, in order (conversation = dossier code).
@@ -108,22 +100,17 @@ void emit_change(Transaction& tx, const AgencyConfig& agency, const DossierRow& 
   if (!actor.title.empty()) status["actor"]["title"] = actor.title;
   // Numbered one past the outbox's highest row id: unique because the outbox is never pruned (a pruning
   // job would have to keep the newest row, or ids would be reused and the receiver would drop them).
-  auto n = query(tx, "SELECT COALESCE(MAX(id), 0) + 1 FROM bus_outbox");
-  enqueue_message(tx,
+  enqueue_message(r,
                   {onestop_service(d.origin_agency, "status"),
-                   d.code + "-status-" + agency.code + "-" + std::to_string(num(n[0][0])), d.code, status},
+                   d.code + "-status-" + agency.code + "-" + std::to_string(r.bus_outbox().next_id()), d.code, status},
                   at);
 }
 
-void enqueue_message(Transaction& tx, const OutgoingMessage& m, TimePoint at) {
-  std::string t = format_local_rfc3339(at);
-  exec(tx,
-       "INSERT INTO bus_outbox(service, message_id, conversation_id, payload, created_at, next_attempt_at) "
-       "VALUES (?,?,?,?,?,?) ON CONFLICT(message_id) DO NOTHING",
-       {text(m.service), text(m.message_id), text(m.conversation_id), text(m.payload.dump()), text(t), text(t)});
+void enqueue_message(Repos& r, const OutgoingMessage& m, TimePoint at) {
+  r.bus_outbox().enqueue(m.service, m.message_id, m.conversation_id, m.payload, at);
 }
 
-json submission_payload(Transaction& tx, const AgencyConfig& agency, const DossierRow& d, const StepRow& step,
+json submission_payload(Repos& r, const AgencyConfig& agency, const DossierRecord& d, const DossierStep& step,
                         const std::string& note) {
   json applicant = {{"full_name", d.applicant.value("full_name", "")},
                     {"id_number", d.applicant.value("id_number", "")}};
@@ -132,13 +119,13 @@ json submission_payload(Transaction& tx, const AgencyConfig& agency, const Dossi
     if (auto v = d.applicant.value(k, ""); !v.empty()) applicant[k] = v;
   if (auto v = d.applicant.value("permanent_address", ""); !v.empty()) applicant["address"] = v;
   json docs = json::array();
-  for (const auto& doc : documents(tx, d.code))
-    if (doc["kind"] == "submitted" || doc["kind"] == "supplement")
-      docs.push_back({{"name", doc["name"]},
-                      {"sha256", doc["sha256"]},
-                      {"size", doc["size"]},
-                      {"media_type", doc["media_type"]},
-                      {"url", file_url(agency, doc["sha256"].get<std::string>(), Clock::now())}});
+  for (const auto& doc : r.dossiers().documents(d.code))
+    if (doc.kind == "submitted" || doc.kind == "supplement")
+      docs.push_back({{"name", doc.name},
+                      {"sha256", doc.sha256},
+                      {"size", doc.size},
+                      {"media_type", doc.media_type},
+                      {"url", file_url(agency, doc.sha256, Clock::now())}});
   json p = {{"dossier_code", d.code},
             {"procedure", {{"code", d.procedure_code}, {"version", d.procedure_version}, {"name", d.procedure_name}}},
             {"step",
@@ -156,15 +143,15 @@ json submission_payload(Transaction& tx, const AgencyConfig& agency, const Dossi
   return p;
 }
 
-json result_notice_payload(Transaction& tx, const DossierRow& d, const Actor& signer, const std::string& outcome,
+json result_notice_payload(Repos& r, const DossierRecord& d, const Actor& signer, const std::string& outcome,
                            const std::vector<std::string>& reasons, TimePoint at) {
   json docs = json::array();
-  for (const auto& doc : documents(tx, d.code, "result"))
-    docs.push_back({{"name", doc["name"]},
-                    {"sha256", doc["sha256"]},
-                    {"size", doc["size"]},
-                    {"media_type", doc["media_type"]},
-                    {"signature_format", doc.value("signature_format", "cades")}});
+  for (const auto& doc : r.dossiers().documents(d.code, "result"))
+    docs.push_back({{"name", doc.name},
+                    {"sha256", doc.sha256},
+                    {"size", doc.size},
+                    {"media_type", doc.media_type},
+                    {"signature_format", doc.signature_format.value_or("cades")}});
   json p = {{"dossier_code", d.code},
             {"outcome", outcome},
             {"result_documents", docs},

@@ -13,6 +13,19 @@ const char* const kDueBusMessagesSql =
     "bus_outbox p WHERE p.conversation_id = o.conversation_id AND p.sent_at IS NULL) "
     "ORDER BY id LIMIT ?";
 
+// The same, less messages whose claim (another sender's) has not lapsed at `now`; attempts are read too, for the
+// retry back-off.
+const char* const kClaimBusMessagesSql =
+    "SELECT id, service, message_id, conversation_id, payload, attempts FROM bus_outbox o "
+    "WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?) "
+    "AND id = (SELECT MIN(id) FROM bus_outbox p WHERE p.conversation_id = o.conversation_id AND p.sent_at IS NULL) "
+    "ORDER BY id LIMIT ?";
+
+// Migration 4 on both engines: who holds a bus message while sending it, and until when.
+constexpr const char* kOutboxClaimsSql =
+    "ALTER TABLE bus_outbox ADD COLUMN claimed_by TEXT;\n"
+    "ALTER TABLE bus_outbox ADD COLUMN claimed_until TEXT;\n";
+
 const std::vector<bus::Migration>& onestop_migrations() {
   static const std::vector<bus::Migration> m = {
       {1, "one-stop core", std::string(kDossierSequenceTableSql) + ";\n" + R"SQL(
@@ -91,6 +104,103 @@ CREATE INDEX dossier_documents_by_signature ON dossier_documents(signature_sha25
 CREATE INDEX dossier_documents_by_seal ON dossier_documents(seal_sha256);
 CREATE INDEX files_by_created ON files(created_at);
 )SQL"},
+      {4, "bus outbox claims", kOutboxClaimsSql},
+      // Settings every instance on one database shares: the id of the data folder they must all use.
+      {5, "office settings", "CREATE TABLE office_settings(name TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+  };
+  return m;
+}
+
+// PostgreSQL: the same versions step for step. Every text column is COLLATE "C" so that comparisons and ORDER BY
+// go by bytes as on SQLite (codes and RFC 3339 times order as text whatever the database's locale); ids are
+// identity columns (SQLite's AUTOINCREMENT); sizes and counters are BIGINT.
+const std::vector<bus::Migration>& onestop_pg_migrations() {
+  static const std::vector<bus::Migration> m = {
+      {1, "one-stop core", R"SQL(
+CREATE TABLE dossier_sequences(agency TEXT COLLATE "C" NOT NULL, day TEXT COLLATE "C" NOT NULL, last BIGINT NOT NULL,
+  PRIMARY KEY(agency, day));
+CREATE TABLE procedures(
+  code TEXT COLLATE "C" NOT NULL, version INTEGER NOT NULL, effective_from TEXT COLLATE "C" NOT NULL,
+  name TEXT NOT NULL, body TEXT NOT NULL, imported_at TEXT COLLATE "C" NOT NULL, PRIMARY KEY(code, version));
+CREATE TABLE files(
+  sha256 TEXT COLLATE "C" PRIMARY KEY, media_type TEXT NOT NULL, size BIGINT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL);
+CREATE TABLE users(
+  username TEXT COLLATE "C" PRIMARY KEY, role TEXT NOT NULL, unit TEXT COLLATE "C" NOT NULL,
+  display_name TEXT NOT NULL, title TEXT NOT NULL, customer_code TEXT COLLATE "C",
+  token_sha256 TEXT COLLATE "C" NOT NULL UNIQUE, created_at TEXT COLLATE "C" NOT NULL);
+CREATE TABLE profiles(
+  customer_code TEXT COLLATE "C" PRIMARY KEY, id_number TEXT COLLATE "C" NOT NULL UNIQUE, data TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL, valid_until TEXT COLLATE "C" NOT NULL, updated_at TEXT COLLATE "C" NOT NULL);
+CREATE TABLE profile_sequences(agency TEXT COLLATE "C" PRIMARY KEY, last BIGINT NOT NULL);
+CREATE TABLE profile_documents(
+  customer_code TEXT COLLATE "C" NOT NULL, doc_code TEXT COLLATE "C" NOT NULL, name TEXT NOT NULL,
+  sha256 TEXT COLLATE "C" NOT NULL, media_type TEXT NOT NULL, size BIGINT NOT NULL,
+  added_at TEXT COLLATE "C" NOT NULL, valid_until TEXT COLLATE "C",
+  PRIMARY KEY(customer_code, doc_code, sha256));
+CREATE TABLE dossiers(
+  code TEXT COLLATE "C" PRIMARY KEY, agency TEXT COLLATE "C" NOT NULL, origin_agency TEXT COLLATE "C" NOT NULL,
+  procedure_code TEXT COLLATE "C" NOT NULL, procedure_version INTEGER NOT NULL, procedure_name TEXT NOT NULL,
+  customer_code TEXT COLLATE "C", applicant TEXT NOT NULL, channel INTEGER NOT NULL, status INTEGER NOT NULL,
+  pause_stack TEXT NOT NULL DEFAULT '[]', received_at TEXT COLLATE "C" NOT NULL, due_at TEXT COLLATE "C" NOT NULL,
+  original_due_at TEXT COLLATE "C" NOT NULL, finished_at TEXT COLLATE "C", delivered_at TEXT COLLATE "C",
+  current_step INTEGER NOT NULL, current_unit TEXT COLLATE "C" NOT NULL, received_by TEXT NOT NULL,
+  updated_at TEXT COLLATE "C" NOT NULL, extensions INTEGER NOT NULL DEFAULT 0, phone TEXT, id_number TEXT COLLATE "C");
+CREATE INDEX dossiers_by_status ON dossiers(status);
+CREATE INDEX dossiers_by_received ON dossiers(received_at);
+CREATE INDEX dossiers_by_customer ON dossiers(customer_code);
+CREATE TABLE dossier_documents(
+  dossier_code TEXT COLLATE "C" NOT NULL, seq INTEGER NOT NULL, kind TEXT COLLATE "C" NOT NULL,
+  doc_code TEXT COLLATE "C" NOT NULL, name TEXT NOT NULL, sha256 TEXT COLLATE "C" NOT NULL, media_type TEXT NOT NULL,
+  size BIGINT NOT NULL, signature_format TEXT, signature_sha256 TEXT COLLATE "C", signer TEXT,
+  added_at TEXT COLLATE "C" NOT NULL, url TEXT, seal_sha256 TEXT COLLATE "C", sealer TEXT,
+  PRIMARY KEY(dossier_code, seq));
+CREATE TABLE dossier_steps(
+  dossier_code TEXT COLLATE "C" NOT NULL, step_index INTEGER NOT NULL, name TEXT NOT NULL,
+  unit TEXT COLLATE "C" NOT NULL, unit_name TEXT NOT NULL, role TEXT NOT NULL DEFAULT '',
+  due_at TEXT COLLATE "C" NOT NULL, started_at TEXT COLLATE "C", finished_at TEXT COLLATE "C", handed_by TEXT,
+  received_by TEXT, result TEXT, PRIMARY KEY(dossier_code, step_index));
+CREATE TABLE dossier_history(
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, dossier_code TEXT COLLATE "C" NOT NULL,
+  at TEXT COLLATE "C" NOT NULL, actor TEXT NOT NULL, actor_title TEXT NOT NULL, role TEXT NOT NULL,
+  unit TEXT COLLATE "C" NOT NULL, action TEXT COLLATE "C" NOT NULL, from_status INTEGER, to_status INTEGER,
+  step_index INTEGER, comment TEXT NOT NULL, details TEXT);
+CREATE INDEX history_by_dossier ON dossier_history(dossier_code, id);
+CREATE TABLE portal_outbox(
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, at TEXT COLLATE "C" NOT NULL,
+  dossier_code TEXT COLLATE "C" NOT NULL, service TEXT NOT NULL, record TEXT NOT NULL, synced_at TEXT COLLATE "C");
+CREATE INDEX portal_outbox_by_dossier ON portal_outbox(dossier_code, id);
+CREATE TABLE bus_outbox(
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, service TEXT NOT NULL,
+  message_id TEXT COLLATE "C" NOT NULL UNIQUE, conversation_id TEXT COLLATE "C" NOT NULL, payload TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL, sent_at TEXT COLLATE "C", attempts BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT, next_attempt_at TEXT COLLATE "C" NOT NULL);
+CREATE INDEX bus_outbox_by_conversation ON bus_outbox(conversation_id, sent_at, id);
+CREATE TABLE bus_inbox(
+  message_id TEXT COLLATE "C" PRIMARY KEY, service TEXT NOT NULL, client TEXT NOT NULL,
+  received_at TEXT COLLATE "C" NOT NULL, payload TEXT NOT NULL, outcome TEXT NOT NULL);
+)SQL"},
+      {2, "pending bus outbox index", "CREATE INDEX bus_outbox_pending ON bus_outbox(id) WHERE sent_at IS NULL;"},
+      {3, "unit scope and upload quota", R"SQL(
+ALTER TABLE users ADD COLUMN scope TEXT NOT NULL DEFAULT 'unit';
+ALTER TABLE profiles ADD COLUMN unit TEXT COLLATE "C" NOT NULL DEFAULT '';
+UPDATE profiles SET unit = substr(customer_code, 4, length(customer_code) - 11);
+CREATE TABLE file_uploads(
+  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, sha256 TEXT COLLATE "C" NOT NULL,
+  username TEXT COLLATE "C" NOT NULL, unit TEXT COLLATE "C" NOT NULL, size BIGINT NOT NULL,
+  at TEXT COLLATE "C" NOT NULL);
+CREATE INDEX file_uploads_by_user ON file_uploads(username, at);
+CREATE INDEX file_uploads_by_sha ON file_uploads(sha256, unit);
+CREATE INDEX profile_documents_by_sha ON profile_documents(sha256);
+CREATE INDEX dossier_documents_by_sha ON dossier_documents(sha256);
+CREATE INDEX dossier_documents_by_signature ON dossier_documents(signature_sha256);
+CREATE INDEX dossier_documents_by_seal ON dossier_documents(seal_sha256);
+CREATE INDEX files_by_created ON files(created_at);
+)SQL"},
+      {4, "bus outbox claims",
+       "ALTER TABLE bus_outbox ADD COLUMN claimed_by TEXT;\n"
+       "ALTER TABLE bus_outbox ADD COLUMN claimed_until TEXT COLLATE \"C\";\n"},
+      {5, "office settings", "CREATE TABLE office_settings(name TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL);"},
   };
   return m;
 }
@@ -102,6 +212,10 @@ std::unique_ptr<bus::Store> open_onestop_store(const std::filesystem::path& data
   options.group_commit_max_rows = group_commit_max_rows;
   options.group_commit_max_delay = std::chrono::milliseconds(group_commit_max_delay_ms);
   return std::make_unique<bus::SqliteStore>(options, onestop_migrations());
+}
+
+std::unique_ptr<bus::Store> open_onestop_pg_store(const bus::PgStoreOptions& options) {
+  return std::make_unique<bus::PgStore>(options, onestop_pg_migrations());
 }
 
 }  // namespace lgsp::onestop

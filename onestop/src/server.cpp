@@ -10,6 +10,9 @@
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/trust.hpp"
 
+#include <openssl/rand.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
@@ -55,19 +58,129 @@ AgencyConfig running_agency(const OnestopConfig& c) {
   return a;
 }
 
+namespace {
+// The PostgreSQL password: store.postgresql_password_file (its first line), else
+// $LGSP_STORE_POSTGRESQL_PASSWORD, else empty (libpq's own $PGPASSWORD or ~/.pgpass), as the node reads it.
+std::string postgresql_password(const OnestopConfig& c) {
+  const auto& file = c.postgresql_password_file;
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw bus::ConfigError("store.postgresql_password_file " + file.string(), "cannot be read");
+    std::string password(1025, '\0');
+    in.read(password.data(), static_cast<std::streamsize>(password.size()));
+    password.resize(static_cast<std::size_t>(in.gcount()));
+    if (password.size() > 1024)
+      throw bus::ConfigError("store.postgresql_password_file " + file.string(), "is too long");
+    if (auto nl = password.find_first_of("\r\n"); nl != std::string::npos) password.resize(nl);
+    if (password.empty()) throw bus::ConfigError("store.postgresql_password_file " + file.string(), "is empty");
+    return password;
+  }
+  if (const char* env = std::getenv("LGSP_STORE_POSTGRESQL_PASSWORD"); env && *env) return env;
+  return {};
+}
+
+// The store [store] names: SQLite's file under data_dir, or the PostgreSQL database several instances share.
+std::unique_ptr<bus::Store> open_store(const OnestopConfig& c) {
+  if (c.store_backend != bus::StoreBackendKind::postgresql)
+    return open_onestop_store(c.data_dir, c.group_commit_max_rows, c.group_commit_max_delay_ms);
+  bus::PgStoreOptions o;
+  o.conninfo = c.postgresql_url;
+  o.password = postgresql_password(c);
+  o.pool_size = c.pool_size;
+  o.group_commit_max_rows = c.group_commit_max_rows;
+  o.group_commit_max_delay = std::chrono::milliseconds(c.group_commit_max_delay_ms);
+  std::filesystem::create_directories(c.data_dir);  // files/ and file-link.key live there on both backends
+  return open_onestop_pg_store(o);
+}
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> random(bytes);
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1)
+    throw std::runtime_error("no randomness from OpenSSL");
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : random) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+std::string read_marker(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string id;
+  if (in) std::getline(in, id);
+  return id.substr(0, 64);
+}
+
+// Several instances on one PostgreSQL database must use one data folder (shared storage): an uploaded file is
+// read by whichever instance serves the next request, and a file link made by one is checked by another with
+// the same key. The first instance records a random id in the database and in <data_dir>/data-folder.id; an
+// instance whose folder holds no id or another id refuses to start (exit 2) rather than lose files.
+void check_shared_data_folder(bus::Store& store, const std::filesystem::path& data_dir) {
+  const auto marker = data_dir / "data-folder.id";
+  std::string mine = read_marker(marker);
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const std::string proposed = mine.empty() ? random_hex(16) : mine;
+    std::pair<std::string, bool> recorded;
+    store
+        .write([&](bus::Transaction& tx) {
+          auto r = office_repositories(tx);
+          r->exclusive();
+          recorded = r->uploads().data_folder_id(proposed);
+        })
+        .get();
+    if (recorded.second || recorded.first == mine) {
+      if (mine.empty()) {  // this instance recorded it: the folder gets it (written whole, then renamed)
+        auto tmp = marker;
+        tmp += ".tmp";
+        std::ofstream(tmp, std::ios::trunc) << proposed << "\n";
+        std::filesystem::rename(tmp, marker);
+      }
+      return;
+    }
+    if (!mine.empty()) break;
+    // Another instance recorded its id a moment ago and may not have written its marker yet.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    mine = read_marker(marker);
+  }
+  throw bus::ConfigError("store.data_dir", data_dir.string() +
+                                               " is not the data folder the other office instances on this database "
+                                               "use (data-folder.id " +
+                                               (mine.empty() ? std::string("missing") : "differs") +
+                                               "): give every instance the same data_dir on shared storage");
+}
+}  // namespace
+
 struct OfflineOffice::Impl {
   std::unique_ptr<bus::Store> store;
   FileStore files;
   OneStopOffice office;
   Impl(const OnestopConfig& c)
-      : store(open_onestop_store(c.data_dir, c.group_commit_max_rows, c.group_commit_max_delay_ms)),
+      : store(open_store(c)),
         files(c.data_dir / "files"),
-        office(*store, files, load_calendar(c), running_agency(c)) {}
+        office((shared_folder_checked(c), *store), files, load_calendar(c), running_agency(c)) {}
+  // Before the file-link key is read (running_agency creates it when missing).
+  bool shared_folder_checked(const OnestopConfig& c) {
+    if (c.store_backend == bus::StoreBackendKind::postgresql) check_shared_data_folder(*store, c.data_dir);
+    return true;
+  }
 };
 OfflineOffice::OfflineOffice(const OnestopConfig& config) : impl_(std::make_unique<Impl>(config)) {}
 OfflineOffice::~OfflineOffice() = default;
 OneStopOffice& OfflineOffice::office() { return impl_->office; }
 bus::Store& OfflineOffice::store() { return *impl_->store; }
+
+namespace {
+constexpr std::chrono::seconds kSendTimeout{30};
+constexpr std::chrono::seconds kClaimLease{90};
+
+// Host, process and a random part: unique among instances even when a restarted one reuses a process id.
+std::string instance_id() {
+  char host[64] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host).substr(0, 40) + "/" + std::to_string(::getpid()) + "/" + random_hex(6);
+}
+}  // namespace
 
 struct OnestopServer::Impl {
   OnestopConfig config;
@@ -79,6 +192,8 @@ struct OnestopServer::Impl {
   std::unique_ptr<bus::HttpServer> server;
   std::unique_ptr<bus::OutboundClient> outbound;
   std::string api_key;
+  // Who this instance is when it claims bus messages (several instances may share one PostgreSQL database).
+  std::string sender_id = instance_id();
   std::thread sender;
   std::thread sweeper;
   std::atomic<bool> stopping{false};
@@ -121,7 +236,8 @@ struct OnestopServer::Impl {
   }
 
   void send_due() {
-    for (auto& [id, m] : office.due_bus_messages(32)) {
+    // Claimed for longer than a send may take (its timeout below), so a claim lapses only when this instance died.
+    for (auto& [id, m] : office.claim_bus_messages(32, sender_id, kClaimLease)) {
       if (stopping) return;
       bus::OutboundRequest req;
       req.method = "POST";
@@ -133,7 +249,7 @@ struct OnestopServer::Impl {
                      {"LGSP-Conversation-Id", m.conversation_id},
                      {"Content-Type", "application/json"}};
       req.body = m.payload.dump();
-      req.timeout = std::chrono::seconds(30);
+      req.timeout = kSendTimeout;
       auto resp = outbound->send_sync(std::move(req));
       bool ok = resp.ok() && (resp.status == 202 || resp.status == 200);
       std::string error;

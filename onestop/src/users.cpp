@@ -1,6 +1,6 @@
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/onestop/office.hpp"
-#include "office_sql.hpp"
+#include "office_unit.hpp"
 
 #include <stdexcept>
 
@@ -43,22 +43,21 @@ std::string OneStopOffice::add_user(const std::string& username, Role role, cons
   if (role == Role::kCitizen && customer_code.empty())
     throw OnestopError(errors::kInvalid, "a citizen account needs the customer code of the citizen's e-profile");
   std::string token = "os_" + bus::random_hex(32);
-  std::string at = format_local_rfc3339(now());
-  store_
-      .write([&](Transaction& tx) {
-        if (!query(tx, "SELECT 1 FROM users WHERE username = ?", {text(username)}).empty())
-          throw OnestopError(errors::kConflict, "user '" + username + "' exists already");
-        if (role == Role::kCitizen &&
-            query(tx, "SELECT 1 FROM profiles WHERE customer_code = ?", {text(customer_code)}).empty())
-          throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
-        exec(tx,
-             "INSERT INTO users(username, role, unit, display_name, title, customer_code, token_sha256, created_at, "
-             "scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             {text(username), text(to_string(role)), text(unit.empty() ? agency_.code : unit), text(name), text(title),
-              customer_code.empty() ? Value(nullptr) : text(customer_code), text(bus::sha256_hex(token)), text(at),
-              text(to_string(scope))});
-      })
-      .get();
+  TimePoint t = now();
+  write([&](Repos& r) {
+    if (r.users().exists(username)) throw OnestopError(errors::kConflict, "user '" + username + "' exists already");
+    if (role == Role::kCitizen && !r.profiles().find(customer_code))
+      throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
+    UserAccount u;
+    u.username = username;
+    u.role = role;
+    u.unit = unit.empty() ? agency_.code : unit;
+    u.name = name;
+    u.title = title;
+    if (!customer_code.empty()) u.customer_code = customer_code;
+    u.scope = scope;
+    r.users().insert(u, bus::sha256_hex(token), t);
+  });
   return token;
 }
 
@@ -66,37 +65,17 @@ std::optional<Actor> OneStopOffice::authenticate(const std::string& token) const
   std::optional<Actor> actor;
   if (token.empty()) return actor;
   std::string digest = bus::sha256_hex(token);
-  store_.read([&](Transaction& tx) {
-    auto rows = query(tx,
-                      "SELECT username, role, unit, display_name, title, customer_code, scope FROM users "
-                      "WHERE token_sha256 = ?",
-                      {text(digest)});
-    if (rows.empty()) return;
-    const auto& r = rows[0];
-    actor = Actor{str(r[0]),
-                  str(r[3]),
-                  str(r[4]),
-                  role_from_string(str(r[1])),
-                  str(r[2]),
-                  str(r[5]),
-                  scope_from_string(str(r[6]))};
+  read([&](Repos& r) {
+    auto u = r.users().by_token(digest);
+    if (!u) return;
+    actor = Actor{u->username, u->name, u->title, u->role, u->unit, u->customer_code.value_or(""), u->scope};
   });
   return actor;
 }
 
-nlohmann::json OneStopOffice::list_users() const {
-  nlohmann::json out = nlohmann::json::array();
-  store_.read([&](Transaction& tx) {
-    for (const auto& r : query(
-             tx, "SELECT username, role, unit, display_name, title, customer_code, scope FROM users ORDER BY username"))
-      out.push_back({{"username", str(r[0])},
-                     {"role", str(r[1])},
-                     {"unit", str(r[2])},
-                     {"name", str(r[3])},
-                     {"title", str(r[4])},
-                     {"customer_code", json_or_null(r[5])},
-                     {"scope", str(r[6])}});
-  });
+std::vector<UserAccount> OneStopOffice::list_users() const {
+  std::vector<UserAccount> out;
+  read([&](Repos& r) { out = r.users().all(); });
   return out;
 }
 

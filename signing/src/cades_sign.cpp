@@ -7,6 +7,7 @@
 // SHA-256, and store the value. The alternative, an EVP_PKEY whose private operations pkcs11-helper forwards to
 // the token (pkcs11h_openssl_session_getEVP), would tie CMS to pkcs11-helper; this way any Signer works (a token,
 // a remote signing agent), and XML-DSig and CAdES share one signing path.
+#include "cades_builder.hpp"
 #include "lgsp/signing/cades.hpp"
 #include "lgsp/signing/errors.hpp"
 
@@ -59,39 +60,53 @@ std::vector<unsigned char> signed_attributes_der(CMS_SignerInfo* si) {
 
 }  // namespace
 
-std::vector<unsigned char> sign_cades(std::span<const unsigned char> content, Signer& signer,
-                                      Clock::time_point signing_time) {
+CadesSkeleton cades_skeleton(X509* cert, const std::vector<X509Ptr>& chain, const Sha256Digest& content_digest,
+                             std::optional<Clock::time_point> signing_time) {
   const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
-  CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
-  check(cms != nullptr, "creating CMS SignedData");
-  X509* cert = signer.certificate();
-  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert, X509_get0_pubkey(cert), EVP_sha256(),
+  CadesSkeleton out;
+  out.cms.reset(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
+  check(out.cms != nullptr, "creating CMS SignedData");
+  CMS_SignerInfo* si = CMS_add1_signer(out.cms.get(), cert, X509_get0_pubkey(cert), EVP_sha256(),
                                        CMS_BINARY | CMS_PARTIAL | CMS_CADES | CMS_NOSMIMECAP);
   check(si != nullptr, "adding the signer to CMS SignedData");
-  for (const auto& ca : signer.chain()) check(CMS_add1_cert(cms.get(), ca.get()) == 1, "adding a CA certificate");
+  out.signer_info = si;
+  for (const auto& ca : chain) check(CMS_add1_cert(out.cms.get(), ca.get()) == 1, "adding a CA certificate");
 
-  Asn1TimePtr when(ASN1_TIME_adj(nullptr, Clock::to_time_t(signing_time), 0, 0));
-  Sha256Digest digest = sha256(content);
-  check(
-      when &&
-          CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1) == 1 &&
-          CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, when->type, when.get(), -1) == 1 &&
-          CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, digest.data(),
-                                      static_cast<int>(digest.size())) == 1,
-      "adding signed attributes");
+  check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1) == 1 &&
+            CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, content_digest.data(),
+                                        static_cast<int>(content_digest.size())) == 1,
+        "adding signed attributes");
+  if (signing_time) {
+    Asn1TimePtr when(ASN1_TIME_adj(nullptr, Clock::to_time_t(*signing_time), 0, 0));
+    check(when && CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, when->type, when.get(), -1) == 1,
+          "adding the signing-time attribute");
+  }
+  out.signed_attributes = signed_attributes_der(si);
+  return out;
+}
 
-  auto signature = signer.sign_sha256(signed_attributes_der(si));
-  if (signer.key_kind() == KeyKind::kEcdsa) signature = ecdsa_raw_to_der(signature);
-  ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(si);
-  check(ASN1_OCTET_STRING_set(value, signature.data(), static_cast<int>(signature.size())) == 1,
-        "storing the signature value");
-
-  int len = i2d_CMS_ContentInfo(cms.get(), nullptr);
+std::vector<unsigned char> cms_der(CMS_ContentInfo* cms) {
+  int len = i2d_CMS_ContentInfo(cms, nullptr);
   check(len > 0, "encoding CMS SignedData");
   std::vector<unsigned char> der(static_cast<std::size_t>(len));
   unsigned char* p = der.data();
-  i2d_CMS_ContentInfo(cms.get(), &p);
+  i2d_CMS_ContentInfo(cms, &p);
   return der;
+}
+
+std::vector<unsigned char> cades_finish(CadesSkeleton& skeleton, const std::vector<unsigned char>& signature_value) {
+  ASN1_OCTET_STRING* value = CMS_SignerInfo_get0_signature(skeleton.signer_info);
+  check(ASN1_OCTET_STRING_set(value, signature_value.data(), static_cast<int>(signature_value.size())) == 1,
+        "storing the signature value");
+  return cms_der(skeleton.cms.get());
+}
+
+std::vector<unsigned char> sign_cades(std::span<const unsigned char> content, Signer& signer,
+                                      Clock::time_point signing_time) {
+  auto skeleton = cades_skeleton(signer.certificate(), signer.chain(), sha256(content), signing_time);
+  auto signature = signer.sign_sha256(skeleton.signed_attributes);
+  if (signer.key_kind() == KeyKind::kEcdsa) signature = ecdsa_raw_to_der(signature);
+  return cades_finish(skeleton, signature);
 }
 
 }  // namespace lgsp::signing

@@ -75,6 +75,11 @@ RevocationResult check_ocsp(X509* cert, X509* issuer, const std::vector<X509Ptr>
   if (!answer) return unknown(result, with_openssl_errors("OCSP responder " + *url + " did not answer"));
   OcspResponsePtr response(d2i_OCSP_RESPONSE_bio(answer, nullptr));
   if (!response) return unknown(result, with_openssl_errors("OCSP responder " + *url + " sent no valid response"));
+  if (int len = i2d_OCSP_RESPONSE(response.get(), nullptr); len > 0) {
+    result.ocsp_response.resize(static_cast<std::size_t>(len));
+    unsigned char* out = result.ocsp_response.data();
+    i2d_OCSP_RESPONSE(response.get(), &out);
+  }
   int status = OCSP_response_status(response.get());
   if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL)
     return unknown(result, std::string("OCSP responder answered '") + OCSP_response_status_str(status) + "'");

@@ -9,6 +9,7 @@
 // Without --data-dir it works in a fresh temporary folder, removed at the end unless --keep; a --data-dir
 // must not hold a store yet (the e-profiles' ID numbers would already be taken) and is always kept.
 #include "lgsp/bus/sqlite_store.hpp"
+#include "lgsp/onestop/api_json.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "lgsp/onestop/schema.hpp"
 #include "lgsp/onestop/server.hpp"
@@ -184,16 +185,17 @@ int main(int argc, char** argv) {
       char id[32], phone[32];
       std::snprintf(id, sizeof id, "079195%06d", p + 1);
       std::snprintf(phone, sizeof phone, "091%07d", p + 1);
-      auto prof = office.create_profile(receiving, {{"full_name", "Nguyễn Thị Mai"},
-                                                    {"id_number", id},
-                                                    {"date_of_birth", "1995-03-14"},
-                                                    {"gender", "female"},
-                                                    {"hometown", "Xã Hải Hậu, tỉnh Nam Định"},
-                                                    {"ethnicity", "Kinh"},
-                                                    {"nationality", "Việt Nam"},
-                                                    {"permanent_address", "12 Lê Lợi, phường Bến Thành"},
-                                                    {"phone", phone}});
-      customers.push_back(prof["customer_code"]);
+      auto prof = office.create_profile(
+          receiving, citizen_identity_from_json({{"full_name", "Nguyễn Thị Mai"},
+                                                 {"id_number", id},
+                                                 {"date_of_birth", "1995-03-14"},
+                                                 {"gender", "female"},
+                                                 {"hometown", "Xã Hải Hậu, tỉnh Nam Định"},
+                                                 {"ethnicity", "Kinh"},
+                                                 {"nationality", "Việt Nam"},
+                                                 {"permanent_address", "12 Lê Lợi, phường Bến Thành"},
+                                                 {"phone", phone}}));
+      customers.push_back(prof.customer_code);
     }
     json documents = json::array();
     for (const char* doc : {"TK", "GCS", "GTTT"}) {
@@ -227,7 +229,8 @@ int main(int argc, char** argv) {
                         {"documents", documents}};
             const auto start = SteadyClock::now();
             try {
-              auto d = office.file_dossier(receiving, req);
+              // As the API does it: the request mapped from JSON, the dossier back to JSON.
+              auto d = to_json(office.file_dossier(receiving, filing_request_from_json(req)));
               lat.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count());
               if (d.value("status", json::object()).value("code", 0) != 2)
                 file_failures.note("filed dossier " + d.value("code", "") +
@@ -297,14 +300,23 @@ int main(int argc, char** argv) {
           };
           for (std::size_t i; (i = next.fetch_add(1)) < codes.size();) {
             const std::string& code = codes[i];
-            if (!timed([&] { return office.hand_over(receiving, code, none); }, 4, "hand_over", code)) continue;
-            if (!timed([&] { return office.act(processing, code, "request_supplement", items); }, 5,
-                       "request_supplement", code))
+            if (!timed([&] { return to_json(office.hand_over(receiving, code, hand_over_input_from_json(none))); }, 4,
+                       "hand_over", code))
               continue;
-            if (!timed([&] { return office.act(receiving, code, "supplement_received", none); }, 4,
-                       "supplement_received", code))
+            if (!timed(
+                    [&] {
+                      return to_json(office.act(processing, code, "request_supplement", action_input_from_json(items)));
+                    },
+                    5, "request_supplement", code))
               continue;
-            timed([&] { return office.hand_over(processing, code, none); }, 4, "hand_over", code);
+            if (!timed(
+                    [&] {
+                      return to_json(office.act(receiving, code, "supplement_received", action_input_from_json(none)));
+                    },
+                    4, "supplement_received", code))
+              continue;
+            timed([&] { return to_json(office.hand_over(processing, code, hand_over_input_from_json(none))); }, 4,
+                  "hand_over", code);
           }
           std::lock_guard lock(m);
           lat_all.insert(lat_all.end(), lat.begin(), lat.end());

@@ -68,6 +68,28 @@ class CallProxyTest : public ::testing::Test {
     provider_->router().add("POST", "/api/broken", [](HttpRequest&, Reply reply) {
       reply(HttpResponse::json(500, {{"error", "database down"}}));
     });
+    // An adapter in front of a legacy system says what failed behind it (adapters/soap: a SOAP fault).
+    provider_->router().add("POST", "/api/adapterfault", [](HttpRequest&, Reply reply) {
+      HttpResponse r =
+          HttpResponse::json(502, {{"code", "LGSP-502-SOAP-FAULT"},
+                                   {"status", 502},
+                                   {"faultcode", "soap:Server"},
+                                   {"detail", "legacy"},
+                                   // Members the node must not pass on: its own, structured values, odd names.
+                                   {"source", "node"},
+                                   {"service", "000.00.00.H29/OTHER/x/v1"},
+                                   {"nested", {{"a", 1}}},
+                                   {"errors", {"x"}},
+                                   {"Bad-Name", "x"},
+                                   {"title", 7}});
+      r.content_type = "application/problem+json";
+      reply(r);
+    });
+    provider_->router().add("POST", "/api/oddproblem", [](HttpRequest&, Reply reply) {
+      HttpResponse r = HttpResponse::json(500, {{"code", "whatever <b>"}});
+      r.content_type = "application/problem+json";
+      reply(r);
+    });
     provider_->router().add("POST", "/api/wrong", [](HttpRequest&, Reply reply) {
       reply(HttpResponse::json(200, json::parse(example("hotich.trichluc-result", "invalid-unknown-status.json"))));
     });
@@ -104,8 +126,12 @@ class CallProxyTest : public ::testing::Test {
     reg.add_subsystem(kProvider);
     reg.add_subsystem(kMember + "/OTHER");
     const std::string base = "http://127.0.0.1:" + std::to_string(provider_->endpoint().port) + "/api";
-    for (const auto& [code, timeout] : std::vector<std::pair<std::string, int>>{
-             {"trichluc", 3000}, {"slow", 300}, {"broken", 3000}, {"wrong", 3000}}) {
+    for (const auto& [code, timeout] : std::vector<std::pair<std::string, int>>{{"trichluc", 3000},
+                                                                                {"slow", 300},
+                                                                                {"broken", 3000},
+                                                                                {"wrong", 3000},
+                                                                                {"adapterfault", 3000},
+                                                                                {"oddproblem", 3000}}) {
       Service s;
       s.id = kProvider + "/" + code + "/v1";
       s.request_contract = "hotich.trichluc-request@v1";
@@ -273,6 +299,21 @@ TEST_F(CallProxyTest, provider_failures_are_502_and_timeouts_504) {
   auto broken = call(kProvider + "/broken/v1/broken", body);
   EXPECT_EQ(broken.status, 502u);
   EXPECT_NE(json::parse(broken.body)["detail"].get<std::string>().find("500"), std::string::npos);
+
+  // A provider's own LGSP 5xx problem is passed on, marked as the provider's; anything else is not.
+  auto adapter = call(kProvider + "/adapterfault/v1/adapterfault", body);
+  EXPECT_EQ(adapter.status, 502u) << adapter.body;
+  EXPECT_EQ(code_of(adapter), "LGSP-502-SOAP-FAULT");
+  EXPECT_EQ(json::parse(adapter.body)["source"], "provider");
+  const auto passed = json::parse(adapter.body);
+  EXPECT_EQ(passed["faultcode"], "soap:Server");
+  EXPECT_EQ(passed["detail"], "legacy");
+  EXPECT_EQ(passed["service"], kProvider + "/adapterfault/v1") << "the node names the service, not the provider";
+  for (const char* dropped : {"nested", "errors", "Bad-Name", "title"})
+    EXPECT_FALSE(passed.contains(dropped)) << dropped << " must not be passed on: " << adapter.body;
+  auto odd = call(kProvider + "/oddproblem/v1/oddproblem", body);
+  EXPECT_EQ(odd.status, 502u) << odd.body;
+  EXPECT_EQ(code_of(odd), "LGSP-502-PROVIDER");
 
   auto wrong = call(kProvider + "/wrong/v1/wrong", body);
   EXPECT_EQ(wrong.status, 502u);

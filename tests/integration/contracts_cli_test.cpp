@@ -194,4 +194,75 @@ TEST_F(ContractsCliTest, serve_refuses_to_start_on_a_broken_catalogue) {
       << r.err;
 }
 
+// ---- --profile strict|receive (docs/contracts.md, "Profiles") ----
+
+const fs::path kReceiveFixtures = LGSP_SOURCE_DIR "/tests/data/contracts-receive";
+
+TEST_F(ContractsCliTest, validate_is_strict_by_default_and_receive_accepts_a_named_variant_with_a_warning) {
+  const auto file = (kReceiveFixtures / "edxml@v1/accept/edxml.organ-id-system--vxp-system-ids.xml").string();
+  auto strict = run({kLgsp, "validate", "--contract", "edxml@v1", file});
+  EXPECT_EQ(strict.exit_code, 1) << strict.err;
+  EXPECT_NE(strict.err.find("OrganId"), std::string::npos) << strict.err;
+  auto explicit_strict = run({kLgsp, "validate", "--profile", "strict", "--contract", "edxml@v1", file});
+  EXPECT_EQ(explicit_strict.exit_code, 1);
+  EXPECT_EQ(explicit_strict.err, strict.err);
+
+  auto receive = run({kLgsp, "validate", "--profile", "receive", "--contract", "edxml@v1", file});
+  EXPECT_EQ(receive.exit_code, 0) << receive.err;
+  EXPECT_NE(receive.err.find("valid against edxml@v1 (receive profile), with variants the strict profile refuses:"),
+            std::string::npos)
+      << receive.err;
+  EXPECT_NE(receive.err.find("warning: edxml.organ-id-system: /edXML:edXML/edXML:edXMLEnvelope/edXML:edXMLHeader/"
+                             "edXML:MessageHeader/edXML:From/edXML:OrganId: organ id 'vxp.saas.03'"),
+            std::string::npos)
+      << receive.err;
+}
+
+TEST_F(ContractsCliTest, validate_json_lists_the_profile_and_the_warnings) {
+  const auto file =
+      (kReceiveFixtures / "dvcqg.DongBoHoSoMC@v1/accept/dvcqg.empty-optional-string--opencps-new-record.json").string();
+  auto r = run({kLgsp, "validate", "--json", "--profile", "receive", "--contract", "dvcqg.DongBoHoSoMC@v1", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["profile"], "receive");
+  EXPECT_EQ(report["valid"], true);
+  EXPECT_TRUE(report["errors"].empty());
+  ASSERT_EQ(report["warnings"].size(), 5u) << r.out;
+  for (const auto& w : report["warnings"]) {
+    EXPECT_EQ(w["variant"], "dvcqg.empty-optional-string");
+    EXPECT_EQ(w["path"].get<std::string>().rfind("/data/0/", 0), 0u);
+    EXPECT_FALSE(w["detail"].get<std::string>().empty());
+  }
+  auto strict = run({kLgsp, "validate", "--json", "--contract", "dvcqg.DongBoHoSoMC@v1", file});
+  EXPECT_EQ(strict.exit_code, 1);
+  auto strict_report = nlohmann::json::parse(strict.out);
+  EXPECT_EQ(strict_report["profile"], "strict");
+  EXPECT_EQ(strict_report["valid"], false);
+  EXPECT_TRUE(strict_report["warnings"].empty());
+}
+
+TEST_F(ContractsCliTest, validate_receive_still_refuses_what_no_variant_allows) {
+  const auto file = (kReceiveFixtures / "edxml@v1/refuse/status-message-with-attachment.xml").string();
+  auto r = run({kLgsp, "validate", "--profile", "receive", "--contract", "edxml@v1", file});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("not valid against edxml@v1 (receive profile)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a status message carries no attachments"), std::string::npos) << r.err;
+  // Stray bytes beyond the bound: refused with a clear reason, not searched.
+  write("prefixed.xml",
+        std::string(64 * 1024, 'z') + read_file(kReceiveFixtures / "edxml@v1/strict/standard-document.xml"));
+  auto big =
+      run({kLgsp, "validate", "--profile", "receive", "--contract", "edxml@v1", (dir_ / "prefixed.xml").string()});
+  EXPECT_EQ(big.exit_code, 1);
+  EXPECT_NE(big.err.find("does not start with markup"), std::string::npos) << big.err;
+}
+
+TEST_F(ContractsCliTest, validate_refuses_an_unknown_profile) {
+  auto r = run({kLgsp, "validate", "--profile", "lenient", "--contract", "edxml@v1",
+                (kContracts / "edxml/v1/examples/valid-1-new-document-signed.xml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--profile lenient"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("expected strict or receive"), std::string::npos) << r.err;
+}
+
 }  // namespace

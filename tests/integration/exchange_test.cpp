@@ -222,9 +222,9 @@ TEST_F(ExchangeTest, stores_seals_naming_the_certificate_and_hands_out_full_seal
   std::string stored, record;
   std::int64_t certificates = 0;
   node_->store()->read([&](Transaction& tx) {
-    stored = as_text(tx.query("SELECT seal FROM message_body")[0][0]);
-    record = as_text(tx.query("SELECT body FROM message_log WHERE kind = 'accepted'")[0][0]);
-    certificates = as_int(tx.query("SELECT count(*) FROM seal_certificate")[0][0]);
+    stored = tx.query("SELECT seal FROM message_body").at(0).text("seal");
+    record = tx.query("SELECT body FROM message_log WHERE kind = 'accepted'").at(0).text("body");
+    certificates = tx.query("SELECT count(*) AS n FROM seal_certificate").at(0).integer("n");
   });
   const json kept = json::parse(stored);
   EXPECT_FALSE(kept.contains("cert"));
@@ -375,9 +375,9 @@ TEST_F(ExchangeTest, a_seal_whose_certificate_left_the_store_is_not_handed_out) 
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     node_->store()->read([&](Transaction& tx) {
       auto rows = tx.query("SELECT state, last_error, attempts FROM message WHERE id = 'orphan-1'");
-      state = as_text(rows.at(0)[0]);
-      last_error = std::holds_alternative<std::string>(rows[0][1]) ? as_text(rows[0][1]) : "";
-      attempts = as_int(rows[0][2]);
+      state = rows.at(0).text("state");
+      last_error = rows[0].optional_text("last_error").value_or("");
+      attempts = rows[0].integer("attempts");
     });
   }
   EXPECT_EQ(state, "dead");
@@ -426,13 +426,15 @@ TEST_F(ExchangeTest, refuses_with_specific_codes_and_records_the_refusals) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   int recorded = 0, refused_on_header = 0;
   node_->store()->read([&](Transaction& tx) {
-    recorded =
-        static_cast<int>(as_int(tx.query("SELECT count(*) FROM node_event WHERE kind = 'message.rejected'")[0][0]));
+    recorded = static_cast<int>(
+        tx.query("SELECT count(*) AS n FROM node_event WHERE kind = 'message.rejected'").at(0).integer("n"));
     // The anonymous one and the mismatched LGSP-Client are refused on their header, before their body is read
     // (and before the pipeline): recorded by the HTTP layer.
-    refused_on_header = static_cast<int>(
-        as_int(tx.query("SELECT count(*) FROM node_event WHERE kind = 'http.rejected' AND (detail LIKE "
-                        "'%LGSP-401-AUTH%' OR detail LIKE '%LGSP-403-CLIENT%')")[0][0]));
+    refused_on_header =
+        static_cast<int>(tx.query("SELECT count(*) AS n FROM node_event WHERE kind = 'http.rejected' AND (detail LIKE "
+                                  "'%LGSP-401-AUTH%' OR detail LIKE '%LGSP-403-CLIENT%')")
+                             .at(0)
+                             .integer("n"));
   });
   EXPECT_EQ(recorded, 5);
   EXPECT_EQ(refused_on_header, 2);
@@ -463,9 +465,9 @@ TEST_F(ExchangeTest, a_flood_of_refused_requests_leaves_node_event_bounded_and_t
   node_->store()->write([](Transaction&) {}).get();  // what was handed to the store before is durable
   std::int64_t rows = 0, bytes = 0;
   node_->store()->read([&](Transaction& tx) {
-    auto r = tx.query("SELECT count(*), coalesce(sum(length(detail)), 0) FROM node_event");
-    rows = as_int(r[0][0]);
-    bytes = as_int(r[0][1]);
+    auto r = tx.query("SELECT count(*) AS n, coalesce(sum(length(detail)), 0) AS bytes FROM node_event");
+    rows = r.at(0).integer("n");
+    bytes = r[0].integer("bytes");
   });
   // Three kinds with one code each, at most 20 each a minute (twice if the flood straddles a minute).
   EXPECT_LE(rows, 2 * 3 * 20);
@@ -552,10 +554,10 @@ TEST_F(ExchangeTest, drops_the_payload_after_delivery_when_the_service_keeps_non
   std::string digest;
   node_->store()->read([&](Transaction& tx) {
     auto rows = tx.query(
-        "SELECT b.payload IS NULL, m.payload_sha256 FROM message m JOIN message_body b ON b.seq = m.seq"
+        "SELECT b.payload IS NULL AS dropped, m.payload_sha256 FROM message m JOIN message_body b ON b.seq = m.seq"
         " WHERE m.id = 'p-1'");
-    dropped = as_int(rows[0][0]) == 1;
-    digest = as_text(rows[0][1]);
+    dropped = rows.at(0).integer("dropped") == 1;
+    digest = rows[0].text("payload_sha256");
   });
   EXPECT_TRUE(dropped);
   EXPECT_EQ(digest, sha256_hex(payload()));
@@ -857,7 +859,7 @@ TEST_F(ExchangeTest, answers_503_and_stores_nothing_when_the_node_cannot_sign) {
   EXPECT_EQ(code_of(r), "LGSP-503-SIGNING");
   std::int64_t stored = -1;
   unsigned_node.store()->read(
-      [&](Transaction& tx) { stored = as_int(tx.query("SELECT count(*) FROM message")[0][0]); });
+      [&](Transaction& tx) { stored = tx.query("SELECT count(*) AS n FROM message").at(0).integer("n"); });
   EXPECT_EQ(stored, 0);
   unsigned_services.stop();
   unsigned_node.stop();
@@ -1039,7 +1041,7 @@ TEST_F(ExchangeTest, dlq_list_shows_every_dead_message_and_replay_all_delivers_t
   EXPECT_EQ(status("d-1")["attempts"].size(), 2u);
   std::int64_t replays = 0;
   node_->store()->read([&](Transaction& tx) {
-    replays = as_int(tx.query("SELECT count(*) FROM message_log WHERE kind = 'replay'")[0][0]);
+    replays = tx.query("SELECT count(*) AS n FROM message_log WHERE kind = 'replay'").at(0).integer("n");
   });
   EXPECT_EQ(replays, 2);
   auto empty = lgsp::test::run({kLgsp, "dlq", "replay", "--all", "--data-dir", data});
@@ -1190,10 +1192,10 @@ TEST_F(ExchangeTest, a_running_node_seals_the_log_head_at_intervals) {
   ASSERT_TRUE(wait_state("h-1", "delivered"));
   auto sealed_heads = [&](std::int64_t& delivered, std::int64_t& covered, std::int64_t& rows) {
     node_->store()->read([&](Transaction& tx) {
-      delivered = as_int(tx.query("SELECT max(seq) FROM message_log WHERE kind = 'delivered'")[0][0]);
-      auto r = tx.query("SELECT coalesce(max(count), 0), count(*) FROM log_head");
-      covered = as_int(r[0][0]);
-      rows = as_int(r[0][1]);
+      delivered = tx.query("SELECT max(seq) AS seq FROM message_log WHERE kind = 'delivered'").at(0).integer("seq");
+      auto r = tx.query("SELECT coalesce(max(count), 0) AS covered, count(*) AS n FROM log_head");
+      covered = r.at(0).integer("covered");
+      rows = r[0].integer("n");
     });
   };
   std::int64_t delivered = 0, covered = 0, rows = 0;

@@ -116,10 +116,11 @@ TEST_F(NodeHttpTest, oversized_body_is_413_problem_recorded_and_the_node_keeps_s
   std::int64_t recorded = 0;
   for (int i = 0; i < 100 && recorded == 0; ++i) {
     node_->store()->read([&](Transaction& tx) {
-      recorded = as_int(tx.query("SELECT COUNT(*) FROM node_event WHERE kind = 'http.rejected' AND detail LIKE "
-                                 "'%LGSP-413-TOO-LARGE%'")
-                            .at(0)
-                            .at(0));
+      recorded = tx.query(
+                       "SELECT COUNT(*) AS n FROM node_event WHERE kind = 'http.rejected' AND detail LIKE "
+                       "'%LGSP-413-TOO-LARGE%'")
+                     .at(0)
+                     .integer("n");
     });
     if (!recorded) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -1,6 +1,7 @@
 #include "lgsp/bus/config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -250,6 +251,25 @@ TEST_F(ConfigTest, rejects_delivery_values_out_of_range) {
             "environment LGSP_DELIVERY_POLL_INTERVAL_MS : must be an integer, got 'soon'");
 }
 
+TEST_F(ConfigTest, node_id_and_delivery_lease_for_several_nodes_on_one_database) {
+  auto defaults = Config::load(std::nullopt, {});
+  EXPECT_EQ(defaults.delivery.lease_seconds, 60u);
+  EXPECT_TRUE(defaults.node.id.empty());
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  EXPECT_EQ(defaults.node_id(), std::string(host) + ":8080") << "hostname and listen port";
+  auto c = Config::load(write("[node]\nid = \"lgsp-1\"\n[delivery]\nlease_seconds = 5\n"), {});
+  EXPECT_EQ(c.node_id(), "lgsp-1");
+  EXPECT_EQ(c.delivery.lease_seconds, 5u);
+  EXPECT_EQ(Config::load(std::nullopt, {{"LGSP_NODE_ID", "n2"}}).node_id(), "n2");
+  auto spaced = write("[node]\nid = \"node one\"\n");
+  EXPECT_EQ(error_of(spaced),
+            "config " + spaced.string() + " : key 'node.id' must be 1 to 64 characters of A-Z a-z 0-9 . - _ :");
+  auto none = write("[delivery]\nlease_seconds = 0\n");
+  EXPECT_EQ(error_of(none),
+            "config " + none.string() + " : key 'delivery.lease_seconds' must be between 1 and 86400, got 0");
+}
+
 TEST_F(ConfigTest, events_defaults_section_and_range) {
   auto defaults = Config::load(std::nullopt, {});
   EXPECT_EQ(defaults.events.sample_per_code_per_minute, 20u);
@@ -268,11 +288,58 @@ TEST_F(ConfigTest, events_defaults_section_and_range) {
             "config " + none.string() + " : key 'events.max_rows' must be between 1 and 100000000, got 0");
 }
 
+TEST_F(ConfigTest, store_backend_defaults_to_sqlite_and_reads_postgresql_keys) {
+  auto d = Config::load(std::nullopt, {});
+  EXPECT_EQ(d.store.backend, lgsp::bus::StoreBackendKind::sqlite);
+  EXPECT_EQ(d.store.pool_size, 4u);
+  auto c = Config::load(write(R"([store]
+backend = "postgresql"
+postgresql_url = "host=127.0.0.1 port=5432 user=lgsp dbname=lgsp"
+postgresql_password_file = "pg.password"
+pool_size = 8
+)"),
+                        {});
+  EXPECT_EQ(c.store.backend, lgsp::bus::StoreBackendKind::postgresql);
+  EXPECT_EQ(c.store.postgresql_url, "host=127.0.0.1 port=5432 user=lgsp dbname=lgsp");
+  EXPECT_EQ(c.store.postgresql_password_file, dir_ / "pg.password");
+  EXPECT_EQ(c.store.pool_size, 8u);
+  auto e = Config::load(std::nullopt, {{"LGSP_STORE_BACKEND", "postgresql"},
+                                       {"LGSP_STORE_POSTGRESQL_URL", "postgresql://lgsp@db.example/lgsp"}});
+  EXPECT_EQ(e.store.backend, lgsp::bus::StoreBackendKind::postgresql);
+  EXPECT_EQ(e.store.postgresql_url, "postgresql://lgsp@db.example/lgsp");
+}
+
+TEST_F(ConfigTest, refuses_a_bad_store_backend_and_a_postgresql_backend_without_its_url) {
+  EXPECT_NE(error_of(write("[store]\nbackend = \"mysql\"\n")).find("must be \"sqlite\" or \"postgresql\""),
+            std::string::npos);
+  EXPECT_NE(error_of(write("[store]\nbackend = \"postgresql\"\n")).find("needs store.postgresql_url"),
+            std::string::npos);
+  EXPECT_NE(error_of(write("[store]\npool_size = 0\n")).find("store.pool_size"), std::string::npos);
+  EXPECT_NE(error_of(write("[store]\npostgresql_url = \"host='unterminated\"\n")).find("not a libpq connection"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, refuses_a_password_in_the_postgresql_url_without_echoing_it) {
+  for (const std::string url :
+       {"host=db user=lgsp password=s3cr3t-pw dbname=lgsp", "postgresql://lgsp:s3cr3t-pw@db.example/lgsp"}) {
+    auto error = error_of(write("[store]\nbackend = \"postgresql\"\npostgresql_url = \"" + url + "\"\n"));
+    EXPECT_NE(error.find("must not carry the password"), std::string::npos) << error;
+    EXPECT_EQ(error.find("s3cr3t-pw"), std::string::npos) << "the password is never echoed: " << error;
+  }
+}
+
 TEST(HostPort, parses_ipv6_in_brackets) {
   auto hp = lgsp::bus::HostPort::parse("[::1]:8443", "k");
   EXPECT_EQ(hp.host, "::1");
   EXPECT_EQ(hp.port, 8443);
   EXPECT_EQ(hp.to_string(), "[::1]:8443");
+}
+
+TEST(HostPort, rejects_hosts_with_characters_no_address_has) {
+  for (const char* text : {"[[x]:1", "[x]]:1", "a b:80", "user@host:80", "host/x:80", "[::1\n]:80", "\x01h:80"})
+    EXPECT_THROW(lgsp::bus::HostPort::parse(text, "k"), ConfigError) << text;
+  EXPECT_EQ(lgsp::bus::HostPort::parse("[fe80::1%eth0]:80", "k").host, "fe80::1%eth0");
+  EXPECT_EQ(lgsp::bus::HostPort::parse("lgsp-node_1.tinh.gov.vn:443", "k").host, "lgsp-node_1.tinh.gov.vn");
 }
 
 TEST(HostPort, rejects_a_port_out_of_range) {

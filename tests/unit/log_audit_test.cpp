@@ -137,6 +137,18 @@ TEST_F(LogAuditTest, names_a_payload_removed_that_the_log_never_dropped) {
   EXPECT_NE(check().find("the log never dropped it"), std::string::npos) << check();
 }
 
+TEST_F(LogAuditTest, names_a_payload_replaced_by_something_that_is_not_a_blob) {
+  three_messages();
+  sql("UPDATE message_body SET payload = 'text' WHERE seq = 2");
+  EXPECT_NE(check().find("the stored payload is not a blob"), std::string::npos) << check();
+}
+
+TEST_F(LogAuditTest, names_a_message_whose_body_was_removed) {
+  three_messages();
+  sql("DELETE FROM message_body WHERE seq = 1");
+  EXPECT_NE(check().find("its body (payload and seal) is missing"), std::string::npos) << check();
+}
+
 TEST_F(LogAuditTest, names_a_changed_client) {
   three_messages();
   sql("UPDATE message SET client = '000.00.13.H29/OTHER' WHERE seq = 1");

@@ -40,8 +40,9 @@ class RefusalRecorderTest : public ::testing::Test {
   std::int64_t scalar(const std::string& sql) {
     std::int64_t n = -1;
     store_->read([&](Transaction& tx) {
-      auto rows = tx.query(sql);
-      n = std::holds_alternative<std::int64_t>(rows.at(0).at(0)) ? as_int(rows[0][0]) : 0;
+      // The one column of a scalar query, whatever its name.
+      auto row = tx.query(sql).at(0);
+      n = row.optional_integer(row.columns().at(0)).value_or(0);
     });
     return n;
   }
@@ -85,7 +86,7 @@ TEST_F(RefusalRecorderTest, values_are_cut_and_made_safe_and_never_break_the_jso
   recorder.record(RefusalRecorder::kHttp, "LGSP-400-MALFORMED", 400, {{"remote", hostile}});
   settle();
   std::string detail;
-  store_->read([&](Transaction& tx) { detail = as_text(tx.query("SELECT detail FROM node_event")[0][0]); });
+  store_->read([&](Transaction& tx) { detail = tx.query("SELECT detail FROM node_event").at(0).text("detail"); });
   auto j = nlohmann::json::parse(detail);
   const auto remote = j["remote"].get<std::string>();
   EXPECT_EQ(remote.rfind(std::string(5, '?') + "ok\xc3\xa1" + "??", 0), 0u) << remote;
@@ -102,7 +103,7 @@ TEST_F(RefusalRecorderTest, a_problem_answer_is_recorded_with_its_code_and_reaso
   auto j = nlohmann::json::parse([&] {
     std::string d;
     store_->read([&](Transaction& tx) {
-      d = as_text(tx.query("SELECT detail FROM node_event WHERE kind = 'call.rejected'")[0][0]);
+      d = tx.query("SELECT detail FROM node_event WHERE kind = 'call.rejected'").at(0).text("detail");
     });
     return d;
   }());

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -271,6 +272,34 @@ TEST_F(Stages, contract_validates_the_payload_against_the_services_request_contr
   EXPECT_EQ(run(*contract_, request(good_headers(), "{}"), gone).code(), "LGSP-500-INTERNAL");
 }
 
+TEST_F(Stages, contract_checks_inbound_payloads_with_the_receive_profile_and_keeps_its_warnings) {
+  auto as_edxml = [this](Submission& s) {
+    s.service_id = kService;
+    s.caller.client = kClient;
+    s.caller.service = *Registry(*store_, &*catalogue_).find_service(kService);
+    s.caller.service.request_contract = "edxml@v1";
+  };
+  const fs::path fixtures = fs::path(LGSP_SOURCE_DIR) / "tests/data/contracts-receive/edxml@v1";
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  // A package from a system on the national axis (organ ids vxp.saas.NN): refused by strict, accepted inbound.
+  const auto sdk = slurp(fixtures / "accept/edxml.organ-id-system--vxp-system-ids.xml");
+  ASSERT_FALSE(catalogue_->find("edxml@v1")->validate(sdk, {}).valid());
+  EXPECT_TRUE(run(*contract_, request(good_headers(), sdk), as_edxml).passed);
+  ASSERT_FALSE(last_->contract_warnings.empty());
+  for (const auto& w : last_->contract_warnings) EXPECT_EQ(w.variant, "edxml.organ-id-system");
+  // A strictly conforming package carries no warnings; one no variant allows is still refused.
+  EXPECT_TRUE(
+      run(*contract_, request(good_headers(), slurp(fixtures / "strict/standard-document.xml")), as_edxml).passed);
+  EXPECT_TRUE(last_->contract_warnings.empty());
+  EXPECT_EQ(
+      run(*contract_, request(good_headers(), slurp(fixtures / "refuse/status-message-with-attachment.xml")), as_edxml)
+          .code(),
+      "LGSP-400-CONTRACT");
+}
+
 // --- idempotency and persist -----------------------------------------------------------------------
 
 TEST_F(Stages, persist_stores_the_message_and_answers_202_with_its_receipt) {
@@ -286,8 +315,8 @@ TEST_F(Stages, persist_stores_the_message_and_answers_202_with_its_receipt) {
   EXPECT_EQ(accepted_.load(), 1);
   std::int64_t messages = 0, records = 0;
   store_->read([&](Transaction& tx) {
-    messages = as_int(tx.query("SELECT count(*) FROM message WHERE id = 'm-1' AND state = 'accepted'")[0][0]);
-    records = as_int(tx.query("SELECT count(*) FROM message_log WHERE kind = 'accepted'")[0][0]);
+    messages = tx.query("SELECT count(*) AS n FROM message WHERE id = 'm-1' AND state = 'accepted'").at(0).integer("n");
+    records = tx.query("SELECT count(*) AS n FROM message_log WHERE kind = 'accepted'").at(0).integer("n");
   });
   EXPECT_EQ(messages, 1);
   EXPECT_EQ(records, 1);

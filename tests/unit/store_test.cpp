@@ -25,7 +25,7 @@ class StoreTest : public ::testing::Test {
   }
   std::int64_t count(Store& s, const std::string& table) {
     std::int64_t n = -1;
-    s.read([&](Transaction& tx) { n = as_int(tx.query("SELECT COUNT(*) FROM " + table).at(0).at(0)); });
+    s.read([&](Transaction& tx) { n = tx.query("SELECT COUNT(*) AS n FROM " + table).at(0).integer("n"); });
     return n;
   }
   fs::path dir_;
@@ -44,7 +44,7 @@ TEST_F(StoreTest, applies_all_migrations_on_a_fresh_database) {
   store.read([](Transaction& tx) {
     auto rows = tx.query("SELECT version, name FROM schema_migrations ORDER BY version");
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(as_text(rows[1][1]), "item size");
+    EXPECT_EQ(rows[1].text("name"), "item size");
   });
 }
 
@@ -60,8 +60,8 @@ TEST_F(StoreTest, applies_only_new_migrations_on_an_existing_database_and_keeps_
   store.read([](Transaction& tx) {
     auto rows = tx.query("SELECT name, size FROM item");
     ASSERT_EQ(rows.size(), 1u);
-    EXPECT_EQ(as_text(rows[0][0]), "kept");
-    EXPECT_EQ(as_int(rows[0][1]), 0);
+    EXPECT_EQ(rows[0].text("name"), "kept");
+    EXPECT_EQ(rows[0].integer("size"), 0);
   });
 }
 
@@ -94,7 +94,7 @@ TEST_F(StoreTest, refuses_a_database_newer_than_the_build) {
 
 TEST_F(StoreTest, runs_in_wal_mode) {
   SqliteStore store(options(), kTwoSteps);
-  store.read([](Transaction& tx) { EXPECT_EQ(as_text(tx.query("PRAGMA journal_mode").at(0).at(0)), "wal"); });
+  store.read([](Transaction& tx) { EXPECT_EQ(tx.query("PRAGMA journal_mode").at(0).text("journal_mode"), "wal"); });
 }
 
 TEST_F(StoreTest, group_commits_concurrent_writers_into_fewer_transactions) {
@@ -143,8 +143,87 @@ TEST_F(StoreTest, a_failing_unit_rolls_back_alone_within_a_shared_commit) {
   store.read([](Transaction& tx) {
     auto rows = tx.query("SELECT name FROM item ORDER BY name");
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(as_text(rows[0][0]), "a");
-    EXPECT_EQ(as_text(rows[1][0]), "c");
+    EXPECT_EQ(rows[0].text("name"), "a");
+    EXPECT_EQ(rows[1].text("name"), "c");
+  });
+}
+
+TEST_F(StoreTest, reads_columns_by_name_and_alias) {
+  SqliteStore store(options(), {{1, "values", "CREATE TABLE v (id INTEGER PRIMARY KEY, t TEXT, r REAL, b BLOB);"}});
+  store
+      .write([](Transaction& tx) {
+        const Value p[] = {std::string("x"), 1.5, Blob{{1, 2, 3}}};
+        tx.exec("INSERT INTO v(t, r, b) VALUES (?, ?, ?)", p);
+        tx.exec("INSERT INTO v(t, r, b) VALUES (NULL, NULL, NULL)");
+      })
+      .get();
+  store.read([](Transaction& tx) {
+    auto rows = tx.query("SELECT v.id, t, r, b, length(t) AS t_length FROM v ORDER BY id");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].integer("id"), 1);
+    EXPECT_EQ(rows[0].text("t"), "x");
+    EXPECT_EQ(rows[0].optional_text("t"), "x");
+    EXPECT_DOUBLE_EQ(rows[0].real("r"), 1.5);
+    EXPECT_EQ(rows[0].blob("b"), (Blob{{1, 2, 3}}));
+    EXPECT_EQ(rows[0].integer("t_length"), 1);
+    EXPECT_EQ(rows[1].optional_text("t"), std::nullopt);
+    EXPECT_EQ(rows[1].optional_integer("t_length"), std::nullopt);
+    EXPECT_EQ(rows[1].optional_blob("b"), std::nullopt);
+    EXPECT_TRUE(rows[1].is_null("r"));
+    EXPECT_TRUE(rows[0].has("t_length"));
+    EXPECT_FALSE(rows[0].has("length(t)"));
+    EXPECT_EQ(rows[0].take("b"), Value(Blob{{1, 2, 3}}));
+    EXPECT_TRUE(rows[0].is_null("b")) << "taken";
+    auto one = tx.query_one("SELECT t FROM v WHERE id = 2");
+    ASSERT_TRUE(one.has_value());
+    EXPECT_TRUE(one->is_null("t"));
+    EXPECT_FALSE(tx.query_one("SELECT t FROM v WHERE id = 3").has_value());
+  });
+}
+
+TEST_F(StoreTest, a_failing_savepoint_rolls_back_only_itself_and_the_unit_goes_on) {
+  SqliteStore store(options(), kTwoSteps);
+  store
+      .write([](Transaction& tx) {
+        tx.exec("INSERT INTO item(name) VALUES ('kept')");
+        EXPECT_THROW(tx.in_savepoint([&] {
+          tx.exec("INSERT INTO item(name) VALUES ('gone')");
+          tx.exec("INSERT INTO item(name) VALUES ('kept')");  // UNIQUE violation
+        }),
+                     StoreError);
+        tx.in_savepoint([&] { tx.exec("INSERT INTO item(name) VALUES ('after')"); });
+      })
+      .get();
+  store.read([](Transaction& tx) {
+    auto rows = tx.query("SELECT name FROM item ORDER BY name");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].text("name"), "after");
+    EXPECT_EQ(rows[1].text("name"), "kept");
+    EXPECT_EQ(tx.backend(), Backend::sqlite);
+  });
+}
+
+TEST_F(StoreTest, names_the_column_that_is_missing_or_of_another_type) {
+  SqliteStore store(options(), kTwoSteps);
+  store.write([](Transaction& tx) { tx.exec("INSERT INTO item(name) VALUES ('a')"); }).get();
+  store.read([](Transaction& tx) {
+    auto row = tx.query("SELECT id, name FROM item").at(0);
+    try {
+      (void)row.text("state");
+      FAIL() << "expected a missing column to throw";
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("no column 'state'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("id, name"), std::string::npos) << e.what();
+    }
+    try {
+      (void)row.integer("name");
+      FAIL() << "expected text read as an integer to throw";
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("column 'name' holds text, expected an integer"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_THROW((void)row.optional_text("id"), StoreError);
+    EXPECT_THROW((void)row.blob("name"), StoreError);
   });
 }
 
@@ -214,7 +293,7 @@ TEST(StoreFullTest, a_full_database_makes_the_store_not_ready_and_loses_nothing_
     EXPECT_FALSE(st.ready());
     EXPECT_NE(st.reason.find("disk full"), std::string::npos) << st.reason;
     std::int64_t n = 0;
-    store.read([&](Transaction& tx) { n = as_int(tx.query("SELECT COUNT(*) FROM item")[0][0]); });
+    store.read([&](Transaction& tx) { n = tx.query("SELECT COUNT(*) AS n FROM item")[0].integer("n"); });
     EXPECT_EQ(n, 1);
   }
   fs::remove_all(dir);
@@ -248,7 +327,7 @@ TEST(StoreFullTest, a_full_database_makes_the_store_not_ready_even_when_the_unit
     EXPECT_FALSE(st.ready());
     EXPECT_NE(st.reason.find("database or disk is full"), std::string::npos) << st.reason;
     std::int64_t n = 0;
-    store.read([&](Transaction& tx) { n = as_int(tx.query("SELECT COUNT(*) FROM item")[0][0]); });
+    store.read([&](Transaction& tx) { n = tx.query("SELECT COUNT(*) AS n FROM item")[0].integer("n"); });
     EXPECT_EQ(n, 1);
   }
   fs::remove_all(dir);

@@ -1,8 +1,13 @@
 // The payload satisfies the service's request contract (400 with the validator's error list). A call
 // without a body (GET, DELETE) has nothing to validate; a POST or PUT is validated even when empty.
+// Inbound traffic is checked with the receive profile (docs/contracts.md): the variants of the standard real
+// producers send are accepted, kept on the submission and counted per contract and variant.
 #include "stage.hpp"
 
+#include "lgsp/bus/metrics.hpp"
 #include "lgsp/contracts/catalogue.hpp"
+
+#include <set>
 
 namespace lgsp::bus::pipeline {
 namespace {
@@ -18,10 +23,16 @@ class ContractStage : public Stage {
     const auto* contract = catalogue ? catalogue->find(s->caller.service.request_contract) : nullptr;
     if (!contract)
       return x_->refuse(*s, problem(errors::kInternal, "contract " + s->caller.service.request_contract + " is gone"));
-    auto result = contract->validate(r.body, x_->limits);
+    auto result = contract->validate(r.body, x_->limits, contracts::Profile::receive);
     if (!result.valid())
       return x_->refuse(*s, problem(errors::kContract, "the payload does not satisfy " + contract->id(),
                                     contracts::to_json(result.errors)));
+    if (x_->metrics) {
+      std::set<std::string> seen;  // once per variant and message, however often it occurs
+      for (const auto& w : result.warnings)
+        if (seen.insert(w.variant).second) x_->metrics->count_contract_variant(contract->id(), w.variant);
+    }
+    s->contract_warnings = std::move(result.warnings);
     next(s);
   }
 

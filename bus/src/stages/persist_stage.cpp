@@ -4,6 +4,7 @@
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/metrics.hpp"
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/bus/seal_certificates.hpp"
 
 #include <chrono>
@@ -39,17 +40,14 @@ class PersistStage : public Stage {
       const auto& r = s->receipt;
       const std::string content_type = s->request.header("content-type").value_or("application/octet-stream");
       Blob payload{std::vector<std::uint8_t>(s->request.body.begin(), s->request.body.end())};
-      const Value m[] = {r.message_id,  r.client,
-                         r.service,     s->conversation.empty() ? Value(nullptr) : Value(s->conversation),
-                         content_type,  r.payload_sha256,
-                         r.accepted_at, std::int64_t{now_ms()}};
-      tx.exec(
-          "INSERT INTO message(id, client, service, conversation, content_type, payload_sha256, accepted_at,"
-          " state, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?) ON CONFLICT (client, id) DO NOTHING",
-          m);
+      const auto& messages = repositories(tx).messages;
+      auto seq = messages.accept(
+          tx, NewMessage{r.message_id, r.client, r.service,
+                         s->conversation.empty() ? std::nullopt : std::optional<std::string>(s->conversation),
+                         content_type, r.payload_sha256, r.accepted_at, now_ms()});
       // A copy of this message accepted meanwhile (two sends racing past the idempotency stage) makes
       // the insert do nothing; the stored receipt answers instead.
-      if (tx.changes() == 0) {
+      if (!seq) {
         *raced = find_accepted(tx, s->caller.client, s->message_id, [&x](Transaction& t, const std::string& stored) {
           return x->full_seal(t, stored, /*tx_committed=*/false);
         });
@@ -57,8 +55,7 @@ class PersistStage : public Stage {
       }
       if (new_certificate) store_seal_certificate(tx, s->seal.cert_sha256, *s->seal.certificate);
       const std::string& seal = stored_form ? s->seal.stored : s->seal.text;
-      const Value b[] = {tx.last_insert_id(), std::move(payload), seal};
-      tx.exec("INSERT INTO message_body(seq, payload, seal) VALUES (?, ?, ?)", b);
+      messages.store_body(tx, *seq, std::move(payload), seal);
       const std::string record = stored_form ? r.to_text(seal) : *receipt_text;
       if (s->caller.via_node.empty()) {
         MessageLog::append_text(tx, "accepted", r.client + " " + r.message_id, record);

@@ -2,6 +2,7 @@
 #include "stage.hpp"
 
 #include "lgsp/bus/log.hpp"
+#include "lgsp/bus/repositories.hpp"
 #include "lgsp/bus/seal_certificates.hpp"
 
 namespace lgsp::bus::pipeline {
@@ -12,6 +13,11 @@ void Pipeline::run(const SubmissionPtr& s, std::size_t i) {
     stages_[i]->process(s, [self = shared_from_this(), i](const SubmissionPtr& next) { self->run(next, i + 1); });
   } catch (const SealCertificateMissing& e) {
     context_->refuse(*s, problem(errors::kInternal, e.what()));
+  } catch (const StoreError& e) {
+    // A stage's read failed (the database is gone, a disk error): nothing was accepted, the client may
+    // send again, as when the persist stage's write fails.
+    log::error("pipeline.store_failed", {{"stage", i}, {"error", e.what()}});
+    context_->refuse(*s, problem(errors::kNotReady, std::string("the store is unavailable: ") + e.what()));
   } catch (const std::exception& e) {
     log::error("pipeline.stage_failed", {{"stage", i}, {"error", e.what()}});
     context_->refuse(*s, problem(errors::kInternal, "the request could not be processed"));
@@ -20,15 +26,11 @@ void Pipeline::run(const SubmissionPtr& s, std::size_t i) {
 
 std::optional<Accepted> find_accepted(Transaction& tx, const std::string& client, const std::string& id,
                                       const SealExpander& full_seal) {
-  const Value key[] = {client, id};
-  auto rows = tx.query(
-      "SELECT m.payload_sha256, m.service, m.accepted_at, b.seal FROM message m JOIN message_body b"
-      " ON b.seq = m.seq WHERE m.client = ? AND m.id = ?",
-      key);
-  if (rows.empty()) return std::nullopt;
-  Receipt r{id, as_text(rows[0][1]), client, as_text(rows[0][2]), as_text(rows[0][0]), nullptr};
+  auto stored = repositories(tx).messages.find_accepted(tx, client, id);
+  if (!stored) return std::nullopt;
+  Receipt r{id, stored->service, client, stored->accepted_at, stored->payload_sha256, nullptr};
   // The stored seal is compact JSON text (as dump() wrote it): spliced into the receipt unparsed.
-  return Accepted{r.payload_sha256, r.service, r.to_text(full_seal(tx, as_text(rows[0][3])))};
+  return Accepted{r.payload_sha256, r.service, r.to_text(full_seal(tx, stored->seal))};
 }
 
 std::string conflict_with(const Accepted& a, const std::string& id, const std::string& service,

@@ -41,6 +41,9 @@ struct Submission {
   std::string message_id;    // /v1/call: empty when the client gave none
   std::string conversation;  // empty: none
   Caller caller;             // filled by the access stage
+  // Variants of the standard the payload uses, as the contract stage's receive profile reported them (at most
+  // contracts::kMaxWarnings); empty for a strictly conforming payload.
+  std::vector<contracts::ValidationWarning> contract_warnings;
   // POST /v1/messages
   Receipt receipt;  // its signature stays null: the seal travels as text (`seal`)
   Seal seal;        // compact JSON, as the signer wrote it (full, and as stored)

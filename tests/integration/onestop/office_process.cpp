@@ -11,12 +11,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 OfficeProcess::OfficeProcess(fs::path dir, std::string agency, std::string agency_name, std::vector<std::string> env,
-                             std::string extra_config)
+                             std::string extra_config, std::string store_keys)
     : dir_(std::move(dir)), agency_(std::move(agency)), env_(std::move(env)), port_(free_port()) {
   fs::create_directories(dir_);
   std::ofstream(dir_ / "onestop.toml") << "[server]\nlisten = \"127.0.0.1:" << port_ << "\"\n"
-                                       << "[store]\ndata_dir = \"data\"\n"
-                                       << "[agency]\ncode = \"" << agency_ << "\"\nname = \"" << agency_name
+                                       << "[store]\n"
+                                       << store_keys << "[agency]\ncode = \"" << agency_ << "\"\nname = \""
+                                       << agency_name
                                        << "\"\nparent_name = \"UBND Quận 1\"\nplace = \"Thành phố Hồ Chí Minh\"\n"
                                        << "public_url = \"http://127.0.0.1:" << port_ << "\"\n"
                                        << extra_config;
@@ -62,6 +63,13 @@ void OfficeProcess::start() {
 void OfficeProcess::stop() {
   if (!process_) return;
   process_->signal(SIGTERM);
+  process_->wait(std::chrono::seconds(10));
+  process_.reset();
+}
+
+void OfficeProcess::kill() {
+  if (!process_) return;
+  process_->signal(SIGKILL);
   process_->wait(std::chrono::seconds(10));
   process_.reset();
 }

@@ -24,9 +24,10 @@ struct JsonAnswer {
 
 class OfficeProcess {
  public:
-  // `extra_config` is appended to the generated TOML (sections [bus], [signing], ...).
+  // `extra_config` is appended to the generated TOML (sections [bus], [signing], ...); `store_keys` are the keys
+  // of its [store] section (PostgreSQL for two instances on one database).
   OfficeProcess(std::filesystem::path dir, std::string agency, std::string agency_name, std::vector<std::string> env,
-                std::string extra_config = "");
+                std::string extra_config = "", std::string store_keys = "data_dir = \"data\"\n");
   ~OfficeProcess();
 
   // CLI, before or while serving: `lgsp onestop ARGS --config <this office's config>`.
@@ -36,6 +37,7 @@ class OfficeProcess {
                        const std::string& title = "", const std::string& customer_code = "");
   void start();  // serve, and wait for /readyz
   void stop();
+  void kill();  // SIGKILL: the process dies as in a crash
   unsigned short port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& dir() const { return dir_; }

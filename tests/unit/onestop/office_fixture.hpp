@@ -49,14 +49,16 @@ class OfficeFixture : public ::testing::Test {
 
   // A citizen's e-profile, made at the desk; returns its customer code.
   std::string profile(const std::string& id_number) {
-    return office_->create_profile(desk_, {{"full_name", "Nguyễn Văn Bình"},
-                                           {"id_number", id_number},
-                                           {"date_of_birth", "1988-01-02"},
-                                           {"gender", "male"},
-                                           {"hometown", "Huế"},
-                                           {"ethnicity", "Kinh"},
-                                           {"nationality", "Việt Nam"},
-                                           {"permanent_address", "1 Lê Lợi"}})["customer_code"];
+    return office_
+        ->create_profile(desk_, {.full_name = "Nguyễn Văn Bình",
+                                 .id_number = id_number,
+                                 .date_of_birth = "1988-01-02",
+                                 .gender = "male",
+                                 .hometown = "Huế",
+                                 .ethnicity = "Kinh",
+                                 .nationality = "Việt Nam",
+                                 .permanent_address = "1 Lê Lợi"})
+        .customer_code;
   }
   // A small PDF uploaded by `by` (the desk unless named); returns its SHA-256.
   std::string pdf(const std::string& text) { return pdf(text, desk_); }
@@ -64,13 +66,10 @@ class OfficeFixture : public ::testing::Test {
     return office_->upload(by, "%PDF-1.4 " + text, "application/pdf").sha256;
   }
   // A birth registration (1.001193) filed at the desk with its three documents.
-  nlohmann::json birth(const std::string& customer) {
-    return office_->file_dossier(desk_, {{"procedure_code", "1.001193"},
-                                         {"customer_code", customer},
-                                         {"documents",
-                                          {{{"code", "TK"}, {"sha256", pdf("tk")}},
-                                           {{"code", "GCS"}, {"sha256", pdf("gcs")}},
-                                           {{"code", "GTTT"}, {"sha256", pdf("cccd")}}}}});
+  Dossier birth(const std::string& customer) {
+    return office_->file_dossier(desk_, {.procedure_code = "1.001193",
+                                         .customer_code = customer,
+                                         .documents = {{"TK", pdf("tk")}, {"GCS", pdf("gcs")}, {"GTTT", pdf("cccd")}}});
   }
 
   std::filesystem::path dir_;

@@ -73,6 +73,41 @@ TEST(OnestopConfig, unknown_keys_and_bad_values_name_the_key) {
             std::string::npos);
 }
 
+TEST(OnestopConfig, the_store_is_sqlite_by_default_or_postgresql_with_a_url_that_carries_no_password) {
+  OnestopConfig d;
+  EXPECT_EQ(d.store_backend, lgsp::bus::StoreBackendKind::sqlite);
+  EXPECT_EQ(d.pool_size, 4u);
+  auto c = OnestopConfig::load(write("pg.toml",
+                                     "[store]\nbackend = \"postgresql\"\npostgresql_url = \"host=db "
+                                     "dbname=onestop user=onestop\"\npostgresql_password_file = "
+                                     "\"pw\"\npool_size = 3\n"),
+                               {});
+  EXPECT_EQ(c.store_backend, lgsp::bus::StoreBackendKind::postgresql);
+  EXPECT_EQ(c.postgresql_url, "host=db dbname=onestop user=onestop");
+  EXPECT_EQ(c.postgresql_password_file.filename(), "pw");
+  EXPECT_TRUE(c.postgresql_password_file.is_absolute()) << "resolved against the file's folder";
+  EXPECT_EQ(c.pool_size, 3u);
+  c.validate();
+
+  auto secret = error_of([] {
+    OnestopConfig::load(write("pw.toml", "[store]\npostgresql_url = \"postgresql://u:s3cret@db/onestop\"\n"), {});
+  });
+  EXPECT_NE(secret.find("store.postgresql_url"), std::string::npos) << secret;
+  EXPECT_NE(secret.find("must not carry the password"), std::string::npos) << secret;
+  EXPECT_EQ(secret.find("s3cret"), std::string::npos) << "the value is never echoed";
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("b.toml", "[store]\nbackend = \"mysql\"\n"), {});
+            }).find("store.backend"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { OnestopConfig::load(write("p.toml", "[store]\npool_size = 0\n"), {}); }).find("pool_size"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("n.toml", "[store]\nbackend = \"postgresql\"\n"), {}).validate();
+            }).find("postgresql_url"),
+            std::string::npos)
+      << "postgresql needs its URL";
+}
+
 TEST(OnestopConfig, trusted_proxies_are_a_list_of_ip_addresses_and_empty_by_default) {
   EXPECT_TRUE(OnestopConfig{}.trusted_proxies.empty()) << "by default X-Forwarded-For is never believed";
   auto c = OnestopConfig::load(write("h.toml", "[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n"), {});

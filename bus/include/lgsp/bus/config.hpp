@@ -71,8 +71,19 @@ struct SigningConfig {
   unsigned head_seal_every_seconds = 60;  // how often the node seals the log's head (when it moved)
 };
 
+// Which engine keeps the node's state: the embedded SQLite file under data_dir (the default), or a
+// PostgreSQL database several nodes may share.
+enum class StoreBackendKind { sqlite, postgresql };
+
 struct StoreConfig {
+  StoreBackendKind backend = StoreBackendKind::sqlite;
   std::filesystem::path data_dir = "var";
+  // PostgreSQL: a libpq connection string or URI, never with the password (refused: a config file is
+  // read by many); the password comes from postgresql_password_file, else $LGSP_STORE_POSTGRESQL_PASSWORD,
+  // else libpq's own $PGPASSWORD or ~/.pgpass.
+  std::string postgresql_url;
+  std::filesystem::path postgresql_password_file;
+  unsigned pool_size = 4;  // PostgreSQL read connections (the writer has one more of its own)
   unsigned group_commit_max_rows = 512;
   unsigned group_commit_max_delay_ms = 2;
 };
@@ -83,6 +94,17 @@ struct StoreConfig {
 struct DeliveryConfig {
   unsigned max_in_flight = 64;      // deliveries on the wire at once, across all services
   unsigned poll_interval_ms = 200;  // how often due retries are looked for (new messages wake it at once)
+  // On a shared (PostgreSQL) store: how long a node's claim on a message it is delivering holds. A node that
+  // dies holding claims loses them after this; the other nodes then deliver those messages. Keep it above the
+  // longest service timeout, or a slow delivery may be taken over while still on the wire.
+  unsigned lease_seconds = 60;
+};
+
+// This node among several on one database.
+struct NodeConfig {
+  // Names the node in delivery claims (message.claimed_by). Empty: "<hostname>:<listen port>" (node_id()).
+  // Each node on one database needs its own.
+  std::string id;
 };
 
 // How refusals are sampled into node_event (refusal_recorder.hpp); they are always counted in metrics.
@@ -103,6 +125,12 @@ struct ContractsConfig {
   std::filesystem::path dir = contracts::default_catalogue_dir();  // <dir>/<name>/v<N>/contract.json
 };
 
+// edXML document exchange (docs/edxml.md): what a signed package's signature is checked against.
+struct EdxmlConfig {
+  std::filesystem::path trust;      // PEM roots; empty: signed packages are refused (nothing to check them against)
+  std::string revocation = "ocsp";  // "ocsp" (the signer certificate's responder) or "none"
+};
+
 struct Config {
   ServerConfig server;
   TlsConfig tls;
@@ -110,9 +138,11 @@ struct Config {
   SigningConfig signing;
   StoreConfig store;
   DeliveryConfig delivery;
+  NodeConfig node;
   EventsConfig events;
   LogConfig log;
   ContractsConfig contracts;
+  EdxmlConfig edxml;
   contracts::ParseLimits limits;                     // for every XML and JSON document the node reads
   std::optional<std::filesystem::path> source_file;  // the file it was read from, if any
 
@@ -123,6 +153,9 @@ struct Config {
 
   // Validates cross-field rules after command-line overrides; throws ConfigError.
   void validate() const;
+
+  // node.id, else "<hostname>:<listen port>": unique per node when nodes differ in host or port.
+  std::string node_id() const;
 };
 
 }  // namespace lgsp::bus

@@ -29,6 +29,11 @@ class SealCertificateCache;
 struct ExchangeOptions {
   unsigned max_in_flight = 64;                   // deliveries on the wire at once
   std::chrono::milliseconds poll_interval{200};  // how often due retries are looked for
+  // Set on a store several nodes share: due messages are claimed under this node id for `lease` before they
+  // go out (MessageRepository::claim_due), so one node at a time delivers each. Empty (SQLite, one node): no
+  // claims, the due messages are read.
+  std::string claim_as;
+  std::chrono::milliseconds lease{60000};
 };
 
 class Exchange {
@@ -53,6 +58,9 @@ class Exchange {
   Exchange& operator=(const Exchange&) = delete;
 
   void add_routes(Router& router);
+  // Runs `request` through the same pipeline as POST /v1/messages (the edXML gateway hands each addressee's copy
+  // over this way); `request` carries the caller's credentials and the LGSP headers.
+  void submit(HttpRequest request, Reply reply);
   // Starts delivering (safe before the store is open: the deliverer waits for it).
   void start_delivery();
   // Stops delivering and waits (bounded) for deliveries on the wire to record their outcome. Call

@@ -36,6 +36,9 @@ class Metrics {
   // and resulting state (delivered, delivering = will retry, dead).
   void count_message(const std::string& outcome, const std::string& code);
   void count_delivery(const std::string& service, const std::string& state);
+  // An inbound document accepted under a contract's receive profile using a named variant of the standard
+  // (labels bounded: contract ids come from the catalogue, variant ids from a fixed list).
+  void count_contract_variant(const std::string& contract, const std::string& variant);
 
   // Undelivered messages per service and the age of the oldest (replaces the previous figures, so a
   // service whose queue emptied shows 0).

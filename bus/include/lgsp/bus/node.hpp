@@ -20,7 +20,8 @@ struct SignedBatch;
 
 using StoreFactory = std::function<std::unique_ptr<Store>(const Config&)>;
 
-// The embedded default: SQLite at <data_dir>/lgsp.db with the node's migrations.
+// The store the config names, with the node's migrations: the embedded default, SQLite at
+// <data_dir>/lgsp.db, or PostgreSQL at store.postgresql_url (store.backend).
 std::unique_ptr<Store> open_embedded_store(const Config& config);
 
 class Node {

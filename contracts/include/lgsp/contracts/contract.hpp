@@ -3,11 +3,14 @@
 
 #include "lgsp/contracts/validation.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lgsp::contracts {
 
@@ -39,9 +42,17 @@ class Contract {
   SchemaKind kind() const { return kind_; }
   const std::filesystem::path& dir() const { return dir_; }
 
-  ValidationResult validate(std::string_view document, const ParseLimits& limits) const;
+  // Strict by default (what we send). Profile::receive (inbound traffic) also accepts the variants listed in
+  // contract.json "receive" (docs/contracts.md), each reported in ValidationResult::warnings.
+  ValidationResult validate(std::string_view document, const ParseLimits& limits,
+                            Profile profile = Profile::strict) const;
+  // The variant ids the receive profile of this contract accepts (empty: receive checks as strict does).
+  const std::vector<std::string>& receive_variants() const { return receive_variants_; }
 
  private:
+  static void load_receive(Contract& c, const nlohmann::json& receive, const std::filesystem::path& strict_schema,
+                           const std::filesystem::path& descriptor);
+
   std::string name_;
   int version_ = 0;
   std::string media_type_;
@@ -49,6 +60,9 @@ class Contract {
   SchemaKind kind_ = SchemaKind::json;
   std::filesystem::path dir_;
   std::shared_ptr<const SchemaValidator> validator_;
+  std::vector<std::string> receive_variants_;
+  // The receive profile's schema (contract.json "receive.schema"); null when it is the strict one.
+  std::shared_ptr<const SchemaValidator> receive_validator_;
 };
 
 }  // namespace lgsp::contracts

@@ -46,7 +46,10 @@ std::string pack(const Package& package);
 
 // Reads a package and checks every attachment against its manifest entry (listed, same name and
 // type, decodable base64) and every manifest entry against an attachment. Throws EdxmlError.
-Package unpack(std::string_view xml, const ParseLimits& limits);
+// Profile::receive (inbound packages) first drops stray bytes before the XML declaration (variant
+// xml.leading-bytes) and accepts an empty TraceHeaderList and a status message (no body); the package should have
+// been validated with the same profile first.
+Package unpack(std::string_view xml, const ParseLimits& limits, Profile profile = Profile::strict);
 
 // Appends a TraceHeader for one hop (before Bussiness), as each node that forwards a package must.
 void add_trace_header(nlohmann::ordered_json& header, const std::string& organ_id,

@@ -81,8 +81,15 @@ struct OnestopConfig {
   std::filesystem::path data_dir = "var/onestop";   // onestop.db and files/ (content-addressed)
   unsigned group_commit_max_rows = 512;             // as the node's [store]: units per transaction at most
   unsigned group_commit_max_delay_ms = 2;           // how long the first unit of a batch waits for others
-  std::filesystem::path calendar;                   // calendar JSON; empty: onestop/samples/calendar.json
-  std::filesystem::path font_dir;                   // TrueType fonts for forms; empty: DejaVu from Debian
+  // [store] backend: the SQLite file <data_dir>/onestop.db (the default), or a PostgreSQL database that several
+  // office instances may share (docs/onestop.md, "Office on PostgreSQL / two instances"). The URL never carries
+  // the password: postgresql_password_file, else $LGSP_STORE_POSTGRESQL_PASSWORD, else libpq's own sources.
+  bus::StoreBackendKind store_backend = bus::StoreBackendKind::sqlite;
+  std::string postgresql_url;
+  std::filesystem::path postgresql_password_file;
+  unsigned pool_size = 4;          // PostgreSQL read connections (the writer has one more of its own)
+  std::filesystem::path calendar;  // calendar JSON; empty: onestop/samples/calendar.json
+  std::filesystem::path font_dir;  // TrueType fonts for forms; empty: DejaVu from Debian
   AgencyConfig agency;
   BusLinkConfig bus;
   SigningConfig signing;

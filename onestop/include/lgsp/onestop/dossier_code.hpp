@@ -39,7 +39,7 @@ class DossierCodePattern {
 extern const char* const kDossierSequenceTableSql;
 
 // Takes the next sequence number for (agency, local day of `at`) and formats the code. Call inside
-// Store::write; the number is taken by that unit's transaction.
+// Store::write; the number is taken by that unit's transaction (through its backend's DossierRepository).
 std::string allocate_dossier_code(bus::Transaction& tx, const DossierCodePattern& pattern, const std::string& agency,
                                   TimePoint at);
 

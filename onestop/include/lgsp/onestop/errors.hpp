@@ -48,6 +48,12 @@ inline constexpr ErrorCode kToken{"LGSP-422-ONESTOP-TOKEN", 422,
                                   "Token ký số từ chối: kiểm tra mã PIN, token và khóa"};
 inline constexpr ErrorCode kBadSeal{"LGSP-403-ONESTOP-SEAL", 403, "The delivery's seal is missing or invalid",
                                     "Chữ ký của nút trục trên bản tin thiếu hoặc không hợp lệ"};
+// The office's database cannot be reached or failed the unit (answered with Retry-After): nothing the request
+// asked for was done, unless the detail says the outcome of a commit is unknown.
+inline constexpr ErrorCode kStoreUnavailable{"LGSP-503-ONESTOP-STORE", 503,
+                                             "The office's database is unavailable now; try again shortly",
+                                             "Cơ sở dữ liệu của bộ phận một cửa tạm thời không truy cập được, "
+                                             "vui lòng thử lại sau"};
 inline constexpr ErrorCode kLinkMalformed{"LGSP-400-ONESTOP-LINK", 400,
                                           "The file link is incomplete or malformed (sha256, expires, sig)",
                                           "Đường dẫn tải tệp thiếu thông tin hoặc sai định dạng"};

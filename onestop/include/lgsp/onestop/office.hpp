@@ -1,7 +1,8 @@
 // The one-stop office: the application core behind the /onestop/v1 API and the `lgsp onestop` commands.
-// Every change is one store unit (SQLite group commit, one writer), so a status check and the change it
-// allows can never interleave with another official's change to the same dossier. Views are JSON objects,
-// the shapes docs/onestop.md describes.
+// Every change is one store unit, exclusive (SQLite's one writer; on PostgreSQL an advisory lock every instance
+// on the database takes: OfficeRepositories::exclusive), so a status check and the change it allows can never
+// interleave with another official's change to the same dossier, on this instance or another. It takes and returns
+// typed values (records.hpp); the API maps them to and from the JSON shapes docs/onestop.md describes (api_json.hpp).
 #pragma once
 
 #include "lgsp/bus/store.hpp"
@@ -13,6 +14,8 @@
 #include "lgsp/onestop/errors.hpp"
 #include "lgsp/onestop/file_store.hpp"
 #include "lgsp/onestop/procedure.hpp"
+#include "lgsp/onestop/records.hpp"
+#include "lgsp/onestop/repositories.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +37,10 @@ struct OutgoingMessage {
 
 // The service ids other offices receive on, by kind ("submission", "status", "result").
 std::string onestop_service(const std::string& agency, const std::string& kind);
+
+// What is wrong with an e-profile's identity, every problem at once, in field order: [{path, message}] (empty:
+// nothing). The rules of an identity (required fields, a 12-digit ID number, a date, a phone number...).
+nlohmann::json identity_problems(const CitizenIdentity& identity);
 
 class OneStopOffice {
  public:
@@ -66,86 +73,102 @@ class OneStopOffice {
   std::string add_user(const std::string& username, Role role, const std::string& unit, const std::string& name,
                        const std::string& title, const std::string& customer_code = "", Scope scope = Scope::kUnit);
   std::optional<Actor> authenticate(const std::string& token) const;
-  nlohmann::json list_users() const;
+  std::vector<UserAccount> list_users() const;
 
   // --- procedures (procedures_store.cpp) -------------------------------------------------------------------
   // Imports every procedure version; a version already imported with the same rules is skipped, with other
-  // rules refused (bump the version). Returns {"imported": n, "unchanged": n}.
-  nlohmann::json import_procedures(const std::vector<Procedure>& procedures);
+  // rules refused (bump the version).
+  ImportSummary import_procedures(const std::vector<Procedure>& procedures);
   // The version in force for something received on `day` (the latest whose effective date has come).
   std::optional<Procedure> procedure(const std::string& code, std::optional<Date> day = std::nullopt) const;
   std::optional<Procedure> procedure_version(const std::string& code, int version) const;
   std::vector<Procedure> procedures() const;  // the latest version of each
 
   // --- citizen e-profiles (profiles.cpp) ----------------------------------------------------------------------
-  nlohmann::json create_profile(const Actor& actor, const nlohmann::json& identity);
-  nlohmann::json profile(const Actor& actor, const std::string& customer_code) const;
-  nlohmann::json renew_profile(const Actor& actor, const std::string& customer_code);
-  nlohmann::json add_profile_document(const Actor& actor, const std::string& customer_code,
-                                      const nlohmann::json& document);
+  // Checks the identity (every problem at once, as field errors) and creates the e-profile.
+  Profile create_profile(const Actor& actor, const CitizenIdentity& identity);
+  Profile profile(const Actor& actor, const std::string& customer_code) const;
+  Profile renew_profile(const Actor& actor, const std::string& customer_code);
+  // Keeps an uploaded file (`document.sha256`) in the e-profile as `document.code` / `document.name`.
+  Profile add_profile_document(const Actor& actor, const std::string& customer_code, const ProfileDocument& document);
 
   // --- dossiers (dossiers.cpp) -----------------------------------------------------------------------------
-  // Files a dossier: {procedure_code, customer_code, channel, documents: [{code, sha256, name?}], note?,
-  // received_at? (receiving officers entering a dossier received on paper earlier)}. In person and postal
-  // dossiers filed by a receiving officer are accepted at once (2); online ones by a citizen start new (1).
-  nlohmann::json file_dossier(const Actor& actor, const nlohmann::json& request);
+  // Files a dossier (received_at: receiving officers entering a dossier received on paper earlier). In person
+  // and postal dossiers filed by a receiving officer are accepted at once (2); online ones by a citizen start
+  // new (1).
+  Dossier file_dossier(const Actor& actor, const FilingRequest& request);
   // One action of the status table, with what the action needs in `input` (reasons, items, documents...).
-  nlohmann::json act(const Actor& actor, const std::string& code, const std::string& action,
-                     const nlohmann::json& input);
+  Dossier act(const Actor& actor, const std::string& code, const std::string& action, const ActionInput& input);
   // Hands the dossier from its current step to the next one (form 06 row); a next step at another agency
   // is sent there over the bus.
-  nlohmann::json hand_over(const Actor& actor, const std::string& code, const nlohmann::json& input);
+  Dossier hand_over(const Actor& actor, const std::string& code, const HandOverInput& input = {});
   // Apology + new appointment (form 04): the only way a due time moves; the original is kept for reports.
-  nlohmann::json extend(const Actor& actor, const std::string& code, const nlohmann::json& input);
+  Dossier extend(const Actor& actor, const std::string& code, const ExtensionRequest& input);
   // Records a form issued for the dossier (the PDF and, when sealed, its detached seal), kind "form".
-  nlohmann::json add_form(const Actor& actor, const std::string& code, const nlohmann::json& document);
+  Dossier add_form(const Actor& actor, const std::string& code, const DossierDocument& document);
   // Records a signed result document (the signing is done by the caller, see ResultSigner).
-  nlohmann::json add_result(const Actor& actor, const std::string& code, const nlohmann::json& document);
+  Dossier add_result(const Actor& actor, const std::string& code, const DossierDocument& document);
+  // What a result may be added to now: throws as add_result would (404/403 for the actor, 409 for the status or
+  // the unit the dossier is at) and returns the dossier. The API calls it before a token signs anything, so a
+  // signature is never made for a dossier that cannot take it; add_result checks the same again, in its unit.
+  DossierRecord check_may_add_result(const Actor& actor, const std::string& code) const;
 
   // The dossier as `actor` may see it; `allowed_actions` lists what `offered_to` (default: the actor's role) may
   // do now, exactly what act() would accept from that role.
-  nlohmann::json dossier(const Actor& actor, const std::string& code,
-                         std::optional<Role> offered_to = std::nullopt) const;
+  Dossier dossier(const Actor& actor, const std::string& code, std::optional<Role> offered_to = std::nullopt) const;
   // Throws 404 when `actor` may not see the dossier and 403 when they see it but may not change it (another
   // unit's, seen with the province scope): checked before work that cannot be undone (a signature, a seal).
   void check_may_act(const Actor& actor, const std::string& code) const;
-  nlohmann::json list_dossiers(const Actor& actor, const nlohmann::json& filter) const;
+  // At most 500, newest first.
+  std::vector<DossierSummary> list_dossiers(const Actor& actor, const DossierFilter& filter = {}) const;
   // Public: status, due time and current unit, no personal data. nullopt when there is no such dossier.
-  std::optional<nlohmann::json> lookup(const std::string& code) const;
+  std::optional<LookupView> lookup(const std::string& code) const;
   // Checks the second factor (ID number or phone) and returns the result documents; nullopt when the code
   // and factor do not match (the caller counts failures).
-  std::optional<nlohmann::json> results_for(const std::string& code, const std::string& second_factor) const;
+  std::optional<ResultFiles> results_for(const std::string& code, const std::string& second_factor) const;
   // Data for the forms (01..06) of a dossier.
-  nlohmann::json form_data(const std::string& code) const;
+  FormData form_data(const std::string& code) const;
   // Dossiers received in [from, to) for the register (form 07) and the report. `unit` empty: every unit (the
   // API passes the account's own unit unless it has the province scope).
-  nlohmann::json register_rows(TimePoint from, TimePoint to, const std::string& unit) const;
+  std::vector<RegisterRow> register_rows(TimePoint from, TimePoint to, const std::string& unit) const;
   // The report leaders are judged on (see `lgsp onestop report`).
-  nlohmann::json report(TimePoint from, TimePoint to, const std::string& unit) const;
+  Report report(TimePoint from, TimePoint to, const std::string& unit) const;
 
   // --- the national portal outbox and the bus (interagency.cpp) ---------------------------------------------
   // DVCQG-shaped records (DongBoHoSoMC / CapNhatTienDoHoSoMC) after `after_id`, oldest first.
   // `unit` (not empty): only the records of that unit's dossiers.
-  nlohmann::json portal_outbox(std::int64_t after_id, int limit, const std::string& unit = "") const;
+  std::vector<PortalRecord> portal_outbox(std::int64_t after_id, int limit, const std::string& unit = "") const;
   // The media type of `sha256` when it is a document listed in a record for the portal (what a signed file
   // link may serve); nullopt otherwise.
   std::optional<std::string> portal_file(const std::string& sha256) const;
   // Messages waiting to be sent to the bus, whose time has come.
   std::vector<std::pair<std::int64_t, OutgoingMessage>> due_bus_messages(int limit) const;
+  // The same, claimed for `owner` for `lease` (the bus sender): another office instance on the same database
+  // does not take them until they are marked (mark_bus_message ends the claim) or the lease lapses (the owner
+  // died), so each message is sent by one instance at a time, and in order per conversation.
+  std::vector<std::pair<std::int64_t, OutgoingMessage>> claim_bus_messages(int limit, const std::string& owner,
+                                                                           std::chrono::seconds lease);
   // A failed send is tried again after `retry` doubled per earlier failure (at most an hour), so a message the
   // bus keeps refusing neither floods the node nor is dropped: it stays visible in bus_outbox().
   void mark_bus_message(std::int64_t id, bool sent, const std::string& error, std::chrono::seconds retry);
   // The messages for the bus (pending only: not yet accepted), with attempts and the last error,
   // oldest first: at most `limit` after id `after_id`.
-  nlohmann::json bus_outbox(bool pending_only, std::int64_t after_id = 0, int limit = 100,
-                            const std::string& unit = "") const;
+  std::vector<BusOutboxEntry> bus_outbox(bool pending_only, std::int64_t after_id = 0, int limit = 100,
+                                         const std::string& unit = "") const;
   // A delivery from the bus (already authenticated by its seal): "submission", "status" or "result".
-  // Idempotent by message id. Returns what was done.
-  nlohmann::json receive(const std::string& kind, const std::string& message_id, const std::string& client,
+  // Idempotent by message id. Returns what was done. The payload is the contract's message (onestop.*@v1).
+  ReceiveOutcome receive(const std::string& kind, const std::string& message_id, const std::string& client,
                          const nlohmann::json& payload);
 
  private:
+  // One unit of work of the store, through the repositories (changes: durable when write returns).
+  void write(const std::function<void(OfficeRepositories&)>& work);
+  void read(const std::function<void(OfficeRepositories&)>& work) const;
+  // The office itself, reading what it has just changed.
+  Actor module_actor() const;
+
   bus::Store& store_;
+  std::function<std::unique_ptr<OfficeRepositories>(bus::Transaction&)> repositories_;
   FileStore& files_;
   WorkingCalendar calendar_;
   AgencyConfig agency_;
@@ -156,6 +179,9 @@ class OneStopOffice {
   // Uploads and the sweep of unused files take turns: a file the sweep is deleting cannot be uploaded again
   // (and acknowledged) between the sweep's database change and its removal of the bytes.
   std::mutex files_mutex_;
+
+  // The one rule for adding a result: who may, at which status, where the dossier is (throws when not).
+  void check_result_allowed(const Actor& actor, const DossierRecord& d) const;
 };
 
 }  // namespace lgsp::onestop

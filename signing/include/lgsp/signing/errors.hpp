@@ -37,6 +37,20 @@ inline constexpr ErrorCode kConfiguration{"LGSP-SIGN-CONFIG", "Invalid signing o
 inline constexpr ErrorCode kChainMissing{"LGSP-SIGN-CHAIN-MISSING", "Signer's CA certificates not found",
                                          "Không tìm thấy chứng thư số của CA cấp cho người ký"};
 inline constexpr ErrorCode kInternal{"LGSP-SIGN-INTERNAL", "Internal signing error", "Lỗi nội bộ khi ký số"};
+// PDF documents (PAdES signing and verification) and time-stamps.
+inline constexpr ErrorCode kPdfNotPdf{"LGSP-PDF-NOT-PDF", "Not a PDF document", "Không phải tài liệu PDF"};
+inline constexpr ErrorCode kPdfDamaged{"LGSP-PDF-DAMAGED", "PDF document is damaged and cannot be read",
+                                       "Tài liệu PDF bị hỏng, không đọc được"};
+inline constexpr ErrorCode kPdfEncrypted{"LGSP-PDF-ENCRYPTED", "PDF document is encrypted",
+                                         "Tài liệu PDF đã bị mã hóa"};
+inline constexpr ErrorCode kPdfPlaceholder{"LGSP-PDF-SIGNATURE-TOO-LARGE",
+                                           "Signature does not fit in the space reserved in the PDF",
+                                           "Chữ ký vượt quá vùng dành sẵn trong tệp PDF"};
+inline constexpr ErrorCode kPdfPrepared{"LGSP-PDF-PREPARED-INVALID",
+                                        "Prepared PDF is damaged or does not match the signature",
+                                        "Dữ liệu PDF đã chuẩn bị bị hỏng hoặc không khớp với chữ ký"};
+inline constexpr ErrorCode kTimestamp{"LGSP-SIGN-TIMESTAMP", "Time-stamping authority failed",
+                                      "Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian"};
 // Verification outcomes (a report carries one of these when the signature is not valid).
 inline constexpr ErrorCode kNoSignature{"LGSP-VERIFY-NO-SIGNATURE", "No signature found", "Không tìm thấy chữ ký"};
 inline constexpr ErrorCode kMultipleSignatures{"LGSP-VERIFY-MULTIPLE", "More than one signature",

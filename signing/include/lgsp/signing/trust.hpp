@@ -39,6 +39,7 @@ struct RevocationResult {
   std::optional<Clock::time_point> revoked_at;   // when revoked
   std::string revocation_reason;                 // CRL reason, e.g. "keyCompromise"
   std::string detail;                            // why the status is unknown
+  std::vector<unsigned char> ocsp_response;      // the OCSPResponse as received (DER), for a PAdES DSS
 };
 
 struct TrustResult {

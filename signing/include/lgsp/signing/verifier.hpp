@@ -72,6 +72,7 @@ class Verifier {
   // for a usage mistake (a detached signature without content, or content given for an XML signature).
   VerificationReport verify(std::span<const unsigned char> signature,
                             std::optional<std::span<const unsigned char>> content = std::nullopt) const;
+  const TrustStore& trust() const { return trust_; }
 
  private:
   TrustStore trust_;
