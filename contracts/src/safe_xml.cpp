@@ -118,6 +118,16 @@ XmlDocPtr parse_xml(std::string_view bytes, const ParseLimits& limits, std::vect
                       e && e->message ? "not well-formed XML: " + trim(e->message) : "not well-formed XML"});
     return nullptr;
   }
+  // libxml2 only warns about an undeclared prefix (or a redeclared attribute through two prefixes) and keeps the
+  // prefix in the element's name, with no namespace: such a document has no meaning under XML Namespaces, and a
+  // copy of one of its elements does not read back as the same name. Refused like any other malformation.
+  if (!ctxt->nsWellFormed) {
+    const xmlError* e = xmlCtxtGetLastError(ctxt.get());
+    errors.push_back({"", e ? e->line : 0, e ? e->int2 : 0,
+                      e && e->message ? "not namespace-well-formed XML: " + trim(e->message)
+                                      : "not namespace-well-formed XML"});
+    return nullptr;
+  }
   if (!within_limits(xmlDocGetRootElement(doc.get()), 1, limits, errors)) return nullptr;
   return doc;
 }

@@ -9,6 +9,7 @@
 #   LGSP_FUZZ_MAX_LEN    largest input the fuzzer makes (default: twice the largest seed, at least 4096)
 #   LGSP_FUZZ_TIMEOUT    seconds one input may take before it counts as a hang (default 10)
 #   LGSP_FUZZ_ARGS       more libFuzzer flags, e.g. "-jobs=2 -workers=2"
+#   LGSP_FUZZ_PARALLEL   targets run at once by `all` (default 2: one per core here)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -17,18 +18,39 @@ target=${1:?usage: tests/fuzz/run.sh TARGET|all SECONDS}
 seconds=${2:-30}
 
 if [ "$target" = all ]; then
-  failed=()
+  # Two targets at a time by default (LGSP_FUZZ_PARALLEL): each fuzzer is one process on one core, so a 2-core
+  # machine runs the whole set in half the time. Each target's output goes to its own log, printed when it ends.
+  parallel=${LGSP_FUZZ_PARALLEL:-2}
+  logs=$(mktemp -d)
+  names=()
   for program in "$build_dir"/tests/fuzz/fuzz_*; do
     [ -x "$program" ] || continue
     name=$(basename "$program")
-    name=${name#fuzz_}
-    "$here/run.sh" "$name" "$seconds" || failed+=("$name")
+    names+=("${name#fuzz_}")
   done
+  running=0
+  for name in "${names[@]}"; do
+    # `|| status=$?`: under `set -e` a bare failing command would end the subshell before it wrote the status
+    # and printed the log, hiding exactly the log of the target that failed.
+    ( status=0; "$here/run.sh" "$name" "$seconds" >"$logs/$name.log" 2>&1 || status=$?
+      echo "$status" >"$logs/$name.status"; cat "$logs/$name.log" ) &
+    running=$((running + 1))
+    if [ "$running" -ge "$parallel" ]; then
+      wait -n || true
+      running=$((running - 1))
+    fi
+  done
+  wait || true
+  failed=()
+  for name in "${names[@]}"; do
+    [ "$(cat "$logs/$name.status" 2>/dev/null || echo 1)" = 0 ] || failed+=("$name")
+  done
+  rm -rf "$logs"
   if [ ${#failed[@]} -ne 0 ]; then
     echo "fuzz: FAILED: ${failed[*]}" >&2
     exit 1
   fi
-  echo "fuzz: every target ran ${seconds}s without a finding"
+  echo "fuzz: every target (${#names[@]}) ran ${seconds}s without a finding"
   exit 0
 fi
 
