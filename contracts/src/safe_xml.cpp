@@ -123,9 +123,9 @@ XmlDocPtr parse_xml(std::string_view bytes, const ParseLimits& limits, std::vect
   // copy of one of its elements does not read back as the same name. Refused like any other malformation.
   if (!ctxt->nsWellFormed) {
     const xmlError* e = xmlCtxtGetLastError(ctxt.get());
-    errors.push_back({"", e ? e->line : 0, e ? e->int2 : 0,
-                      e && e->message ? "not namespace-well-formed XML: " + trim(e->message)
-                                      : "not namespace-well-formed XML"});
+    errors.push_back(
+        {"", e ? e->line : 0, e ? e->int2 : 0,
+         e && e->message ? "not namespace-well-formed XML: " + trim(e->message) : "not namespace-well-formed XML"});
     return nullptr;
   }
   if (!within_limits(xmlDocGetRootElement(doc.get()), 1, limits, errors)) return nullptr;
