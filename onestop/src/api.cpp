@@ -116,7 +116,8 @@ struct OnestopApi::Impl {
   bus::WorkerRoutes routes;
   ResultGuard guard;
   std::set<std::string> trusted_proxies;
-  std::unique_ptr<signing::Verifier> verifier;  // officials' signatures on results (signing.trust_roots)
+  std::unique_ptr<signing::Verifier> verifier;       // officials' signatures on results (signing.trust_roots)
+  std::vector<signing::X509Ptr> officials_ca_chain;  // signing.ca_chain
 
   Impl(OneStopOffice& o, ResultSigner& s, const OnestopConfig& c, std::unique_ptr<signing::TrustStore> t)
       : office(o),
@@ -135,6 +136,13 @@ struct OnestopApi::Impl {
         }
       } catch (const std::exception& e) {
         throw bus::ConfigError("bus.node_certificates", e.what());
+      }
+    }
+    if (!c.signing.ca_chain.empty()) {
+      try {
+        officials_ca_chain = signing::load_pem_certificates(c.signing.ca_chain);
+      } catch (const std::exception& e) {
+        throw bus::ConfigError("signing.ca_chain", e.what());
       }
     }
     if (!c.signing.trust_roots.empty()) {
@@ -489,6 +497,11 @@ struct OnestopApi::Impl {
     auto cert = certificate_member(prepared.certificate, "the prepared certificate");
     // The chain the agent sent starts with the signer's own certificate: the CMS carries the CAs.
     std::erase_if(chain, [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), cert.get()) == 0; });
+    // A token that holds only its own certificate sends no CA: signing.ca_chain completes the chain.
+    for (const auto& ca : officials_ca_chain)
+      if (std::none_of(chain.begin(), chain.end(),
+                       [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), ca.get()) == 0; }))
+        chain.push_back(signing::share(ca.get()));
     std::vector<unsigned char> signed_pdf;
     try {
       signed_pdf = signing::pades_complete(prepared, signature, chain);
