@@ -243,11 +243,11 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
     return r.body;
   };
   // Each leader signs a PDF result on their own token (the dossier's receipt slip stands for the result here).
-  lgsp::test::Officials officials(hsm_);
+  auto officials = std::make_unique<lgsp::test::Officials>(hsm_);
   auto slip = ward_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/01", w_desk);
   ASSERT_EQ(slip.status, 200u) << slip.raw;
   auto sign = [&](OfficeProcess& o, const std::string& token, const std::string& name, const std::string& official) {
-    auto r = officials.sign_result(o, token, code, name, slip.raw, official);
+    auto r = officials->sign_result(o, token, code, name, slip.raw, official);
     EXPECT_EQ(r.status, 201u) << r.raw;
   };
   hand_over(*ward_, w_desk);
@@ -355,6 +355,7 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   const std::string body = at_police.dump();
   receipt.payload_sha256 = sha256_hex(body);
   std::string seal_text;
+  officials.reset();  // one PKCS#11 module per process
   {
     lgsp::test::export_hsm_sim_env(hsm_);  // SoftHSM2's configuration, for the token opened in this process
     lgsp::signing::TokenModule module(std::getenv("LGSP_PKCS11_MODULE"));
