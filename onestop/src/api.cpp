@@ -436,7 +436,7 @@ struct OnestopApi::Impl {
         201, {{"prepared", rec.id},
               {"digest", contracts::base64_encode(std::string_view(
                              reinterpret_cast<const char*>(prepared.digest.data()), prepared.digest.size()))},
-              {"title", name + " - " + code},
+              {"title", code + ": " + name},
               {"expires_at", format_local_rfc3339(rec.expires_at)}});
   }
 

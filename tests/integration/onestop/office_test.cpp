@@ -2,7 +2,7 @@
 // result delivered, a supplement round, an overdue dossier with its apology and new appointment, result
 // download with and without the right code, and every refusal a counter sees. Results are PDFs the official
 // signs on their token from the prepared digest (here in process on hsm-sim's official tokens, as `lgsp agent`
-// does; agent_flow_test.cpp runs the agent itself), sealed by the agency, checked with pdfsig and `lgsp verify`.
+// does; the last test runs `lgsp agent` itself), sealed by the agency, checked with pdfsig and `lgsp verify`.
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/onestop/file_links.hpp"
@@ -912,4 +912,96 @@ TEST_F(OnestopOffice, a_result_is_refused_for_an_unbound_or_revoked_certificate_
   EXPECT_EQ(history(), before) << "nothing was recorded";
   // Minh's own prepare still completes.
   EXPECT_EQ(complete(code, p.body["prepared"], signature_over(p.body["digest"])).status, 201u);
+}
+
+// The whole flow for real, as the office's page runs it: the official's `lgsp agent` (scripted pinentry for the
+// official, hsm-sim's tokens), the office, and a client sending the page's Origin. Two dossiers, one PIN entry.
+TEST_F(OnestopOffice, the_official_signs_two_results_through_lgsp_agent_with_one_pin_and_the_citizen_gets_them) {
+  const fs::path pinentry_dir = dir_ / "pinentry";
+  fs::create_directories(pinentry_dir);
+  auto env = lgsp::test::hsm_sim_env(hsm_);
+  env.push_back("SCRIPTED_PINENTRY_DIR=" + pinentry_dir.string());
+  std::string module;
+  for (const auto& e : env)
+    if (e.rfind("LGSP_PKCS11_MODULE=", 0) == 0) module = e.substr(19);
+  const std::string origin = office_->url();
+  const unsigned short port = lgsp::test::free_port();
+  lgsp::test::Process agent(
+      {LGSP_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port), "--allow-origin", origin, "--pinentry",
+       LGSP_SOURCE_DIR "/tests/support/scripted-pinentry", "--module", module},
+      dir_ / "agent.log", env);
+  auto agent_call = [&](const std::string& method, const std::string& target, const json& body = nullptr) {
+    for (int i = 0;; ++i) {
+      try {
+        lgsp::test::HttpClient client("127.0.0.1", port);
+        std::map<std::string, std::string> headers = {{"Origin", origin}};
+        if (!body.is_null()) headers["Content-Type"] = "application/json";
+        return client.request(method, target, body.is_null() ? "" : body.dump(), headers);
+      } catch (const std::exception&) {
+        if (i == 100) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  };
+
+  // The page lists the official's certificates and takes official-01's.
+  auto listed = agent_call("GET", "/v1/certificates");
+  ASSERT_EQ(listed.status, 200u) << listed.body;
+  json chosen, certificates = json::parse(listed.body)["certificates"];
+  for (const auto& c : certificates)
+    if (c["token_label"] == "official-01") chosen = c;
+  ASSERT_FALSE(chosen.is_null()) << listed.body;
+
+  // The leader prepares both results at the office (the page sends its Origin, as a browser does).
+  std::vector<std::string> codes, ids, factors;
+  json items = json::array();
+  for (int i = 0; i < 2; ++i) {
+    codes.push_back(file_birth(new_profile())["code"]);
+    factors.push_back(last_id_number_);
+    ASSERT_EQ(
+        office_->call("POST", "/onestop/v1/dossiers/" + codes.back() + "/handover", receiving_, json::object()).status,
+        200u);
+    auto p = office_->send("POST", "/onestop/v1/dossiers/" + codes.back() + "/results/prepare", leader_,
+                           json{{"name", "Trích lục khai sinh (bản điện tử)"},
+                                {"content_base64", lgsp::contracts::base64_encode(result_pdf(codes.back()))},
+                                {"certificate", chosen["certificate"]}}
+                               .dump(),
+                           "application/json", {{"Origin", origin}});
+    ASSERT_EQ(p.status, 201u) << p.raw;
+    ids.push_back(p.body["prepared"]);
+    items.push_back({{"digest", p.body["digest"]}, {"title", p.body["title"]}});
+  }
+
+  // One batch to the agent: one PIN entry for both.
+  auto signed_batch = agent_call("POST", "/v1/sign", {{"certificate", chosen["fingerprint"]}, {"items", items}});
+  ASSERT_EQ(signed_batch.status, 200u) << signed_batch.body << lgsp::test::read_file(dir_ / "agent.log");
+  auto batch = json::parse(signed_batch.body);
+  ASSERT_EQ(batch["signatures"].size(), 2u);
+  auto record = lgsp::test::read_file(pinentry_dir / "record");
+  EXPECT_EQ(count(record, "=== pinentry"), 1) << record;
+  EXPECT_NE(record.find(codes[0]), std::string::npos) << "the PIN dialog names the documents: " << record;
+
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto c = office_->send(
+        "POST", "/onestop/v1/dossiers/" + codes[i] + "/results/complete", leader_,
+        json{{"prepared", ids[i]}, {"signature", batch["signatures"][i]}, {"chain", batch["chain"]}}.dump(),
+        "application/json", {{"Origin", origin}});
+    ASSERT_EQ(c.status, 201u) << c.raw;
+    json result;
+    for (const auto& d : c.body["documents"])
+      if (d["kind"] == "result") result = d;
+    ASSERT_EQ(act(leader_, codes[i], "finish").status, 200u);
+    // The citizen downloads the PDF: the official's signature, then the agency seal, both valid for pdfsig.
+    auto dl = office_->call("POST", "/onestop/v1/results/" + codes[i] + "/" + result["sha256"].get<std::string>(), "",
+                            {{"second_factor", factors[i]}});
+    ASSERT_EQ(dl.status, 200u) << dl.raw;
+    const auto file = dir_ / ("agent-result-" + std::to_string(i) + ".pdf");
+    std::ofstream(file, std::ios::binary) << dl.raw;
+    expect_pdfsig_valid(file, 2);
+    auto out = pdfsig(file).out;
+    auto second = out.find("Signature #2");
+    ASSERT_NE(second, std::string::npos) << out;
+    EXPECT_NE(out.substr(0, second).find("Nguyễn Văn An"), std::string::npos) << out;
+    EXPECT_EQ(out.substr(second).find("Nguyễn Văn An"), std::string::npos) << "the second is the agency seal\n" << out;
+  }
 }
