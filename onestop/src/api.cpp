@@ -515,9 +515,6 @@ struct OnestopApi::Impl {
                                  last.reason.empty() ? report.reason : last.reason);
     }
     check_bound(a, cert.get());  // still bound now (an operator may have unbound it since prepare)
-    // One complete wins: a second one of the same prepare finds it taken.
-    if (!office.take_prepared_result(id))
-      throw OnestopError(errors::kPreparedUnknown, "prepared result " + id + " was completed already");
     DossierDocument doc;
     doc.code = rec->doc_code;
     doc.name = rec->name;
@@ -535,6 +532,10 @@ struct OnestopApi::Impl {
       signed_pdf = std::move(sealed.pdf);
       doc.sealer = sealed.sealer;
     }
+    // One complete wins: a second one of the same prepare finds it taken. Taken last, so that a failed check or
+    // seal leaves the prepare for another try.
+    if (!office.take_prepared_result(id))
+      throw OnestopError(errors::kPreparedUnknown, "prepared result " + id + " was completed already");
     auto stored = office.files().put(
         std::string_view(reinterpret_cast<const char*>(signed_pdf.data()), signed_pdf.size()), "application/pdf");
     doc.sha256 = stored.sha256;

@@ -12,6 +12,7 @@
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/token.hpp"
 #include "office_process.hpp"
+#include "officials.hpp"
 #include "tls_node.hpp"
 
 #include <gtest/gtest.h>

@@ -7,6 +7,7 @@
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/onestop/file_links.hpp"
 #include "office_process.hpp"
+#include "officials.hpp"
 
 #include <gtest/gtest.h>
 
