@@ -877,6 +877,9 @@ TEST_F(OnestopOffice, a_result_is_refused_for_an_unbound_or_revoked_certificate_
   auto not_pdf = prepare(code, "just some text, not a PDF at all");
   EXPECT_EQ(not_pdf.status, 415u) << not_pdf.raw;
   EXPECT_EQ(not_pdf.body["code"], "LGSP-415-ONESTOP-NOT-PDF");
+  auto damaged = prepare(code, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R >>\nendobj\ntrailer\n<< >>\n%%EOF\n");
+  EXPECT_EQ(damaged.status, 422u) << damaged.raw;
+  EXPECT_EQ(damaged.body["code"], "LGSP-422-ONESTOP-PDF-DAMAGED");
   std::ofstream(dir_ / "plain.pdf", std::ios::binary) << pdf;
   auto enc = lgsp::test::run({"/usr/bin/qpdf", "--encrypt", "u", "o", "256", "--", (dir_ / "plain.pdf").string(),
                               (dir_ / "encrypted.pdf").string()});
@@ -907,8 +910,9 @@ TEST_F(OnestopOffice, a_result_is_refused_for_an_unbound_or_revoked_certificate_
   auto revoked = sign_result(code, "official-03", other_leader);
   EXPECT_EQ(revoked.status, 422u) << revoked.raw;
   EXPECT_EQ(revoked.body["code"], "LGSP-422-ONESTOP-CERTIFICATE-REVOKED");
-  // A malformed binding is refused by the CLI.
+  // A malformed binding, or one for nobody, is refused by the CLI.
   EXPECT_NE(office_->cli({"user", "bind", "cuong", "--cccd", "12345"}).exit_code, 0);
+  EXPECT_NE(office_->cli({"user", "bind", "nobody", "--cccd", "079090000001"}).exit_code, 0);
 
   EXPECT_EQ(history(), before) << "nothing was recorded";
   // Minh's own prepare still completes.
