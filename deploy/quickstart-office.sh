@@ -95,6 +95,8 @@ retry_seconds = 2
 
 [signing]
 ca_chain = "$pki/issuing-ca.pem"
+# Officials' signatures on results (through lgsp agent) chain to hsm-sim's root; revocation by OCSP (its AIA).
+trust_roots = "$pki/root-ca.pem"
 TOML
 
   local office=("$lgsp" onestop)
@@ -108,6 +110,8 @@ TOML
         IFS=: read -r role user name <<<"$r"
         echo "$role $user $("${office[@]}" user add "$user" --role "$role" --name "$name" "${opts[@]}")"
       done >"$od/tokens.txt.new"
+      # The leader signs results on hsm-sim's official-01 token (its certificate carries UID=CCCD:079090000001).
+      "${office[@]}" user bind minh --cccd 079090000001 "${opts[@]}" >/dev/null
       mv "$od/tokens.txt.new" "$od/tokens.txt"
     )
   fi

@@ -2,10 +2,15 @@
 // store (<data_dir>/onestop.db) and its own config file (deploy/config/onestop.example.toml).
 #include "cli.hpp"
 #include "files.hpp"
+#include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/onestop/api_json.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "lgsp/onestop/server.hpp"
+#include "lgsp/signing/certificate.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -93,6 +98,30 @@ int serve(const OnestopOptions& o) {
 onestop::TimePoint parse_when(const std::string& text, const std::string& option) {
   if (auto t = onestop::parse_date_or_time(text)) return *t;
   throw bus::ConfigError(option, "must be a date YYYY-MM-DD or an RFC 3339 time, got '" + text + "'");
+}
+
+// The SHA-256 (hex) of the DER of the certificate in `file` (PEM or DER); nullopt, with the reason printed, when
+// it holds none.
+std::optional<std::string> certificate_fingerprint(const std::string& file) {
+  auto bytes = read_limited(file, 1 << 20);
+  if (!bytes) {
+    fail(file, "cannot be read or is larger than 1 MiB", kExitUsage);
+    return std::nullopt;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes->data());
+  signing::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(bytes->size())));
+  if (!cert) {
+    BIO* bio = BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size()));
+    cert.reset(PEM_read_bio_X509(bio, nullptr, nullptr, nullptr));
+    BIO_free(bio);
+  }
+  ERR_clear_error();
+  if (!cert) {
+    fail(file, "holds no X.509 certificate (PEM or DER)", kExitUsage);
+    return std::nullopt;
+  }
+  auto der = signing::certificate_to_der(cert.get());
+  return bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
 }
 
 std::string csv_field(const json& v) {
@@ -192,7 +221,7 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
     auto* cmd = user->add_subcommand("add", "Create an account and print its API token (shown once)");
     auto o = std::make_shared<OnestopOptions>();
     struct U {
-      std::string username, role, unit, name, title, customer_code, scope = "unit";
+      std::string username, role, unit, name, title, customer_code, scope = "unit", certificate, cccd;
     };
     auto u = std::make_shared<U>();
     cmd->add_option("USERNAME", u->username)->required();
@@ -205,6 +234,11 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
                     "unit: the account sees and acts on its unit's records only; province: a provincial "
                     "supervisor, who also reads every unit's records [unit]")
         ->check(CLI::IsMember({"unit", "province"}));
+    cmd->add_option("--certificate", u->certificate,
+                    "Officials: their signing certificate (PEM or DER); results are signed only with a bound one")
+        ->type_name("FILE");
+    cmd->add_option("--cccd", u->cccd,
+                    "Officials: their CCCD number (12 digits), matched against a certificate's UID=CCCD:<number>");
     o->add_to(*cmd, false);
     cmd->callback([&run, o, u] {
       run = [o, u] {
@@ -214,10 +248,54 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
         } catch (const std::invalid_argument& e) {
           return fail("--role", e.what(), kExitUsage);
         }
+        std::optional<std::string> fingerprint;
+        if (!u->certificate.empty()) {
+          fingerprint = certificate_fingerprint(u->certificate);
+          if (!fingerprint) return kExitUsage;
+        }
         return with_office(*o, [&](onestop::OneStopOffice& office) {
-          std::cout << office.add_user(u->username, role, u->unit, u->name.empty() ? u->username : u->name, u->title,
-                                       u->customer_code, onestop::scope_from_string(u->scope))
-                    << "\n";
+          auto token = office.add_user(u->username, role, u->unit, u->name.empty() ? u->username : u->name, u->title,
+                                       u->customer_code, onestop::scope_from_string(u->scope));
+          if (fingerprint || !u->cccd.empty())
+            office.bind_certificate(u->username, fingerprint,
+                                    u->cccd.empty() ? std::nullopt : std::optional<std::string>(u->cccd));
+          std::cout << token << "\n";
+          return kExitOk;
+        });
+      };
+    });
+  }
+  {
+    auto* cmd = user->add_subcommand(
+        "bind", "Bind an official's signing certificate and/or CCCD number to their account (or clear them)");
+    cmd->footer(
+        "A result is completed only when its signer's certificate is the bound one (SHA-256 of its DER) or carries\n"
+        "UID=CCCD:<the bound number> in its subject. --certificate \"\" or --cccd \"\" clears; an option not given\n"
+        "is kept. See docs/onestop.md, \"Signing results\".");
+    auto o = std::make_shared<OnestopOptions>();
+    struct B {
+      std::string username;
+      std::optional<std::string> certificate, cccd;
+    };
+    auto b = std::make_shared<B>();
+    cmd->add_option("USERNAME", b->username)->required();
+    cmd->add_option("--certificate", b->certificate, "The official's signing certificate (PEM or DER)")
+        ->type_name("FILE");
+    cmd->add_option("--cccd", b->cccd, "The official's CCCD number (12 digits)");
+    o->add_to(*cmd, false);
+    cmd->callback([&run, o, b] {
+      run = [o, b] {
+        if (!b->certificate && !b->cccd) return fail("bind", "give --certificate and/or --cccd", kExitUsage);
+        std::optional<std::string> fingerprint;
+        if (b->certificate) {
+          fingerprint = b->certificate->empty() ? std::string() : certificate_fingerprint(*b->certificate);
+          if (!fingerprint) return kExitUsage;
+        }
+        return with_office(*o, [&](onestop::OneStopOffice& office) {
+          office.bind_certificate(b->username, fingerprint, b->cccd);
+          auto bound = office.user(b->username);
+          std::cout << b->username << "\tcertificate " << bound->certificate_sha256.value_or("-") << "\tcccd "
+                    << bound->cccd.value_or("-") << "\n";
           return kExitOk;
         });
       };
@@ -232,7 +310,9 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
         return with_office(*o, [](onestop::OneStopOffice& office) {
           for (const auto& u : office.list_users())
             std::cout << u.username << "\t" << onestop::to_string(u.role) << "\t" << u.unit << "\t"
-                      << onestop::to_string(u.scope) << "\t" << u.name << "\n";
+                      << onestop::to_string(u.scope) << "\t" << u.name
+                      << (u.certificate_sha256 ? "\tcertificate " + *u.certificate_sha256 : std::string())
+                      << (u.cccd ? "\tcccd " + *u.cccd : std::string()) << "\n";
           return kExitOk;
         });
       };

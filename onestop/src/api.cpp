@@ -13,7 +13,9 @@
 #include "lgsp/onestop/result_guard.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
+#include "lgsp/signing/pades.hpp"
 #include "lgsp/signing/trust.hpp"
+#include "lgsp/signing/verifier.hpp"
 #include "vietnamese_text.hpp"
 
 #include <algorithm>
@@ -70,6 +72,8 @@ namespace {
 enum class Access { kPublic, kUser, kBus };
 // The body limit of the public routes (lookup, SMS, result download): none needs more.
 constexpr std::uint64_t kPublicBodyBytes = 64 * 1024;
+// The largest result PDF an official may prepare for signing (kept base64 until completed).
+constexpr std::size_t kMaxResultBytes = 20 * 1024 * 1024;
 
 // `after` (an id, default 0) and `limit` (1-1000, default 100) of a listing that pages by id.
 std::pair<std::int64_t, int> page_of(const std::map<std::string, std::string>& q) {
@@ -112,6 +116,8 @@ struct OnestopApi::Impl {
   bus::WorkerRoutes routes;
   ResultGuard guard;
   std::set<std::string> trusted_proxies;
+  std::unique_ptr<signing::Verifier> verifier;       // officials' signatures on results (signing.trust_roots)
+  std::vector<signing::X509Ptr> officials_ca_chain;  // signing.ca_chain
 
   Impl(OneStopOffice& o, ResultSigner& s, const OnestopConfig& c, std::unique_ptr<signing::TrustStore> t)
       : office(o),
@@ -130,6 +136,32 @@ struct OnestopApi::Impl {
         }
       } catch (const std::exception& e) {
         throw bus::ConfigError("bus.node_certificates", e.what());
+      }
+    }
+    if (!c.signing.ca_chain.empty()) {
+      try {
+        officials_ca_chain = signing::load_pem_certificates(c.signing.ca_chain);
+      } catch (const std::exception& e) {
+        throw bus::ConfigError("signing.ca_chain", e.what());
+      }
+    }
+    if (!c.signing.trust_roots.empty()) {
+      signing::TrustPolicy policy;
+      try {
+        policy.anchors = signing::load_pem_certificates(c.signing.trust_roots);
+        if (c.signing.revocation == "crl") {
+          if (c.signing.crl.empty()) throw bus::ConfigError("signing.crl", "required with signing.revocation = crl");
+          policy.revocation = signing::RevocationMode::kCrl;
+          policy.crls.push_back(signing::load_crl(c.signing.crl));
+        } else if (c.signing.revocation == "none") {
+          policy.revocation = signing::RevocationMode::kNone;
+        } else if (!c.signing.ocsp_url.empty()) {
+          policy.ocsp_url = c.signing.ocsp_url;
+        }
+        verifier =
+            std::make_unique<signing::Verifier>(signing::TrustStore(std::move(policy)), signing::VerifyOptions{});
+      } catch (const signing::SigningError& e) {
+        throw bus::ConfigError("signing.trust_roots", e.what());
       }
     }
   }
@@ -300,51 +332,215 @@ struct OnestopApi::Impl {
     return HttpResponse::json(200, outcome);
   }
 
-  HttpResponse sign_result(HttpRequest& r, const Actor& a) {
+  // The official signs on their own token through `lgsp agent`: prepare, the agent signs the digest, complete
+  // (docs/onestop.md, "Signing results"). The old body with a server token and a PIN is refused.
+  HttpResponse sign_result(HttpRequest&, const Actor&) {
+    throw OnestopError(errors::kResultTokenRemoved,
+                       "a result is a PDF the official signs on their own token: POST .../results/prepare with the "
+                       "PDF and the certificate from lgsp agent, sign the digest with the agent, then POST "
+                       ".../results/complete with the signature");
+  }
+
+  static const std::string& string_member(const json& in, const char* name, std::size_t max_bytes) {
+    if (!in.contains(name) || !in[name].is_string() || in[name].get_ref<const std::string&>().empty())
+      throw OnestopError(errors::kInvalid, std::string(name) + " is a non-empty string");
+    const auto& v = in[name].get_ref<const std::string&>();
+    if (v.size() > max_bytes)
+      throw OnestopError(errors::kInvalid, std::string(name) + " is longer than " + std::to_string(max_bytes));
+    return v;
+  }
+  static std::vector<unsigned char> base64_member(const json& in, const char* name, std::size_t max_bytes) {
+    auto bytes = contracts::base64_decode(string_member(in, name, max_bytes / 3 * 4 + 4));
+    if (!bytes || bytes->empty()) throw OnestopError(errors::kInvalid, std::string(name) + " is not valid base64");
+    return {bytes->begin(), bytes->end()};
+  }
+  static signing::X509Ptr certificate_member(std::span<const unsigned char> der, const std::string& what) {
+    try {
+      return signing::certificate_from_der(der);
+    } catch (const std::exception&) {
+      throw OnestopError(errors::kInvalid, what + " is not a DER X.509 certificate");
+    }
+  }
+
+  // The account's signing identity (users.cpp, bind_certificate) names this certificate: its fingerprint, or the
+  // CCCD number in its subject's UID=CCCD:<12 digits> (the form Vietnamese CAs issue to citizens).
+  void check_bound(const Actor& a, X509* cert) const {
+    auto account = office.user(a.username);
+    auto der = signing::certificate_to_der(cert);
+    std::string fingerprint = bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+    std::string uids;
+    if (account && account->certificate_sha256 && *account->certificate_sha256 == fingerprint) return;
+    X509_NAME* subject = X509_get_subject_name(cert);
+    for (int i = X509_NAME_get_index_by_NID(subject, NID_userId, -1); i >= 0;
+         i = X509_NAME_get_index_by_NID(subject, NID_userId, i)) {
+      unsigned char* utf8 = nullptr;
+      int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
+      if (n < 0) continue;
+      std::string uid(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
+      OPENSSL_free(utf8);
+      if (account && account->cccd && uid == "CCCD:" + *account->cccd) return;
+    }
+    throw OnestopError(errors::kCertificateNotBound,
+                       "certificate " + fingerprint + " (" + signing::describe(cert).subject +
+                           ") is bound neither by fingerprint nor by CCCD to account '" + a.username +
+                           "'; an operator binds it with `lgsp onestop user bind`");
+  }
+
+  // Where the signatures show on the result's first page: the official's box at the lower right, the agency
+  // seal's box overlapping its left third (Decree 30/2020's layout for electronic documents).
+  static constexpr signing::VisibleBox kOfficialBox{1, 330, 40, 230, 75};
+  static constexpr signing::VisibleBox kSealBox{1, 255, 40, 150, 75};
+
+  HttpResponse prepare_result(HttpRequest& r, const Actor& a) {
     if (a.role != Role::kLeader) throw OnestopError(errors::kForbidden, "results are signed by a leader");
     const std::string code = r.path_params.at("code");
     auto in = body_json(r);
-    std::string name = in.value("name", "");
-    std::string media = in.value("media_type", "");
-    std::string token = in.value("token", "");
-    std::string pin = in.value("pin", "");
-    if (name.empty() || media.empty() || token.empty() || !in.contains("content_base64"))
-      throw OnestopError(errors::kInvalid, "give name, media_type, content_base64, token and pin");
-    auto content = contracts::base64_decode(in["content_base64"].get<std::string>());
-    if (!content || content->empty()) throw OnestopError(errors::kInvalid, "content_base64 is not valid base64");
-    static const std::vector<std::string> allowed = {
-        "application/xml",    "application/pdf",
-        "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "image/tiff",         "image/jpeg"};
-    if (std::find(allowed.begin(), allowed.end(), media) == allowed.end())
-      throw OnestopError(errors::kFileType, "a result is XML, PDF, Word, TIFF or JPEG, not " + media);
-    if (in.contains("code") && !in["code"].is_string()) throw OnestopError(errors::kInvalid, "code must be a string");
-    if (in.contains("key_id") && !in["key_id"].is_string())
-      throw OnestopError(errors::kInvalid, "key_id must be a string");
-    // Checked before the token is touched (the office's one rule for results): a signature made for a dossier
-    // that cannot take it would be a signed document with no record.
+    const std::string name = string_member(in, "name", 300);
+    std::string doc_code = in.contains("code") ? string_member(in, "code", 32) : std::string("KQ");
+    auto content = base64_member(in, "content_base64", kMaxResultBytes);
+    auto cert_der = base64_member(in, "certificate", 64 * 1024);
+    auto cert = certificate_member(cert_der, "certificate");
+    // Checked before anything is prepared (the office's one rule for results): a digest handed out for a dossier
+    // that cannot take a result would be a signature with no record.
+    office.check_may_add_result(a, code);
+    check_bound(a, cert.get());
+    signing::Appearance look;
+    look.box = kOfficialBox;
+    look.signer_name = a.name;
+    look.title = a.title;
+    look.agency = office.agency().name;
+    look.reason = "Ký kết quả giải quyết hồ sơ " + code;
+    look.location = office.agency().place;
+    signing::PreparedPdf prepared;
+    try {
+      prepared = signing::pades_prepare(content, look, cert.get(), {});
+    } catch (const signing::SigningError& e) {
+      throw pdf_refusal(e);
+    }
+    auto bytes = prepared.serialise();
+    PreparedResult rec;
+    rec.id = bus::random_hex(16);
+    rec.dossier_code = code;
+    rec.username = a.username;
+    rec.name = name;
+    rec.doc_code = doc_code;
+    rec.certificate_sha256 =
+        bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(cert_der.data()), cert_der.size()));
+    rec.prepared =
+        contracts::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    rec.created_at = office.now();
+    rec.expires_at = rec.created_at + std::chrono::minutes(config.signing.prepare_minutes);
+    office.add_prepared_result(rec, static_cast<int>(config.signing.max_prepared));
+    bus::log::info("onestop.result.prepared", {{"dossier", code}, {"user", a.username}, {"prepared", rec.id}});
+    return HttpResponse::json(
+        201, {{"prepared", rec.id},
+              {"digest", contracts::base64_encode(std::string_view(
+                             reinterpret_cast<const char*>(prepared.digest.data()), prepared.digest.size()))},
+              {"title", code + ": " + name},
+              {"expires_at", format_local_rfc3339(rec.expires_at)}});
+  }
+
+  // A PDF the signing library could not take, as the office's refusal.
+  static OnestopError pdf_refusal(const signing::SigningError& e) {
+    const auto& c = e.code();
+    if (&c == &signing::errors::kPdfNotPdf) return OnestopError(errors::kNotPdf, e.what());
+    if (&c == &signing::errors::kPdfDamaged) return OnestopError(errors::kPdfDamaged, e.what());
+    if (&c == &signing::errors::kPdfEncrypted) return OnestopError(errors::kPdfEncrypted, e.what());
+    if (&c == &signing::errors::kMalformed || &c == &signing::errors::kAlreadySigned)
+      return OnestopError(errors::kPdfDamaged, e.what());
+    return OnestopError(errors::kSigning, std::string(c.code) + ": " + e.what());
+  }
+
+  // A signature verify_pdf did not accept, as the office's refusal.
+  static OnestopError verification_refusal(const signing::ErrorCode* failure, const std::string& reason) {
+    namespace se = signing::errors;
+    if (failure == &se::kRevoked) return OnestopError(errors::kCertificateRevoked, reason);
+    if (failure == &se::kExpired) return OnestopError(errors::kCertificateExpired, reason);
+    if (failure == &se::kRevocationUnknown) return OnestopError(errors::kRevocationUnknown, reason);
+    if (failure == &se::kUntrusted || failure == &se::kKeyUsage || failure == &se::kChainMissing ||
+        failure == &se::kNoCertificate)
+      return OnestopError(errors::kCertificateUntrusted, reason);
+    return OnestopError(errors::kSignatureInvalid, reason);
+  }
+
+  HttpResponse complete_result(HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kLeader) throw OnestopError(errors::kForbidden, "results are signed by a leader");
+    const std::string code = r.path_params.at("code");
+    auto in = body_json(r);
+    const std::string id = string_member(in, "prepared", 64);
+    auto signature = base64_member(in, "signature", 16 * 1024);
+    std::vector<signing::X509Ptr> chain;
+    if (in.contains("chain")) {
+      if (!in["chain"].is_array() || in["chain"].size() > 10)
+        throw OnestopError(errors::kInvalid, "chain is an array of at most 10 base64 DER certificates");
+      for (const auto& c : in["chain"]) {
+        if (!c.is_string()) throw OnestopError(errors::kInvalid, "chain holds base64 DER certificates");
+        auto der = contracts::base64_decode(c.get<std::string>().substr(0, 128 * 1024));
+        if (!der) throw OnestopError(errors::kInvalid, "a chain certificate is not valid base64");
+        chain.push_back(certificate_member(
+            std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(der->data()), der->size()),
+            "a chain certificate"));
+      }
+    }
+    if (!verifier)
+      throw OnestopError(errors::kSigningNotConfigured, "set signing.trust_roots to the roots officials' CAs chain to");
+    auto rec = office.prepared_result(id);
+    // Another user's or another dossier's prepare is answered as absent, like one that expired.
+    if (!rec || rec->username != a.username || rec->dossier_code != code || rec->expires_at <= office.now())
+      throw OnestopError(errors::kPreparedUnknown, "no prepared result " + id + " of yours for dossier " + code);
     auto current = office.check_may_add_result(a, code);
     auto proc = office.procedure_version(current.procedure_code, current.procedure_version);
-    std::optional<std::string> key_id;
-    if (in.contains("key_id") && in["key_id"].is_string()) key_id = in["key_id"].get<std::string>();
-    auto signed_result = signer.sign_with_token(token, key_id, pin, *content, media);
-    auto stored = office.files().put(signed_result.document, media);
-    DossierDocument doc;
-    doc.code = in.value("code", "KQ");
-    doc.name = name;
-    doc.sha256 = stored.sha256;
-    doc.media_type = media;
-    doc.size = stored.size;
-    doc.signature_format = signed_result.format;
-    doc.signer = signed_result.signer;
-    if (!signed_result.signature.empty())
-      doc.signature_sha256 = office.files().put(signed_result.signature, "application/pkcs7-signature").sha256;
-    if (proc && proc->result_sealed) {
-      auto [seal, sealer] = signer.seal(signed_result.document);
-      doc.seal_sha256 = office.files().put(seal, "application/pkcs7-signature").sha256;
-      doc.sealer = sealer;
+    auto raw = contracts::base64_decode(rec->prepared);
+    if (!raw) throw OnestopError(errors::kSigning, "prepared result " + id + " is damaged");
+    auto prepared = signing::PreparedPdf::deserialise(
+        std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(raw->data()), raw->size()));
+    auto cert = certificate_member(prepared.certificate, "the prepared certificate");
+    // The chain the agent sent starts with the signer's own certificate: the CMS carries the CAs.
+    std::erase_if(chain, [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), cert.get()) == 0; });
+    // A token that holds only its own certificate sends no CA: signing.ca_chain completes the chain.
+    for (const auto& ca : officials_ca_chain)
+      if (std::none_of(chain.begin(), chain.end(),
+                       [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), ca.get()) == 0; }))
+        chain.push_back(signing::share(ca.get()));
+    std::vector<unsigned char> signed_pdf;
+    try {
+      signed_pdf = signing::pades_complete(prepared, signature, chain);
+    } catch (const signing::SigningError& e) {
+      throw verification_refusal(&e.code(), e.what());
     }
-    bus::log::info("onestop.result.signed", {{"dossier", code}, {"signer", signed_result.signer}, {"token", token}});
+    auto report = signing::verify_pdf(signed_pdf, *verifier);
+    if (!report.valid) {
+      const auto& last = report.signatures.empty() ? signing::PdfSignatureReport{} : report.signatures.back();
+      throw verification_refusal(last.failure ? last.failure : report.failure,
+                                 last.reason.empty() ? report.reason : last.reason);
+    }
+    check_bound(a, cert.get());  // still bound now (an operator may have unbound it since prepare)
+    DossierDocument doc;
+    doc.code = rec->doc_code;
+    doc.name = rec->name;
+    doc.media_type = "application/pdf";
+    doc.signature_format = "pades";
+    doc.signer = signing::describe(cert.get()).subject;
+    if (proc && proc->result_sealed) {
+      signing::Appearance look;
+      look.box = kSealBox;
+      look.signer_name = office.agency().name;
+      look.agency = office.agency().name;
+      look.reason = "Đóng dấu kết quả giải quyết hồ sơ " + code;
+      look.location = office.agency().place;
+      auto sealed = signer.seal_pdf(signed_pdf, look);
+      signed_pdf = std::move(sealed.pdf);
+      doc.sealer = sealed.sealer;
+    }
+    // One complete wins: a second one of the same prepare finds it taken. Taken last, so that a failed check or
+    // seal leaves the prepare for another try.
+    if (!office.take_prepared_result(id))
+      throw OnestopError(errors::kPreparedUnknown, "prepared result " + id + " was completed already");
+    auto stored = office.files().put(
+        std::string_view(reinterpret_cast<const char*>(signed_pdf.data()), signed_pdf.size()), "application/pdf");
+    doc.sha256 = stored.sha256;
+    doc.size = stored.size;
+    bus::log::info("onestop.result.signed", {{"dossier", code}, {"signer", *doc.signer}, {"prepared", id}});
     return HttpResponse::json(201, to_json(office.add_result(a, code, doc)));
   }
 
@@ -383,20 +579,24 @@ struct OnestopApi::Impl {
       throw OnestopError(errors::kForbidden, "forms are issued by the receiving desk or a leader");
     auto bytes = form_pdf(a, code, form);
     office.check_may_act(a, code);  // before the seal is made
-    std::string pdf_bytes(bytes.begin(), bytes.end());
-    auto stored = office.files().put(pdf_bytes, "application/pdf");
     DossierDocument doc;
+    if (form_can_be_sealed(form)) {
+      // Sealed in the PDF itself (PAdES, an invisible signature: the form has its own signature block).
+      signing::Appearance look;
+      look.reason = "Đóng dấu mẫu " + form + " của hồ sơ " + code;
+      look.location = office.agency().place;
+      auto sealed = signer.seal_pdf(bytes, look);
+      bytes = std::move(sealed.pdf);
+      doc.sealer = sealed.sealer;
+      doc.signature_format = "pades";
+    }
+    auto stored = office.files().put(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                                     "application/pdf");
     doc.code = "MAU" + form;
     doc.name = "Mẫu " + form;
     doc.sha256 = stored.sha256;
     doc.media_type = "application/pdf";
     doc.size = stored.size;
-    if (form_can_be_sealed(form)) {
-      auto [seal, sealer] = signer.seal(pdf_bytes);
-      doc.seal_sha256 = office.files().put(seal, "application/pkcs7-signature").sha256;
-      doc.sealer = sealer;
-      doc.signature_format = "cades";
-    }
     office.add_form(a, code, doc);
     // What was issued: the document's own fields (not the record's sequence, kind or time).
     json issued = {{"code", doc.code},
@@ -404,8 +604,7 @@ struct OnestopApi::Impl {
                    {"sha256", doc.sha256},
                    {"media_type", doc.media_type},
                    {"size", doc.size}};
-    if (doc.seal_sha256) {
-      issued["seal_sha256"] = *doc.seal_sha256;
+    if (doc.sealer) {
       issued["sealer"] = *doc.sealer;
       issued["signature_format"] = *doc.signature_format;
     }
@@ -618,6 +817,10 @@ void OnestopApi::add_routes(bus::Router& router) {
   });
   add("POST", "/dossiers/{code}/results", Access::kUser,
       [&](HttpRequest& r, const Actor& a) { return m.sign_result(r, a); });
+  add("POST", "/dossiers/{code}/results/prepare", Access::kUser,
+      [&](HttpRequest& r, const Actor& a) { return m.prepare_result(r, a); });
+  add("POST", "/dossiers/{code}/results/complete", Access::kUser,
+      [&](HttpRequest& r, const Actor& a) { return m.complete_result(r, a); });
   add("GET", "/dossiers/{code}/forms/{form}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "forms are for officials and applicants");
     const std::string& form = r.path_params.at("form");

@@ -157,6 +157,19 @@ const std::vector<Key>& keys() {
       {"signing.module", [](auto& c, auto& v, auto& b) { c.signing.module = to_path(v, b); }},
       {"signing.seal_token", [](auto& c, auto& v, auto&) { c.signing.seal_token = v; }},
       {"signing.ca_chain", [](auto& c, auto& v, auto& b) { c.signing.ca_chain = to_path(v, b); }},
+      {"signing.trust_roots", [](auto& c, auto& v, auto& b) { c.signing.trust_roots = to_path(v, b); }},
+      {"signing.revocation",
+       [](auto& c, auto& v, auto&) {
+         if (v != "ocsp" && v != "crl" && v != "none")
+           throw ConfigError("signing.revocation", "must be ocsp, crl or none, got '" + v + "'");
+         c.signing.revocation = v;
+       }},
+      {"signing.crl", [](auto& c, auto& v, auto& b) { c.signing.crl = to_path(v, b); }},
+      {"signing.ocsp_url", [](auto& c, auto& v, auto&) { c.signing.ocsp_url = v; }},
+      {"signing.prepare_minutes",
+       [](auto& c, auto& v, auto&) { c.signing.prepare_minutes = to_unsigned("signing.prepare_minutes", v, 1, 1440); }},
+      {"signing.max_prepared",
+       [](auto& c, auto& v, auto&) { c.signing.max_prepared = to_unsigned("signing.max_prepared", v, 1, 10000); }},
       {"lookup.max_failures",
        [](auto& c, auto& v, auto&) { c.lookup.max_failures = to_unsigned("lookup.max_failures", v, 1, 1000); }},
       {"lookup.window_seconds",
@@ -174,13 +187,11 @@ const std::vector<Key>& keys() {
       {"uploads.max_files",
        [](auto& c, auto& v, auto&) { c.uploads.max_files = to_unsigned("uploads.max_files", v, 1, 1000000); }},
       {"uploads.window_seconds",
-       [](auto& c, auto& v, auto&) {
-         c.uploads.window_seconds = to_unsigned("uploads.window_seconds", v, 1, 30 * 86400);
-       }},
+       [](auto& c, auto& v,
+          auto&) { c.uploads.window_seconds = to_unsigned("uploads.window_seconds", v, 1, 30 * 86400); }},
       {"uploads.unused_max_age_seconds",
-       [](auto& c, auto& v, auto&) {
-         c.uploads.unused_max_age_seconds = to_unsigned("uploads.unused_max_age_seconds", v, 1, 365 * 86400);
-       }},
+       [](auto& c, auto& v,
+          auto&) { c.uploads.unused_max_age_seconds = to_unsigned("uploads.unused_max_age_seconds", v, 1, 365 * 86400); }},
       {"uploads.sweep_seconds",
        [](auto& c, auto& v, auto&) { c.uploads.sweep_seconds = to_unsigned("uploads.sweep_seconds", v, 1, 86400); }},
   };

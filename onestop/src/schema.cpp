@@ -107,6 +107,17 @@ CREATE INDEX files_by_created ON files(created_at);
       {4, "bus outbox claims", kOutboxClaimsSql},
       // Settings every instance on one database shares: the id of the data folder they must all use.
       {5, "office settings", "CREATE TABLE office_settings(name TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+      // Officials sign results on their own token (docs/onestop.md, "Signing results"): the certificate bound to an
+      // account, and the PDFs prepared for signing, waiting for the signature from the official's agent.
+      {6, "officials' certificates and prepared results", R"SQL(
+ALTER TABLE users ADD COLUMN certificate_sha256 TEXT;
+ALTER TABLE users ADD COLUMN cccd TEXT;
+CREATE TABLE result_prepares(
+  id TEXT PRIMARY KEY, dossier_code TEXT NOT NULL, username TEXT NOT NULL, name TEXT NOT NULL,
+  doc_code TEXT NOT NULL, certificate_sha256 TEXT NOT NULL, prepared TEXT NOT NULL, created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL);
+CREATE INDEX result_prepares_by_user ON result_prepares(username, expires_at);
+)SQL"},
   };
   return m;
 }
@@ -201,6 +212,15 @@ CREATE INDEX files_by_created ON files(created_at);
        "ALTER TABLE bus_outbox ADD COLUMN claimed_by TEXT;\n"
        "ALTER TABLE bus_outbox ADD COLUMN claimed_until TEXT COLLATE \"C\";\n"},
       {5, "office settings", "CREATE TABLE office_settings(name TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL);"},
+      {6, "officials' certificates and prepared results", R"SQL(
+ALTER TABLE users ADD COLUMN certificate_sha256 TEXT COLLATE "C";
+ALTER TABLE users ADD COLUMN cccd TEXT COLLATE "C";
+CREATE TABLE result_prepares(
+  id TEXT COLLATE "C" PRIMARY KEY, dossier_code TEXT COLLATE "C" NOT NULL, username TEXT COLLATE "C" NOT NULL,
+  name TEXT NOT NULL, doc_code TEXT NOT NULL, certificate_sha256 TEXT COLLATE "C" NOT NULL, prepared TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL, expires_at TEXT COLLATE "C" NOT NULL);
+CREATE INDEX result_prepares_by_user ON result_prepares(username, expires_at);
+)SQL"},
   };
   return m;
 }

@@ -79,4 +79,62 @@ std::vector<UserAccount> OneStopOffice::list_users() const {
   return out;
 }
 
+std::optional<UserAccount> OneStopOffice::user(const std::string& username) const {
+  std::optional<UserAccount> out;
+  read([&](Repos& r) { out = r.users().find(username); });
+  return out;
+}
+
+namespace {
+bool all_of_class(const std::string& s, std::size_t n, bool hex) {
+  if (s.size() != n) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (hex && c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+}  // namespace
+
+void OneStopOffice::bind_certificate(const std::string& username, const std::optional<std::string>& certificate_sha256,
+                                     const std::optional<std::string>& cccd) {
+  if (certificate_sha256 && !certificate_sha256->empty() && !all_of_class(*certificate_sha256, 64, true))
+    throw OnestopError(errors::kInvalid, "a certificate fingerprint is the SHA-256 of its DER, 64 lower-case hex");
+  if (cccd && !cccd->empty() && !all_of_class(*cccd, 12, false))
+    throw OnestopError(errors::kInvalid, "a CCCD number is 12 digits");
+  write([&](Repos& r) {
+    auto u = r.users().find(username);
+    if (!u) throw OnestopError(errors::kNotFound, "no user '" + username + "'");
+    if (u->role == Role::kCitizen)
+      throw OnestopError(errors::kInvalid, "a citizen account signs no results: no certificate is bound to it");
+    auto keep = [](const std::optional<std::string>& given, const std::optional<std::string>& old) {
+      if (!given) return old;
+      return given->empty() ? std::optional<std::string>() : given;
+    };
+    r.users().bind(username, keep(certificate_sha256, u->certificate_sha256), keep(cccd, u->cccd));
+  });
+}
+
+void OneStopOffice::add_prepared_result(const PreparedResult& p, int max_pending) {
+  TimePoint t = now();
+  write([&](Repos& r) {
+    r.users().purge_expired_prepared(t);
+    if (r.users().pending_prepared(p.username, t) >= max_pending)
+      throw OnestopError(errors::kTooManyPrepared, "you have " + std::to_string(max_pending) +
+                                                       " results prepared and not completed; complete them or wait "
+                                                       "until they expire");
+    r.users().add_prepared(p);
+  });
+}
+
+std::optional<PreparedResult> OneStopOffice::prepared_result(const std::string& id) const {
+  std::optional<PreparedResult> out;
+  read([&](Repos& r) { out = r.users().prepared(id); });
+  return out;
+}
+
+bool OneStopOffice::take_prepared_result(const std::string& id) {
+  bool taken = false;
+  write([&](Repos& r) { taken = r.users().take_prepared(id); });
+  return taken;
+}
+
 }  // namespace lgsp::onestop

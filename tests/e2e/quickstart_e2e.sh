@@ -100,13 +100,13 @@ case $link in "$office/onestop/v1/public/files/"*"?expires="*"&sig="*) ;; *) fai
 curl -fsS -o "$work/fetched.pdf" "$link" || fail "the portal cannot fetch $link"
 grep -q '^%PDF-' "$work/fetched.pdf" || fail "the link did not serve the document"
 
-# A signature made by the office verifies: form 01 sealed with the agency seal, checked online (OCSP).
+# A signature made by the office verifies: form 01 sealed with the agency seal (PAdES, in the PDF), checked online
+# (OCSP).
 sealed=$(api POST "/dossiers/$code/forms/01/seal" "$desk" '{}')
 pdf_sha=$(json 'd["sha256"]' <<<"$sealed") || fail "form 01 not sealed: $sealed"
-seal_sha=$(json 'd["seal_sha256"]' <<<"$sealed")
+[[ $(json 'd["signature_format"]' <<<"$sealed") == pades ]] || fail "form 01 not sealed as PAdES: $sealed"
 curl -fsS -o "$work/form01.pdf" -H "Authorization: Bearer $desk" "$office/onestop/v1/files/$pdf_sha"
-curl -fsS -o "$work/form01.p7s" -H "Authorization: Bearer $desk" "$office/onestop/v1/files/$seal_sha"
-"$lgsp" verify --in "$work/form01.p7s" --content "$work/form01.pdf" --trust "$work/var/hsm/pki/root-ca.pem" \
+"$lgsp" verify --in "$work/form01.pdf" --trust "$work/var/hsm/pki/root-ca.pem" \
   >"$work/verify.out" 2>&1 || fail "lgsp verify refuses the office's seal: $(cat "$work/verify.out")"
 
 # SIGTERM (as Ctrl-C) stops everything the quick start started.

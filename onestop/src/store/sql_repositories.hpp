@@ -65,6 +65,14 @@ class SqlUsers final : public UserRepository {
   void insert(const UserAccount& u, const std::string& token_sha256, TimePoint now) override;
   std::optional<UserAccount> by_token(const std::string& token_sha256) override;
   std::vector<UserAccount> all() override;
+  std::optional<UserAccount> find(const std::string& username) override;
+  void bind(const std::string& username, const std::optional<std::string>& certificate_sha256,
+            const std::optional<std::string>& cccd) override;
+  void add_prepared(const PreparedResult& p) override;
+  std::optional<PreparedResult> prepared(const std::string& id) override;
+  bool take_prepared(const std::string& id) override;
+  int pending_prepared(const std::string& username, TimePoint now) override;
+  void purge_expired_prepared(TimePoint now) override;
 
  private:
   Transaction& tx_;

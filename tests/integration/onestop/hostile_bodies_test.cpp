@@ -29,7 +29,8 @@ const std::vector<std::string> kFields = {
     "reason",         "unit",          "to",       "days",      "amount",         "second_factor",
     "name",           "media_type",    "token",    "pin",       "content_base64", "code",
     "key_id",         "role",          "username", "full_name", "id_number",      "date_of_birth",
-    "phone",          "procedures",    "sha256",   "title"};
+    "phone",          "procedures",    "sha256",   "title",     "prepared",       "signature",
+    "certificate",    "chain"};
 const std::vector<json> kWrong = {nullptr,
                                   true,
                                   1,
@@ -51,6 +52,8 @@ bool reads_json(const std::string& method, const std::string& pattern) {
                                                "/onestop/v1/dossiers/{code}/handover",
                                                "/onestop/v1/dossiers/{code}/extend",
                                                "/onestop/v1/dossiers/{code}/results",
+                                               "/onestop/v1/dossiers/{code}/results/prepare",
+                                               "/onestop/v1/dossiers/{code}/results/complete",
                                                "/onestop/v1/results/{code}",
                                                "/onestop/v1/results/{code}/{sha256}"};
   return method == "POST" && routes.count(pattern) > 0;

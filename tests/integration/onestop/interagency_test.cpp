@@ -12,6 +12,7 @@
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/token.hpp"
 #include "office_process.hpp"
+#include "officials.hpp"
 #include "tls_node.hpp"
 
 #include <gtest/gtest.h>
@@ -90,11 +91,10 @@ class Interagency : public ::testing::Test {
     reg.add_service(s);
   }
   std::string office_config(const std::string& api_key_file, unsigned short node_port) const {
-    return "[signing]\nca_chain = \"" + (pki_ / "issuing-ca.pem").string() +
-           "\"\n[bus]\nurl = \"https://127.0.0.1:" + std::to_string(node_port) + "\"\napi_key_file = \"" +
-           api_key_file + "\"\nca = \"" + (pki_ / "root-ca.pem").string() + "\"\ntrust_roots = \"" +
-           (pki_ / "root-ca.pem").string() + "\"\nnode_certificates = \"" + (pki_ / "lgsp-node.pem").string() +
-           "\"\nretry_seconds = 1\n";
+    return lgsp::test::office_signing_config(hsm_) + "[bus]\nurl = \"https://127.0.0.1:" + std::to_string(node_port) +
+           "\"\napi_key_file = \"" + api_key_file + "\"\nca = \"" + (pki_ / "root-ca.pem").string() +
+           "\"\ntrust_roots = \"" + (pki_ / "root-ca.pem").string() + "\"\nnode_certificates = \"" +
+           (pki_ / "lgsp-node.pem").string() + "\"\nretry_seconds = 1\n";
   }
   std::unique_ptr<lgsp::test::Process> serve_node(const fs::path& config, const std::string& name) {
     return std::make_unique<lgsp::test::Process>(
@@ -197,6 +197,14 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   auto p_leader = police_->add_user("son", "leader", "Trung tá Vũ Hải Sơn", "Trưởng Công an phường");
   auto s_officer = insurer_->add_user("ha", "processing", "Ngô Thu Hà", "Chuyên viên cấp sổ, thẻ");
   auto s_leader = insurer_->add_user("binh", "leader", "Đặng Văn Bình", "Giám đốc BHXH Quận 1");
+  // Each leader's signing identity: the CCCD number in their token's certificate (hsm-sim's official-01, -02).
+  for (auto [office, user, cccd] :
+       std::vector<std::tuple<OfficeProcess*, std::string, std::string>>{{ward_.get(), "minh", "079090000001"},
+                                                                         {police_.get(), "son", "079190000002"},
+                                                                         {insurer_.get(), "binh", "079190000002"}}) {
+    auto bound = office->cli({"user", "bind", user, "--cccd", cccd});
+    ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  }
   ward_->start();
   police_->start();
   insurer_->start();
@@ -235,23 +243,18 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
     EXPECT_EQ(r.status, 200u) << r.raw;
     return r.body;
   };
-  auto sign = [&](OfficeProcess& o, const std::string& token, const std::string& name, const std::string& xml,
-                  const std::string& official) {
-    std::string b64 = lgsp::contracts::base64_encode(xml);
-    auto r = o.call("POST", "/onestop/v1/dossiers/" + code + "/results", token,
-                    {{"name", name},
-                     {"media_type", "application/xml"},
-                     {"content_base64", b64},
-                     {"token", official},
-                     {"pin", "123456"}});
+  // Each leader signs a PDF result on their own token (the dossier's receipt slip stands for the result here).
+  auto officials = std::make_unique<lgsp::test::Officials>(hsm_);
+  auto slip = ward_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/01", w_desk);
+  ASSERT_EQ(slip.status, 200u) << slip.raw;
+  auto sign = [&](OfficeProcess& o, const std::string& token, const std::string& name, const std::string& official) {
+    auto r = officials->sign_result(o, token, code, name, slip.raw, official);
     EXPECT_EQ(r.status, 201u) << r.raw;
   };
   hand_over(*ward_, w_desk);
   hand_over(*ward_, w_clerk);
   // The ward registers the birth and signs the extract, then sends the dossier to the police (step 4).
-  sign(*ward_, w_leader, "Trích lục khai sinh",
-       "<TrichLucKhaiSinh><HoTen>Trương Minh Khang</HoTen><NgaySinh>2026-11-25</NgaySinh></TrichLucKhaiSinh>",
-       "official-01");
+  sign(*ward_, w_leader, "Trích lục khai sinh", "official-01");
   auto to_police = hand_over(*ward_, w_leader);
   EXPECT_EQ(to_police["current_unit"], kPolice);
   auto rejected_locally = ward_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", w_leader, json::object());
@@ -272,8 +275,7 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
       police_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/start_processing", p_officer, json::object())
           .status,
       200u);
-  sign(*police_, p_leader, "Xác nhận đăng ký thường trú",
-       "<XacNhanThuongTru><HoTen>Trương Minh Khang</HoTen></XacNhanThuongTru>", "official-02");
+  sign(*police_, p_leader, "Xác nhận đăng ký thường trú", "official-02");
   auto p_done = police_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/finish", p_leader, json::object());
   ASSERT_EQ(p_done.status, 200u) << p_done.raw;
 
@@ -289,8 +291,7 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
       insurer_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/start_processing", s_officer, json::object())
           .status,
       200u);
-  sign(*insurer_, s_leader, "Thẻ bảo hiểm y tế (bản điện tử)",
-       "<TheBHYT><HoTen>Trương Minh Khang</HoTen><MaThe>TE1797900012345</MaThe></TheBHYT>", "official-02");
+  sign(*insurer_, s_leader, "Thẻ bảo hiểm y tế (bản điện tử)", "official-02");
   ASSERT_EQ(insurer_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/finish", s_leader, json::object()).status,
             200u);
 
@@ -355,6 +356,7 @@ TEST_F(Interagency, the_ward_district_sample_procedure_is_completed_across_two_n
   const std::string body = at_police.dump();
   receipt.payload_sha256 = sha256_hex(body);
   std::string seal_text;
+  officials.reset();  // one PKCS#11 module per process
   {
     lgsp::test::export_hsm_sim_env(hsm_);  // SoftHSM2's configuration, for the token opened in this process
     lgsp::signing::TokenModule module(std::getenv("LGSP_PKCS11_MODULE"));

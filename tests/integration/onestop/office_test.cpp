@@ -1,10 +1,13 @@
 // One one-stop office run for real (`lgsp onestop serve` with hsm-sim's tokens): dossiers from filing to the
 // result delivered, a supplement round, an overdue dossier with its apology and new appointment, result
-// download with and without the right code, and every refusal a counter sees.
+// download with and without the right code, and every refusal a counter sees. Results are PDFs the official
+// signs on their token from the prepared digest (here in process on hsm-sim's official tokens, as `lgsp agent`
+// does; the last test runs `lgsp agent` itself), sealed by the agency, checked with pdfsig and `lgsp verify`.
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/contracts/base64.hpp"
 #include "lgsp/onestop/file_links.hpp"
 #include "office_process.hpp"
+#include "officials.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,17 +46,31 @@ class OnestopOffice : public ::testing::Test {
     // The test plays the TLS proxy on loopback: its X-Forwarded-For is believed.
     auto env = lgsp::test::hsm_sim_env(hsm_);
     env.push_back("LGSP_ONESTOP_SERVER_TRUSTED_PROXIES=127.0.0.1");
-    office_ = new OfficeProcess(dir_, kWard, "UBND phường Bến Thành", env,
-                                "[signing]\nca_chain = \"" + (hsm_ / "pki/issuing-ca.pem").string() + "\"\n");
+    office_ = new OfficeProcess(dir_, kWard, "UBND phường Bến Thành", env, lgsp::test::office_signing_config(hsm_));
     auto imported = office_->cli({"procedure", "import", (kSamples / "procedures.json").string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
     receiving_ = office_->add_user("lan", "receiving", "Trần Thị Lan", "Công chức Bộ phận một cửa");
     processing_ = office_->add_user("hung", "processing", "Lê Văn Hùng", "Công chức Tư pháp - Hộ tịch");
     leader_ = office_->add_user("minh", "leader", "Đỗ Quang Minh", "Phó Chủ tịch UBND phường");
+    // Minh signs on hsm-sim's official-01 token: bound by the CCCD number in its subject.
+    auto bound = office_->cli({"user", "bind", "minh", "--cccd", "079090000001"});
+    ASSERT_EQ(bound.exit_code, 0) << bound.err;
     admin_ = office_->add_user("admin", "admin", "Quản trị");
     office_->start();
+    // The officials' tokens, opened in this process as the official's agent would.
+    officials_ = new lgsp::test::Officials(hsm_);
+    // pdfsig trusts hsm-sim's root through an NSS database.
+    nss_ = "sql:" + (dir_ / "nss").string();
+    fs::create_directories(dir_ / "nss");
+    ASSERT_EQ(lgsp::test::run({"/usr/bin/certutil", "-N", "-d", nss_, "--empty-password"}).exit_code, 0);
+    ASSERT_EQ(lgsp::test::run({"/usr/bin/certutil", "-A", "-d", nss_, "-n", "lgsp-test-root", "-t", "CT,C,C", "-i",
+                               (hsm_ / "pki/root-ca.pem").string()})
+                  .exit_code,
+              0);
   }
   static void TearDownTestSuite() {
+    delete officials_;
+    officials_ = nullptr;
     delete office_;
     office_ = nullptr;
     fs::remove_all(dir_);
@@ -103,14 +120,54 @@ class OnestopOffice : public ::testing::Test {
                                     const json& input = json::object()) {
     return office_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/" + action, token, input);
   }
-  static lgsp::test::JsonAnswer sign_result(const std::string& code, const std::string& xml,
-                                            const std::string& pin = "123456") {
-    return office_->call("POST", "/onestop/v1/dossiers/" + code + "/results", leader_,
+  static std::string certificate_of(const std::string& token) { return officials_->certificate(token); }
+  // A result PDF to sign: the dossier's form 01 as the office renders it (unsealed).
+  static std::string result_pdf(const std::string& code) {
+    auto r = office_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/01", leader_);
+    EXPECT_EQ(r.status, 200u) << r.raw;
+    return r.raw;
+  }
+  static lgsp::test::JsonAnswer prepare(const std::string& code, const std::string& pdf,
+                                        const std::string& token = "official-01", const std::string& user = "") {
+    return office_->call("POST", "/onestop/v1/dossiers/" + code + "/results/prepare", user.empty() ? leader_ : user,
                          {{"name", "Trích lục khai sinh (bản điện tử)"},
-                          {"media_type", "application/xml"},
-                          {"content_base64", lgsp::contracts::base64_encode(xml)},
-                          {"token", "official-01"},
-                          {"pin", pin}});
+                          {"content_base64", lgsp::contracts::base64_encode(pdf)},
+                          {"certificate", certificate_of(token)}});
+  }
+  // The signature the official's token makes over a prepared digest (base64), as `lgsp agent` answers it.
+  static std::string signature_over(const std::string& digest_base64, const std::string& token = "official-01") {
+    return officials_->sign(token, digest_base64);
+  }
+  static lgsp::test::JsonAnswer complete(const std::string& code, const std::string& prepared,
+                                         const std::string& signature, const std::string& token = "official-01",
+                                         const std::string& user = "") {
+    return office_->call("POST", "/onestop/v1/dossiers/" + code + "/results/complete", user.empty() ? leader_ : user,
+                         {{"prepared", prepared}, {"signature", signature}, {"chain", {certificate_of(token)}}});
+  }
+  // The whole flow: prepare, the token signs the digest, complete.
+  static lgsp::test::JsonAnswer sign_result(const std::string& code, const std::string& token = "official-01",
+                                            const std::string& user = "") {
+    auto p = prepare(code, result_pdf(code), token, user);
+    if (p.status != 201u) return p;
+    return complete(code, p.body["prepared"], signature_over(p.body["digest"], token), token, user);
+  }
+  static lgsp::test::RunResult pdfsig(const fs::path& pdf) {
+    return lgsp::test::run({"/usr/bin/pdfsig", "-nssdir", nss_, pdf.string()});
+  }
+  static int count(const std::string& text, const std::string& what) {
+    int n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
+  // pdfsig's verdict: `signatures` signatures, each valid and trusted.
+  static void expect_pdfsig_valid(const fs::path& pdf, int signatures) {
+    auto r = pdfsig(pdf);
+    EXPECT_EQ(count(r.out, "Signature Validation: Signature is Valid."), signatures) << r.out << r.err;
+    EXPECT_EQ(count(r.out, "Certificate Validation: Certificate is Trusted."), signatures) << r.out << r.err;
+  }
+  static lgsp::test::RunResult lgsp_verify(const fs::path& pdf) {
+    return lgsp::test::run({LGSP_BINARY, "verify", "--in", pdf.string(), "--trust", (hsm_ / "pki/root-ca.pem").string(),
+                            "--crl", (hsm_ / "pki/crl.pem").string()});
   }
   static std::vector<std::string> actions_of(const json& dossier) {
     std::vector<std::string> out;
@@ -120,12 +177,10 @@ class OnestopOffice : public ::testing::Test {
 
   static inline fs::path hsm_, dir_;
   static inline OfficeProcess* office_ = nullptr;
+  static inline lgsp::test::Officials* officials_ = nullptr;
+  static inline std::string nss_;
   static inline std::string receiving_, processing_, leader_, admin_, last_id_number_;
 };
-
-const std::string kResultXml =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TrichLucKhaiSinh><So>123/2026</So><HoTen>Nguyễn Minh An</HoTen>"
-    "<NgaySinh>2026-11-28</NgaySinh></TrichLucKhaiSinh>\n";
 
 TEST_F(OnestopOffice, a_dossier_goes_from_filing_to_result_delivered_with_a_signed_and_sealed_result) {
   auto customer = new_profile();
@@ -148,14 +203,14 @@ TEST_F(OnestopOffice, a_dossier_goes_from_filing_to_result_delivered_with_a_sign
   EXPECT_NE(slip_text.find("UBND PHƯỜNG BẾN THÀNH"), std::string::npos);
   auto issued = office_->call("POST", "/onestop/v1/dossiers/" + code + "/forms/01/seal", receiving_, json::object());
   ASSERT_EQ(issued.status, 201u) << issued.raw;
+  EXPECT_EQ(issued.body["signature_format"], "pades");
+  EXPECT_FALSE(issued.body.contains("seal_sha256")) << "the seal is in the PDF, no detached .p7s";
   {
+    // The stored form is the sealed PDF: valid for pdfsig and `lgsp verify`.
     auto pdf = office_->call("GET", "/onestop/v1/files/" + issued.body["sha256"].get<std::string>(), receiving_);
-    auto p7s = office_->call("GET", "/onestop/v1/files/" + issued.body["seal_sha256"].get<std::string>(), receiving_);
     std::ofstream(dir_ / "form01.pdf", std::ios::binary) << pdf.raw;
-    std::ofstream(dir_ / "form01.pdf.p7s", std::ios::binary) << p7s.raw;
-    auto v = lgsp::test::run({LGSP_BINARY, "verify", "--in", (dir_ / "form01.pdf.p7s").string(), "--content",
-                              (dir_ / "form01.pdf").string(), "--trust", (hsm_ / "pki/root-ca.pem").string(), "--crl",
-                              (hsm_ / "pki/crl.pem").string()});
+    expect_pdfsig_valid(dir_ / "form01.pdf", 1);
+    auto v = lgsp_verify(dir_ / "form01.pdf");
     EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
   }
   EXPECT_EQ(office_->call("GET", "/onestop/v1/dossiers/" + code + "/forms/02", receiving_).status, 409u)
@@ -174,15 +229,16 @@ TEST_F(OnestopOffice, a_dossier_goes_from_filing_to_result_delivered_with_a_sign
   auto early = act(leader_, code, "finish");
   EXPECT_EQ(early.status, 409u) << early.raw;
 
-  auto signed_result = sign_result(code, kResultXml);
+  auto signed_result = sign_result(code);
   ASSERT_EQ(signed_result.status, 201u) << signed_result.raw;
   json result;
   for (const auto& d : signed_result.body["documents"])
     if (d["kind"] == "result") result = d;
   ASSERT_FALSE(result.is_null()) << signed_result.raw;
-  EXPECT_EQ(result["signature_format"], "xmldsig");
+  EXPECT_EQ(result["signature_format"], "pades");
+  EXPECT_EQ(result["media_type"], "application/pdf");
   EXPECT_NE(result["signer"].get<std::string>().find("CN=Nguyễn Văn An"), std::string::npos) << result.dump();
-  ASSERT_TRUE(result.contains("seal_sha256")) << "1.001193 results carry the agency seal";
+  ASSERT_TRUE(result.contains("sealer")) << "1.001193 results carry the agency seal: " << result.dump();
 
   auto finished = act(leader_, code, "finish", {{"comment", "Đã ký kết quả"}});
   ASSERT_EQ(finished.status, 200u) << finished.raw;
@@ -209,23 +265,21 @@ TEST_F(OnestopOffice, a_dossier_goes_from_filing_to_result_delivered_with_a_sign
   for (const auto& h : delivered.body["history"]) EXPECT_FALSE(h["actor"].get<std::string>().empty()) << h.dump();
   for (const auto& s : delivered.body["steps"]) EXPECT_TRUE(s.contains("timeliness")) << s.dump();
 
-  // The signed XML verifies with the signing core (and the seal, a CAdES signature, too), and is what the
-  // applicant downloads with the right second factor.
+  // What the applicant downloads with the right second factor is the PDF signed by the official, then sealed by
+  // the agency: two valid signatures for pdfsig and for `lgsp verify`.
   auto dl = office_->call("POST", "/onestop/v1/results/" + code + "/" + result["sha256"].get<std::string>(), "",
                           {{"second_factor", last_id_number_}});
   ASSERT_EQ(dl.status, 200u) << dl.raw;
-  std::ofstream(dir_ / "result.xml") << dl.raw;
-  auto verified = lgsp::test::run({LGSP_BINARY, "verify", "--in", (dir_ / "result.xml").string(), "--trust",
-                                   (hsm_ / "pki/root-ca.pem").string(), "--crl", (hsm_ / "pki/crl.pem").string()});
+  EXPECT_EQ(dl.headers["content-type"], "application/pdf");
+  std::ofstream(dir_ / "result.pdf", std::ios::binary) << dl.raw;
+  expect_pdfsig_valid(dir_ / "result.pdf", 2);
+  auto sigs = pdfsig(dir_ / "result.pdf").out;
+  auto first = sigs.find("Signature #1"), second = sigs.find("Signature #2");
+  ASSERT_NE(second, std::string::npos) << sigs;
+  EXPECT_NE(sigs.substr(first, second - first).find("Nguyễn Văn An"), std::string::npos) << "the official first\n"
+                                                                                         << sigs;
+  auto verified = lgsp_verify(dir_ / "result.pdf");
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
-  auto seal = office_->call("POST", "/onestop/v1/results/" + code + "/" + result["seal_sha256"].get<std::string>(), "",
-                            {{"second_factor", last_id_number_}});
-  ASSERT_EQ(seal.status, 200u);
-  std::ofstream(dir_ / "result.xml.p7s", std::ios::binary) << seal.raw;
-  auto sealed = lgsp::test::run({LGSP_BINARY, "verify", "--in", (dir_ / "result.xml.p7s").string(), "--content",
-                                 (dir_ / "result.xml").string(), "--trust", (hsm_ / "pki/root-ca.pem").string(),
-                                 "--crl", (hsm_ / "pki/crl.pem").string()});
-  EXPECT_EQ(sealed.exit_code, 0) << sealed.out << sealed.err;
 
   // Every status change left DVCQG-shaped records for the portal sync, valid against the portal contracts.
   auto outbox = office_->call("GET", "/onestop/v1/outbox?after=0&limit=1000", admin_);
@@ -334,7 +388,7 @@ TEST_F(OnestopOffice, an_overdue_dossier_moves_its_due_time_only_with_an_apology
   // Finished now, it still counts as late for the leaders' report: the original due time is what is judged.
   ASSERT_EQ(office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object()).status,
             200u);
-  ASSERT_EQ(sign_result(code, kResultXml).status, 201u);
+  ASSERT_EQ(sign_result(code).status, 201u);
   auto finished = act(leader_, code, "finish");
   ASSERT_EQ(finished.status, 200u) << finished.raw;
   EXPECT_EQ(finished.body["timeliness"], "late");
@@ -373,7 +427,7 @@ TEST_F(OnestopOffice, results_download_only_with_the_dossier_code_and_the_right_
   std::string id_number = last_id_number_;
   auto code = file_birth(customer)["code"].get<std::string>();
   office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object());
-  auto signed_result = sign_result(code, kResultXml);
+  auto signed_result = sign_result(code);
   ASSERT_EQ(signed_result.status, 201u) << signed_result.raw;
   ASSERT_EQ(act(leader_, code, "finish").status, 200u);
 
@@ -521,12 +575,16 @@ TEST_F(OnestopOffice, bad_input_is_refused_with_a_specific_code_and_changes_noth
   auto now = office_->call("GET", "/onestop/v1/dossiers/" + code, receiving_);
   EXPECT_EQ(now.body["status"]["code"], 2);
   EXPECT_EQ(now.body["history"].size(), 1u);
-  // A wrong PIN is the official's to fix (422), and nothing is recorded.
+  // A signature that does not verify (made over another digest) is refused (422), and nothing is recorded.
   office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object());
-  auto wrong_pin = sign_result(code, kResultXml, "000000");
-  EXPECT_EQ(wrong_pin.status, 422u) << wrong_pin.raw;
-  EXPECT_EQ(wrong_pin.body["code"], "LGSP-422-ONESTOP-TOKEN");
+  auto p = prepare(code, result_pdf(code));
+  ASSERT_EQ(p.status, 201u) << p.raw;
+  auto wrong = complete(code, p.body["prepared"], signature_over(lgsp::contracts::base64_encode(std::string(32, 'x'))));
+  EXPECT_EQ(wrong.status, 422u) << wrong.raw;
+  EXPECT_EQ(wrong.body["code"], "LGSP-422-ONESTOP-SIGNATURE");
   EXPECT_EQ(office_->call("GET", "/onestop/v1/dossiers/" + code, receiving_).body["history"].size(), 2u);
+  // The same prepare still completes with the right signature.
+  EXPECT_EQ(complete(code, p.body["prepared"], signature_over(p.body["digest"])).status, 201u);
 }
 
 TEST_F(OnestopOffice, citizens_file_online_and_see_only_their_own_dossiers) {
@@ -603,12 +661,10 @@ TEST_F(OnestopOffice, another_units_officials_get_404_for_this_units_records_and
     auto r = office_->call(method, path, other_leader, body);
     EXPECT_EQ(r.status, 404u) << method << " " << path << ": " << r.raw;
   }
-  auto sign = office_->call("POST", d + "/results", other_leader,
+  auto sign = office_->call("POST", d + "/results/prepare", other_leader,
                             {{"name", "x"},
-                             {"media_type", "application/xml"},
-                             {"content_base64", lgsp::contracts::base64_encode(kResultXml)},
-                             {"token", "official-01"},
-                             {"pin", "123456"}});
+                             {"content_base64", lgsp::contracts::base64_encode("%PDF-1.4\n")},
+                             {"certificate", certificate_of("official-01")}});
   EXPECT_EQ(sign.status, 404u) << sign.raw;
   for (const std::string& q : std::vector<std::string>{"", "?unit=" + kWard, "?customer_code=" + customer}) {
     auto list = office_->call("GET", "/onestop/v1/dossiers" + q, other_leader);
@@ -763,4 +819,194 @@ TEST_F(OnestopOffice, the_portal_fetches_a_records_files_by_expiring_signed_link
   // A file in no record for the portal (an upload no dossier uses) is not served even with a good signature.
   const std::string loose = upload_pdf("not in any dossier");
   refused(strip(links.url(office_->url(), loose, now + std::chrono::hours(1))), 404, "LGSP-404-ONESTOP-LINK-FILE");
+}
+
+TEST_F(OnestopOffice, a_leader_signs_several_dossiers_with_one_batch_of_signatures) {
+  // Prepare each, sign every digest in one go (the agent's one-PIN batch), complete each.
+  std::vector<std::string> codes;
+  std::vector<json> prepared;
+  for (int i = 0; i < 3; ++i) {
+    codes.push_back(file_birth(new_profile())["code"]);
+    ASSERT_EQ(
+        office_->call("POST", "/onestop/v1/dossiers/" + codes.back() + "/handover", receiving_, json::object()).status,
+        200u);
+    auto p = prepare(codes.back(), result_pdf(codes.back()));
+    ASSERT_EQ(p.status, 201u) << p.raw;
+    EXPECT_NE(p.body["title"].get<std::string>().find(codes.back()), std::string::npos) << p.raw;
+    prepared.push_back(p.body);
+  }
+  std::vector<std::string> signatures;
+  for (const auto& p : prepared) signatures.push_back(signature_over(p["digest"]));
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    auto c = complete(codes[i], prepared[i]["prepared"], signatures[i]);
+    ASSERT_EQ(c.status, 201u) << c.raw;
+    // Completing twice: the prepare is gone.
+    auto again = complete(codes[i], prepared[i]["prepared"], signatures[i]);
+    EXPECT_EQ(again.status, 404u) << again.raw;
+    EXPECT_EQ(again.body["code"], "LGSP-404-ONESTOP-PREPARED");
+  }
+}
+
+TEST_F(OnestopOffice, a_result_is_refused_for_an_unbound_or_revoked_certificate_a_bad_pdf_or_a_foreign_prepare) {
+  auto code = file_birth(new_profile())["code"].get<std::string>();
+  ASSERT_EQ(office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object()).status,
+            200u);
+  auto history = [&] {
+    return office_->call("GET", "/onestop/v1/dossiers/" + code, receiving_).body["history"].size();
+  };
+  const auto before = history();
+  auto pdf = result_pdf(code);
+
+  // The old body with a server token and a PIN.
+  auto old = office_->call("POST", "/onestop/v1/dossiers/" + code + "/results", leader_,
+                           {{"name", "x"},
+                            {"media_type", "application/pdf"},
+                            {"content_base64", "JVBERi0="},
+                            {"token", "official-01"},
+                            {"pin", "123456"}});
+  EXPECT_EQ(old.status, 410u) << old.raw;
+  EXPECT_EQ(old.body["code"], "LGSP-410-ONESTOP-RESULT-TOKEN");
+  EXPECT_NE(old.body["detail"].get<std::string>().find("results/prepare"), std::string::npos) << old.raw;
+
+  // Another official's certificate (official-02, CCCD 079190000002) is not bound to Minh.
+  auto foreign = prepare(code, pdf, "official-02");
+  EXPECT_EQ(foreign.status, 403u) << foreign.raw;
+  EXPECT_EQ(foreign.body["code"], "LGSP-403-ONESTOP-CERTIFICATE");
+
+  // Not a PDF, and an encrypted PDF.
+  auto not_pdf = prepare(code, "just some text, not a PDF at all");
+  EXPECT_EQ(not_pdf.status, 415u) << not_pdf.raw;
+  EXPECT_EQ(not_pdf.body["code"], "LGSP-415-ONESTOP-NOT-PDF");
+  auto damaged = prepare(code, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R >>\nendobj\ntrailer\n<< >>\n%%EOF\n");
+  EXPECT_EQ(damaged.status, 422u) << damaged.raw;
+  EXPECT_EQ(damaged.body["code"], "LGSP-422-ONESTOP-PDF-DAMAGED");
+  std::ofstream(dir_ / "plain.pdf", std::ios::binary) << pdf;
+  auto enc = lgsp::test::run({"/usr/bin/qpdf", "--encrypt", "u", "o", "256", "--", (dir_ / "plain.pdf").string(),
+                              (dir_ / "encrypted.pdf").string()});
+  ASSERT_EQ(enc.exit_code, 0) << enc.err;
+  std::ifstream in(dir_ / "encrypted.pdf", std::ios::binary);
+  std::string encrypted((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto locked = prepare(code, encrypted);
+  EXPECT_EQ(locked.status, 422u) << locked.raw;
+  EXPECT_EQ(locked.body["code"], "LGSP-422-ONESTOP-PDF-ENCRYPTED");
+
+  // A prepare is its user's and its dossier's only.
+  auto p = prepare(code, pdf);
+  ASSERT_EQ(p.status, 201u) << p.raw;
+  auto other_code = file_birth(new_profile())["code"].get<std::string>();
+  office_->call("POST", "/onestop/v1/dossiers/" + other_code + "/handover", receiving_, json::object());
+  auto other_dossier = complete(other_code, p.body["prepared"], signature_over(p.body["digest"]));
+  EXPECT_EQ(other_dossier.status, 404u) << other_dossier.raw;
+  EXPECT_EQ(other_dossier.body["code"], "LGSP-404-ONESTOP-PREPARED");
+  auto other_leader = office_->add_user("cuong", "leader", "Lê Văn Cường", "Chủ tịch UBND phường");
+  auto other_user = complete(code, p.body["prepared"], signature_over(p.body["digest"]), "official-01", other_leader);
+  EXPECT_EQ(other_user.status, 404u) << other_user.raw;
+
+  // A revoked certificate (official-03, in hsm-sim's CRL), bound to Cường by its fingerprint.
+  std::ofstream(dir_ / "official-03.pem") << std::ifstream(hsm_ / "pki/official-03.pem").rdbuf();
+  auto bind = office_->cli({"user", "bind", "cuong", "--certificate", (dir_ / "official-03.pem").string()});
+  ASSERT_EQ(bind.exit_code, 0) << bind.err;
+  EXPECT_NE(bind.out.find("certificate "), std::string::npos) << bind.out;
+  auto revoked = sign_result(code, "official-03", other_leader);
+  EXPECT_EQ(revoked.status, 422u) << revoked.raw;
+  EXPECT_EQ(revoked.body["code"], "LGSP-422-ONESTOP-CERTIFICATE-REVOKED");
+  // A malformed binding, or one for nobody, is refused by the CLI.
+  EXPECT_NE(office_->cli({"user", "bind", "cuong", "--cccd", "12345"}).exit_code, 0);
+  EXPECT_NE(office_->cli({"user", "bind", "nobody", "--cccd", "079090000001"}).exit_code, 0);
+
+  EXPECT_EQ(history(), before) << "nothing was recorded";
+  // Minh's own prepare still completes.
+  EXPECT_EQ(complete(code, p.body["prepared"], signature_over(p.body["digest"])).status, 201u);
+}
+
+// The whole flow for real, as the office's page runs it: the official's `lgsp agent` (scripted pinentry for the
+// official, hsm-sim's tokens), the office, and a client sending the page's Origin. Two dossiers, one PIN entry.
+TEST_F(OnestopOffice, the_official_signs_two_results_through_lgsp_agent_with_one_pin_and_the_citizen_gets_them) {
+  const fs::path pinentry_dir = dir_ / "pinentry";
+  fs::create_directories(pinentry_dir);
+  auto env = lgsp::test::hsm_sim_env(hsm_);
+  env.push_back("SCRIPTED_PINENTRY_DIR=" + pinentry_dir.string());
+  std::string module;
+  for (const auto& e : env)
+    if (e.rfind("LGSP_PKCS11_MODULE=", 0) == 0) module = e.substr(19);
+  const std::string origin = office_->url();
+  const unsigned short port = lgsp::test::free_port();
+  lgsp::test::Process agent(
+      {LGSP_BINARY, "agent", "--listen", "127.0.0.1:" + std::to_string(port), "--allow-origin", origin, "--pinentry",
+       LGSP_SOURCE_DIR "/tests/support/scripted-pinentry", "--module", module},
+      dir_ / "agent.log", env);
+  auto agent_call = [&](const std::string& method, const std::string& target, const json& body = nullptr) {
+    for (int i = 0;; ++i) {
+      try {
+        lgsp::test::HttpClient client("127.0.0.1", port);
+        std::map<std::string, std::string> headers = {{"Origin", origin}};
+        if (!body.is_null()) headers["Content-Type"] = "application/json";
+        return client.request(method, target, body.is_null() ? "" : body.dump(), headers);
+      } catch (const std::exception&) {
+        if (i == 100) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  };
+
+  // The page lists the official's certificates and takes official-01's.
+  auto listed = agent_call("GET", "/v1/certificates");
+  ASSERT_EQ(listed.status, 200u) << listed.body;
+  json chosen, certificates = json::parse(listed.body)["certificates"];
+  for (const auto& c : certificates)
+    if (c["token_label"] == "official-01") chosen = c;
+  ASSERT_FALSE(chosen.is_null()) << listed.body;
+
+  // The leader prepares both results at the office (the page sends its Origin, as a browser does).
+  std::vector<std::string> codes, ids, factors;
+  json items = json::array();
+  for (int i = 0; i < 2; ++i) {
+    codes.push_back(file_birth(new_profile())["code"]);
+    factors.push_back(last_id_number_);
+    ASSERT_EQ(
+        office_->call("POST", "/onestop/v1/dossiers/" + codes.back() + "/handover", receiving_, json::object()).status,
+        200u);
+    auto p = office_->send("POST", "/onestop/v1/dossiers/" + codes.back() + "/results/prepare", leader_,
+                           json{{"name", "Trích lục khai sinh (bản điện tử)"},
+                                {"content_base64", lgsp::contracts::base64_encode(result_pdf(codes.back()))},
+                                {"certificate", chosen["certificate"]}}
+                               .dump(),
+                           "application/json", {{"Origin", origin}});
+    ASSERT_EQ(p.status, 201u) << p.raw;
+    ids.push_back(p.body["prepared"]);
+    items.push_back({{"digest", p.body["digest"]}, {"title", p.body["title"]}});
+  }
+
+  // One batch to the agent: one PIN entry for both.
+  auto signed_batch = agent_call("POST", "/v1/sign", {{"certificate", chosen["fingerprint"]}, {"items", items}});
+  ASSERT_EQ(signed_batch.status, 200u) << signed_batch.body << lgsp::test::read_file(dir_ / "agent.log");
+  auto batch = json::parse(signed_batch.body);
+  ASSERT_EQ(batch["signatures"].size(), 2u);
+  auto record = lgsp::test::read_file(pinentry_dir / "record");
+  EXPECT_EQ(count(record, "=== pinentry"), 1) << record;
+  EXPECT_NE(record.find(codes[0]), std::string::npos) << "the PIN dialog names the documents: " << record;
+
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto c = office_->send(
+        "POST", "/onestop/v1/dossiers/" + codes[i] + "/results/complete", leader_,
+        json{{"prepared", ids[i]}, {"signature", batch["signatures"][i]}, {"chain", batch["chain"]}}.dump(),
+        "application/json", {{"Origin", origin}});
+    ASSERT_EQ(c.status, 201u) << c.raw;
+    json result;
+    for (const auto& d : c.body["documents"])
+      if (d["kind"] == "result") result = d;
+    ASSERT_EQ(act(leader_, codes[i], "finish").status, 200u);
+    // The citizen downloads the PDF: the official's signature, then the agency seal, both valid for pdfsig.
+    auto dl = office_->call("POST", "/onestop/v1/results/" + codes[i] + "/" + result["sha256"].get<std::string>(), "",
+                            {{"second_factor", factors[i]}});
+    ASSERT_EQ(dl.status, 200u) << dl.raw;
+    const auto file = dir_ / ("agent-result-" + std::to_string(i) + ".pdf");
+    std::ofstream(file, std::ios::binary) << dl.raw;
+    expect_pdfsig_valid(file, 2);
+    auto out = pdfsig(file).out;
+    auto second = out.find("Signature #2");
+    ASSERT_NE(second, std::string::npos) << out;
+    EXPECT_NE(out.substr(0, second).find("Nguyễn Văn An"), std::string::npos) << out;
+    EXPECT_EQ(out.substr(second).find("Nguyễn Văn An"), std::string::npos) << "the second is the agency seal\n" << out;
+  }
 }

@@ -456,6 +456,73 @@ TEST_P(UserRepositoryTest, an_account_is_found_by_its_token_digest_and_listed_by
   });
 }
 
+TEST_P(UserRepositoryTest, an_officials_certificate_and_cccd_are_bound_and_cleared) {
+  write([&](OfficeRepositories& r) {
+    r.users().insert({.username = "minh", .role = Role::kLeader, .unit = kWard, .name = "Đỗ Quang Minh"}, "digest-minh",
+                     at("2026-11-23T08:00:00+07:00"));
+  });
+  read([&](OfficeRepositories& r) {
+    auto minh = r.users().find("minh");
+    ASSERT_TRUE(minh);
+    EXPECT_FALSE(minh->certificate_sha256);
+    EXPECT_FALSE(minh->cccd);
+    EXPECT_FALSE(r.users().find("nobody"));
+  });
+  write([&](OfficeRepositories& r) { r.users().bind("minh", std::string(64, 'a'), std::string("079090000001")); });
+  read([&](OfficeRepositories& r) {
+    auto minh = r.users().by_token("digest-minh");
+    EXPECT_EQ(minh->certificate_sha256, std::string(64, 'a'));
+    EXPECT_EQ(minh->cccd, "079090000001");
+  });
+  write([&](OfficeRepositories& r) { r.users().bind("minh", std::nullopt, std::string("079090000001")); });
+  read([&](OfficeRepositories& r) {
+    auto minh = r.users().find("minh");
+    EXPECT_FALSE(minh->certificate_sha256);
+    EXPECT_EQ(minh->cccd, "079090000001");
+  });
+}
+
+TEST_P(UserRepositoryTest, a_prepared_result_is_taken_once_counted_while_pending_and_purged_when_expired) {
+  auto prepared = [&](const std::string& id, const std::string& user, const std::string& expires) {
+    PreparedResult p;
+    p.id = id;
+    p.dossier_code = kWard + "-261123-0001";
+    p.username = user;
+    p.name = "Trích lục khai sinh";
+    p.doc_code = "KQ";
+    p.certificate_sha256 = std::string(64, 'b');
+    p.prepared = "UFJFUA==";
+    p.created_at = at("2026-11-23T08:00:00+07:00");
+    p.expires_at = at(expires.c_str());
+    return p;
+  };
+  write([&](OfficeRepositories& r) {
+    r.users().add_prepared(prepared("p1", "minh", "2026-11-23T08:15:00+07:00"));
+    r.users().add_prepared(prepared("p2", "minh", "2026-11-23T08:05:00+07:00"));
+    r.users().add_prepared(prepared("p3", "an", "2026-11-23T08:15:00+07:00"));
+  });
+  read([&](OfficeRepositories& r) {
+    auto p1 = r.users().prepared("p1");
+    ASSERT_TRUE(p1);
+    EXPECT_EQ(p1->username, "minh");
+    EXPECT_EQ(p1->dossier_code, kWard + "-261123-0001");
+    EXPECT_EQ(p1->prepared, "UFJFUA==");
+    EXPECT_EQ(p1->expires_at, at("2026-11-23T08:15:00+07:00"));
+    EXPECT_EQ(r.users().pending_prepared("minh", at("2026-11-23T08:01:00+07:00")), 2);
+    EXPECT_EQ(r.users().pending_prepared("minh", at("2026-11-23T08:10:00+07:00")), 1);
+  });
+  write([&](OfficeRepositories& r) {
+    EXPECT_TRUE(r.users().take_prepared("p1"));
+    EXPECT_FALSE(r.users().take_prepared("p1")) << "a prepare completes once";
+    r.users().purge_expired_prepared(at("2026-11-23T08:10:00+07:00"));
+  });
+  read([&](OfficeRepositories& r) {
+    EXPECT_FALSE(r.users().prepared("p1"));
+    EXPECT_FALSE(r.users().prepared("p2")) << "expired";
+    EXPECT_TRUE(r.users().prepared("p3"));
+  });
+}
+
 class UploadRepositoryTest : public OfficeRepositoryTest {};
 
 TEST_P(UploadRepositoryTest, a_file_is_recorded_once_and_every_upload_counts) {

@@ -73,6 +73,29 @@ TEST(OnestopConfig, unknown_keys_and_bad_values_name_the_key) {
             std::string::npos);
 }
 
+TEST(OnestopConfig, officials_signatures_are_checked_against_the_signing_trust_roots_and_revocation) {
+  auto c = OnestopConfig::load(write("s.toml",
+                                     "[signing]\ntrust_roots = \"roots.pem\"\nrevocation = \"crl\"\n"
+                                     "crl = \"ca.crl\"\nprepare_minutes = 5\nmax_prepared = 20\n"),
+                               {});
+  EXPECT_EQ(c.signing.trust_roots.filename(), "roots.pem");
+  EXPECT_EQ(c.signing.revocation, "crl");
+  EXPECT_EQ(c.signing.crl.filename(), "ca.crl");
+  EXPECT_EQ(c.signing.prepare_minutes, 5u);
+  EXPECT_EQ(c.signing.max_prepared, 20u);
+  OnestopConfig d;
+  EXPECT_EQ(d.signing.revocation, "ocsp");
+  EXPECT_TRUE(d.signing.trust_roots.empty());
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("t.toml", "[signing]\nrevocation = \"sometimes\"\n"), {});
+            }).find("signing.revocation"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              OnestopConfig::load(write("u.toml", "[signing]\nprepare_minutes = 0\n"), {});
+            }).find("signing.prepare_minutes"),
+            std::string::npos);
+}
+
 TEST(OnestopConfig, the_store_is_sqlite_by_default_or_postgresql_with_a_url_that_carries_no_password) {
   OnestopConfig d;
   EXPECT_EQ(d.store_backend, lgsp::bus::StoreBackendKind::sqlite);

@@ -48,6 +48,15 @@ struct SigningConfig {
   std::filesystem::path module;            // PKCS#11 module; default $LGSP_PKCS11_MODULE
   std::string seal_token = "agency-seal";  // the agency seal's token (PIN from $LGSP_PIN)
   std::filesystem::path ca_chain;          // PEM CA certificates to carry when a token holds only its certificate
+  // Officials' signatures on results (POST .../results/complete) are verified against these roots, with
+  // revocation checked by `revocation`: "ocsp" (the certificate's AIA, or ocsp_url), "crl" (the `crl` file) or
+  // "none". Without trust_roots no result can be completed.
+  std::filesystem::path trust_roots;
+  std::string revocation = "ocsp";
+  std::filesystem::path crl;
+  std::string ocsp_url;
+  unsigned prepare_minutes = 15;  // a prepared result waits this long for its signature
+  unsigned max_prepared = 200;    // results one official may have prepared and not completed
 };
 
 // Result download (POST /results/{code}): guesses of the second factor are limited per SOURCE, never per dossier

@@ -65,6 +65,49 @@ inline constexpr ErrorCode kLinkExpired{"LGSP-410-ONESTOP-LINK-EXPIRED", 410, "T
 inline constexpr ErrorCode kLinkNotShared{"LGSP-404-ONESTOP-LINK-FILE", 404,
                                           "The file is not one of the documents shared with the portal",
                                           "Tệp không thuộc các giấy tờ đã gửi Cổng Dịch vụ công"};
+// Results signed by the official through their signing agent (prepare, complete): docs/onestop.md.
+inline constexpr ErrorCode kResultTokenRemoved{
+    "LGSP-410-ONESTOP-RESULT-TOKEN", 410,
+    "Results are no longer signed on a server token: use results/prepare and results/complete",
+    "Không còn ký kết quả bằng token trên máy chủ: dùng results/prepare và results/complete"};
+inline constexpr ErrorCode kCertificateNotBound{"LGSP-403-ONESTOP-CERTIFICATE", 403,
+                                                "This certificate is not bound to your account",
+                                                "Chứng thư số này không được đăng ký cho tài khoản của bạn"};
+inline constexpr ErrorCode kNotPdf{"LGSP-415-ONESTOP-NOT-PDF", 415, "The result is not a PDF document",
+                                   "Kết quả không phải tài liệu PDF"};
+inline constexpr ErrorCode kPdfDamaged{"LGSP-422-ONESTOP-PDF-DAMAGED", 422,
+                                       "The PDF document is damaged and cannot be read",
+                                       "Tài liệu PDF bị hỏng, không đọc được"};
+inline constexpr ErrorCode kPdfEncrypted{"LGSP-422-ONESTOP-PDF-ENCRYPTED", 422,
+                                         "The PDF document is encrypted; give it without a password",
+                                         "Tài liệu PDF đã bị mã hóa, cần gửi bản không đặt mật khẩu"};
+inline constexpr ErrorCode kPreparedUnknown{"LGSP-404-ONESTOP-PREPARED", 404,
+                                            "No such prepared result: expired, completed already, or not yours",
+                                            "Không tìm thấy kết quả đã chuẩn bị ký: đã hết hạn, đã hoàn tất hoặc "
+                                            "không thuộc về bạn"};
+inline constexpr ErrorCode kTooManyPrepared{"LGSP-429-ONESTOP-PREPARED", 429,
+                                            "Too many results prepared and not completed",
+                                            "Quá nhiều kết quả đã chuẩn bị ký mà chưa hoàn tất"};
+inline constexpr ErrorCode kSignatureInvalid{"LGSP-422-ONESTOP-SIGNATURE", 422,
+                                             "The signature does not verify against the certificate",
+                                             "Chữ ký số không khớp với chứng thư số"};
+inline constexpr ErrorCode kCertificateUntrusted{"LGSP-422-ONESTOP-CERTIFICATE-UNTRUSTED", 422,
+                                                 "The certificate is not trusted: chain, validity or key usage",
+                                                 "Chứng thư số không được tin cậy: chuỗi chứng thực, thời hạn "
+                                                 "hoặc mục đích sử dụng"};
+inline constexpr ErrorCode kCertificateExpired{"LGSP-422-ONESTOP-CERTIFICATE-EXPIRED", 422,
+                                               "The certificate is expired or not yet valid",
+                                               "Chứng thư số đã hết hạn hoặc chưa có hiệu lực"};
+inline constexpr ErrorCode kCertificateRevoked{"LGSP-422-ONESTOP-CERTIFICATE-REVOKED", 422,
+                                               "The certificate is revoked", "Chứng thư số đã bị thu hồi"};
+inline constexpr ErrorCode kRevocationUnknown{"LGSP-503-ONESTOP-REVOCATION", 503,
+                                              "The certificate's revocation status cannot be checked now",
+                                              "Chưa kiểm tra được tình trạng thu hồi của chứng thư số, vui lòng "
+                                              "thử lại sau"};
+inline constexpr ErrorCode kSigningNotConfigured{"LGSP-503-ONESTOP-SIGNING-CONFIG", 503,
+                                                 "The office has no trust roots for officials' certificates "
+                                                 "(signing.trust_roots)",
+                                                 "Bộ phận một cửa chưa cấu hình chứng thư gốc tin cậy"};
 }  // namespace errors
 
 // A refusal the API turns into problem+json: the code, a specific detail, optional field errors.

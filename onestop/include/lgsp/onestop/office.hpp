@@ -74,6 +74,16 @@ class OneStopOffice {
                        const std::string& title, const std::string& customer_code = "", Scope scope = Scope::kUnit);
   std::optional<Actor> authenticate(const std::string& token) const;
   std::vector<UserAccount> list_users() const;
+  std::optional<UserAccount> user(const std::string& username) const;
+  // Binds an official's signing identity to their account (docs/onestop.md, "Binding an official's certificate"):
+  // the SHA-256 (64 hex) of their certificate's DER and/or their CCCD number (12 digits). nullopt leaves a value
+  // as it is; an empty string clears it. Throws OnestopError (404 no such user, 400 malformed, citizen accounts).
+  void bind_certificate(const std::string& username, const std::optional<std::string>& certificate_sha256,
+                        const std::optional<std::string>& cccd);
+  // Results prepared for an official's signature: at most `max_pending` unexpired per user (429 beyond).
+  void add_prepared_result(const PreparedResult& p, int max_pending);
+  std::optional<PreparedResult> prepared_result(const std::string& id) const;
+  bool take_prepared_result(const std::string& id);
 
   // --- procedures (procedures_store.cpp) -------------------------------------------------------------------
   // Imports every procedure version; a version already imported with the same rules is skipped, with other

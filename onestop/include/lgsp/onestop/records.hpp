@@ -249,6 +249,19 @@ struct UserAccount {
   std::string unit{}, name{}, title{};
   std::optional<std::string> customer_code{};
   Scope scope = Scope::kUnit;
+  // An official's signing identity: the SHA-256 (hex) of their certificate's DER, and/or their CCCD number, matched
+  // against the certificate subject's UID=CCCD:<12 digits>. Results are signed only with a certificate bound so.
+  std::optional<std::string> certificate_sha256{};
+  std::optional<std::string> cccd{};
+};
+
+// A result PDF prepared for an official's signature (POST .../results/prepare), waiting for .../complete.
+struct PreparedResult {
+  std::string id;  // random, 32 hex
+  std::string dossier_code, username, name, doc_code;
+  std::string certificate_sha256;  // the certificate the PDF was prepared for
+  std::string prepared;            // signing::PreparedPdf::serialise(), base64
+  TimePoint created_at{}, expires_at{};
 };
 
 struct ImportSummary {

@@ -100,6 +100,18 @@ class UserRepository {
   virtual void insert(const UserAccount& u, const std::string& token_sha256, TimePoint now) = 0;
   virtual std::optional<UserAccount> by_token(const std::string& token_sha256) = 0;
   virtual std::vector<UserAccount> all() = 0;  // by user name
+  virtual std::optional<UserAccount> find(const std::string& username) = 0;
+  // Sets the account's signing identity (both values as given; nullopt clears).
+  virtual void bind(const std::string& username, const std::optional<std::string>& certificate_sha256,
+                    const std::optional<std::string>& cccd) = 0;
+
+  // Results prepared for signing. Expired ones are deleted by purge_expired; `take` deletes one and says whether
+  // it was there (two completes of one prepare: one wins).
+  virtual void add_prepared(const PreparedResult& p) = 0;
+  virtual std::optional<PreparedResult> prepared(const std::string& id) = 0;
+  virtual bool take_prepared(const std::string& id) = 0;
+  virtual int pending_prepared(const std::string& username, TimePoint now) = 0;
+  virtual void purge_expired_prepared(TimePoint now) = 0;
 };
 
 // Uploaded files, the uploads counted against quotas, and who may see a file.

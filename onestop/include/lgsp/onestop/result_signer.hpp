@@ -1,29 +1,26 @@
-// Signing of results and forms with the signing core: the official's token (a PIN the official types, used
-// for this one operation, never logged or kept) and the agency seal (a server-held token, PIN from $LGSP_PIN).
-// XML results are signed enveloped (XML-DSig); any other file gets a CAdES-BES detached signature (.p7s)
-// until PDF signing (PAdES) exists. pkcs11-helper is process-wide, so one ResultSigner per process.
+// The agency seal on the office's PDFs: forms 01-05 and sealed results get a PAdES signature made with the
+// server-held seal token (PIN from $LGSP_PIN), as an incremental update after any earlier signature (the
+// official's). Officials never sign here: they sign on their own token through `lgsp agent` (results/prepare,
+// results/complete in api.cpp). pkcs11-helper is process-wide, so one ResultSigner per process.
 #pragma once
 
 #include "lgsp/onestop/config.hpp"
 
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace lgsp::signing {
 class TokenModule;
-class Signer;
+struct Appearance;
 }  // namespace lgsp::signing
 
 namespace lgsp::onestop {
 
-struct SignedResult {
-  std::string document;   // the result as stored: the signed XML, or the file itself (CAdES is detached)
-  std::string format;     // "xmldsig" or "cades"
-  std::string signature;  // CAdES: the DER .p7s; XML-DSig: empty (inside the document)
-  std::string signer;     // the signer certificate's subject
+struct SealedPdf {
+  std::vector<unsigned char> pdf;  // the input with the seal's signature appended
+  std::string sealer;              // the seal certificate's subject
 };
 
 class ResultSigner {
@@ -33,12 +30,8 @@ class ResultSigner {
   ResultSigner(const ResultSigner&) = delete;
   ResultSigner& operator=(const ResultSigner&) = delete;
 
-  // Signs `content` with the key on `token` (key_id optional when the token holds one key). Throws
-  // signing::SigningError (wrong PIN, token absent, ...) with a message fit for the official.
-  SignedResult sign_with_token(const std::string& token, const std::optional<std::string>& key_id,
-                               const std::string& pin, const std::string& content, const std::string& media_type);
-  // A CAdES-BES detached signature of `content` with the agency seal. Returns {der, subject}.
-  std::pair<std::string, std::string> seal(const std::string& content);
+  // Signs `pdf` (PAdES-B-B, an incremental update) with the agency seal. Throws signing::SigningError.
+  SealedPdf seal_pdf(const std::vector<unsigned char>& pdf, const signing::Appearance& appearance);
 
  private:
   std::unique_ptr<signing::TokenModule> load_module() const;
