@@ -25,6 +25,7 @@ const std::string kConnector = kProvince + "/VXP";
 const std::string kMinistry = "000.00.00.G22";  // an organ outside the province, reached through the axis
 const std::string kOurSystem = "vxp.lgsp.h41";  // the province's system id on the axis
 const std::string kMinistrySystem = "vxp.bo.g22";
+const std::string kUnconnected = "000.00.00.G99";  // registered to the connector, but the axis does not connect it
 const std::string kSecret = "c2VjcmV0LW9mLXRoZS1wcm92aW5jZQ==";
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
@@ -101,7 +102,8 @@ class VxpTest : public ::testing::Test {
           ward_key_ = reg.create_api_key(kWardSystem);
         });
     // The organs: the ward on its system, the ministry on the connector (as an operator registers them).
-    for (const auto& [organ, system] : {std::pair{kWardOrgan, kWardSystem}, std::pair{kMinistry, kConnector}}) {
+    for (const auto& [organ, system] :
+         {std::pair{kWardOrgan, kWardSystem}, std::pair{kMinistry, kConnector}, std::pair{kUnconnected, kConnector}}) {
       auto r = lgsp::test::BusFixture::lgsp(
           {"edxml", "organ", "add", organ, system, "--data-dir", (bus_->dir() / "node").string()});
       ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -273,12 +275,47 @@ TEST_F(VxpTest, an_axis_outage_is_survived_and_caught_up_afterwards) {
   EXPECT_EQ(copies_of(in), 0);
   EXPECT_TRUE(updates(doc).empty());
 
-  faults({{"unavailable", false}});
+  faults({{"unavailable", false}, {"delay_ms", 150}});  // back, and slow
   ASSERT_TRUE(wait_until([&] { return copies_of(in) == 1 && updates(doc) == std::vector<std::string>{"done"}; }, 30s))
       << axis_state().dump();
   ASSERT_TRUE(wait_until([&] { return sent_to_axis(out) == 1; }, 30s))
       << "the node's retries did not reach the axis once it was back";
   EXPECT_TRUE(wait_until([&] { return bus_->get(bus_->runner_port(), "/healthz").status == 200; }, 10s));
+}
+
+TEST_F(VxpTest, a_document_the_axis_lists_twice_reaches_the_ward_once_and_a_package_the_axis_refuses_is_kept) {
+  bus_->start_runner(config());
+  // The axis holds the same package under two ids (sent twice by the ministry's system): the node's idempotency
+  // (the same package, the same message ids) gives the ward one copy; both are acknowledged.
+  const auto package = inbound_package(207);
+  const auto first = axis_holds(package);
+  const auto second = axis_holds(package);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return updates(first) == std::vector<std::string>{"done"} &&
+               updates(second) == std::vector<std::string>{"done"};
+      },
+      20s))
+      << axis_state().dump();
+  EXPECT_EQ(copies_of(package), 1);
+
+  // A package for an organ the axis does not connect: the axis refuses it (FAIL, ErrorCode 105), the connector
+  // keeps it as a dead letter with the axis's reason, and the node's delivery is done (not retried for ever).
+  const auto lost = replace_all(outbound_package(208), kMinistry, kUnconnected);
+  ASSERT_EQ(ward_sends(lost).status, 202u);
+  const auto cfg = config();
+  json letters;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = lgsp::test::BusFixture::lgsp({"adapter", "dlq", "list", "--config", cfg.string(), "--json"});
+        letters = json::parse(r.out, nullptr, false);
+        return letters.is_array() && letters.size() == 1;
+      },
+      20s))
+      << letters.dump();
+  EXPECT_NE(letters[0]["reason"].get<std::string>().find("ErrorCode 105"), std::string::npos) << letters.dump();
+  EXPECT_EQ(letters[0]["key"].get<std::string>().rfind("edxml-", 0), 0u) << letters.dump();
+  EXPECT_EQ(sent_to_axis(lost), 0);
 }
 
 TEST_F(VxpTest, malformed_axis_answers_and_a_package_failing_the_receive_profile_are_recorded_without_a_crash) {
