@@ -75,15 +75,26 @@ bool has_control(std::string_view v) {
   return false;
 }
 
-// A string member, or nullopt when absent; `wrong` is set when present but not a bounded string.
+// A string (or integer) member, or nullopt when absent; `wrong` is set when present but neither.
 std::optional<std::string> text(const json& object, const char* key, bool& wrong) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
+  if (it->is_number_integer()) return it->dump();  // Gson's getAsString, which the SDK uses, takes numbers too
   if (!it->is_string() || it->get_ref<const std::string&>().size() > kMaxField) {
     wrong = true;
     return std::nullopt;
   }
   return it->get<std::string>();
+}
+
+// A field the connector only shows or logs: a string, or a number written as text (Gson's getAsString takes both);
+// anything else is left out rather than stopping the whole answer.
+std::string lenient(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return "";
+  if (it->is_string()) return one_line(it->get<std::string>());
+  if (it->is_number()) return it->dump();
+  return "";
 }
 
 }  // namespace
@@ -222,32 +233,36 @@ AxisClient::Answer AxisClient::post(const std::string& operation,
   return a;
 }
 
-AxisOutcome AxisClient::list_received(std::string_view message_type, std::vector<ReceivedEdoc>& out) {
+AxisOutcome AxisClient::list_received(std::string_view message_type, std::vector<ReceivedEdoc>& out,
+                                      std::vector<std::string>& rejected) {
   out.clear();
+  rejected.clear();
   auto a = post("getReceivedEdocList", {{"servicetype", "eDoc"}, {"messagetype", std::string(message_type)}},
                 "application/json", "");
   if (!a.outcome.ok()) return a.outcome;
-  auto malformed = [&](const std::string& why) {
-    out.clear();
-    return AxisOutcome{AxisOutcome::Kind::malformed, a.outcome.http_status, "", why};
-  };
   auto data = a.body.find("data");
   if (data == a.body.end() || data->is_null()) return a.outcome;  // nothing waiting
-  if (!data->is_array()) return malformed("getReceivedEdocList: data is not an array");
-  if (data->size() > kMaxListItems) return malformed("getReceivedEdocList: more than 10000 entries");
+  if (!data->is_array() || data->size() > kMaxListItems)
+    return {AxisOutcome::Kind::malformed, a.outcome.http_status, "",
+            "getReceivedEdocList: data is not an array of at most 10000 entries"};
+  // An entry without a usable docId is refused on its own (reported), so one bad entry never stops the others.
   for (const auto& item : *data) {
-    if (!item.is_object()) return malformed("getReceivedEdocList: an entry is not an object");
-    bool wrong = false;
+    if (!item.is_object()) {
+      rejected.push_back("getReceivedEdocList: an entry is not an object");
+      continue;
+    }
     ReceivedEdoc e;
-    e.doc_id = text(item, "docId", wrong).value_or("");
-    e.message_type = text(item, "messageType", wrong).value_or(std::string(message_type));
-    e.from = text(item, "from", wrong).value_or("");
-    e.to = text(item, "to", wrong).value_or("");
-    e.status = text(item, "status", wrong).value_or("");
-    e.created_time = text(item, "created_time", wrong).value_or("");
-    if (wrong) return malformed("getReceivedEdocList: an entry has a field that is not a short string");
-    if (!is_doc_id(e.doc_id))
-      return malformed("getReceivedEdocList: an entry's docId is missing or not an id: '" + one_line(e.doc_id) + "'");
+    e.doc_id = lenient(item, "docId");
+    if (!is_doc_id(e.doc_id)) {
+      rejected.push_back("getReceivedEdocList: an entry's docId is missing or not an id: '" + e.doc_id + "'");
+      continue;
+    }
+    e.message_type = lenient(item, "messageType");
+    if (e.message_type.empty()) e.message_type = std::string(message_type);
+    e.from = lenient(item, "from");
+    e.to = lenient(item, "to");
+    e.status = lenient(item, "status");
+    e.created_time = lenient(item, "created_time");
     out.push_back(std::move(e));
   }
   return a.outcome;
@@ -304,19 +319,13 @@ AxisOutcome AxisClient::agencies(std::vector<Agency>& out) {
   if (data->size() > 200000)
     return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getAgenciesList: too many entries"};
   for (const auto& item : *data) {
-    bool wrong = false;
     if (!item.is_object())
       return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getAgenciesList: an entry is not an object"};
-    Agency g;
-    g.id = text(item, "id", wrong).value_or("");
-    g.code = text(item, "code", wrong).value_or("");
-    g.name = text(item, "name", wrong).value_or("");
-    g.pid = text(item, "pid", wrong).value_or("");
-    g.mail = text(item, "mail", wrong).value_or("");
-    if (wrong || g.code.empty()) {
+    Agency g{lenient(item, "id"), lenient(item, "code"), lenient(item, "name"), lenient(item, "pid"),
+             lenient(item, "mail")};
+    if (g.code.empty()) {
       out.clear();
-      return {AxisOutcome::Kind::malformed, a.outcome.http_status, "",
-              "getAgenciesList: an entry lacks its code or has a field that is not a short string"};
+      return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getAgenciesList: an entry has no code"};
     }
     out.push_back(std::move(g));
   }

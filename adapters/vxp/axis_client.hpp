@@ -66,8 +66,10 @@ class AxisClient {
   AxisClient(const AxisClient&) = delete;
   AxisClient& operator=(const AxisClient&) = delete;
 
-  // getReceivedEdocList: what the axis holds for this system (servicetype eDoc, messagetype edoc|status).
-  AxisOutcome list_received(std::string_view message_type, std::vector<ReceivedEdoc>& out);
+  // getReceivedEdocList: what the axis holds for this system (servicetype eDoc, messagetype edoc|status). Entries
+  // without a usable docId are left out, each with its reason in `rejected`.
+  AxisOutcome list_received(std::string_view message_type, std::vector<ReceivedEdoc>& out,
+                            std::vector<std::string>& rejected);
   // getEdoc: one package, the edXML bytes (the answer's base64 `data`).
   AxisOutcome get_edoc(const std::string& doc_id, std::string& edxml);
   // sendEdoc: an edXML package or status reply from `from` to `to` (the body as it is; hash-file its SHA-256).

@@ -394,7 +394,12 @@ class VxpAdapter final : public VxpConnector {
       std::int64_t waiting = 0;
       for (const char* type : {"edoc", "status"}) {
         std::vector<vxp::ReceivedEdoc> items;
-        const auto listed = axis_->list_received(type, items);
+        std::vector<std::string> rejected;
+        const auto listed = axis_->list_received(type, items, rejected);
+        for (const auto& why : rejected) {
+          context_->metrics.count("axis_malformed");
+          spdlog::warn("adapter {}: {}", name_, bounded(why));
+        }
         if (!listed.ok()) {
           // Refused, unavailable or malformed alike: nothing of the answer is used, and the next round asks again.
           axis_trouble(listed);
