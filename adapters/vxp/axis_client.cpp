@@ -2,6 +2,7 @@
 
 #include "lgsp/bus/outbound_client.hpp"
 #include "lgsp/contracts/base64.hpp"
+#include "lgsp/contracts/safe_json.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -12,6 +13,13 @@
 #include <ctime>
 
 namespace lgsp::adapters::vxp {
+
+// An answer read: what became of the operation, and its JSON when the axis said OK.
+struct Envelope {
+  AxisOutcome outcome;
+  nlohmann::json body;
+};
+
 namespace {
 
 using json = nlohmann::json;
@@ -23,6 +31,19 @@ constexpr std::size_t kMaxField = 1024;
 // What the SDK says it is (VnptService: user_Agent, version); the axis may look at them.
 constexpr const char* kUserAgent = "JAVASDKAgent/1.0.0 XRoad/VPCP";
 constexpr const char* kVersion = "3.0.201608";
+
+// An answer's JSON read with bounds (depth, members, string sizes): an axis answer is a stranger's text. A
+// value that is not JSON reads as null.
+json parse_answer(const std::string& body) {
+  contracts::ParseLimits limits;
+  limits.max_document_bytes = std::max<std::size_t>(body.size(), 1);
+  limits.max_depth = 16;
+  limits.max_members = 200000;
+  limits.max_text_bytes = std::max<std::size_t>(body.size(), 1);
+  std::vector<contracts::ValidationError> errors;
+  auto j = contracts::parse_json(body, limits, errors);
+  return j ? std::move(*j) : json();
+}
 
 std::string one_line(std::string s) {
   if (s.size() > kMaxDetail) s = s.substr(0, kMaxDetail) + "...";
@@ -97,6 +118,50 @@ std::string lenient(const json& object, const char* key) {
   return "";
 }
 
+// The answer's envelope: the HTTP status and {"status", "ErrorCode", "ErrorDesc"}; `body` kept when OK.
+Envelope read_envelope(unsigned http_status, const std::string& body) {
+  Envelope a;
+  a.outcome.http_status = http_status;
+  if (http_status >= 500 || http_status == 429 || http_status == 408 || http_status == 401 || http_status == 403) {
+    a.outcome.kind = AxisOutcome::Kind::unavailable;
+    auto j = parse_answer(body);
+    if (j.is_object() && j.contains("ErrorDesc") && j["ErrorDesc"].is_string())
+      a.outcome.detail = one_line(j["ErrorDesc"].get<std::string>());
+    if (j.is_object() && j.contains("ErrorCode") && j["ErrorCode"].is_string())
+      a.outcome.error_code = one_line(j["ErrorCode"].get<std::string>());
+    if (http_status == 401 || http_status == 403)
+      a.outcome.detail = "the axis refused this system's credentials (systemid, secret)" +
+                         (a.outcome.detail.empty() ? "" : ": " + a.outcome.detail);
+    return a;
+  }
+  auto j = parse_answer(body);
+  a.outcome.kind = AxisOutcome::Kind::malformed;
+  if (!j.is_object()) {
+    a.outcome.detail = "the answer is not a JSON object: " + one_line(body.substr(0, 120));
+    return a;
+  }
+  bool wrong = false;
+  const auto status = text(j, "status", wrong);
+  const auto code = text(j, "ErrorCode", wrong);
+  const auto desc = text(j, "ErrorDesc", wrong);
+  if (wrong || !status || !code) {
+    a.outcome.detail = "the answer lacks a string status or ErrorCode";
+    return a;
+  }
+  a.outcome.error_code = one_line(*code);
+  a.outcome.detail = one_line(desc.value_or(""));
+  if (*status == "OK" && *code == "0") {
+    a.outcome.kind = AxisOutcome::Kind::ok;
+    a.outcome.error_code.clear();
+    a.body = std::move(j);
+  } else if (*status == "FAIL" || *code != "0") {
+    a.outcome.kind = AxisOutcome::Kind::refused;
+  } else {
+    a.outcome.detail = "status '" + one_line(*status) + "' is neither OK nor FAIL";
+  }
+  return a;
+}
+
 }  // namespace
 
 std::string AxisOutcome::describe() const {
@@ -127,12 +192,6 @@ struct AxisClient::Impl {
       : client(bus::OutboundTls{s.ca, {}, {}}, 1, 4 * static_cast<std::uint64_t>(s.max_document_bytes) / 3 + 65536) {}
 };
 
-// The parsed envelope of an answer: outcome, and the JSON when it was OK.
-struct AxisClient::Answer {
-  AxisOutcome outcome;
-  json body;
-};
-
 AxisClient::AxisClient(AxisSettings settings)
     : settings_(std::move(settings)), impl_(std::make_unique<Impl>(settings_)) {}
 AxisClient::~AxisClient() = default;
@@ -153,10 +212,9 @@ bool AxisClient::is_doc_id(std::string_view id) {
   return true;
 }
 
-AxisClient::Answer AxisClient::post(const std::string& operation,
-                                    std::vector<std::pair<std::string, std::string>> parameters,
-                                    const std::string& content_type, std::string body) {
-  Answer a;
+Envelope AxisClient::post(const std::string& operation, std::vector<std::pair<std::string, std::string>> parameters,
+                          const std::string& content_type, std::string body) {
+  Envelope a;
   // The SDK signs every header it sends: Content-Type, systemid, timestamp and the operation's parameters.
   std::vector<std::pair<std::string, std::string>> signed_headers = {
       {"Content-Type", content_type}, {"systemid", settings_.system_id}, {"timestamp", sdk_timestamp()}};
@@ -192,69 +250,31 @@ AxisClient::Answer AxisClient::post(const std::string& operation,
     a.outcome = {AxisOutcome::Kind::unavailable, 0, "", one_line(r.error.empty() ? "no answer" : r.error)};
     return a;
   }
-  a.outcome.http_status = r.status;
-  if (r.status >= 500 || r.status == 429 || r.status == 408 || r.status == 401 || r.status == 403) {
-    a.outcome.kind = AxisOutcome::Kind::unavailable;
-    auto j = json::parse(r.body, nullptr, false);
-    if (j.is_object() && j.contains("ErrorDesc") && j["ErrorDesc"].is_string())
-      a.outcome.detail = one_line(j["ErrorDesc"].get<std::string>());
-    if (j.is_object() && j.contains("ErrorCode") && j["ErrorCode"].is_string())
-      a.outcome.error_code = one_line(j["ErrorCode"].get<std::string>());
-    if (r.status == 401 || r.status == 403)
-      a.outcome.detail = "the axis refused this system's credentials (systemid, secret)" +
-                         (a.outcome.detail.empty() ? "" : ": " + a.outcome.detail);
-    return a;
-  }
-  auto j = json::parse(r.body, nullptr, false);
-  a.outcome.kind = AxisOutcome::Kind::malformed;
-  if (!j.is_object()) {
-    a.outcome.detail = "the answer is not a JSON object: " + one_line(r.body.substr(0, 120));
-    return a;
-  }
-  bool wrong = false;
-  const auto status = text(j, "status", wrong);
-  const auto code = text(j, "ErrorCode", wrong);
-  const auto desc = text(j, "ErrorDesc", wrong);
-  if (wrong || !status || !code) {
-    a.outcome.detail = "the answer lacks a string status or ErrorCode";
-    return a;
-  }
-  a.outcome.error_code = one_line(*code);
-  a.outcome.detail = one_line(desc.value_or(""));
-  if (*status == "OK" && *code == "0") {
-    a.outcome.kind = AxisOutcome::Kind::ok;
-    a.outcome.error_code.clear();
-    a.body = std::move(j);
-  } else if (*status == "FAIL" || *code != "0") {
-    a.outcome.kind = AxisOutcome::Kind::refused;
-  } else {
-    a.outcome.detail = "status '" + one_line(*status) + "' is neither OK nor FAIL";
-  }
-  return a;
+  return read_envelope(r.status, r.body);
 }
 
-AxisOutcome AxisClient::list_received(std::string_view message_type, std::vector<ReceivedEdoc>& out,
-                                      std::vector<std::string>& rejected) {
-  out.clear();
-  rejected.clear();
-  auto a = post("getReceivedEdocList", {{"servicetype", "eDoc"}, {"messagetype", std::string(message_type)}},
-                "application/json", "");
+namespace {
+
+AxisOutcome malformed(const Envelope& a, std::string why) {
+  return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", std::move(why)};
+}
+
+AxisOutcome read_received(const Envelope& a, std::string_view message_type, AxisClient::Reading& out) {
   if (!a.outcome.ok()) return a.outcome;
   auto data = a.body.find("data");
   if (data == a.body.end() || data->is_null()) return a.outcome;  // nothing waiting
   if (!data->is_array() || data->size() > kMaxListItems)
-    return {AxisOutcome::Kind::malformed, a.outcome.http_status, "",
-            "getReceivedEdocList: data is not an array of at most 10000 entries"};
+    return malformed(a, "getReceivedEdocList: data is not an array of at most 10000 entries");
   // An entry without a usable docId is refused on its own (reported), so one bad entry never stops the others.
   for (const auto& item : *data) {
     if (!item.is_object()) {
-      rejected.push_back("getReceivedEdocList: an entry is not an object");
+      out.rejected.push_back("getReceivedEdocList: an entry is not an object");
       continue;
     }
     ReceivedEdoc e;
     e.doc_id = lenient(item, "docId");
-    if (!is_doc_id(e.doc_id)) {
-      rejected.push_back("getReceivedEdocList: an entry's docId is missing or not an id: '" + e.doc_id + "'");
+    if (!AxisClient::is_doc_id(e.doc_id)) {
+      out.rejected.push_back("getReceivedEdocList: an entry's docId is missing or not an id: '" + e.doc_id + "'");
       continue;
     }
     e.message_type = lenient(item, "messageType");
@@ -263,46 +283,108 @@ AxisOutcome AxisClient::list_received(std::string_view message_type, std::vector
     e.to = lenient(item, "to");
     e.status = lenient(item, "status");
     e.created_time = lenient(item, "created_time");
-    out.push_back(std::move(e));
+    out.received.push_back(std::move(e));
   }
   return a.outcome;
 }
 
-AxisOutcome AxisClient::get_edoc(const std::string& doc_id, std::string& edxml) {
-  edxml.clear();
-  auto a = post("getEdoc", {{"docId", doc_id}}, "application/json", "");
+AxisOutcome read_edoc(const Envelope& a, std::size_t max_document_bytes, AxisClient::Reading& out) {
   if (!a.outcome.ok()) return a.outcome;
   auto data = a.body.find("data");
-  if (data == a.body.end() || !data->is_string())
-    return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getEdoc: data is missing or not a string"};
+  if (data == a.body.end() || !data->is_string()) return malformed(a, "getEdoc: data is missing or not a string");
+  if (data->get_ref<const std::string&>().size() > 4 * (max_document_bytes / 3) + 4)
+    return malformed(a, "getEdoc: the package is larger than max_document_bytes");
   auto bytes = contracts::base64_decode(data->get_ref<const std::string&>());
-  if (!bytes) return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getEdoc: data is not base64"};
-  if (bytes->empty()) return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getEdoc: data is empty"};
-  if (bytes->size() > settings_.max_document_bytes)
-    return {AxisOutcome::Kind::malformed, a.outcome.http_status, "",
-            "getEdoc: the package is larger than max_document_bytes"};
-  edxml = std::move(*bytes);
+  if (!bytes) return malformed(a, "getEdoc: data is not base64");
+  if (bytes->empty()) return malformed(a, "getEdoc: data is empty");
+  if (bytes->size() > max_document_bytes) return malformed(a, "getEdoc: the package is larger than max_document_bytes");
+  out.edxml = std::move(*bytes);
   return a.outcome;
+}
+
+AxisOutcome read_sent(const Envelope& a, AxisClient::Reading& out) {
+  if (!a.outcome.ok()) return a.outcome;
+  bool wrong = false;
+  auto id = text(a.body, "DocId", wrong);
+  if (wrong || !id || !AxisClient::is_doc_id(*id)) return malformed(a, "sendEdoc: DocId is missing or not an id");
+  out.doc_id = *id;
+  return a.outcome;
+}
+
+AxisOutcome read_agencies(const Envelope& a, AxisClient::Reading& out) {
+  if (!a.outcome.ok()) return a.outcome;
+  auto data = a.body.find("data");
+  if (data == a.body.end() || !data->is_array() || data->size() > 200000)
+    return malformed(a, "getAgenciesList: data is not an array of at most 200000 entries");
+  for (const auto& item : *data) {
+    if (!item.is_object()) {
+      out.agencies.clear();
+      return malformed(a, "getAgenciesList: an entry is not an object");
+    }
+    Agency g{lenient(item, "id"), lenient(item, "code"), lenient(item, "name"), lenient(item, "pid"),
+             lenient(item, "mail")};
+    if (g.code.empty()) {
+      out.agencies.clear();
+      return malformed(a, "getAgenciesList: an entry has no code");
+    }
+    out.agencies.push_back(std::move(g));
+  }
+  return a.outcome;
+}
+
+}  // namespace
+
+AxisOutcome AxisClient::read_answer(std::string_view operation, unsigned http_status, const std::string& body,
+                                    std::size_t max_document_bytes, Reading& out) {
+  out = Reading{};
+  try {
+    const auto a = read_envelope(http_status, body);
+    if (operation == "getReceivedEdocList") return read_received(a, "edoc", out);
+    if (operation == "getEdoc") return read_edoc(a, max_document_bytes, out);
+    if (operation == "sendEdoc") return read_sent(a, out);
+    if (operation == "getAgenciesList") return read_agencies(a, out);
+    return a.outcome;
+  } catch (const std::exception& e) {  // not expected (every access is checked): never let it out
+    out = Reading{};
+    return {AxisOutcome::Kind::malformed, http_status, "", std::string("unreadable answer: ") + one_line(e.what())};
+  }
+}
+
+AxisOutcome AxisClient::list_received(std::string_view message_type, std::vector<ReceivedEdoc>& out,
+                                      std::vector<std::string>& rejected) {
+  Reading reading;
+  const auto outcome =
+      read_received(post("getReceivedEdocList", {{"servicetype", "eDoc"}, {"messagetype", std::string(message_type)}},
+                         "application/json", ""),
+                    message_type, reading);
+  out = std::move(reading.received);
+  rejected = std::move(reading.rejected);
+  if (!outcome.ok()) out.clear();
+  return outcome;
+}
+
+AxisOutcome AxisClient::get_edoc(const std::string& doc_id, std::string& edxml) {
+  Reading reading;
+  const auto outcome =
+      read_edoc(post("getEdoc", {{"docId", doc_id}}, "application/json", ""), settings_.max_document_bytes, reading);
+  edxml = std::move(reading.edxml);
+  return outcome;
 }
 
 AxisOutcome AxisClient::send_edoc(const std::string& from, const std::vector<std::string>& to,
                                   std::string_view message_type, const std::string& edxml, std::string& doc_id) {
-  doc_id.clear();
   // The SDK writes `to` as the JSON text of its array (toString of the element), the rest as plain strings.
-  auto a = post("sendEdoc",
-                {{"from", from},
-                 {"to", json(to).dump()},
-                 {"servicetype", "eDoc"},
-                 {"messagetype", std::string(message_type)},
-                 {"hash-file", sdk_hash_file(edxml)}},
-                "application/octet-stream", edxml);
-  if (!a.outcome.ok()) return a.outcome;
-  bool wrong = false;
-  auto id = text(a.body, "DocId", wrong);
-  if (wrong || !id || !is_doc_id(*id))
-    return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "sendEdoc: DocId is missing or not an id"};
-  doc_id = *id;
-  return a.outcome;
+  Reading reading;
+  const auto outcome = read_sent(post("sendEdoc",
+                                      {{"from", from},
+                                       {"to", json(to).dump()},
+                                       {"servicetype", "eDoc"},
+                                       {"messagetype", std::string(message_type)},
+                                       {"hash-file", sdk_hash_file(edxml)}},
+                                      "application/octet-stream", edxml),
+                                 reading);
+  doc_id = std::move(reading.doc_id);
+  return outcome;
 }
 
 AxisOutcome AxisClient::update_status(const std::string& doc_id, std::string_view status) {
@@ -310,26 +392,10 @@ AxisOutcome AxisClient::update_status(const std::string& doc_id, std::string_vie
 }
 
 AxisOutcome AxisClient::agencies(std::vector<Agency>& out) {
-  out.clear();
-  auto a = post("getAgenciesList", {}, "application/json", "");
-  if (!a.outcome.ok()) return a.outcome;
-  auto data = a.body.find("data");
-  if (data == a.body.end() || !data->is_array())
-    return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getAgenciesList: data is not an array"};
-  if (data->size() > 200000)
-    return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getAgenciesList: too many entries"};
-  for (const auto& item : *data) {
-    if (!item.is_object())
-      return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getAgenciesList: an entry is not an object"};
-    Agency g{lenient(item, "id"), lenient(item, "code"), lenient(item, "name"), lenient(item, "pid"),
-             lenient(item, "mail")};
-    if (g.code.empty()) {
-      out.clear();
-      return {AxisOutcome::Kind::malformed, a.outcome.http_status, "", "getAgenciesList: an entry has no code"};
-    }
-    out.push_back(std::move(g));
-  }
-  return a.outcome;
+  Reading reading;
+  const auto outcome = read_agencies(post("getAgenciesList", {}, "application/json", ""), reading);
+  out = std::move(reading.agencies);
+  return outcome;
 }
 
 }  // namespace lgsp::adapters::vxp

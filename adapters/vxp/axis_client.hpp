@@ -40,6 +40,8 @@ struct AxisOutcome {
   std::string describe() const;
 };
 
+struct Envelope;
+
 // One entry of getReceivedEdocList.
 struct ReceivedEdoc {
   std::string doc_id;
@@ -84,13 +86,23 @@ class AxisClient {
 
   // The SDK's signature over `sign_header` (the JSON of the XroadVnpt- headers): hex HMAC-SHA256 under `secret`.
   static std::string sign(const std::string& secret, const std::string& sign_header);
+  // Reads an answer to `operation` ("getReceivedEdocList", "getEdoc", "sendEdoc", "updateStatus",
+  // "getAgenciesList") given its HTTP status and body, as the operations do: never throws, bounds everything.
+  struct Reading {
+    std::vector<ReceivedEdoc> received;
+    std::vector<std::string> rejected;
+    std::string edxml;
+    std::string doc_id;
+    std::vector<Agency> agencies;
+  };
+  static AxisOutcome read_answer(std::string_view operation, unsigned http_status, const std::string& body,
+                                 std::size_t max_document_bytes, Reading& out);
   // An axis document id we accept: 1 to 128 of A-Z a-z 0-9 - _ . : (the ids seen are UUIDs and 24-hex ids).
   static bool is_doc_id(std::string_view id);
 
  private:
-  struct Answer;
-  Answer post(const std::string& operation, std::vector<std::pair<std::string, std::string>> parameters,
-              const std::string& content_type, std::string body);
+  Envelope post(const std::string& operation, std::vector<std::pair<std::string, std::string>> parameters,
+                const std::string& content_type, std::string body);
   AxisSettings settings_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
