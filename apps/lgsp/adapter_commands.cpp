@@ -1,4 +1,5 @@
-// `lgsp adapter run|check|dlq`: the adapter runner (adapters/, docs/adapters.md) and its dead letters.
+// `lgsp adapter run|check|dlq|vxp`: the adapter runner (adapters/, docs/adapters.md), its dead letters, and the
+// connector to the national document-exchange axis's agency list.
 #include "cli.hpp"
 #include "lgsp/adapters/runner.hpp"
 #include "lgsp/bus/log.hpp"
@@ -215,8 +216,8 @@ int vxp_agencies(const AgenciesOptions& o) {
 }  // namespace
 
 void add_adapter_commands(CLI::App& app, Runner& run) {
-  auto* adapter =
-      app.add_subcommand("adapter", "Adapters for legacy systems: file drop, SOAP, REST mapping, database outbox");
+  auto* adapter = app.add_subcommand(
+      "adapter", "Adapters for legacy systems: file drop, SOAP, REST mapping, database outbox, national axis (VXP)");
   adapter->require_subcommand(1);
   adapter->footer("One adapters.toml describes the runner, its node and every [[adapter]]; see docs/adapters.md.");
   {

@@ -373,6 +373,16 @@ TEST_F(VxpTest, malformed_axis_answers_and_a_package_failing_the_receive_profile
 }
 
 TEST_F(VxpTest, the_operator_lists_the_agencies_of_the_axis_and_a_wrong_secret_is_refused) {
+  // The file is checked like any adapter's: the secret only from a file or the environment.
+  EXPECT_EQ(lgsp::test::BusFixture::lgsp({"adapter", "check", "--config", config().string()}).exit_code, 0);
+  const auto inline_secret = bus_->write_config(
+      test_ + "-inline", "[[adapter]]\nname = \"vxp\"\nkind = \"vxp\"\nclient = \"" + kConnector +
+                             "\"\napi_key_file = \"" + (bus_->dir() / "vxp.key").string() +
+                             "\"\n[adapter.axis]\nurl = \"http://127.0.0.1:1\"\nsystem_id = \"x\"\nsecret = \"x\"\n");
+  auto refused_config = lgsp::test::BusFixture::lgsp({"adapter", "check", "--config", inline_secret.string()});
+  EXPECT_EQ(refused_config.exit_code, 2);
+  EXPECT_NE(refused_config.err.find("adapter 'vxp'.axis.secret"), std::string::npos) << refused_config.err;
+
   auto listed = lgsp::test::BusFixture::lgsp({"adapter", "vxp", "agencies", "--config", config().string(), "--json"});
   ASSERT_EQ(listed.exit_code, 0) << listed.out << listed.err;
   std::set<std::string> codes;
