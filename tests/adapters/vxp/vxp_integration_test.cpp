@@ -220,6 +220,21 @@ TEST_F(VxpTest, a_document_from_the_axis_reaches_the_ward_once_and_is_acknowledg
   const auto metrics = bus_->get(bus_->runner_port(), "/metrics").body;
   EXPECT_NE(metrics.find("lgsp_adapter_acknowledged_total{adapter=\"vxp\",kind=\"vxp\"} 1"), std::string::npos)
       << metrics;
+
+  // The ward answers the ministry (03 accepted): the reply goes to the axis as a status message, to the ministry.
+  std::string reply = lgsp::test::read_file(kContracts / "edxml-status/v1/examples/valid-1-accepted.xml");
+  reply = replace_all(replace_all(replace_all(reply, ",155/UBND-VP", ",201/UBND-VP"), kWardOrgan, kMinistry),
+                      "000.00.21.H41", kWardOrgan);
+  auto answered = ward_sends(reply);
+  ASSERT_EQ(answered.status, 202u) << answered.body;
+  ASSERT_TRUE(wait_until([&] { return sent_to_axis(reply) == 1; }, 20s)) << axis_state().dump();
+  const json state = axis_state();
+  for (const auto& s : state["sent"])
+    if (s["edxml"] == reply) {
+      EXPECT_EQ(s["messagetype"], "status");
+      EXPECT_EQ(s["from"], kWardOrgan);
+      EXPECT_EQ(s["to"], json::array({kMinistry}));
+    }
 }
 
 TEST_F(VxpTest, the_wards_document_reaches_the_ministry_on_the_axis_and_its_status_reply_comes_back) {
