@@ -179,7 +179,7 @@ class VxpTest : public ::testing::Test {
         {{"authorization", "Bearer " + ward_key_}, {"lgsp-client", kWardSystem}, {"content-type", "application/xml"}});
   }
 
-  fs::path config(const std::string& secret_file = "") {
+  fs::path config(const std::string& secret_file = "", int timeout_ms = 3000) {
     return bus_->write_config(
         test_, "[[adapter]]\nname = \"vxp\"\nkind = \"vxp\"\nclient = \"" + kConnector + "\"\napi_key_file = \"" +
                    (bus_->dir() / "vxp.key").string() +
@@ -187,7 +187,7 @@ class VxpTest : public ::testing::Test {
                    "url = \"http://127.0.0.1:" +
                    std::to_string(axis_port_) + "\"\nsystem_id = \"" + kOurSystem + "\"\nsecret_file = \"" +
                    (secret_file.empty() ? (bus_->dir() / "axis.secret").string() : secret_file) +
-                   "\"\ntimeout_ms = 3000\n");
+                   "\"\ntimeout_ms = " + std::to_string(timeout_ms) + "\n");
   }
 
   static inline lgsp::test::BusFixture* bus_ = nullptr;
@@ -331,6 +331,24 @@ TEST_F(VxpTest, a_document_the_axis_lists_twice_reaches_the_ward_once_and_a_pack
   EXPECT_NE(letters[0]["reason"].get<std::string>().find("ErrorCode 105"), std::string::npos) << letters.dump();
   EXPECT_EQ(letters[0]["key"].get<std::string>().rfind("edxml-", 0), 0u) << letters.dump();
   EXPECT_EQ(sent_to_axis(lost), 0);
+}
+
+TEST_F(VxpTest, a_send_whose_answer_is_lost_in_a_slow_axis_reaches_the_ministry_once) {
+  // The axis takes the package but answers after the connector gave up (timeout): the node delivers it again,
+  // the connector sends it again, and the axis (same sender, addressee and hash-file) gives its first DocId.
+  bus_->start_runner(config("", 400));
+  faults({{"delay_ms", 700}});
+  const auto package = outbound_package(209);
+  ASSERT_EQ(ward_sends(package).status, 202u);
+  ASSERT_TRUE(wait_until([&] { return sent_to_axis(package) == 1; }, 20s)) << axis_state().dump();
+  std::this_thread::sleep_for(1500ms);  // a few more timed-out attempts
+  faults({{"delay_ms", 0}});
+  ASSERT_TRUE(wait_until([&] { return bus_->get(bus_->runner_port(), "/healthz").status == 200; }, 20s));
+  const auto metrics = [&] { return bus_->get(bus_->runner_port(), "/metrics").body; };
+  ASSERT_TRUE(wait_until([&] { return metrics().find("lgsp_adapter_sent_total") != std::string::npos; }, 20s))
+      << metrics();
+  EXPECT_EQ(sent_to_axis(package), 1) << "the axis holds it once";
+  EXPECT_NE(metrics().find("lgsp_adapter_axis_unavailable_total"), std::string::npos) << metrics();
 }
 
 TEST_F(VxpTest, malformed_axis_answers_and_a_package_failing_the_receive_profile_are_recorded_without_a_crash) {
