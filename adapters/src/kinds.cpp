@@ -16,6 +16,9 @@
 #ifdef LGSP_ADAPTER_KIND_SOAP
 #include "soap/soap_adapter.hpp"
 #endif
+#ifdef LGSP_ADAPTER_KIND_VXP
+#include "vxp/vxp_adapter.hpp"
+#endif
 
 #include <algorithm>
 #include <map>
@@ -39,6 +42,9 @@ const std::vector<std::pair<std::string, AdapterFactory>>& builtin_kinds() {
 #endif
 #ifdef LGSP_ADAPTER_KIND_SOAP
       {"soap", make_soap_adapter},
+#endif
+#ifdef LGSP_ADAPTER_KIND_VXP
+      {"vxp", make_vxp_adapter},
 #endif
   };
   return kinds;

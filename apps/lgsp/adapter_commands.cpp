@@ -1,8 +1,10 @@
-// `lgsp adapter run|check|dlq`: the adapter runner (adapters/, docs/adapters.md) and its dead letters.
+// `lgsp adapter run|check|dlq|vxp`: the adapter runner (adapters/, docs/adapters.md), its dead letters, and the
+// connector to the national document-exchange axis's agency list.
 #include "cli.hpp"
 #include "lgsp/adapters/runner.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/contracts/contract.hpp"
+#include "vxp/vxp_adapter.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -171,11 +173,51 @@ int replay(const ReplayOptions& o) {
   });
 }
 
+struct AgenciesOptions {
+  std::string config;
+  std::string adapter;
+  bool json = false;
+};
+
+// `lgsp adapter vxp agencies`: getAgenciesList through a vxp adapter of the file (made, not started).
+int vxp_agencies(const AgenciesOptions& o) {
+  return with_runner(o.config, [&](adapters::Runner& runner) {
+    adapters::VxpConnector* connector = nullptr;
+    for (const auto& name : runner.adapter_names()) {
+      auto* candidate = dynamic_cast<adapters::VxpConnector*>(runner.find(name));
+      if (candidate && (o.adapter.empty() || name == o.adapter)) {
+        if (connector) return fail("--adapter", "several vxp adapters in " + o.config + ": name one", kExitUsage);
+        connector = candidate;
+      }
+    }
+    if (!connector)
+      return fail("adapter vxp agencies",
+                  o.adapter.empty() ? "no vxp adapter in " + o.config : "no vxp adapter '" + o.adapter + "'",
+                  kExitUsage);
+    std::vector<adapters::VxpConnector::AgencyRow> rows;
+    try {
+      rows = connector->list_agencies();
+    } catch (const std::exception& e) {
+      return fail("adapter vxp agencies", e.what(), kExitFailed);
+    }
+    if (o.json) {
+      auto out = nlohmann::json::array();
+      for (const auto& r : rows)
+        out.push_back({{"id", r.id}, {"code", r.code}, {"name", r.name}, {"pid", r.pid}, {"mail", r.mail}});
+      std::cout << out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    } else {
+      for (const auto& r : rows)
+        std::cout << one_line(r.code) << "\t" << one_line(r.name) << "\t" << one_line(r.pid) << "\n";
+    }
+    return kExitOk;
+  });
+}
+
 }  // namespace
 
 void add_adapter_commands(CLI::App& app, Runner& run) {
-  auto* adapter =
-      app.add_subcommand("adapter", "Adapters for legacy systems: file drop, SOAP, REST mapping, database outbox");
+  auto* adapter = app.add_subcommand(
+      "adapter", "Adapters for legacy systems: file drop, SOAP, REST mapping, database outbox, national axis (VXP)");
   adapter->require_subcommand(1);
   adapter->footer("One adapters.toml describes the runner, its node and every [[adapter]]; see docs/adapters.md.");
   {
@@ -226,6 +268,20 @@ void add_adapter_commands(CLI::App& app, Runner& run) {
         "replay(). A letter replayed is removed; one that fails again stays with the new reason and one more\n"
         "attempt. Exit 0 when every letter was replayed, 1 when one failed again or does not exist.");
     cmd->callback([&run, o] { run = [o] { return replay(*o); }; });
+  }
+  auto* vxp = adapter->add_subcommand("vxp", "The connector to the national document-exchange axis (VXP)");
+  vxp->require_subcommand(1);
+  {
+    auto* cmd = vxp->add_subcommand("agencies", "The organs the axis connects (getAgenciesList): code, name, parent");
+    auto o = std::make_shared<AgenciesOptions>();
+    cmd->add_option("--config", o->config, "adapters.toml")->required()->type_name("FILE");
+    cmd->add_option("--adapter", o->adapter, "The vxp adapter, when the file has several")->type_name("NAME");
+    cmd->add_flag("--json", o->json, "A JSON array (id, code, name, pid, mail) instead of lines");
+    cmd->footer(
+        "Asks the axis with the adapter's system id and secret, as the runner would, without starting it. Register\n"
+        "an organ it lists with 'lgsp edxml organ add CODE <the adapter's subsystem>' to send it documents.\n"
+        "Exit 0 with the list, 1 when the axis does not answer as its API says, 2 on usage or configuration.");
+    cmd->callback([&run, o] { run = [o] { return vxp_agencies(*o); }; });
   }
 }
 
