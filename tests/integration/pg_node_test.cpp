@@ -207,7 +207,11 @@ TEST(PgNodeTest, a_database_outage_is_503_never_202_and_the_node_goes_on_when_it
   pg.sql("CREATE DATABASE lgsp_node");
   const fs::path config_file = dir / "lgsp.toml";
   std::ofstream(config_file) << "[store]\nbackend = \"postgresql\"\npostgresql_url = \"" << pg.conninfo("lgsp_node")
-                             << "\"\ndata_dir = \"" << (dir / "node").string() << "\"\n";
+                             << "\"\ndata_dir = \""
+                             << (dir / "node").string()
+                             // "before" may be claimed when the database stops: its outcome cannot be recorded,
+                             // and the claim is taken over when its lease ends. A short lease keeps the test short.
+                             << "\"\n[delivery]\nlease_seconds = 2\n";
 
   std::mutex mutex;
   std::set<std::string> processed;
@@ -293,7 +297,7 @@ TEST(PgNodeTest, a_database_outage_is_503_never_202_and_the_node_goes_on_when_it
   for (int i = 0; i < 200 && readyz() != 200; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   EXPECT_EQ(readyz(), 200);
   bool delivered = false;
-  for (int i = 0; i < 400 && !delivered; ++i) {
+  for (int i = 0; i < 1200 && !delivered; ++i) {  // up to 30 s: a cut claim waits for its lease (2 s) and backoff
     {
       std::lock_guard lock(mutex);
       delivered = processed.count("before") && processed.count("after");
