@@ -1,6 +1,6 @@
 #include "lgsp/bus/sqlite_store.hpp"
 
-#include "lgsp/bus/thread_name.hpp"
+#include "store/group_commit.hpp"
 
 #include <sqlite3.h>
 
@@ -182,24 +182,13 @@ int current_version(Connection& c) {
 }  // namespace
 
 struct SqliteStore::Impl {
-  struct Pending {
-    Work work;
-    Done done;
-    std::chrono::steady_clock::time_point queued;
-  };
+  using Pending = detail::GroupCommitWriter::Pending;
 
   SqliteStoreOptions options;
   int expected_version = 0;
   int applied_version = 0;
   std::unique_ptr<Connection> writer;
-  // Several read connections, so that concurrent readers (I/O threads, the deliverer) do not queue
-  // behind one another; each is used by one reader at a time.
-  struct Reader {
-    std::unique_ptr<Connection> connection;
-    std::mutex mutex;
-  };
-  std::vector<std::unique_ptr<Reader>> readers;
-  std::atomic<unsigned> next_reader{0};
+  detail::ReaderPool<Connection> readers;
 
   // A full or failing disk: writes are refused, so the node must not look ready (it would accept
   // what it cannot make durable). Cleared by the first write that succeeds after the hold time.
@@ -216,12 +205,9 @@ struct SqliteStore::Impl {
     degraded_reason = std::string(sqlite3_errstr(code)) + " (" + what + ")";
   }
 
-  mutable std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<Pending> queue;
-  bool stopping = false;
+  mutable std::mutex mutex;  // degraded_* and counters
   Stats counters;
-  std::thread thread;
+  std::unique_ptr<detail::GroupCommitWriter> group_commit;  // made once the options are known
 
   void migrate(const std::vector<Migration>& migrations) {
     writer->script(
@@ -245,28 +231,6 @@ struct SqliteStore::Impl {
     } catch (...) {
       sqlite3_exec(writer->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
-    }
-  }
-
-  void run() {
-    for (;;) {
-      std::vector<Pending> batch;
-      {
-        std::unique_lock lock(mutex);
-        wake.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (queue.empty()) return;  // stopping with nothing left
-        // The delay counts from the oldest queued unit, not from now: units that queued while the
-        // last commit was on disk have waited already, and are committed at once. Only a writer
-        // woken from idle waits for company (a burst of units arriving together).
-        if (options.group_commit_max_delay.count() > 0 && queue.size() < options.group_commit_max_rows && !stopping)
-          wake.wait_until(lock, queue.front().queued + options.group_commit_max_delay,
-                          [&] { return stopping || queue.size() >= options.group_commit_max_rows; });
-        while (!queue.empty() && batch.size() < options.group_commit_max_rows) {
-          batch.push_back(std::move(queue.front()));
-          queue.pop_front();
-        }
-      }
-      commit(batch);
     }
   }
 
@@ -313,7 +277,6 @@ struct SqliteStore::Impl {
 SqliteStore::SqliteStore(SqliteStoreOptions options, std::vector<Migration> migrations)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  if (impl_->options.group_commit_max_rows == 0) impl_->options.group_commit_max_rows = 1;
   for (const auto& m : migrations) {
     if (m.version != impl_->expected_version + 1)
       throw StoreError("migrations must be numbered 1, 2, 3, ...; found " + std::to_string(m.version) + " after " +
@@ -332,56 +295,21 @@ SqliteStore::SqliteStore(SqliteStoreOptions options, std::vector<Migration> migr
   impl_->writer->script("PRAGMA foreign_keys=ON", "enable foreign keys");
   impl_->migrate(migrations);
   const unsigned reader_count = std::clamp(std::thread::hardware_concurrency() + 2, 3u, 16u);
-  for (unsigned i = 0; i < reader_count; ++i) {
-    auto r = std::make_unique<Impl::Reader>();
-    r->connection = std::make_unique<Connection>(open_db(file, true));
-    impl_->readers.push_back(std::move(r));
-  }
-  impl_->thread = std::thread([impl = impl_.get()] {
-    name_this_thread("lgsp-writer");
-    impl->run();
-  });
+  for (unsigned i = 0; i < reader_count; ++i) impl_->readers.add(std::make_unique<Connection>(open_db(file, true)));
+  impl_->group_commit = std::make_unique<detail::GroupCommitWriter>(impl_->options.group_commit_max_rows,
+                                                                    impl_->options.group_commit_max_delay);
+  impl_->group_commit->start("lgsp-writer", [impl = impl_.get()](auto& batch) { impl->commit(batch); });
 }
 
 SqliteStore::~SqliteStore() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->group_commit) impl_->group_commit->stop();  // commits what is queued, before the connections go
 }
 
-void SqliteStore::write(Work work, Done done) {
-  Impl::Pending pending{std::move(work), std::move(done), std::chrono::steady_clock::now()};
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping) throw StoreError("store is closing");
-    impl_->queue.push_back(std::move(pending));
-    if (impl_->queue.size() == 1 || impl_->queue.size() >= impl_->options.group_commit_max_rows)
-      impl_->wake.notify_one();
-  }
-}
+void SqliteStore::write(Work work, Done done) { impl_->group_commit->push(std::move(work), std::move(done)); }
 
 void SqliteStore::read(const Work& work) {
-  // Take the first free connection, starting from a rotating index; wait for one only if all are busy.
-  auto& readers = impl_->readers;
-  const unsigned start = impl_->next_reader.fetch_add(1, std::memory_order_relaxed);
-  Impl::Reader* reader = nullptr;
-  std::unique_lock<std::mutex> lock;
-  for (std::size_t i = 0; i < readers.size() && !reader; ++i) {
-    auto& r = *readers[(start + i) % readers.size()];
-    std::unique_lock<std::mutex> attempt(r.mutex, std::try_to_lock);
-    if (attempt.owns_lock()) {
-      reader = &r;
-      lock = std::move(attempt);
-    }
-  }
-  if (!reader) {
-    reader = readers[start % readers.size()].get();
-    lock = std::unique_lock<std::mutex>(reader->mutex);
-  }
-  Connection& c = *reader->connection;
+  auto lease = impl_->readers.acquire();
+  Connection& c = lease.connection();
   // Prepared once per connection: a request makes several short reads, each parsing BEGIN and
   // COMMIT again through sqlite3_exec cost more than the queries they wrap.
   c.exec("BEGIN", {});

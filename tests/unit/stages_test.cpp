@@ -148,6 +148,11 @@ class Stages : public ::testing::Test {
     for (auto* stage : {headers_.get(), access_.get(), contract_.get()}) EXPECT_TRUE(run(*stage, s).passed);
     return s;
   }
+  // Whether the deliverer was woken `n` times within a few seconds (it is woken after the client's answer).
+  bool accepted_eventually(int n) {
+    for (int i = 0; i < 500 && accepted_.load() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return accepted_.load() == n;
+  }
   // Persists `s` with a seal that carries its certificate inline (no stored form).
   Outcome persist(const SubmissionPtr& s) {
     s->receipt.accepted_at = "2026-12-04T10:00:00Z";
@@ -312,7 +317,8 @@ TEST_F(Stages, persist_stores_the_message_and_answers_202_with_its_receipt) {
   auto receipt = json::parse(stored.answer->body);
   EXPECT_EQ(receipt["message_id"], "m-1");
   EXPECT_EQ(receipt["signature"]["alg"], "test");
-  EXPECT_EQ(accepted_.load(), 1);
+  // The stage answers the client first and wakes the deliverer after, on the store's thread.
+  EXPECT_TRUE(accepted_eventually(1));
   std::int64_t messages = 0, records = 0;
   store_->read([&](Transaction& tx) {
     messages = tx.query("SELECT count(*) AS n FROM message WHERE id = 'm-1' AND state = 'accepted'").at(0).integer("n");
@@ -342,7 +348,7 @@ TEST_F(Stages, idempotency_answers_a_repeat_with_its_receipt_and_a_changed_one_w
   raced->receipt.service = kService;
   raced->receipt.payload_sha256 = sha256_hex(raced->request.body);
   EXPECT_EQ(persist(raced).code(), "LGSP-409-MESSAGE-ID");
-  EXPECT_EQ(accepted_.load(), 1);
+  EXPECT_TRUE(accepted_eventually(1));
 }
 
 TEST_F(Stages, persist_refuses_503_while_the_store_is_closed) {

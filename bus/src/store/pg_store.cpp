@@ -3,7 +3,7 @@
 // prepared once per connection.
 #include "lgsp/bus/pg_store.hpp"
 
-#include "lgsp/bus/thread_name.hpp"
+#include "group_commit.hpp"
 
 #include <libpq-fe.h>
 
@@ -309,30 +309,18 @@ class Connection final : public Transaction {
 }  // namespace
 
 struct PgStore::Impl {
-  struct Pending {
-    Work work;
-    Done done;
-    std::chrono::steady_clock::time_point queued;
-  };
+  using Pending = detail::GroupCommitWriter::Pending;
 
   PgStoreOptions options;
   int expected_version = 0;
   int applied_version = 0;
   std::unique_ptr<Connection> writer;
-  struct Reader {
-    std::unique_ptr<Connection> connection;
-    std::mutex mutex;
-  };
-  std::vector<std::unique_ptr<Reader>> readers;
-  std::atomic<unsigned> next_reader{0};
+  detail::ReaderPool<Connection> readers;
 
-  mutable std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<Pending> queue;
-  bool stopping = false;
+  mutable std::mutex mutex;  // counters and unreachable
   Stats counters;
   std::string unreachable;  // why the writer has no connection now; empty when it has one
-  std::thread thread;
+  std::unique_ptr<detail::GroupCommitWriter> group_commit;  // made once the options are known
 
   void note_reachable(std::string why) {
     std::lock_guard lock(mutex);
@@ -370,26 +358,6 @@ struct PgStore::Impl {
   int current_version() {
     auto rows = writer->query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", {});
     return static_cast<int>(rows.at(0).integer("version"));
-  }
-
-  void run() {
-    for (;;) {
-      std::vector<Pending> batch;
-      {
-        std::unique_lock lock(mutex);
-        wake.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (queue.empty()) return;
-        // As in SqliteStore: the delay counts from the oldest queued unit.
-        if (options.group_commit_max_delay.count() > 0 && queue.size() < options.group_commit_max_rows && !stopping)
-          wake.wait_until(lock, queue.front().queued + options.group_commit_max_delay,
-                          [&] { return stopping || queue.size() >= options.group_commit_max_rows; });
-        while (!queue.empty() && batch.size() < options.group_commit_max_rows) {
-          batch.push_back(std::move(queue.front()));
-          queue.pop_front();
-        }
-      }
-      commit(batch);
-    }
   }
 
   // Connects the writer again if its connection is gone. Throws StoreConnectionLost when it cannot.
@@ -498,7 +466,6 @@ struct PgStore::Impl {
 PgStore::PgStore(PgStoreOptions options, std::vector<Migration> migrations) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   auto& o = impl_->options;
-  if (o.group_commit_max_rows == 0) o.group_commit_max_rows = 1;
   if (o.pool_size == 0) o.pool_size = 1;
   for (const auto& m : migrations) {
     if (m.version != impl_->expected_version + 1)
@@ -508,52 +475,20 @@ PgStore::PgStore(PgStoreOptions options, std::vector<Migration> migrations) : im
   }
   impl_->writer = std::make_unique<Connection>(o);
   impl_->migrate(migrations);
-  for (unsigned i = 0; i < o.pool_size; ++i) {
-    auto r = std::make_unique<Impl::Reader>();
-    r->connection = std::make_unique<Connection>(o);
-    impl_->readers.push_back(std::move(r));
-  }
-  impl_->thread = std::thread([impl = impl_.get()] {
-    name_this_thread("lgsp-pg-writer");
-    impl->run();
-  });
+  for (unsigned i = 0; i < o.pool_size; ++i) impl_->readers.add(std::make_unique<Connection>(o));
+  impl_->group_commit = std::make_unique<detail::GroupCommitWriter>(o.group_commit_max_rows, o.group_commit_max_delay);
+  impl_->group_commit->start("lgsp-pg-writer", [impl = impl_.get()](auto& batch) { impl->commit(batch); });
 }
 
 PgStore::~PgStore() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->group_commit) impl_->group_commit->stop();  // commits what is queued, before the connections go
 }
 
-void PgStore::write(Work work, Done done) {
-  Impl::Pending pending{std::move(work), std::move(done), std::chrono::steady_clock::now()};
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->stopping) throw StoreError("store is closing");
-  impl_->queue.push_back(std::move(pending));
-  if (impl_->queue.size() == 1 || impl_->queue.size() >= impl_->options.group_commit_max_rows) impl_->wake.notify_one();
-}
+void PgStore::write(Work work, Done done) { impl_->group_commit->push(std::move(work), std::move(done)); }
 
 void PgStore::read(const Work& work) {
-  auto& readers = impl_->readers;
-  const unsigned start = impl_->next_reader.fetch_add(1, std::memory_order_relaxed);
-  Impl::Reader* reader = nullptr;
-  std::unique_lock<std::mutex> lock;
-  for (std::size_t i = 0; i < readers.size() && !reader; ++i) {
-    auto& r = *readers[(start + i) % readers.size()];
-    std::unique_lock<std::mutex> attempt(r.mutex, std::try_to_lock);
-    if (attempt.owns_lock()) {
-      reader = &r;
-      lock = std::move(attempt);
-    }
-  }
-  if (!reader) {
-    reader = readers[start % readers.size()].get();
-    lock = std::unique_lock<std::mutex>(reader->mutex);
-  }
-  Connection& c = *reader->connection;
+  auto lease = impl_->readers.acquire();
+  Connection& c = lease.connection();
   // One snapshot for the whole unit. A connection found gone at BEGIN is made again once (the
   // work has not run); a connection lost inside the work is reported, not run again.
   // Whether the database answers is kept for status() by reads too: a node that only reads (no
