@@ -63,15 +63,7 @@ TEST(SyncCommitTest, a_commit_whose_synchronous_replication_wait_was_cancelled_i
   lgsp::test::Process node(
       {kLgsp, "serve", "--config", config_file.string(), "--listen", "127.0.0.1:" + std::to_string(port)},
       dir / "serve.log", env);
-  auto readyz = [&]() -> int {
-    try {
-      return lgsp::test::HttpClient("127.0.0.1", port).request("GET", "/readyz").status;
-    } catch (const std::exception&) {
-      return 0;
-    }
-  };
-  for (int i = 0; i < 400 && readyz() != 200; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  ASSERT_EQ(readyz(), 200) << lgsp::test::read_file(dir / "serve.log");
+  ASSERT_TRUE(lgsp::test::wait_ready(port)) << lgsp::test::read_file(dir / "serve.log");
   const std::string body =
       lgsp::test::read_file(kContracts / "onestop.dossier-submission/v1/examples/valid-1-step-to-department.json");
   auto send = [&](const std::string& id) {

@@ -104,15 +104,7 @@ TEST(AdminHostileBodies, every_route_refuses_every_json_type_and_the_node_stays_
   const auto port = lgsp::test::free_port(), admin_port = lgsp::test::free_port();
   Process node({kLgsp, "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--data-dir", data}, dir / "serve.log",
                {"LGSP_SIGNING_ENABLED=false", "LGSP_ADMIN_LISTEN=127.0.0.1:" + std::to_string(admin_port)});
-  bool ready = false;
-  for (int i = 0; i < 250 && !ready; ++i) {
-    try {
-      ready = HttpClient("127.0.0.1", port).request("GET", "/readyz").status == 200;
-    } catch (const std::exception&) {
-    }
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(ready) << lgsp::test::read_file(dir / "serve.log");
+  ASSERT_TRUE(lgsp::test::wait_ready(port)) << lgsp::test::read_file(dir / "serve.log");
 
   // Every route the node's admin API has (a route added later is covered without editing this test).
   lgsp::bus::Config config;

@@ -91,17 +91,7 @@ TEST(CrashTest, sigkill_under_load_loses_no_acknowledged_message) {
                                  (dir / "node").string()},
         dir / "serve.log", env);
   };
-  auto wait_ready = [&] {
-    for (int i = 0; i < 400; ++i) {
-      try {
-        lgsp::test::HttpClient c("127.0.0.1", port);
-        if (c.request("GET", "/readyz").status == 200) return true;
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return false;
-  };
+  auto wait_ready = [&] { return lgsp::test::wait_ready(port); };
 
   auto node = serve();
   ASSERT_TRUE(wait_ready()) << lgsp::test::read_file(dir / "serve.log");

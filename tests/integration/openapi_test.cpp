@@ -416,15 +416,7 @@ TEST(OpenApi, the_node_refuses_as_the_document_says) {
   const auto port = lgsp::test::free_port();
   lgsp::test::Process node({LGSP_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--data-dir", data},
                            dir / "serve.log", {"LGSP_SIGNING_ENABLED=false"});
-  bool ready = false;
-  for (int i = 0; i < 250 && !ready; ++i) {
-    try {
-      ready = HttpClient("127.0.0.1", port).request("GET", "/readyz").status == 200;
-    } catch (const std::exception&) {
-    }
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(ready) << lgsp::test::read_file(dir / "serve.log");
+  ASSERT_TRUE(lgsp::test::wait_ready(port)) << lgsp::test::read_file(dir / "serve.log");
 
   using Headers = std::map<std::string, std::string>;
   auto send = [&](const std::string& method, const std::string& target, const Headers& headers,
@@ -513,15 +505,7 @@ TEST(OpenApi, the_admin_api_refuses_as_its_document_says) {
   lgsp::test::Process node({LGSP_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--data-dir", data},
                            dir / "serve.log",
                            {"LGSP_SIGNING_ENABLED=false", "LGSP_ADMIN_LISTEN=127.0.0.1:" + std::to_string(admin_port)});
-  bool ready = false;
-  for (int i = 0; i < 250 && !ready; ++i) {
-    try {
-      ready = HttpClient("127.0.0.1", port).request("GET", "/readyz").status == 200;
-    } catch (const std::exception&) {
-    }
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(ready) << lgsp::test::read_file(dir / "serve.log");
+  ASSERT_TRUE(lgsp::test::wait_ready(port)) << lgsp::test::read_file(dir / "serve.log");
 
   using Headers = std::map<std::string, std::string>;
   const Headers as_admin = {{"Authorization", "Bearer " + admin}, {"Content-Type", "application/json"}};
@@ -579,15 +563,8 @@ TEST(OpenApi, the_node_serves_the_document_byte_for_byte_without_credentials) {
   lgsp::test::Process node(
       {LGSP_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--data-dir", (dir / "var").string()},
       dir / "serve.log", {"LGSP_SIGNING_ENABLED=false"});
-  bool up = false;
-  for (int i = 0; i < 250 && !up; ++i) {
-    try {
-      up = HttpClient("127.0.0.1", port).request("GET", "/healthz").status == 200;
-    } catch (const std::exception&) {
-    }
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(up) << lgsp::test::read_file(dir / "serve.log");
+  ASSERT_TRUE(lgsp::test::wait_ready(port, std::chrono::seconds(30), "/healthz"))
+      << lgsp::test::read_file(dir / "serve.log");
 
   auto r = HttpClient("127.0.0.1", port).request("GET", "/v1/openapi.json");
   EXPECT_EQ(r.status, 200u) << r.body;

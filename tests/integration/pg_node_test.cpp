@@ -107,17 +107,7 @@ TEST(PgNodeTest, accepts_delivers_survives_sigkill_and_its_log_verifies_on_postg
                                  "127.0.0.1:" + std::to_string(port)},
         dir / "serve.log", env);
   };
-  auto wait_ready = [&] {
-    for (int i = 0; i < 1200; ++i) {  // up to 30 s: a loaded CI machine starts the node slowly
-      try {
-        lgsp::test::HttpClient c("127.0.0.1", port);
-        if (c.request("GET", "/readyz").status == 200) return true;
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return false;
-  };
+  auto wait_ready = [&] { return lgsp::test::wait_ready(port); };
 
   auto node = serve();
   ASSERT_TRUE(wait_ready()) << lgsp::test::read_file(dir / "serve.log");

@@ -152,16 +152,7 @@ class PgNodesTest : public ::testing::Test {
                                  "127.0.0.1:" + std::to_string(ports_[n])},
         serve_log(n), env_);
   }
-  static bool ready(int n) {
-    for (int i = 0; i < 600; ++i) {
-      try {
-        if (lgsp::test::HttpClient("127.0.0.1", ports_[n]).request("GET", "/readyz").status == 200) return true;
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return false;
-  }
+  static bool ready(int n) { return lgsp::test::wait_ready(ports_[n]); }
   static int send(int n, const std::string& id, const std::optional<std::string>& conversation = std::nullopt) {
     std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + key_},
                                                   {"LGSP-Client", kClient},

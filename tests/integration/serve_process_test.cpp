@@ -37,14 +37,7 @@ class ServeProcessTest : public ::testing::Test {
     // These tests are about the process, not signatures: the node runs without its HSM key.
     auto p =
         std::make_unique<Process>(argv, dir_ / "serve.log", std::vector<std::string>{"LGSP_SIGNING_ENABLED=false"});
-    for (int i = 0; i < 250; ++i) {
-      try {
-        HttpClient c("127.0.0.1", port);
-        if (c.request("GET", "/readyz").status == 200) return p;
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (lgsp::test::wait_ready(port)) return p;
     ADD_FAILURE() << "lgsp serve did not become ready; log:\n" << lgsp::test::read_file(dir_ / "serve.log");
     return p;
   }

@@ -1,5 +1,7 @@
 #include "http_client.hpp"
 
+#include <thread>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -106,6 +108,18 @@ std::string answer_to_header(unsigned short port, const std::string& head) {
   }
   ::close(fd);
   return out;
+}
+
+bool wait_ready(unsigned short port, std::chrono::milliseconds timeout, const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    try {
+      if (HttpClient("127.0.0.1", port).request("GET", path).status == 200) return true;
+    } catch (const std::exception&) {  // not listening yet
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
 }
 
 }  // namespace lgsp::test

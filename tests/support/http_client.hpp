@@ -1,6 +1,7 @@
 // A small blocking HTTP/1.1 client for tests: one keep-alive connection, raw writes for bad input.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,5 +40,10 @@ std::string answer_to_header(unsigned short port, const std::string& head);
 
 // A free loopback TCP port (bound then released).
 unsigned short free_port();
+
+// Polls GET `path` on 127.0.0.1:port until it answers 200 (a node or office process starting: /readyz turns 200
+// once its store is open and migrated). False after `timeout`; a loaded CI machine starts a process slowly.
+bool wait_ready(unsigned short port, std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                const std::string& path = "/readyz");
 
 }  // namespace lgsp::test
