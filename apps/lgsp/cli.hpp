@@ -22,6 +22,10 @@ int fail(const std::string& what, const std::string& why, int code);
 // A configuration error already reads "<what> : <why>"; exit code 2.
 int fail_config(const bus::ConfigError& error);
 
+// Who ran a command that changes the node's configuration, for its "admin" record in the message log: the
+// account of the process.
+std::string local_user();
+
 // The options every store-using command takes, with the defaults of `lgsp serve`.
 struct NodeOptions {
   std::optional<std::string> config_file;

@@ -3,6 +3,7 @@
 #include "cli.hpp"
 #include "files.hpp"
 #include "lgsp/bus/edxml_gateway.hpp"
+#include "lgsp/bus/message_log.hpp"
 #include "lgsp/bus/outbound_client.hpp"
 #include "lgsp/bus/registry.hpp"
 #include "lgsp/bus/repositories.hpp"
@@ -34,6 +35,12 @@ int with_store(const NodeOptions& options, Body body) {
   }
 }
 
+// The "admin" record of an organ change, in the change's transaction (as registry commands record theirs).
+void log_organ_change(bus::Transaction& tx, const std::string& command, const json& options) {
+  const json record = {{"who", local_user()}, {"via", "cli"}, {"command", command}, {"options", options}};
+  bus::MessageLog::append(tx, "admin", record["who"].get<std::string>(), record);
+}
+
 int organ_add(const NodeOptions& options, const std::string& organ, const std::string& subsystem,
               const std::string& name) {
   if (organ.empty() || organ.size() > 64) return fail("ORGAN-ID", "must be 1 to 64 characters", kExitUsage);
@@ -44,7 +51,10 @@ int organ_add(const NodeOptions& options, const std::string& organ, const std::s
     store
         .write([&](bus::Transaction& tx) {
           known = bus::repositories(tx).registry.subsystem_exists(tx, subsystem);
-          if (known) bus::edxml_repository(tx).put_organ(tx, {organ, subsystem, name.empty() ? organ : name, ""});
+          if (!known) return;
+          bus::edxml_repository(tx).put_organ(tx, {organ, subsystem, name.empty() ? organ : name, ""});
+          // Where an organ's documents go is routing, like the registry: the change is logged as the registry's.
+          log_organ_change(tx, "edxml organ add", {{"organ", organ}, {"subsystem", subsystem}, {"name", name}});
         })
         .get();
     if (!known) return fail("SUBSYSTEM", "no subsystem '" + subsystem + "' (lgsp subsystem add)", kExitFailed);
@@ -56,7 +66,12 @@ int organ_add(const NodeOptions& options, const std::string& organ, const std::s
 int organ_remove(const NodeOptions& options, const std::string& organ) {
   return with_store(options, [&](bus::Store& store) {
     bool removed = false;
-    store.write([&](bus::Transaction& tx) { removed = bus::edxml_repository(tx).remove_organ(tx, organ); }).get();
+    store
+        .write([&](bus::Transaction& tx) {
+          removed = bus::edxml_repository(tx).remove_organ(tx, organ);
+          if (removed) log_organ_change(tx, "edxml organ remove", {{"organ", organ}});
+        })
+        .get();
     if (!removed) return fail("ORGAN-ID", "no organ '" + organ + "'", kExitFailed);
     return kExitOk;
   });

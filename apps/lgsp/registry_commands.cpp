@@ -16,13 +16,13 @@
 #include <optional>
 
 namespace lgsp::cli {
-namespace {
 
-// Who ran a registry command, for the log record of the change: the account of the process.
 std::string local_user() {
   if (const auto* pw = ::getpwuid(::geteuid())) return pw->pw_name;
   return "uid " + std::to_string(::geteuid());
 }
+
+namespace {
 
 // Opens the store (and the catalogue, to check service contracts) and runs `body` on it.
 template <typename Body>

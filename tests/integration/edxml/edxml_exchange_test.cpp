@@ -381,6 +381,13 @@ TEST_F(EdxmlExchange, operator_commands_send_register_organs_and_show_status_and
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_EQ(lgsp::test::run({LGSP_BINARY, "edxml", "organ", "remove", "000.00.22.H41", "--data-dir", data}).exit_code,
             0);
+  // Both changes are in the message log as the registry's are: kind "admin", the command and the local account.
+  auto logged =
+      lgsp::test::run({"/usr/bin/sqlite3", (fs::path(data) / "lgsp.db").string(),
+                       "SELECT json_extract(body, '$.command') || '|' || json_extract(body, '$.options.organ')"
+                       " FROM message_log WHERE kind = 'admin' AND json_extract(body, '$.command') LIKE"
+                       " 'edxml organ%' ORDER BY seq"});
+  EXPECT_EQ(logged.out, "edxml organ add|000.00.22.H41\nedxml organ remove|000.00.22.H41\n") << logged.err;
   // The existing subcommands are still there.
   auto help = lgsp::test::run({LGSP_BINARY, "edxml", "--help"});
   for (const char* sub : {"pack", "unpack", "send", "status", "inbox", "organ"})
