@@ -532,6 +532,17 @@ Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, c
   return dossier(module_actor(), code, actor.role);
 }
 
+void OneStopOffice::note(const Actor& actor, const std::string& code, const std::string& action,
+                         const std::string& comment, const nlohmann::json& details) {
+  TimePoint t = now();
+  write([&](Repos& r) {
+    DossierRecord d = need_dossier(r, code);
+    check_result_allowed(actor, d);
+    r.dossiers().add_history(code, history_entry(t, actor, action, code_of(d.status), code_of(d.status), d.current_step,
+                                                 comment.substr(0, 2000), details));
+  });
+}
+
 Dossier OneStopOffice::add_form(const Actor& actor, const std::string& code, const DossierDocument& document) {
   if (!(actor.role == Role::kReceiving || actor.role == Role::kLeader || actor.role == Role::kSystem))
     throw OnestopError(errors::kForbidden, "forms are issued by the receiving desk or a leader");

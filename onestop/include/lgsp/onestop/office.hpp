@@ -122,6 +122,10 @@ class OneStopOffice {
   // the unit the dossier is at) and returns the dossier. The API calls it before a token signs anything, so a
   // signature is never made for a dossier that cannot take it; add_result checks the same again, in its unit.
   DossierRecord check_may_add_result(const Actor& actor, const std::string& code) const;
+  // Records in the dossier's history what happened without changing its status (an extract the civil-status
+  // registry refused, a document that failed its checks): checked as add_result would be.
+  void note(const Actor& actor, const std::string& code, const std::string& action, const std::string& comment,
+            const nlohmann::json& details);
 
   // The dossier as `actor` may see it; `allowed_actions` lists what `offered_to` (default: the actor's role) may
   // do now, exactly what act() would accept from that role.
