@@ -214,8 +214,8 @@ class Trichluc : public ::testing::Test {
       }
       reply(HttpResponse::json(200, answer));
     });
-    standin_->router().add("GET", "/hotich/documents/*", [this](HttpRequest& r, Reply reply) {
-      std::string sha = r.path.substr(r.path.rfind('/') + 1);
+    standin_->router().add("GET", "/hotich/documents/{sha}", [this](HttpRequest& r, Reply reply) {
+      const std::string& sha = r.path_params.at("sha");
       auto found = documents_.find(sha);
       if (found == documents_.end()) return reply(HttpResponse::json(404, {{"error", "no such document"}}));
       HttpResponse resp;
