@@ -165,6 +165,10 @@ class Trichluc : public ::testing::Test {
     standin_ = std::make_unique<Node>(c);
     standin_->router().add("POST", "/hotich/trichluc", [this](HttpRequest& r, Reply reply) {
       json in = json::parse(r.body);
+      {
+        std::lock_guard lock(seen_mutex_);
+        last_request_ = in;
+      }
       const std::string entry = in["lookup"]["registration"].value("entry_number", "");
       json answer = {{"request_id", in["request_id"]}, {"status", "found"}};
       json extract = {{"extract_number", "451/TLKS-BS"},
@@ -288,6 +292,8 @@ class Trichluc : public ::testing::Test {
   std::unique_ptr<Node> standin_;
   std::vector<unsigned char> good_, tampered_, wrong_signer_;
   std::map<std::string, std::vector<unsigned char>> documents_;
+  std::mutex seen_mutex_;
+  json last_request_;  // what the stand-in registry last received
 };
 
 // One set of servers for every case (CI stays lean): each refusal on the same dossier, recorded in its history,
@@ -446,6 +452,16 @@ TEST_F(Trichluc, an_extract_is_issued_through_two_nodes_and_every_bad_answer_is_
       EXPECT_EQ(h["comment"], "Cấp 01 bản sao trích lục khai sinh điện tử.");
     }
   EXPECT_TRUE(received) << issued.raw;
+  {  // What the registry was asked: the dossier's code as request id, the applicant as requester.
+    std::lock_guard lock(seen_mutex_);
+    EXPECT_EQ(last_request_["request_id"], code);
+    EXPECT_EQ(last_request_["requester"], json({{"full_name", "Hoàng Thị Thu"},
+                                                {"id_number", "079190006789"},
+                                                {"phone", "0987654321"},
+                                                {"relation", "parent"}}));
+    EXPECT_EQ(last_request_["copies"], 1);
+    EXPECT_EQ(last_request_["purpose"], "Bổ sung hồ sơ nhập học lớp 1 cho con");
+  }
 
   // The registry down (its address refuses connections; the registry node, running, sees the change at once):
   // refused and recorded, the issued result untouched.
