@@ -557,14 +557,15 @@ struct OnestopApi::Impl {
       throw OnestopError(errors::kForbidden, "extracts are asked for by a processing official or a leader");
     const std::string code = r.path_params.at("code");
     auto in = body_json(r);
-    if (!registry.configured())
-      throw OnestopError(errors::kRegistryNotConfigured, "set registry.service and registry.seal_certificates");
     auto d = office.check_may_add_result(a, code);
     if (!registry.handles(d.procedure_code))
       throw OnestopError(errors::kNotExtractProcedure, "procedure " + d.procedure_code +
                                                            " is not in registry.procedures: its results are not "
                                                            "extracts of the civil-status registry");
     auto request = registry.request_for(d, in, format_local_rfc3339(office.now()));
+    // Last: a request that could not be made anyway is answered as such, configured or not.
+    if (!registry.configured())
+      throw OnestopError(errors::kRegistryNotConfigured, "set registry.service and registry.seal_certificates");
     const std::string event_type = request["event_type"].is_string() ? request["event_type"].get<std::string>() : "";
     VerifiedExtract found;
     try {
