@@ -1,11 +1,14 @@
 #include "civil_registry.hpp"
 
+#include "lgsp/bus/call_proxy.hpp"
 #include "lgsp/bus/config.hpp"
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/outbound_client.hpp"
+#include "lgsp/bus/seal_verify.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/pades.hpp"
+#include "lgsp/signing/trust.hpp"
 #include "lgsp/signing/verifier.hpp"
 
 #include <algorithm>
@@ -49,6 +52,21 @@ CivilRegistry::CivilRegistry(const OnestopConfig& config, std::string api_key)
     throw bus::ConfigError("registry.seal_certificates", e.what());
   }
   if (seal_fingerprints_.empty()) throw bus::ConfigError("registry.seal_certificates", "holds no certificate");
+  try {
+    signing::TrustPolicy policy;
+    policy.anchors = signing::load_pem_certificates(config_.bus.trust_roots);
+    policy.revocation = signing::RevocationMode::kNone;  // as for deliveries: a node is revoked in the registry
+    node_trust_ = std::make_unique<signing::TrustStore>(std::move(policy));
+  } catch (const std::exception& e) {
+    throw bus::ConfigError("bus.trust_roots", e.what());
+  }
+  try {
+    // Every certificate in the file, as the bus inbox pins them (api.cpp).
+    for (const auto& cert : signing::load_pem_certificates(config_.bus.node_certificates))
+      node_pins_.insert(bus::certificate_sha256(cert.get()));
+  } catch (const std::exception& e) {
+    throw bus::ConfigError("bus.node_certificates", e.what());
+  }
   client_ = std::make_unique<bus::OutboundClient>(bus::OutboundTls{config_.bus.ca, {}, {}}, 1, kMaxAnswerBytes);
 }
 
@@ -103,12 +121,12 @@ json CivilRegistry::request_for(const DossierRecord& d, const json& in, const st
   return request;
 }
 
-bus::OutboundResponse CivilRegistry::call(const std::string& method, const std::string& target, const std::string& body,
-                                          json& record) const {
+bus::OutboundResponse CivilRegistry::call(const std::string& method, const std::string& service,
+                                          const std::string& path, const std::string& body, json& record) const {
   const std::string message_id = bus::random_hex(16);
   bus::OutboundRequest req;
   req.method = method;
-  req.url = config_.bus.url + "/v1/call/" + target;
+  req.url = config_.bus.url + "/v1/call/" + service + (path.empty() ? "" : "/" + path);
   req.headers = {
       {"Authorization", "Bearer " + api_key_}, {"LGSP-Client", config_.bus_client()}, {"LGSP-Message-Id", message_id}};
   if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
@@ -149,6 +167,24 @@ bus::OutboundResponse CivilRegistry::call(const std::string& method, const std::
     throw ExtractFailure(errors::kRegistryUnavailable, "the bus refused or failed the call: " + said, record);
   }
   record["call_id"] = resp.header("lgsp-message-id").value_or(message_id).substr(0, 128);
+  // The node's seal binds this answer to this request (a call record in its log): checked like a delivery's, so
+  // that what the office issues is what the bus sealed, and kept (call_id) for `lgsp log verify`.
+  bus::CallSeal sealed;
+  sealed.call_id = resp.header("lgsp-message-id").value_or("");
+  sealed.client = resp.header("lgsp-client").value_or("");
+  sealed.service = resp.header("lgsp-service").value_or("");
+  sealed.at = resp.header("lgsp-sealed-at").value_or("");
+  sealed.request_sha256 = bus::sha256_hex(body);
+  sealed.response_sha256 = bus::sha256_hex(resp.body);
+  sealed.status = resp.status;
+  json seal = json::parse(resp.header("lgsp-signature").value_or(""), nullptr, false);
+  auto check = bus::verify_seal(sealed.leaf(), seal, node_trust_.get(), &node_pins_);
+  if (sealed.call_id != message_id || sealed.client != config_.bus_client() || sealed.service != service ||
+      !check.valid)
+    throw ExtractFailure(errors::kRegistryUnavailable,
+                         "the node's seal over the call does not verify" +
+                             (check.valid ? std::string(" for this request") : ": " + check.reason),
+                         record);
   return resp;
 }
 
@@ -156,7 +192,7 @@ VerifiedExtract CivilRegistry::ask(const json& request, const signing::Verifier*
   if (!configured() || !client_)
     throw OnestopError(errors::kRegistryNotConfigured, "set registry.service and registry.seal_certificates");
   json record = {{"service", config_.registry.service}};
-  auto resp = call("POST", config_.registry.service, request.dump(), record);
+  auto resp = call("POST", config_.registry.service, "", request.dump(), record);
   json answer = json::parse(resp.body, nullptr, false);
   if (!answer.is_object())
     throw ExtractFailure(errors::kExtractMalformed, "the registry's answer is not a JSON object", record);
@@ -206,7 +242,7 @@ VerifiedExtract CivilRegistry::check_found(const json& answer, const signing::Ve
   json fetch = {{"service", config_.registry.document_service}};
   bus::OutboundResponse got;
   try {
-    got = call("GET", config_.registry.document_service + "/" + sha, "", fetch);
+    got = call("GET", config_.registry.document_service, sha, "", fetch);
   } catch (ExtractFailure& e) {
     record["document_fetch"] = e.record();
     throw ExtractFailure(e.code(), std::string("fetching the document: ") + e.what(), record, e.errors());

@@ -21,7 +21,8 @@ struct OutboundResponse;
 }  // namespace lgsp::bus
 namespace lgsp::signing {
 class Verifier;
-}
+class TrustStore;
+}  // namespace lgsp::signing
 
 namespace lgsp::onestop {
 
@@ -68,16 +69,19 @@ class CivilRegistry {
   VerifiedExtract ask(const nlohmann::json& request, const signing::Verifier* verifier) const;
 
  private:
-  // One call through the node (/v1/call/<target>); a 200 answer, or an ExtractFailure for the rest. `record`
-  // gets the call's id, seal time and, on failure, what the bus said.
-  bus::OutboundResponse call(const std::string& method, const std::string& target, const std::string& body,
-                             nlohmann::json& record) const;
+  // One call through the node (/v1/call/<service>[/<path>]); a 200 answer whose node seal verifies, or an
+  // ExtractFailure for the rest. `record` gets the call's id, seal time and, on failure, what the bus said.
+  bus::OutboundResponse call(const std::string& method, const std::string& service, const std::string& path,
+                             const std::string& body, nlohmann::json& record) const;
   VerifiedExtract check_found(const nlohmann::json& answer, const signing::Verifier* verifier,
                               nlohmann::json record) const;
 
   OnestopConfig config_;
   std::string api_key_;
   std::set<std::string> seal_fingerprints_;  // upper-case hex SHA-256 of the DER of the registry's seal(s)
+  // The node's seal over each call: chained to bus.trust_roots and made by a certificate in bus.node_certificates.
+  std::unique_ptr<signing::TrustStore> node_trust_;
+  std::set<std::string, std::less<>> node_pins_;
   std::unique_ptr<bus::OutboundClient> client_;
 };
 
