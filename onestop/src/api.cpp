@@ -588,14 +588,6 @@ struct OnestopApi::Impl {
     auto sealed = signer.seal_pdf(found.pdf, look);
     auto stored = office.files().put(
         std::string_view(reinterpret_cast<const char*>(sealed.pdf.data()), sealed.pdf.size()), "application/pdf");
-    office.note(a, code, "extract_received", found.message,
-                {{"service", registry.service()},
-                 {"call_id", found.call_id},
-                 {"sealed_at", found.sealed_at},
-                 {"extract_number", number},
-                 {"document_sha256",
-                  bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(found.pdf.data()), found.pdf.size()))},
-                 {"signer", found.signer}});
     DossierDocument doc;
     doc.code = "TLHT";
     doc.name = extract_title(event_type) + " (bản sao) số " + number;
@@ -606,7 +598,17 @@ struct OnestopApi::Impl {
     doc.sha256 = stored.sha256;
     doc.size = stored.size;
     bus::log::info("onestop.extract.issued", {{"dossier", code}, {"extract", number}, {"call_id", found.call_id}});
-    return HttpResponse::json(201, to_json(office.add_result(a, code, doc)));
+    OneStopOffice::ResultOrigin origin{
+        "extract_received", found.message,
+        json{{"service", registry.service()},
+             {"call_id", found.call_id},
+             {"sealed_at", found.sealed_at},
+             {"extract_number", number},
+             {"document_sha256",
+              bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(found.pdf.data()), found.pdf.size()))},
+             {"signer", found.signer}}};
+    // One unit: the extract's receipt and the result it became are recorded together or not at all.
+    return HttpResponse::json(201, to_json(office.add_result(a, code, doc, origin)));
   }
 
   RenderOptions render_options() const {

@@ -512,7 +512,8 @@ DossierRecord OneStopOffice::check_may_add_result(const Actor& actor, const std:
   return d;
 }
 
-Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, const DossierDocument& document) {
+Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, const DossierDocument& document,
+                                  const std::optional<ResultOrigin>& origin) {
   if (!(actor.role == Role::kLeader || actor.role == Role::kProcessing || actor.role == Role::kSystem))
     throw OnestopError(errors::kForbidden, "results are added by processing officers and signed by leaders");
   TimePoint t = now();
@@ -522,6 +523,9 @@ Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, c
     DossierDocument doc = document;
     doc.kind = "result";
     doc.added_at = t;
+    if (origin)
+      r.dossiers().add_history(code, history_entry(t, actor, origin->action, code_of(d.status), code_of(d.status),
+                                                   d.current_step, origin->comment.substr(0, 2000), origin->details));
     r.dossiers().add_document(code, doc);
     r.dossiers().add_history(
         code, history_entry(t, actor, "add_result", code_of(d.status), code_of(d.status), d.current_step, doc.name,
