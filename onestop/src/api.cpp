@@ -1,5 +1,6 @@
 #include "lgsp/onestop/api.hpp"
 
+#include "civil_registry.hpp"
 #include "lgsp/bus/digest.hpp"
 #include "lgsp/bus/log.hpp"
 #include "lgsp/bus/receipt.hpp"
@@ -118,15 +119,18 @@ struct OnestopApi::Impl {
   std::set<std::string> trusted_proxies;
   std::unique_ptr<signing::Verifier> verifier;       // officials' signatures on results (signing.trust_roots)
   std::vector<signing::X509Ptr> officials_ca_chain;  // signing.ca_chain
+  CivilRegistry registry;                            // [registry]: extracts over the bus
 
-  Impl(OneStopOffice& o, ResultSigner& s, const OnestopConfig& c, std::unique_ptr<signing::TrustStore> t)
+  Impl(OneStopOffice& o, ResultSigner& s, const OnestopConfig& c, std::unique_ptr<signing::TrustStore> t,
+       std::string api_key)
       : office(o),
         signer(s),
         config(c),
         bus_trust(std::move(t)),
         routes(c.workers, route_errors()),
         guard(c.lookup),
-        trusted_proxies(c.trusted_proxies.begin(), c.trusted_proxies.end()) {
+        trusted_proxies(c.trusted_proxies.begin(), c.trusted_proxies.end()),
+        registry(c, std::move(api_key)) {
     if (!c.bus.node_certificates.empty()) {
       try {
         for (const auto& cert : signing::load_pem_certificates(c.bus.node_certificates)) {
@@ -544,6 +548,69 @@ struct OnestopApi::Impl {
     return HttpResponse::json(201, to_json(office.add_result(a, code, doc)));
   }
 
+  // A trích lục from the civil-status registry, asked for over the bus and issued as the dossier's result: the
+  // registry's PAdES-signed PDF, checked (hash, size, signature, the registry's pinned seal), then sealed by the
+  // agency in an incremental update so the registry's signature stays valid (docs/onestop.md, "Civil-registry
+  // extracts (trích lục)"). Every refusal is recorded in the dossier's history before it is answered.
+  HttpResponse civil_extract(HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kProcessing && a.role != Role::kLeader)
+      throw OnestopError(errors::kForbidden, "extracts are asked for by a processing official or a leader");
+    const std::string code = r.path_params.at("code");
+    auto in = body_json(r);
+    auto d = office.check_may_add_result(a, code);
+    if (!registry.handles(d.procedure_code))
+      throw OnestopError(errors::kNotExtractProcedure, "procedure " + d.procedure_code +
+                                                           " is not in registry.procedures: its results are not "
+                                                           "extracts of the civil-status registry");
+    auto request = registry.request_for(d, in, format_local_rfc3339(office.now()));
+    // Last: a request that could not be made anyway is answered as such, configured or not.
+    if (!registry.configured())
+      throw OnestopError(errors::kRegistryNotConfigured, "set registry.service and registry.seal_certificates");
+    const std::string event_type = request["event_type"].is_string() ? request["event_type"].get<std::string>() : "";
+    VerifiedExtract found;
+    try {
+      found = registry.ask(request, verifier.get());
+    } catch (const ExtractFailure& e) {
+      json record = e.record();
+      record["code"] = e.code().code;
+      try {
+        office.note(a, code, "extract_refused", e.what(), record);
+      } catch (const std::exception& note_error) {  // the refusal is answered even if the dossier moved meanwhile
+        bus::log::warn("onestop.extract.note", {{"dossier", code}, {"error", note_error.what()}});
+      }
+      bus::log::warn("onestop.extract.refused", {{"dossier", code}, {"code", e.code().code}, {"detail", e.what()}});
+      throw;
+    }
+    const std::string number = found.extract.value("extract_number", std::string());
+    signing::Appearance look;  // invisible: the registry's extract carries its own signature block
+    look.reason = "Cấp " + extract_title(event_type) + " số " + number + " theo hồ sơ " + code;
+    look.location = office.agency().place;
+    auto sealed = signer.seal_pdf(found.pdf, look);
+    auto stored = office.files().put(
+        std::string_view(reinterpret_cast<const char*>(sealed.pdf.data()), sealed.pdf.size()), "application/pdf");
+    DossierDocument doc;
+    doc.code = "TLHT";
+    doc.name = extract_title(event_type) + " (bản sao) số " + number;
+    doc.media_type = "application/pdf";
+    doc.signature_format = "pades";
+    doc.signer = found.signer;
+    doc.sealer = sealed.sealer;
+    doc.sha256 = stored.sha256;
+    doc.size = stored.size;
+    bus::log::info("onestop.extract.issued", {{"dossier", code}, {"extract", number}, {"call_id", found.call_id}});
+    OneStopOffice::ResultOrigin origin{
+        "extract_received", found.message,
+        json{{"service", registry.service()},
+             {"call_id", found.call_id},
+             {"sealed_at", found.sealed_at},
+             {"extract_number", number},
+             {"document_sha256",
+              bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(found.pdf.data()), found.pdf.size()))},
+             {"signer", found.signer}}};
+    // One unit: the extract's receipt and the result it became are recorded together or not at all.
+    return HttpResponse::json(201, to_json(office.add_result(a, code, doc, origin)));
+  }
+
   RenderOptions render_options() const {
     RenderOptions o;
     if (!config.font_dir.empty()) {
@@ -623,8 +690,8 @@ struct OnestopApi::Impl {
 };
 
 OnestopApi::OnestopApi(OneStopOffice& office, ResultSigner& signer, const OnestopConfig& config,
-                       std::unique_ptr<signing::TrustStore> bus_trust)
-    : impl_(std::make_unique<Impl>(office, signer, config, std::move(bus_trust))) {}
+                       std::unique_ptr<signing::TrustStore> bus_trust, std::string bus_api_key)
+    : impl_(std::make_unique<Impl>(office, signer, config, std::move(bus_trust), std::move(bus_api_key))) {}
 
 OnestopApi::~OnestopApi() { stop(); }
 
@@ -821,6 +888,8 @@ void OnestopApi::add_routes(bus::Router& router) {
       [&](HttpRequest& r, const Actor& a) { return m.prepare_result(r, a); });
   add("POST", "/dossiers/{code}/results/complete", Access::kUser,
       [&](HttpRequest& r, const Actor& a) { return m.complete_result(r, a); });
+  add("POST", "/dossiers/{code}/extract", Access::kUser,
+      [&](HttpRequest& r, const Actor& a) { return m.civil_extract(r, a); });
   add("GET", "/dossiers/{code}/forms/{form}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role == Role::kAdmin) throw OnestopError(errors::kForbidden, "forms are for officials and applicants");
     const std::string& form = r.path_params.at("form");

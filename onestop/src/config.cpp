@@ -26,7 +26,7 @@ struct Key {
 };
 
 // Keys whose value is a TOML array of strings (comma-separated in the environment).
-bool is_list_key(const std::string& name) { return name == "server.trusted_proxies"; }
+bool is_list_key(const std::string& name) { return name == "server.trusted_proxies" || name == "registry.procedures"; }
 
 std::vector<std::string> split_list(const std::string& v) {
   std::vector<std::string> out;
@@ -84,6 +84,15 @@ void check_postgresql_url(const std::string& url) {
     throw ConfigError(where,
                       "must not carry the password: put it in store.postgresql_password_file or "
                       "$LGSP_STORE_POSTGRESQL_PASSWORD");
+}
+
+// A bus service id <member>/<subsystem>/<code>/v<N> (empty: none).
+std::string bus_service(const char* key, const std::string& v) {
+  static const std::regex service(
+      R"(^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9._-]{1,64}/v\d{1,4}$)");
+  if (!v.empty() && !std::regex_match(v, service))
+    throw ConfigError(key, "'" + v.substr(0, 200) + "' is not a bus service <member>/<subsystem>/<code>/v<N>");
+  return v;
 }
 
 const std::vector<Key>& keys() {
@@ -170,18 +179,34 @@ const std::vector<Key>& keys() {
        [](auto& c, auto& v, auto&) { c.signing.prepare_minutes = to_unsigned("signing.prepare_minutes", v, 1, 1440); }},
       {"signing.max_prepared",
        [](auto& c, auto& v, auto&) { c.signing.max_prepared = to_unsigned("signing.max_prepared", v, 1, 10000); }},
+      {"registry.service", [](auto& c, auto& v, auto&) { c.registry.service = bus_service("registry.service", v); }},
+      {"registry.document_service",
+       [](auto& c, auto& v, auto&) { c.registry.document_service = bus_service("registry.document_service", v); }},
+      {"registry.procedures",
+       [](auto& c, auto& v, auto&) {
+         static const std::regex procedure(R"(^[0-9A-Za-z.-]{1,32}$)");
+         c.registry.procedures.clear();
+         for (const auto& p : split_list(v)) {
+           if (!std::regex_match(p, procedure))
+             throw ConfigError("registry.procedures", "'" + p.substr(0, 64) + "' is not a procedure code");
+           c.registry.procedures.push_back(p);
+         }
+       }},
+      {"registry.seal_certificates", [](auto& c, auto& v, auto& b) { c.registry.seal_certificates = to_path(v, b); }},
+      {"registry.timeout_seconds",
+       [](auto& c, auto& v, auto&) {
+         c.registry.timeout_seconds = to_unsigned("registry.timeout_seconds", v, 1, 600);
+       }},
       {"lookup.max_failures",
        [](auto& c, auto& v, auto&) { c.lookup.max_failures = to_unsigned("lookup.max_failures", v, 1, 1000); }},
       {"lookup.window_seconds",
        [](auto& c, auto& v, auto&) { c.lookup.window_seconds = to_unsigned("lookup.window_seconds", v, 1, 86400); }},
       {"lookup.dossier_max_failures",
-       [](auto& c, auto& v, auto&) {
-         c.lookup.dossier_max_failures = to_unsigned("lookup.dossier_max_failures", v, 1, 1000000);
-       }},
+       [](auto& c, auto& v,
+          auto&) { c.lookup.dossier_max_failures = to_unsigned("lookup.dossier_max_failures", v, 1, 1000000); }},
       {"lookup.dossier_window_seconds",
-       [](auto& c, auto& v, auto&) {
-         c.lookup.dossier_window_seconds = to_unsigned("lookup.dossier_window_seconds", v, 1, 30 * 86400);
-       }},
+       [](auto& c, auto& v,
+          auto&) { c.lookup.dossier_window_seconds = to_unsigned("lookup.dossier_window_seconds", v, 1, 30 * 86400); }},
       {"uploads.max_bytes",
        [](auto& c, auto& v, auto&) { c.uploads.max_bytes = to_unsigned("uploads.max_bytes", v, 1, 4294967295u); }},
       {"uploads.max_files",
@@ -283,6 +308,14 @@ void OnestopConfig::validate() const {
     throw ConfigError("agency.public_url", "'" + agency.public_url + "' is not an http:// or https:// URL");
   if (!bus.url.empty() && bus::Url::parse(bus.url) == std::nullopt)
     throw ConfigError("bus.url", "'" + bus.url + "' is not an http:// or https:// URL");
+  if (!registry.service.empty() && bus.url.empty())
+    throw ConfigError("registry.service", "needs bus.url: extracts are asked for over the office's node");
+  if (!registry.service.empty() && registry.document_service.empty())
+    throw ConfigError("registry.document_service",
+                      "required with registry.service: where the signed extract documents are fetched");
+  if (!registry.service.empty() && registry.seal_certificates.empty())
+    throw ConfigError("registry.seal_certificates",
+                      "required with registry.service: the registry's seal certificate an extract must be signed by");
   if (store_backend == bus::StoreBackendKind::postgresql && postgresql_url.empty())
     throw ConfigError("store.backend", "\"postgresql\" needs store.postgresql_url");
 }

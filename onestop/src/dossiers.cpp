@@ -512,7 +512,8 @@ DossierRecord OneStopOffice::check_may_add_result(const Actor& actor, const std:
   return d;
 }
 
-Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, const DossierDocument& document) {
+Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, const DossierDocument& document,
+                                  const std::optional<ResultOrigin>& origin) {
   if (!(actor.role == Role::kLeader || actor.role == Role::kProcessing || actor.role == Role::kSystem))
     throw OnestopError(errors::kForbidden, "results are added by processing officers and signed by leaders");
   TimePoint t = now();
@@ -522,6 +523,9 @@ Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, c
     DossierDocument doc = document;
     doc.kind = "result";
     doc.added_at = t;
+    if (origin)
+      r.dossiers().add_history(code, history_entry(t, actor, origin->action, code_of(d.status), code_of(d.status),
+                                                   d.current_step, origin->comment.substr(0, 2000), origin->details));
     r.dossiers().add_document(code, doc);
     r.dossiers().add_history(
         code, history_entry(t, actor, "add_result", code_of(d.status), code_of(d.status), d.current_step, doc.name,
@@ -530,6 +534,17 @@ Dossier OneStopOffice::add_result(const Actor& actor, const std::string& code, c
                              {"signer", doc.signer.value_or("")}}));
   });
   return dossier(module_actor(), code, actor.role);
+}
+
+void OneStopOffice::note(const Actor& actor, const std::string& code, const std::string& action,
+                         const std::string& comment, const nlohmann::json& details) {
+  TimePoint t = now();
+  write([&](Repos& r) {
+    DossierRecord d = need_dossier(r, code);
+    check_result_allowed(actor, d);
+    r.dossiers().add_history(code, history_entry(t, actor, action, code_of(d.status), code_of(d.status), d.current_step,
+                                                 comment.substr(0, 2000), details));
+  });
 }
 
 Dossier OneStopOffice::add_form(const Actor& actor, const std::string& code, const DossierDocument& document) {

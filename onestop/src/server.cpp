@@ -219,7 +219,7 @@ struct OnestopServer::Impl {
     }
     office.set_bus_connected(!config.bus.url.empty());
     office.set_upload_limits(config.uploads);
-    api = std::make_unique<OnestopApi>(office, signer, config, std::move(trust));
+    api = std::make_unique<OnestopApi>(office, signer, config, std::move(trust), api_key);
     api->add_routes(router);
     router.add("GET", "/healthz", [](bus::HttpRequest&, bus::Reply reply) {
       reply(bus::HttpResponse::json(200, {{"status", "alive"}}));

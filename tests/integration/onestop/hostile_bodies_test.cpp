@@ -25,12 +25,13 @@ const std::vector<std::string> kBodies = {
 
 // Fields the office's bodies have, each set in turn to a value of every wrong type.
 const std::vector<std::string> kFields = {
-    "procedure_code", "customer_code", "channel",  "documents", "applicant",      "note",
-    "reason",         "unit",          "to",       "days",      "amount",         "second_factor",
-    "name",           "media_type",    "token",    "pin",       "content_base64", "code",
-    "key_id",         "role",          "username", "full_name", "id_number",      "date_of_birth",
-    "phone",          "procedures",    "sha256",   "title",     "prepared",       "signature",
-    "certificate",    "chain"};
+    "procedure_code", "customer_code", "channel",    "documents", "applicant",      "note",
+    "reason",         "unit",          "to",         "days",      "amount",         "second_factor",
+    "name",           "media_type",    "token",      "pin",       "content_base64", "code",
+    "key_id",         "role",          "username",   "full_name", "id_number",      "date_of_birth",
+    "phone",          "procedures",    "sha256",     "title",     "prepared",       "signature",
+    "certificate",    "chain",         "event_type", "lookup",    "requester",      "relation",
+    "purpose",        "copies"};
 const std::vector<json> kWrong = {nullptr,
                                   true,
                                   1,
@@ -54,6 +55,7 @@ bool reads_json(const std::string& method, const std::string& pattern) {
                                                "/onestop/v1/dossiers/{code}/results",
                                                "/onestop/v1/dossiers/{code}/results/prepare",
                                                "/onestop/v1/dossiers/{code}/results/complete",
+                                               "/onestop/v1/dossiers/{code}/extract",
                                                "/onestop/v1/results/{code}",
                                                "/onestop/v1/results/{code}/{sha256}"};
   return method == "POST" && routes.count(pattern) > 0;

@@ -168,3 +168,52 @@ TEST(OnestopConfig, public_url_follows_the_listen_address_unless_set) {
   EXPECT_NE(error_of([&] { bad.validate(); }).find("agency.public_url"), std::string::npos);
 }
 }  // namespace
+
+namespace {
+// [registry]: the civil-status registry the office asks for extracts (docs/onestop.md, "Civil-registry extracts").
+TEST(OnestopConfig, the_registry_needs_its_document_service_seal_and_bus) {
+  auto c = OnestopConfig::load(write("registry.toml",
+                                     "[bus]\nurl = \"https://127.0.0.1:8443\"\n"
+                                     "trust_roots = \"roots.pem\"\nnode_certificates = \"node.pem\"\n"
+                                     "[registry]\nservice = \"000.00.09.H29/HOTICH/trichluc/v1\"\n"
+                                     "document_service = \"000.00.09.H29/HOTICH/trichluc.document/v1\"\n"
+                                     "seal_certificates = \"registry-seal.pem\"\n"
+                                     "procedures = [\"2.000635\", \"2.000547\"]\n"
+                                     "timeout_seconds = 12\n"),
+                               {});
+  c.validate();
+  EXPECT_EQ(c.registry.service, "000.00.09.H29/HOTICH/trichluc/v1");
+  EXPECT_EQ(c.registry.procedures, (std::vector<std::string>{"2.000635", "2.000547"}));
+  EXPECT_EQ(c.registry.seal_certificates.filename(), "registry-seal.pem");
+  EXPECT_TRUE(c.registry.seal_certificates.is_absolute()) << "relative to the file's folder";
+  EXPECT_EQ(c.registry.timeout_seconds, 12u);
+  EXPECT_EQ(OnestopConfig{}.registry.procedures, (std::vector<std::string>{"2.000635"}));
+
+  auto without = [&](const char* key) {
+    auto d = c;
+    if (std::string(key) == "document_service") d.registry.document_service.clear();
+    if (std::string(key) == "seal_certificates") d.registry.seal_certificates.clear();
+    if (std::string(key) == "bus.url") d.bus.url.clear();
+    return error_of([&] { d.validate(); });
+  };
+  EXPECT_NE(without("document_service").find("registry.document_service"), std::string::npos);
+  EXPECT_NE(without("seal_certificates").find("registry.seal_certificates"), std::string::npos);
+  EXPECT_NE(without("bus.url").find("registry.service"), std::string::npos);
+  EXPECT_NE(error_of([] {
+              (void)OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_REGISTRY_SERVICE", "HOTICH/trichluc"}});
+            }).find("registry.service"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              (void)OnestopConfig::load(write("r2.toml", "[registry]\nprocedures = [\"2.000635;drop\"]\n"), {});
+            }).find("registry.procedures"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              (void)OnestopConfig::load(write("r3.toml", "[registry]\nseal_fingerprint = \"ab\"\n"), {});
+            }).find("unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              (void)OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_REGISTRY_TIMEOUT_SECONDS", "0"}});
+            }).find("registry.timeout_seconds"),
+            std::string::npos);
+}
+}  // namespace

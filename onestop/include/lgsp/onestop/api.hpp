@@ -20,9 +20,10 @@ namespace lgsp::onestop {
 
 class OnestopApi {
  public:
-  // `bus_trust` (may be null: then the bus inbox refuses everything) checks the seals of deliveries.
+  // `bus_trust` (may be null: then the bus inbox refuses everything) checks the seals of deliveries; `bus_api_key`
+  // is the office's key at its node (calls to the civil-status registry, [registry]).
   OnestopApi(OneStopOffice& office, ResultSigner& signer, const OnestopConfig& config,
-             std::unique_ptr<signing::TrustStore> bus_trust);
+             std::unique_ptr<signing::TrustStore> bus_trust, std::string bus_api_key = {});
   ~OnestopApi();
   OnestopApi(const OnestopApi&) = delete;
   OnestopApi& operator=(const OnestopApi&) = delete;

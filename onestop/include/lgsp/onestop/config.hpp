@@ -44,6 +44,22 @@ struct BusLinkConfig {
   unsigned retry_seconds = 5;  // pause before sending a refused or failed bus message again
 };
 
+// The civil-status registry the office asks for extracts (trích lục) over its node's /v1/call
+// (docs/onestop.md, "Civil-registry extracts"). Empty service: no extracts.
+struct RegistryConfig {
+  std::string service;  // e.g. "000.00.00.H29/HOTICH/trichluc/v1": hotich.trichluc-request@v1 -> -result@v1
+  // The registry's document service: GET <document_service>/<sha256> answers the signed extract's bytes (the
+  // result contract names the document by hash only). Required with service.
+  std::string document_service;
+  // Procedures (MaTTHC) whose dossiers may ask for an extract; default the national code of "cấp bản sao trích
+  // lục hộ tịch".
+  std::vector<std::string> procedures{"2.000635"};
+  // PEM certificates of the registry's seal: the extract's signature must be made by one of them (pinned, not
+  // merely chained to signing.trust_roots). Required with service.
+  std::filesystem::path seal_certificates;
+  unsigned timeout_seconds = 30;  // the whole call through the bus (the node's own timeout_ms is shorter)
+};
+
 struct SigningConfig {
   std::filesystem::path module;            // PKCS#11 module; default $LGSP_PKCS11_MODULE
   std::string seal_token = "agency-seal";  // the agency seal's token (PIN from $LGSP_PIN)
@@ -102,6 +118,7 @@ struct OnestopConfig {
   AgencyConfig agency;
   BusLinkConfig bus;
   SigningConfig signing;
+  RegistryConfig registry;
   LookupConfig lookup;
   UploadConfig uploads;
   // Peers whose X-Forwarded-For is believed (the TLS proxy in front of the loopback listener). Empty: the header

@@ -108,6 +108,40 @@ inline constexpr ErrorCode kSigningNotConfigured{"LGSP-503-ONESTOP-SIGNING-CONFI
                                                  "The office has no trust roots for officials' certificates "
                                                  "(signing.trust_roots)",
                                                  "Bộ phận một cửa chưa cấu hình chứng thư gốc tin cậy"};
+// Civil-registry extracts (trích lục) asked for over the bus (docs/onestop.md, "Civil-registry extracts").
+inline constexpr ErrorCode kRegistryNotConfigured{"LGSP-503-ONESTOP-REGISTRY-CONFIG", 503,
+                                                  "The office has no civil-status registry configured "
+                                                  "(registry.service)",
+                                                  "Bộ phận một cửa chưa cấu hình kết nối hệ thống hộ tịch"};
+inline constexpr ErrorCode kNotExtractProcedure{"LGSP-409-ONESTOP-EXTRACT-PROCEDURE", 409,
+                                                "The dossier's procedure does not ask the registry for extracts",
+                                                "Thủ tục của hồ sơ không thuộc loại cấp trích lục hộ tịch"};
+inline constexpr ErrorCode kExtractNotFound{"LGSP-422-ONESTOP-EXTRACT-NOT-FOUND", 422,
+                                            "The civil-status registry found no such registration",
+                                            "Hệ thống hộ tịch không tìm thấy sự kiện hộ tịch đã đăng ký"};
+inline constexpr ErrorCode kExtractRefused{"LGSP-422-ONESTOP-EXTRACT-REFUSED", 422,
+                                           "The civil-status registry refused to issue the extract",
+                                           "Hệ thống hộ tịch từ chối cấp trích lục"};
+inline constexpr ErrorCode kRegistryTimeout{"LGSP-504-ONESTOP-REGISTRY-TIMEOUT", 504,
+                                            "The civil-status registry did not answer in time; try again",
+                                            "Hệ thống hộ tịch không trả lời kịp thời, vui lòng thử lại"};
+inline constexpr ErrorCode kRegistryUnavailable{"LGSP-502-ONESTOP-REGISTRY", 502,
+                                                "The bus or the civil-status registry refused or failed the request",
+                                                "Trục liên thông hoặc hệ thống hộ tịch từ chối hoặc lỗi khi xử lý "
+                                                "yêu cầu"};
+inline constexpr ErrorCode kExtractMalformed{"LGSP-502-ONESTOP-EXTRACT-MALFORMED", 502,
+                                             "The registry's answer is not a usable extract",
+                                             "Kết quả hệ thống hộ tịch trả về không hợp lệ"};
+inline constexpr ErrorCode kExtractDocument{"LGSP-502-ONESTOP-EXTRACT-DOCUMENT", 502,
+                                            "The extract document does not match its hash or size",
+                                            "Tệp trích lục không khớp mã băm hoặc kích thước đã khai"};
+inline constexpr ErrorCode kExtractSignature{"LGSP-502-ONESTOP-EXTRACT-SIGNATURE", 502,
+                                             "The extract's signature is missing, invalid or untrusted",
+                                             "Chữ ký số trên trích lục không có, không hợp lệ hoặc không được tin "
+                                             "cậy"};
+inline constexpr ErrorCode kExtractSigner{"LGSP-502-ONESTOP-EXTRACT-SIGNER", 502,
+                                          "The extract is not signed by the registry's seal certificate",
+                                          "Trích lục không được ký bằng con dấu số của cơ quan đăng ký hộ tịch"};
 }  // namespace errors
 
 // A refusal the API turns into problem+json: the code, a specific detail, optional field errors.

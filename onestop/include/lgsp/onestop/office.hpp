@@ -116,12 +116,23 @@ class OneStopOffice {
   Dossier extend(const Actor& actor, const std::string& code, const ExtensionRequest& input);
   // Records a form issued for the dossier (the PDF and, when sealed, its detached seal), kind "form".
   Dossier add_form(const Actor& actor, const std::string& code, const DossierDocument& document);
+  // What a result came with, recorded in the history just before it in the same unit (an extract received from the
+  // civil-status registry).
+  struct ResultOrigin {
+    std::string action, comment;
+    nlohmann::json details;
+  };
   // Records a signed result document (the signing is done by the caller, see ResultSigner).
-  Dossier add_result(const Actor& actor, const std::string& code, const DossierDocument& document);
+  Dossier add_result(const Actor& actor, const std::string& code, const DossierDocument& document,
+                     const std::optional<ResultOrigin>& origin = std::nullopt);
   // What a result may be added to now: throws as add_result would (404/403 for the actor, 409 for the status or
   // the unit the dossier is at) and returns the dossier. The API calls it before a token signs anything, so a
   // signature is never made for a dossier that cannot take it; add_result checks the same again, in its unit.
   DossierRecord check_may_add_result(const Actor& actor, const std::string& code) const;
+  // Records in the dossier's history what happened without changing its status (an extract the civil-status
+  // registry refused, a document that failed its checks): checked as add_result would be.
+  void note(const Actor& actor, const std::string& code, const std::string& action, const std::string& comment,
+            const nlohmann::json& details);
 
   // The dossier as `actor` may see it; `allowed_actions` lists what `offered_to` (default: the actor's role) may
   // do now, exactly what act() would accept from that role.
