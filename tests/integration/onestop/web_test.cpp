@@ -453,7 +453,7 @@ class OnestopNotify : public ::testing::Test {
     ASSERT_NE(hsm, nullptr) << "run with the hsm_sim CTest fixture";
     dir_ = fs::temp_directory_path() / ("lgsp-onestop-notify-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
-    fs::create_directories(dir_ / "mail");
+    for (const char* sub : {"tmp", "new", "cur"}) fs::create_directories(dir_ / "mail" / sub);  // a Maildir
     // The SMTP server's certificate, which the office trusts through notify.smtp_ca.
     auto cert = lgsp::test::run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                                  (dir_ / "smtp.key").string(), "-out", (dir_ / "smtp.pem").string(), "-days", "2",
