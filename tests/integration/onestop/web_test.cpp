@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -308,6 +309,103 @@ TEST_F(OnestopWeb, a_double_submit_files_one_dossier) {
   EXPECT_NE(third.body["code"], first.body["code"]);
 }
 
+TEST_F(OnestopWeb, procedures_are_found_by_words_with_or_without_vietnamese_marks) {
+  auto codes = [](const std::string& query) {
+    auto r = office_->call("GET", "/onestop/v1/procedures?" + query);
+    EXPECT_EQ(r.status, 200u) << r.raw;
+    std::set<std::string> out;
+    for (const auto& p : r.body["procedures"]) out.insert(p["code"]);
+    return out;
+  };
+  auto khai_sinh = codes("q=khai%20sinh");
+  EXPECT_TRUE(khai_sinh.count("1.001193"));
+  EXPECT_TRUE(khai_sinh.count("1.012788"));
+  EXPECT_FALSE(khai_sinh.count("1.001022"));
+  EXPECT_EQ(codes("q=Khai+Sinh"), khai_sinh);
+  // "đăng ký kết hôn" and "dang ky ket hon" find the same.
+  EXPECT_EQ(codes("q=dang+ky+ket+hon"), (std::set<std::string>{"1.001022"}));
+  EXPECT_EQ(codes("q=%C4%91%C4%83ng%20k%C3%BD%20k%E1%BA%BFt%20h%C3%B4n"), (std::set<std::string>{"1.001022"}));
+  EXPECT_EQ(codes("q=1.001193"), (std::set<std::string>{"1.001193"}));
+  // By field (name or code, marks or not) and online level.
+  auto ho_tich = codes("field=ho+tich");
+  EXPECT_TRUE(ho_tich.count("1.001193"));
+  EXPECT_FALSE(ho_tich.count("1.001612"));
+  EXPECT_EQ(codes("field=H%E1%BB%99%20t%E1%BB%8Bch"), ho_tich);
+  EXPECT_EQ(codes("level=partial"), (std::set<std::string>{"1.001022"}));
+  EXPECT_TRUE(codes("q=khong+co+thu+tuc+nay").empty());
+  EXPECT_EQ(codes("").size(), codes("q=").size());
+}
+
+TEST_F(OnestopWeb, a_citizen_hands_in_a_supplement_the_desk_confirms_and_the_queues_count_it) {
+  auto form = signup_form(10);
+  Browser b;
+  ASSERT_EQ(web(b, "POST", "/session/signup", form).status, 201u);
+  auto upload = [&](const std::string& text) {
+    std::string pdf = "%PDF-1.4\n% " + text + "\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+    auto up = office_->send("POST", "/onestop/v1/files", "", pdf, "application/pdf",
+                            {{"Cookie", "lgsp_session=" + b.cookie}, {"X-CSRF-Token", b.csrf}});
+    EXPECT_EQ(up.status, 201u) << up.raw;
+    return up.body.value("sha256", "");
+  };
+  std::string sha = upload("to khai");
+  auto filed = web(
+      b, "POST", "/dossiers",
+      {{"procedure_code", "1.001193"},
+       {"documents",
+        {{{"code", "TK"}, {"sha256", sha}}, {{"code", "GCS"}, {"sha256", sha}}, {{"code", "GTTT"}, {"sha256", sha}}}}});
+  ASSERT_EQ(filed.status, 201u) << filed.raw;
+  const std::string code = filed.body["code"];
+  auto queue_count = [&](const std::string& name) {
+    auto q = office_->call("GET", "/onestop/v1/queues", receiving_);
+    EXPECT_EQ(q.status, 200u) << q.raw;
+    EXPECT_EQ(q.body["queues"][0]["name"], "overdue");  // overdue first
+    for (const auto& e : q.body["queues"])
+      if (e["name"] == name) return e["count"].get<int>();
+    return -1;
+  };
+  EXPECT_GE(queue_count("online_to_accept"), 1);
+  int waiting_before = queue_count("supplement");
+  EXPECT_EQ(web(b, "GET", "/queues").status, 403u);  // queues are for officials
+
+  // Not waiting for a supplement yet: refused.
+  std::string extra = upload("giay chung sinh ban chinh");
+  json supplement = {{"documents", {{{"code", "GCS"}, {"name", "Giấy chứng sinh (bản chính)"}, {"sha256", extra}}}},
+                     {"note", "Nộp bản chính"}};
+  auto early = web(b, "POST", "/dossiers/" + code + "/supplement", supplement);
+  EXPECT_EQ(early.status, 409u) << early.raw;
+  EXPECT_EQ(early.body["code"], "LGSP-409-ONESTOP-STATUS");
+
+  auto asked = office_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/request_supplement", receiving_,
+                             {{"items", {{{"name", "Giấy chứng sinh (bản chính)"}, {"reason", "bản chụp mờ"}}}}});
+  ASSERT_EQ(asked.status, 200u) << asked.raw;
+  EXPECT_EQ(queue_count("supplement"), waiting_before + 1);
+
+  // Without the CSRF token, or by another citizen: refused; an unknown file records nothing.
+  EXPECT_EQ(web(b, "POST", "/dossiers/" + code + "/supplement", supplement, false).status, 403u);
+  Browser other;
+  ASSERT_EQ(web(other, "POST", "/session/signup", signup_form(11)).status, 201u);
+  EXPECT_EQ(web(other, "POST", "/dossiers/" + code + "/supplement", supplement).status, 403u);
+  json unknown = supplement;
+  unknown["documents"].push_back({{"sha256", std::string(64, 'e')}});
+  auto bad = web(b, "POST", "/dossiers/" + code + "/supplement", unknown);
+  EXPECT_EQ(bad.status, 404u) << bad.raw;
+  EXPECT_EQ(bad.body["field"], "documents");
+
+  auto handed = web(b, "POST", "/dossiers/" + code + "/supplement", supplement);
+  ASSERT_EQ(handed.status, 200u) << handed.raw;
+  int supplements = 0;
+  for (const auto& d : handed.body["documents"])
+    if (d["kind"] == "supplement") ++supplements;
+  EXPECT_EQ(supplements, 1) << handed.raw;
+  EXPECT_EQ(handed.body["history"].back()["action"], "supplement_submitted");
+  // The desk confirms with supplement_received: the dossier goes back to where it paused.
+  auto received = office_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/supplement_received", receiving_,
+                                json::object());
+  ASSERT_EQ(received.status, 200u) << received.raw;
+  EXPECT_EQ(received.body["status"]["code"], 1);
+  EXPECT_EQ(queue_count("supplement"), waiting_before);
+}
+
 }  // namespace
 
 namespace {
@@ -322,8 +420,9 @@ class OnestopTokenSignIn : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("lgsp-onestop-token-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     auto env = lgsp::test::hsm_sim_env(hsm_);
-    office_ = new OfficeProcess(dir_, kWard, "UBND phường Bến Thành", env,
-                                lgsp::test::office_signing_config(hsm_) + "[web]\nchallenge_seconds = 8\n");
+    office_ = new OfficeProcess(
+        dir_, kWard, "UBND phường Bến Thành", env,
+        lgsp::test::office_signing_config(hsm_) + "[web]\nchallenge_seconds = 8\nofficial_password_sign_in = true\n");
     office_->add_user("minh", "leader", "Đỗ Quang Minh", "Phó Chủ tịch UBND phường");
     // Minh's account is bound to official-01's certificate by the CCCD number in its subject.
     auto bound = office_->cli({"user", "bind", "minh", "--cccd", "079090000001"});
@@ -383,6 +482,33 @@ TEST_F(OnestopTokenSignIn, an_official_signs_the_origin_bound_challenge_on_their
   auto replay = token_signin(c.body["challenge_id"], signature, "official-01");
   EXPECT_EQ(replay.status, 401u) << replay.raw;
   EXPECT_EQ(replay.body["code"], "LGSP-401-ONESTOP-CHALLENGE");
+}
+
+TEST_F(OnestopTokenSignIn, where_the_office_allows_it_an_official_signs_in_with_the_password_the_cli_set) {
+  auto cli = [&](const std::string& input) {
+    return lgsp::test::run(
+        {LGSP_BINARY, "onestop", "user", "password", "minh", "--config", (dir_ / "onestop.toml").string()}, input,
+        lgsp::test::hsm_sim_env(hsm_));
+  };
+  auto too_short = cli("ngan\n");
+  EXPECT_NE(too_short.exit_code, 0);
+  auto set = cli("Mật khẩu của Minh 2026\n");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto in = office_->call("POST", "/onestop/v1/session/signin", "",
+                          {{"username", "minh"}, {"password", "Mật khẩu của Minh 2026"}});
+  ASSERT_EQ(in.status, 200u) << in.raw;
+  EXPECT_EQ(in.body["user"]["role"], "leader");
+  auto wrong =
+      office_->call("POST", "/onestop/v1/session/signin", "", {{"username", "minh"}, {"password", "sai mật khẩu"}});
+  EXPECT_EQ(wrong.status, 401u);
+  EXPECT_EQ(wrong.body["code"], "LGSP-401-ONESTOP-SIGNIN");
+  // An official's user name is not a citizen's phone: the citizen form does not sign officials in.
+  auto as_citizen = office_->call("POST", "/onestop/v1/session/signin", "",
+                                  {{"phone", "minh"}, {"password", "Mật khẩu của Minh 2026"}});
+  EXPECT_EQ(as_citizen.status, 401u);
+  // The help tells of it.
+  auto help = lgsp::test::run({LGSP_BINARY, "onestop", "user", "password", "--help"});
+  EXPECT_NE(help.out.find("standard input"), std::string::npos) << help.out;
 }
 
 TEST_F(OnestopTokenSignIn, a_signature_for_another_origin_an_unbound_or_revoked_certificate_or_a_late_one_is_refused) {
