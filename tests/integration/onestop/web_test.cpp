@@ -761,6 +761,10 @@ TEST_F(OnestopNotify, an_sms_is_kept_while_the_gateway_is_down_or_refuses_and_is
     ++delivered;
     EXPECT_EQ(j["authorization"], "Bearer sms-test-key");
     EXPECT_EQ(j["body"]["to"], "0912000102");
+    // Plain ASCII, as the office's SMS answers are.
+    EXPECT_NE(j["body"]["text"].get<std::string>().find("UBND phuong Ben Thanh da tiep nhan ho so " + code),
+              std::string::npos)
+        << line;
     EXPECT_EQ(j["body"]["id"], "lgsp-" + std::to_string(refused["id"].get<int>()));
   }
   EXPECT_EQ(delivered, 1);
