@@ -68,6 +68,7 @@ int OneStopOffice::sweep_web(std::chrono::seconds idle, std::chrono::seconds max
   write([&](Repos& r) {
     n = r.web().sweep_sessions(t - idle, t - max_age);
     r.web().sweep_challenges(t);
+    r.web().sweep_requests(t - std::chrono::hours(24));
   });
   return n;
 }

@@ -155,6 +155,7 @@ class SqlWeb final : public WebRepository {
   std::vector<Notification> notifications_by_id(std::int64_t id) override;
   std::optional<std::string> dossier_of_request(const std::string& key) override;
   void record_request(const std::string& key, const std::string& dossier_code, TimePoint at) override;
+  void sweep_requests(TimePoint before) override;
 
  private:
   Transaction& tx_;

@@ -189,4 +189,8 @@ void SqlWeb::record_request(const std::string& key, const std::string& dossier_c
            Params{text(key), text(dossier_code), time_text(at)});
 }
 
+void SqlWeb::sweep_requests(TimePoint before) {
+  tx_.exec("DELETE FROM dossier_requests WHERE created_at < ?", Params{time_text(before)});
+}
+
 }  // namespace lgsp::onestop::store

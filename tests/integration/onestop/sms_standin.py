@@ -1,7 +1,8 @@
 """A stand-in for an SMS gateway in the one-stop notification tests (the real gateway is an external system).
 
 Usage: sms_standin.py PORT LOG MODE_FILE. Each POST is answered as MODE_FILE says at that moment: "ok" (200, the
-request appended to LOG as one JSON line), "500" (refused, nothing logged) or "slow" (answers after 30 s).
+request appended to LOG as one JSON line), "500" (refused, nothing logged) or "slow" (answers 504 after 30 s,
+nothing logged: a gateway that hangs). Requests are served in threads, so a hanging one does not hold the next.
 """
 import http.server
 import json
@@ -23,6 +24,9 @@ class Gateway(http.server.BaseHTTPRequestHandler):
             return
         if mode == "slow":
             time.sleep(30)
+            self.send_response(504)
+            self.end_headers()
+            return
         with open(LOG, "a", encoding="utf-8") as f:
             f.write(json.dumps({"authorization": self.headers.get("Authorization"),
                                 "body": json.loads(body)}, ensure_ascii=False) + "\n")
@@ -35,4 +39,4 @@ class Gateway(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.HTTPServer(("127.0.0.1", PORT), Gateway).serve_forever()
+http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Gateway).serve_forever()

@@ -711,6 +711,23 @@ TEST_F(OnestopNotify, the_receipt_is_acknowledged_by_email_over_starttls_in_viet
   EXPECT_EQ(notification(code, "email")["to"], "t***@example.vn");
 }
 
+TEST_F(OnestopNotify, a_gateway_that_hangs_is_given_up_on_after_the_timeout_and_the_sms_sent_later_once) {
+  start_sms("slow");
+  auto code = file_at_counter(4);
+  ASSERT_FALSE(code.empty());
+  ASSERT_TRUE(wait_for([&] { return notification(code, "sms").value("attempts", 0) >= 1; }, 30)) << office_->log();
+  auto hung = notification(code, "sms");
+  EXPECT_EQ(hung["status"], "pending");
+  EXPECT_NE(hung["last_error"].get<std::string>().find("Timeout"), std::string::npos) << hung;
+  start_sms("ok");
+  ASSERT_TRUE(wait_for([&] { return notification(code, "sms").value("status", "") == "sent"; }, 40)) << office_->log();
+  int delivered = 0;
+  std::istringstream log(lgsp::test::read_file(dir_ / "sms.log"));
+  for (std::string line; std::getline(log, line);)
+    if (line.find(code) != std::string::npos) ++delivered;
+  EXPECT_EQ(delivered, 1);
+}
+
 TEST_F(OnestopNotify, a_supplement_request_is_notified_too) {
   auto code = file_at_counter(3);
   ASSERT_FALSE(code.empty());

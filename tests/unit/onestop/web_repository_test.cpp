@@ -122,6 +122,8 @@ TEST_P(WebRepositoryTest, a_request_id_names_the_dossier_it_filed_and_a_password
     EXPECT_EQ(r.web().password_hash("minh"), "$argon2id$new");
     EXPECT_FALSE(r.web().password_hash("an"));
   });
+  write([&](OfficeRepositories& r) { r.web().sweep_requests(at("2026-12-06T08:00:00+07:00")); });
+  read([&](OfficeRepositories& r) { EXPECT_FALSE(r.web().dossier_of_request("0912345678\nform-1")); });
 }
 
 }  // namespace

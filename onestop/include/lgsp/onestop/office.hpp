@@ -103,7 +103,7 @@ class OneStopOffice {
   void touch_session(const std::string& id_sha256);
   bool end_session(const std::string& id_sha256);
   int end_sessions_of(const std::string& username);
-  // Ends expired sessions and challenges; returns how many sessions ended.
+  // Ends expired sessions and challenges, forgets request ids older than a day; returns how many sessions ended.
   int sweep_web(std::chrono::seconds idle, std::chrono::seconds max_age);
   // A new challenge, unless `max_open` unexpired ones are waiting already (then false).
   bool add_challenge(const WebChallenge& c, int max_open);

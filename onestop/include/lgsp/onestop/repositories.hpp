@@ -226,6 +226,8 @@ class WebRepository {
   // A client's request id (Idempotency-Key) for a filed dossier: the dossier it filed, if any.
   virtual std::optional<std::string> dossier_of_request(const std::string& key) = 0;
   virtual void record_request(const std::string& key, const std::string& dossier_code, TimePoint at) = 0;
+  // Forgets request ids recorded before `before` (a double submit comes within seconds, not days).
+  virtual void sweep_requests(TimePoint before) = 0;
 };
 
 // The repositories of one unit of work.
