@@ -63,6 +63,7 @@ function drawNav() {
 let drawing = 0;
 export async function render() {
   const mine = ++drawing;
+  delete document.documentElement.dataset.ready;
   if (!session.checked) await loadSession();
   const main = document.getElementById('main');
   const path = location.pathname.replace(/\/+$/, '') || '/';
