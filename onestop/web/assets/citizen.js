@@ -92,6 +92,8 @@ export async function procedure(main, code) {
 
 // ---------- lookup and result download ----------
 export async function lookup(main, code) {
+  // The links in notifications say /tra-cuu?ma=CODE.
+  if (!code && new URLSearchParams(location.search).get('ma')) code = new URLSearchParams(location.search).get('ma').trim();
   main.append(h('h1', {}, code ? `Hồ sơ ${code}` : 'Tra cứu hồ sơ'));
   const codeForm = h('form', { role: 'search', 'aria-label': 'Tra cứu theo mã hồ sơ' },
     field('Mã hồ sơ', h('input', { name: 'code', value: code || '', required: true, autocomplete: 'off', spellcheck: 'false' }),
@@ -283,7 +285,9 @@ export async function fileOnline(main, code) {
     const body = { procedure_code: p.code, customer_code: session.user.customer_code, channel: 2,
       documents: (p.documents || []).filter((d) => uploaded[d.code]).map((d) => ({ code: d.code, sha256: uploaded[d.code].sha256 })) };
     if (draft.note) body.note = draft.note;
-    const d = await api('POST', '/dossiers', body);
+    // The same key for every try of this draft: the office files one dossier for it (Idempotency-Key).
+    if (!draft.key) { draft.key = crypto.randomUUID(); drafts.save(key, draft); }
+    const d = await api('POST', '/dossiers', body, { headers: { 'Idempotency-Key': draft.key } });
     draft.filed = d.code; drafts.save(key, draft);
     drafts.clear(key);
     navigate(`/bien-nhan/${encodeURIComponent(d.code)}`);

@@ -42,8 +42,8 @@ async function readAnswer(r) {
 // Called when an answer says the session is gone: the page keeps the draft and goes to sign-in.
 export const hooks = { onSessionExpired: null };
 
-export async function api(method, path, body, { raw = false } = {}) {
-  const headers = {};
+export async function api(method, path, body, { raw = false, headers: extra = {} } = {}) {
+  const headers = { ...extra };
   let payload;
   if (body instanceof Blob) { payload = body; headers['Content-Type'] = body.type || 'application/octet-stream'; }
   else if (body !== undefined) { payload = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }

@@ -273,8 +273,9 @@ export async function intake(main) {
     if (!state.profile) throw new ApiError(400, { title_vi: 'Hãy tìm hoặc tạo hồ sơ điện tử của người nộp trước.' });
     if (!state.procedure) throw new ApiError(400, { title_vi: 'Hãy chọn thủ tục.' });
     if (filed) return;
+    state.key = state.key || crypto.randomUUID();
     filed = await api('POST', '/dossiers', { procedure_code: state.procedure.code, customer_code: state.profile.customer_code, channel: 1,
-      documents: Object.entries(state.docs).map(([c, sha256]) => ({ code: c, sha256 })) });
+      documents: Object.entries(state.docs).map(([c, sha256]) => ({ code: c, sha256 })) }, { headers: { 'Idempotency-Key': state.key } });
     const ecode = encodeURIComponent(filed.code);
     fileForm.replaceChildren(h('div', { class: 'notice', role: 'status' }, 'Đã tiếp nhận hồ sơ ', h('strong', {}, filed.code), `, hẹn trả ${fmtDateTime(filed.due_at)}.`),
       h('a', { class: 'button', href: `/onestop/v1/dossiers/${ecode}/forms/01`, target: '_blank', rel: 'noopener' }, 'In giấy tiếp nhận (mẫu 01)'),

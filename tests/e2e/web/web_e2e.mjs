@@ -112,16 +112,35 @@ try {
     `[agency]\ncode = "000.00.13.H29"\nname = "UBND phường Bến Thành"\npublic_url = "${origin}"\n` +
     `[signing]\nca_chain = "${pki}/issuing-ca.pem"\ntrust_roots = "${pki}/root-ca.pem"\nrevocation = "crl"\ncrl = "${pki}/crl.pem"\n` +
     `[web]\nagent_url = "${agentUrl}"\n`;
-  fs.writeFileSync(path.join(dir, 'onestop.toml'), configBase);
-  // The session backend's keys, when this build has them (web.origin, officials' passwords, SMTP).
+  // The session backend (cookie sessions, officials' passwords, notifications), when this build has it.
   const help = spawnSync(lgsp, ['onestop', 'user', '--help'], { encoding: 'utf8' }).stdout || '';
-  const hasPasswords = /\bpassword\b/.test(help);
+  const backend = /\bpassword\b/.test(help);
+  fs.writeFileSync(path.join(dir, 'onestop.toml'), configBase + (backend ? `origin = "${origin}"\nofficial_password_sign_in = true\n` +
+    `[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = ${smtpPort}\nsmtp_from = "Bộ phận một cửa <motcua@example.vn>"\nsmtp_starttls = "none"\npoll_ms = 200\n` : ''));
   cli(['procedure', 'import', path.join(source, 'onestop/samples/procedures.json')], hsmEnv);
   const token = (out) => (out.match(/[A-Za-z0-9_-]{32,}/) || [])[0];
   const lanToken = token(cli(['user', 'add', 'lan', '--role', 'receiving', '--name', 'Trần Thị Lan', '--title', 'Công chức Bộ phận một cửa'], hsmEnv));
   cli(['user', 'add', 'hung', '--role', 'processing', '--name', 'Lê Văn Hùng', '--title', 'Công chức Tư pháp - Hộ tịch'], hsmEnv);
   cli(['user', 'add', 'minh', '--role', 'leader', '--name', 'Đỗ Quang Minh', '--title', 'Phó Chủ tịch UBND phường', '--cccd', '079090000001'], hsmEnv);
   check(lanToken, 'user add prints the bearer token');
+  let smtp = null;
+  if (backend) {
+    for (const u of ['lan', 'hung']) cli(['user', 'password', u], hsmEnv, `mat-khau-${u}-2026\n`);
+    const mail = path.join(dir, 'mail');
+    start('smtp', ['python3', path.join(source, 'tests/e2e/web/smtp_sink.py'), String(smtpPort), mail]);
+    await waitFor('the SMTP server', () => new Promise((resolve) => {
+      const c = net.connect(smtpPort, '127.0.0.1', () => { c.end(); resolve(true); }); c.on('error', () => resolve(false)); }));
+    smtp = { messages: () => (fs.existsSync(mail) ? fs.readdirSync(mail).filter((f) => f.endsWith('.txt')).map((f) => fs.readFileSync(path.join(mail, f), 'utf8')) : []) };
+    // The leader's agent: copies of hsm-sim's tokens (this test's PIN entries never touch the shared ones).
+    fs.cpSync(path.join(hsm, 'tokens'), path.join(dir, 'tokens'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'softhsm2.conf'), `directories.tokendir = ${path.join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+    fs.mkdirSync(path.join(dir, 'pinentry'));
+    start('agent', [lgsp, 'agent', '--listen', `127.0.0.1:${agentPort}`, '--allow-origin', origin,
+      '--pinentry', path.join(source, 'tests/support/scripted-pinentry'), '--module', hsmEnv.LGSP_PKCS11_MODULE],
+    { SOFTHSM2_CONF: path.join(dir, 'softhsm2.conf'), SCRIPTED_PINENTRY_DIR: path.join(dir, 'pinentry') });
+    await waitFor('the agent', () => new Promise((resolve) => {
+      const c = net.connect(agentPort, '127.0.0.1', () => { c.end(); resolve(true); }); c.on('error', () => resolve(false)); }));
+  }
 
   const office = start('office', [lgsp, 'onestop', 'serve', '--config', path.join(dir, 'onestop.toml')], hsmEnv);
   await waitFor('the office', async () => (await fetch(`${origin}/healthz`)).ok);
@@ -247,13 +266,13 @@ try {
   });
 
   // ---------- the journey that needs the session backend ----------
-  const hasSessions = (await fetch(`${origin}/onestop/v1/session/challenge`, { method: 'POST' })).status !== 404;
+  const hasSessions = backend && (await fetch(`${origin}/onestop/v1/session/challenge`, { method: 'POST' })).status !== 404;
   if (!hasSessions) {
     missing.push('citizen sign-up/sign-in, filing online, receipt, e-mail, desk/specialist/leader pages, signing through the agent, result download, dashboard: this build has no /onestop/v1/session endpoints (web-backend not merged)');
   } else {
     const journey = await import('./journey.mjs');
     await journey.run({ origin, agentUrl, dir, source, hsm, hsmEnv, lgsp, cli, start, waitFor, check, step, audit, missing,
-      citizen, wide, browser, minimalPdf, freePort, smtpPort, configBase, office, children, Failure, log });
+      citizen, wide, browser, minimalPdf, freePort, smtp, office, children, Failure, log });
   }
   check(cspViolations.length === 0, `CSP violations in the pages:\n${cspViolations.join('\n')}`);
   console.log(`e2e.web: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; ${results.length} steps; screenshots in ${artifacts}`);
