@@ -236,9 +236,9 @@ struct OnestopServer::Impl {
       reply(bus::HttpResponse::json(st.ready() ? 200 : 503, body));
     });
     // The web pages last: their catch-all routes take only what no API route takes.
-    web = std::make_unique<WebAssets>(WebAssetsOptions{
-        config.web_assets_dir.empty() ? default_web_dir() : config.web_assets_dir, config.web_agent_url,
-        config.effective_agency().public_url.starts_with("https://")});
+    web = std::make_unique<WebAssets>(
+        WebAssetsOptions{config.web_assets_dir.empty() ? default_web_dir() : config.web_assets_dir,
+                         config.web_agent_url, config.effective_agency().public_url.starts_with("https://")});
     web->add_routes(router);
   }
 

@@ -63,21 +63,24 @@ bool is_page_route(std::string_view path) {
     auto r = segments(route);
     if (r.size() != p.size()) continue;
     bool ok = true;
-    for (std::size_t i = 0; ok && i < r.size(); ++i)
-      ok = r[i] == "{}" ? p[i].size() <= 80 : r[i] == p[i];
+    for (std::size_t i = 0; ok && i < r.size(); ++i) ok = r[i] == "{}" ? p[i].size() <= 80 : r[i] == p[i];
     if (ok) return true;
   }
   return false;
 }
 
 std::string content_type_of(const fs::path& file) {
-  static const std::map<std::string, std::string> types = {
-      {".html", "text/html; charset=utf-8"},     {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},              {".svg", "image/svg+xml"},
-      {".png", "image/png"},                      {".ico", "image/x-icon"},
-      {".txt", "text/plain; charset=utf-8"},      {".woff2", "font/woff2"},
-      {".webmanifest", "application/manifest+json"}};
+  static const std::map<std::string, std::string> types = {{".html", "text/html; charset=utf-8"},
+                                                           {".js", "text/javascript; charset=utf-8"},
+                                                           {".mjs", "text/javascript; charset=utf-8"},
+                                                           {".css", "text/css; charset=utf-8"},
+                                                           {".json", "application/json"},
+                                                           {".svg", "image/svg+xml"},
+                                                           {".png", "image/png"},
+                                                           {".ico", "image/x-icon"},
+                                                           {".txt", "text/plain; charset=utf-8"},
+                                                           {".woff2", "font/woff2"},
+                                                           {".webmanifest", "application/manifest+json"}};
   auto it = types.find(file.extension().string());
   return it == types.end() ? "application/octet-stream" : it->second;
 }
@@ -167,11 +170,13 @@ struct WebAssets::Impl {
   }
 
   void make_headers() {
-    std::string csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-                      "font-src 'self'; connect-src 'self'";
+    std::string csp =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "font-src 'self'; connect-src 'self'";
     if (!options.agent_url.empty()) csp += " " + options.agent_url;
-    csp += "; frame-src 'self' blob:; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-           "frame-ancestors 'none'";
+    csp +=
+        "; frame-src 'self' blob:; worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'";
     security = {{"Content-Security-Policy", csp},
                 {"Referrer-Policy", "no-referrer"},
                 {"X-Content-Type-Options", "nosniff"},
@@ -217,9 +222,7 @@ WebAssets::WebAssets(WebAssetsOptions options) : impl_(std::make_unique<Impl>())
 WebAssets::~WebAssets() = default;
 
 std::size_t WebAssets::file_count() const { return impl_->files.size(); }
-const std::vector<std::pair<std::string, std::string>>& WebAssets::security_headers() const {
-  return impl_->security;
-}
+const std::vector<std::pair<std::string, std::string>>& WebAssets::security_headers() const { return impl_->security; }
 
 HttpResponse WebAssets::answer(const HttpRequest& request) const {
   const auto& files = impl_->files;
@@ -246,8 +249,7 @@ void WebAssets::add_routes(bus::Router& router) const {
       if (match.handler && match.route != "/*") allow += (allow.empty() ? "" : ", ") + std::string(m);
     }
     if (allow.empty()) return bus::problem(bus::errors::kUnknownRoute, "no resource at " + header.path);
-    auto answer =
-        bus::problem(bus::errors::kMethodNotAllowed, header.method + " is not allowed on " + header.path);
+    auto answer = bus::problem(bus::errors::kMethodNotAllowed, header.method + " is not allowed on " + header.path);
     answer.headers.emplace_back("Allow", allow);
     return answer;
   };

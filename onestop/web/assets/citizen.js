@@ -341,7 +341,12 @@ export async function myDossier(main, code) {
     dl([['Thủ tục', d.procedure.name], ['Trạng thái', statusTag(d.status)], ['Ngày nộp', fmtDateTime(d.received_at)],
       ['Hẹn trả kết quả', fmtDateTime(d.due_at)], d.timeliness ? ['Kết quả', TIMELINESS[d.timeliness] || d.timeliness] : null]),
     h('p', {}, h('a', { href: `/onestop/v1/dossiers/${encodeURIComponent(d.code)}/forms/01`, download: `bien-nhan-${d.code}.pdf` }, 'Giấy biên nhận (mẫu 01, PDF)')), out);
-  if (d.status.code === 5) main.append(supplementForm(d));
+  if (d.status.code === 5) {
+    const asked = [...(d.history || [])].reverse().find((x) => x.action === 'request_supplement');
+    const sent = (d.documents || []).filter((x) => x.kind === 'supplement' && (!asked || Date.parse(x.added_at) >= Date.parse(asked.at)));
+    if (sent.length) main.append(h('div', { class: 'notice', role: 'status' }, `Bạn đã gửi ${sent.length} giấy tờ bổ sung; Bộ phận một cửa sẽ xác nhận.`));
+    main.append(supplementForm(d));
+  }
   if ((d.allowed_actions || []).includes('request_withdrawal')) {
     main.append(h('section', { class: 'card', 'aria-labelledby': 'rut' }, h('h2', { id: 'rut' }, 'Rút hồ sơ'),
       form({}, [field('Lý do', h('textarea', { name: 'comment' })), h('button', { type: 'submit', class: 'secondary' }, 'Gửi yêu cầu rút hồ sơ')], async (fd) => {
@@ -377,7 +382,10 @@ function supplementForm(d) {
     input.value = '';
   });
   return h('section', { class: 'card', 'aria-labelledby': 'bs' }, h('h2', { id: 'bs' }, 'Bổ sung hồ sơ'),
-    asked && asked.comment ? h('p', {}, 'Cán bộ yêu cầu: ', h('strong', {}, asked.comment)) : h('p', {}, 'Cán bộ yêu cầu bổ sung giấy tờ (xem quá trình xử lý bên dưới).'),
+    h('p', {}, 'Cán bộ yêu cầu bổ sung:'),
+    h('ul', {}, ((asked && asked.details && asked.details.items) || []).map((x) => h('li', {}, typeof x === 'string' ? x : x.name || JSON.stringify(x))),
+      asked && asked.details && asked.details.reason ? h('li', {}, `Lý do: ${asked.details.reason}`) : null,
+      asked && asked.comment ? h('li', {}, asked.comment) : null),
     form({}, [field('Giấy tờ bổ sung', input, 'PDF, Word, TIFF hoặc JPEG'), bar, state,
       field('Ghi chú', h('textarea', { name: 'note' })), h('button', { type: 'submit' }, 'Gửi bổ sung')], async (fd) => {
       if (!files.length) throw new ApiError(400, { field: 'files', title_vi: 'Hãy chọn ít nhất một tệp.' });

@@ -108,14 +108,38 @@ function dossierRows(items) {
     statusTag(d.status), h('span', {}, fmtDateTime(d.due_at), Date.parse(d.due_at) < now && !d.finished_at ? h('span', { class: 'tag bad' }, ' Quá hạn') : null)]));
 }
 
+// Where the office has no GET /queues: the role's queues from GET /dossiers?status=, overdue first.
+const ROLE_QUEUES = {
+  receiving: [['Hồ sơ trực tuyến chờ tiếp nhận', 1], ['Đã tiếp nhận', 2], ['Chờ bổ sung', 5], ['Chờ trả kết quả', 9]],
+  processing: [['Đang xử lý', 4], ['Đã tiếp nhận', 2], ['Chờ bổ sung', 5]],
+  leader: [['Đang xử lý, chờ ký', 4], ['Đã tiếp nhận', 2], ['Xin rút hồ sơ', 7]],
+  admin: [],
+};
+async function fallbackQueues(role) {
+  const out = [];
+  const now = Date.now();
+  const overdue = [];
+  for (const [name, status] of ROLE_QUEUES[role] || []) {
+    const a = await api('GET', `/dossiers?status=${status}`);
+    const items = a.dossiers || a.items || [];
+    out.push({ name, count: items.length, query: `status=${status}` });
+    overdue.push(...items.filter((d) => Date.parse(d.due_at) < now));
+  }
+  return overdue.length ? [{ name: 'Quá hạn', count: overdue.length, items: overdue }, ...out] : out;
+}
+
 export async function queues(main) {
   if (needOfficial(main)) return;
-  const q = (await api('GET', '/queues')).queues || [];
+  let q;
+  try { q = (await api('GET', '/queues')).queues || []; } catch (e) {
+    if (e.status !== 404) throw e;
+    q = await fallbackQueues(session.user.role);
+  }
   const list = h('div', { 'aria-live': 'polite', id: 'queue-list' });
   const show = async (queue, button) => {
     main.querySelectorAll('.queues button').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
     const query = queue.query !== undefined ? String(queue.query).replace(/^\?/, '') : queue.status !== undefined ? `status=${queue.status}` : '';
-    const answer = await api('GET', `/dossiers${query ? `?${query}` : ''}`);
+    const answer = queue.items ? { dossiers: queue.items } : await api('GET', `/dossiers${query ? `?${query}` : ''}`);
     const items = answer.dossiers || answer.items || [];
     list.replaceChildren(h('h2', {}, `${queue.title_vi || queue.name} (${items.length})`), items.length ? dossierRows(items) : h('p', {}, 'Không có hồ sơ.'));
   };
@@ -158,6 +182,24 @@ function actionForm(d, action) {
       return form({ 'aria-label': actionName(action) }, [field('Số tiền (đồng)', h('input', { name: 'amount', inputmode: 'numeric', required: true })),
         field('Khoản thu', h('input', { name: 'reason' })), h('button', { type: 'submit' }, 'Yêu cầu nộp phí')],
       (fd) => run({ amount: Number(String(fd.get('amount')).replace(/\D/g, '')), reason: String(fd.get('reason') || '') }));
+    case 'supplement_received': {
+      const docs = [];
+      const input = h('input', { type: 'file', name: 'documents', multiple: true, accept: DOC_ACCEPT });
+      const note = h('p', { class: 'hint', 'aria-live': 'polite' });
+      input.addEventListener('change', async () => {
+        for (const f of input.files) {
+          const bad = checkDocument(f);
+          if (bad) { note.textContent = bad; continue; }
+          try { const up = await upload(f); docs.push({ sha256: up.sha256, name: f.name }); note.textContent = `Đã tải lên ${docs.length} tệp.`; } catch (e) { note.textContent = problemText(e); }
+        }
+      });
+      return form({ 'aria-label': actionName(action) }, [field('Giấy tờ nhận tại quầy (nếu có)', input, 'Để trống khi công dân đã bổ sung trực tuyến'), note, ...withComment,
+        h('button', { type: 'submit' }, actionName(action))], (fd) => {
+        const body = docs.length ? { documents: docs } : {};
+        const comment = String(fd.get('comment') || ''); if (comment) body.comment = comment;
+        return run(body);
+      });
+    }
     default:
       return form({ 'aria-label': actionName(action) }, [...withComment, h('button', { type: 'submit' }, actionName(action))], (fd) => {
         const comment = String(fd.get('comment') || '');

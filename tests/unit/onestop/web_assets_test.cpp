@@ -1,8 +1,8 @@
 // The web pages' static serving (onestop/src/web_assets.cpp): page routes, files, the Vietnamese 404, ETag/304,
 // gzip, the security headers, and the catch-all routes leaving the API's 404/405 answers as they were.
+#include "lgsp/onestop/web_assets.hpp"
 #include "lgsp/bus/config.hpp"
 #include "lgsp/bus/http_server.hpp"
-#include "lgsp/onestop/web_assets.hpp"
 
 #include <gtest/gtest.h>
 
@@ -109,8 +109,10 @@ TEST_F(WebAssetsTest, a_folder_without_its_pages_or_with_an_oversized_file_is_re
 
 TEST_F(WebAssetsTest, the_catch_all_routes_keep_the_api_answers_404_and_405) {
   lgsp::bus::Router router;
-  router.add("POST", "/onestop/v1/results/{code}", [](HttpRequest&, lgsp::bus::Reply r) { r(HttpResponse::json(200, {})); });
-  router.add("GET", "/onestop/v1/lookup/{code}", [](HttpRequest&, lgsp::bus::Reply r) { r(HttpResponse::json(200, {})); });
+  router.add("POST", "/onestop/v1/results/{code}",
+             [](HttpRequest&, lgsp::bus::Reply r) { r(HttpResponse::json(200, {})); });
+  router.add("GET", "/onestop/v1/lookup/{code}",
+             [](HttpRequest&, lgsp::bus::Reply r) { r(HttpResponse::json(200, {})); });
   WebAssets web({dir_, "", false});
   web.add_routes(router);
   lgsp::bus::HttpServerOptions o;

@@ -14,9 +14,9 @@
 namespace lgsp::onestop {
 
 struct WebAssetsOptions {
-  std::filesystem::path dir;                     // the assets folder (web.assets_dir, else the installed one)
+  std::filesystem::path dir;                        // the assets folder (web.assets_dir, else the installed one)
   std::string agent_url = "http://127.0.0.1:8731";  // the officials' `lgsp agent` origin (CSP connect-src)
-  bool https = false;                            // the public address is https://: send HSTS
+  bool https = false;                               // the public address is https://: send HSTS
 };
 
 // The assets folder as installed with the binary: $LGSP_ONESTOP_WEB_DIR's value at build time (the source tree's
