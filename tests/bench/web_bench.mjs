@@ -28,20 +28,18 @@ try {
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
-    let bytes = 0; let requests = 0;
+    let bytes = 0; let requests = 0; let decoded = 0;
     cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests += 1; });
+    cdp.on('Network.dataReceived', (e) => { decoded += e.dataLength; });
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => document.documentElement.dataset.ready === '/');
     const tti = await page.evaluate(() => performance.now());
     const dcl = await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd);
-    runs.push({ bytes, requests, tti, dcl });
+    runs.push({ bytes, decoded, requests, tti, dcl });
     await context.close();
   }
   const median = (k) => { const v = runs.map((r) => r[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-  let raw = 0;
-  for (const f of ['index.html', 'assets/style.css', 'assets/app.js', 'assets/lib.js', 'assets/citizen.js', 'assets/official.js', 'assets/vendor/qrcode.mjs', 'assets/icon.svg'])
-    raw += fs.statSync(path.join(source, 'onestop/web', f)).size;
-  console.log(JSON.stringify({ loads, requests: median('requests'), first_load_bytes_on_wire: median('bytes'), uncompressed_asset_bytes: raw,
+  console.log(JSON.stringify({ loads, requests: median('requests'), first_load_bytes_on_wire: median('bytes'), bytes_decoded: median('decoded'),
     dom_content_loaded_ms: Math.round(median('dcl')), time_to_interactive_ms: Math.round(median('tti')) }, null, 1));
 } finally {
   if (browser) await browser.close();

@@ -2,7 +2,9 @@
 // are followed without reloading; the server answers index.html for every route listed here (web_assets.cpp).
 import { h, session, hooks, loadSession, api, drafts } from './lib.js';
 import * as citizen from './citizen.js';
-import * as official from './official.js';
+// Officials' pages are loaded only when an official page is opened: a citizen's first load stays small.
+const lazy = (name) => async (...args) => (await import('./official.js'))[name](...args);
+const official = Object.fromEntries(['queues', 'signin', 'dossier', 'intake', 'signResults', 'dashboard', 'admin'].map((n) => [n, lazy(n)]));
 
 const routes = [
   [/^\/$/, citizen.home],

@@ -4,7 +4,6 @@ import {
   fold, statusTag, actionName, problemText, saveBlob, drafts, upload, checkDocument, DOC_ACCEPT, ApiError, TIMELINESS,
 } from './lib.js';
 import { navigate } from './app.js';
-import qrcode from './vendor/qrcode.mjs';
 
 const LEVELS = { full: 'Toàn trình', partial: 'Một phần', none: 'Chỉ nộp trực tiếp' };
 const CHANNELS = { 1: 'Trực tiếp tại Bộ phận một cửa', 2: 'Trực tuyến', 3: 'Qua bưu chính công ích' };
@@ -299,6 +298,7 @@ export async function receipt(main, code) {
   if (needCitizen(main)) return;
   const d = await api('GET', `/dossiers/${encodeURIComponent(code)}`);
   const url = `${location.origin}/tra-cuu/${encodeURIComponent(code)}`;
+  const { default: qrcode } = await import('./vendor/qrcode.mjs');
   const qr = qrcode(0, 'M');
   qr.addData(url);
   qr.make();
