@@ -3,6 +3,7 @@
 #include "lgsp/onestop/web_assets.hpp"
 #include "lgsp/bus/config.hpp"
 #include "lgsp/bus/http_server.hpp"
+#include "lgsp/onestop/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -124,12 +125,29 @@ TEST_F(WebAssetsTest, the_catch_all_routes_keep_the_api_answers_404_and_405) {
   EXPECT_NE(post_lookup.find("Allow: GET"), std::string::npos) << post_lookup;
   auto unknown_api = send("GET /onestop/v1/nothing HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_NE(unknown_api.find("LGSP-404-ROUTE"), std::string::npos) << unknown_api;
-  // A POST to an unknown path is refused on its header, before any body is read.
-  auto post_page = send("POST /tra-cuu HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n");
+  // A POST to a page path is the API's 404, decided on the header (an announced body over the limit: 413 first).
+  auto post_page = send("POST /tra-cuu HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nabcde");
   EXPECT_NE(post_page.find("LGSP-404-ROUTE"), std::string::npos) << post_page;
+  auto huge = send("POST /tra-cuu HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n");
+  EXPECT_NE(huge.find("413"), std::string::npos) << huge;
   auto page = send("GET /tra-cuu HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_NE(page.find("200 OK"), std::string::npos) << page;
   EXPECT_NE(page.find("Content-Security-Policy"), std::string::npos) << page;
+}
+
+TEST(WebConfigKeys, agent_url_is_an_http_origin_and_assets_dir_a_path) {
+  using lgsp::onestop::OnestopConfig;
+  auto defaults = OnestopConfig::load(std::nullopt, {});
+  EXPECT_EQ(defaults.web_agent_url, "http://127.0.0.1:8731");
+  EXPECT_TRUE(defaults.web_assets_dir.empty());
+  auto set = OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_WEB_AGENT_URL", "http://127.0.0.1:9000"},
+                                                {"LGSP_ONESTOP_WEB_ASSETS_DIR", "/srv/motcua/web"}});
+  EXPECT_EQ(set.web_agent_url, "http://127.0.0.1:9000");
+  EXPECT_EQ(set.web_assets_dir, "/srv/motcua/web");
+  for (const char* bad :
+       {"javascript:alert(1)", "127.0.0.1:8731", "http://127.0.0.1:8731 'unsafe-inline'", "http://a;script-src *"})
+    EXPECT_THROW(OnestopConfig::load(std::nullopt, {{"LGSP_ONESTOP_WEB_AGENT_URL", bad}}), lgsp::bus::ConfigError)
+        << bad;
 }
 
 }  // namespace
