@@ -187,9 +187,8 @@ const std::vector<Key>& keys() {
          c.lookup.dossier_max_failures = to_unsigned("lookup.dossier_max_failures", v, 1, 1000000);
        }},
       {"lookup.dossier_window_seconds",
-       [](auto& c, auto& v, auto&) {
-         c.lookup.dossier_window_seconds = to_unsigned("lookup.dossier_window_seconds", v, 1, 30 * 86400);
-       }},
+       [](auto& c, auto& v,
+          auto&) { c.lookup.dossier_window_seconds = to_unsigned("lookup.dossier_window_seconds", v, 1, 30 * 86400); }},
       {"uploads.max_bytes",
        [](auto& c, auto& v, auto&) { c.uploads.max_bytes = to_unsigned("uploads.max_bytes", v, 1, 4294967295u); }},
       {"uploads.max_files",
