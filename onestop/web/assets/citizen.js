@@ -258,7 +258,7 @@ export async function fileOnline(main, code) {
         state.textContent = '';
       } finally { bar.hidden = true; }
     });
-    return field(`${d.name}${d.mandatory ? ' (bắt buộc)' : ''}`, input, 'PDF, Word, TIFF hoặc JPEG; tối đa 32 MB'), [bar, state];
+    return [field(`${d.name}${d.mandatory ? ' (bắt buộc)' : ''}`, input, 'PDF, Word, TIFF hoặc JPEG; tối đa 32 MB'), bar, state];
   });
   const note = h('textarea', { name: 'note' }, draft.note || '');
   note.addEventListener('input', () => { draft.note = note.value; drafts.save(key, draft); });

@@ -177,13 +177,21 @@ function markField(form, name, message) {
 export function showProblem(form, err) {
   clearErrors(form);
   const p = err.problem || {};
-  let placed = false;
-  if (p.field) placed = markField(form, p.field, problemText(err));
+  // One message per field: the errors[] entries (path "/field"), else the problem's own `field`.
+  const byField = new Map();
   if (Array.isArray(p.errors)) {
     for (const e of p.errors) {
       const name = String(e.path || e.field || '').replace(/^\//, '').split('/')[0];
-      if (name && markField(form, name, e.message || e.detail || problemText(err))) placed = true;
+      if (!name) continue;
+      const why = e.message || e.detail || '';
+      byField.set(name, [...(byField.get(name) || []), why].filter(Boolean));
     }
+  }
+  if (p.field && !byField.has(p.field)) byField.set(p.field, [p.detail || ''].filter(Boolean));
+  let placed = false;
+  for (const [name, whys] of byField) {
+    const title = p.title_vi || p.title || 'Không hợp lệ';
+    if (markField(form, name, whys.length ? `${title}: ${whys.join('; ')}` : title)) placed = true;
   }
   let top = form.querySelector('.form-alert');
   if (!top) { top = h('div', { class: 'alert form-alert', role: 'alert' }); form.prepend(top); }

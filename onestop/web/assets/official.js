@@ -39,15 +39,18 @@ function certificateName(c) {
   const cn = /CN=([^,]+)/.exec(c.subject || '');
   return `${cn ? cn[1] : c.subject} — ${c.token_label || ''} (hết hạn ${fmtDate(c.not_after)})`;
 }
+// The token's certificates (no PIN asked), listed in `select` for the official to choose; returns the chosen one.
+let certificates = [];
+async function listCertificates(select) {
+  certificates = (await agent('/v1/certificates')).certificates || [];
+  if (!certificates.length) throw new ApiError(0, { title_vi: 'Không thấy thiết bị ký số nào. Hãy cắm USB token.' });
+  const keep = select.value;
+  select.replaceChildren(...certificates.map((c) => h('option', { value: c.fingerprint, selected: c.fingerprint === keep }, certificateName(c))));
+  return certificates;
+}
 async function pickCertificate(select) {
-  const list = (await agent('/v1/certificates')).certificates || [];
-  if (!list.length) throw new ApiError(0, { title_vi: 'Không thấy thiết bị ký số nào. Hãy cắm USB token.' });
-  if (select) {
-    select.replaceChildren(...list.map((c) => h('option', { value: c.fingerprint }, certificateName(c))));
-    select.closest('.field').hidden = list.length < 2;
-    return list.find((c) => c.fingerprint === select.value) || list[0];
-  }
-  return list[0];
+  if (!certificates.length || !certificates.some((c) => c.fingerprint === select.value)) await listCertificates(select);
+  return certificates.find((c) => c.fingerprint === select.value) || certificates[0];
 }
 
 function needOfficial(main, roles) {
@@ -69,13 +72,15 @@ function whoBar() {
 // ---------- sign-in ----------
 export async function signin(main) {
   const expired = new URLSearchParams(location.search).has('het-han');
-  const certSelect = h('select', { name: 'certificate' });
+  const certSelect = h('select', { name: 'certificate', id: 'f-certificate' });
+  const agentState = h('p', { class: 'hint', 'aria-live': 'polite' });
   const done = () => { const back = drafts.load('return'); drafts.clear('return'); navigate(back && back.startsWith('/can-bo/') && back !== '/can-bo/dang-nhap' ? back : '/can-bo', { replace: true }); };
   const tokenForm = form({ 'aria-labelledby': 'tk' }, [
     h('p', {}, 'Cắm USB token, bấm nút bên dưới và nhập mã PIN trong hộp thoại của phần mềm ký số lgsp agent.'),
-    h('div', { class: 'field', hidden: true }, h('label', { for: 'f-certificate' }, 'Chứng thư số'), certSelect),
+    h('div', { class: 'field' }, h('label', { for: 'f-certificate' }, 'Chứng thư số'), certSelect,
+      h('button', { type: 'button', class: 'secondary', onclick: () => listCertificates(certSelect).catch((e) => agentState.replaceChildren(problemText(e))) }, 'Tải lại danh sách')),
+    agentState,
     h('button', { type: 'submit' }, 'Đăng nhập bằng chữ ký số')], async () => {
-    certSelect.id = 'f-certificate';
     const cert = await pickCertificate(certSelect);
     const ch = await api('POST', '/session/challenge', {});
     const signed = await agent('/v1/sign', { certificate: cert.fingerprint, items: [{ digest: ch.digest, title: ch.title }] });
@@ -94,6 +99,7 @@ export async function signin(main) {
     expired ? h('div', { class: 'notice', role: 'status' }, 'Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.') : null,
     h('section', { class: 'card' }, h('h2', { id: 'tk' }, 'Chữ ký số (USB token)'), tokenForm),
     h('section', { class: 'card' }, h('h2', { id: 'mk' }, 'Mật khẩu'), h('p', { class: 'muted' }, 'Chỉ dùng được khi cơ quan cho phép.'), pwForm));
+  listCertificates(certSelect).catch((e) => agentState.replaceChildren(problemText(e)));
 }
 
 // ---------- queues ----------
@@ -359,8 +365,7 @@ export async function signResults(main) {
     const chosen = rows.filter((r) => r.pick.checked);
     if (!chosen.length) throw new ApiError(400, { title_vi: 'Hãy chọn ít nhất một hồ sơ.' });
     for (const r of chosen) if (!r.file.files[0]) throw new ApiError(400, { field: `pdf-${r.d.code}`, title_vi: `Chưa chọn tệp kết quả cho hồ sơ ${r.d.code}.` });
-    const cert = await pickCertificate();
-    const chosenCert = (await agent('/v1/certificates')).certificates.find((c) => c.fingerprint === certSelect.value) || cert;
+    const chosenCert = await pickCertificate(certSelect);
     out.replaceChildren(h('p', {}, `Đang chuẩn bị ${chosen.length} kết quả…`));
     const prepared = [];
     for (const r of chosen) {
@@ -380,8 +385,7 @@ export async function signResults(main) {
     out.replaceChildren(h('div', { class: 'notice', role: 'status' }, `Đã ký ${done.length} kết quả: ${done.join(', ')}.`));
   });
   main.append(h('h1', {}, 'Ký kết quả'), whoBar(), f, out);
-  try { await pickCertificate(certSelect); } catch (e) { certSelect.closest('.field').append(h('p', { class: 'error' }, problemText(e))); }
-  if (certSelect.closest('.field').hidden) certSelect.closest('.field').hidden = false;
+  try { await listCertificates(certSelect); } catch (e) { certSelect.closest('.field').append(h('p', { class: 'error' }, problemText(e))); }
 }
 
 // ---------- dashboard ----------

@@ -85,7 +85,7 @@ export async function run(ctx) {
   const signInPassword = async (page, user) => {
     await page.goto(`${origin}/can-bo/dang-nhap`);
     await page.getByLabel('Tên đăng nhập', { exact: true }).fill(user);
-    await page.getByLabel('Mật khẩu', { exact: true }).fill(`mat-khau-${user}-2026`);
+    await page.locator('input[name="password"]').fill(`mat-khau-${user}-2026`);
     await page.getByRole('button', { name: 'Đăng nhập bằng mật khẩu' }).click();
     await page.getByRole('heading', { name: 'Hàng đợi công việc' }).waitFor();
   };
@@ -164,6 +164,13 @@ export async function run(ctx) {
   await step('leader: signs in with the token through lgsp agent (challenge, one PIN), signs the result through the agent, finishes', async () => {
     await leader.goto(`${origin}/can-bo/dang-nhap`);
     await audit(leader, 'can-bo-dang-nhap');
+    // The leader's token is official-01 (bound by its CCCD number); the agent lists every plugged token.
+    const chooseOfficial01 = async () => {
+      const option = leader.locator('#f-certificate option', { hasText: 'official-01' });
+      await option.waitFor({ state: 'attached' });
+      await leader.locator('#f-certificate').selectOption(await option.getAttribute('value'));
+    };
+    await chooseOfficial01();
     await leader.getByRole('button', { name: 'Đăng nhập bằng chữ ký số' }).click();
     await leader.getByRole('heading', { name: 'Hàng đợi công việc' }).waitFor();
     const record = fs.readFileSync(path.join(dir, 'pinentry', 'record'), 'utf8');
@@ -173,6 +180,7 @@ export async function run(ctx) {
     await leader.goto(`${origin}/can-bo/ky-so`);
     await leader.getByRole('heading', { name: 'Ký kết quả' }).waitFor();
     await audit(leader, 'can-bo-ky-so');
+    await chooseOfficial01();
     await leader.locator(`input[name="pdf-${code}"]`).setInputFiles({ name: 'Trich luc khai sinh.pdf', mimeType: 'application/pdf', buffer: pdf });
     await leader.getByRole('button', { name: 'Ký kết quả' }).click();
     await leader.getByText('Đã ký 1 kết quả').waitFor({ timeout: 30000 });

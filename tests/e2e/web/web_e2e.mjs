@@ -127,7 +127,7 @@ try {
   if (backend) {
     for (const u of ['lan', 'hung']) cli(['user', 'password', u], hsmEnv, `mat-khau-${u}-2026\n`);
     const mail = path.join(dir, 'mail');
-    start('smtp', ['python3', path.join(source, 'tests/e2e/web/smtp_sink.py'), String(smtpPort), mail]);
+    start('smtp', ['/usr/bin/python3', path.join(source, 'tests/e2e/web/smtp_sink.py'), String(smtpPort), mail]);
     await waitFor('the SMTP server', () => new Promise((resolve) => {
       const c = net.connect(smtpPort, '127.0.0.1', () => { c.end(); resolve(true); }); c.on('error', () => resolve(false)); }));
     smtp = { messages: () => (fs.existsSync(mail) ? fs.readdirSync(mail).filter((f) => f.endsWith('.txt')).map((f) => fs.readFileSync(path.join(mail, f), 'utf8')) : []) };
