@@ -194,7 +194,7 @@ export async function signin(main) {
     afterSignIn('/ho-so-cua-toi');
   });
   main.append(h('h1', { id: 'dn' }, 'Đăng nhập'),
-    expired ? h('div', { class: 'notice', role: 'status' }, 'Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại; những gì bạn đã nhập vẫn được giữ.') : null,
+    ...(expired ? [h('div', { class: 'notice', role: 'status' }, 'Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại; những gì bạn đã nhập vẫn được giữ.')] : []),
     f, h('p', {}, 'Chưa có tài khoản? ', h('a', { href: '/tai-khoan/dang-ky' }, 'Đăng ký')),
     h('p', {}, 'Cán bộ: ', h('a', { href: '/can-bo/dang-nhap' }, 'đăng nhập tại đây')));
 }

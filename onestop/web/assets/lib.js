@@ -92,7 +92,10 @@ export function upload(file, onProgress) {
       let body = null;
       try { body = JSON.parse(x.responseText); } catch { /* not JSON */ }
       if (x.status >= 200 && x.status < 300) resolve(body);
-      else reject(new ApiError(x.status, body, x.getResponseHeader('Retry-After')));
+      else {
+        if (x.status === 401 && session.user && hooks.onSessionExpired) { session.user = null; session.csrf = null; hooks.onSessionExpired(); }
+        reject(new ApiError(x.status, body, x.getResponseHeader('Retry-After')));
+      }
     };
     x.onerror = () => reject(new ApiError(0, { title_vi: 'Mất kết nối khi tải tệp lên. Vui lòng thử lại.' }));
     x.send(file);

@@ -96,7 +96,7 @@ export async function signin(main) {
     done();
   });
   main.append(h('h1', {}, 'Đăng nhập cán bộ'),
-    expired ? h('div', { class: 'notice', role: 'status' }, 'Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.') : null,
+    ...(expired ? [h('div', { class: 'notice', role: 'status' }, 'Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.')] : []),
     h('section', { class: 'card' }, h('h2', { id: 'tk' }, 'Chữ ký số (USB token)'), tokenForm),
     h('section', { class: 'card' }, h('h2', { id: 'mk' }, 'Mật khẩu'), h('p', { class: 'muted' }, 'Chỉ dùng được khi cơ quan cho phép.'), pwForm));
   listCertificates(certSelect).catch((e) => agentState.replaceChildren(problemText(e)));
@@ -250,7 +250,7 @@ export async function dossier(main, code) {
     }));
   } }, 'Gia hạn (mẫu 04)') : null,
   u.role === 'leader' && [2, 4].includes(d.status.code) ? h('a', { class: 'button secondary', href: `/can-bo/ky-so?ho-so=${ecode}` }, 'Ký kết quả') : null),
-  allowed.length ? null : h('p', { class: 'muted' }, 'Không có thao tác nào cho vai trò của bạn ở trạng thái này.'), holder);
+  ...(allowed.length ? [] : [h('p', { class: 'muted' }, 'Không có thao tác nào cho vai trò của bạn ở trạng thái này.')]), holder);
   main.append(actions);
 
   main.append(h('h2', {}, 'Giấy tờ'), (d.documents || []).length ? h('ul', { class: 'list' }, d.documents.map((doc) => {
@@ -441,7 +441,7 @@ export async function dashboard(main) {
       h('div', { class: 'card' }, h('h2', {}, 'Tiếp nhận'), h('p', { class: 'code-big', 'data-total': 'received' }, String(sum('received')))),
       h('div', { class: 'card' }, h('h2', {}, 'Đã giải quyết'), h('p', { class: 'code-big', 'data-total': 'resolved' }, String(resolved))),
       h('div', { class: 'card' }, h('h2', {}, 'Tỷ lệ đúng hạn'), h('p', { class: 'code-big', 'data-total': 'rate' }, resolved ? pct(good / resolved) : '—'))),
-    h('h2', {}, 'Biểu đồ'), chart(lines),
+    h('h2', {}, 'Biểu đồ'), ...chart(lines),
     h('h2', {}, 'Theo đơn vị và thủ tục'), h('div', { id: 'report-table' }, table('Báo cáo theo đơn vị và thủ tục', heads, rows, { numeric: [2, 3, 4, 5, 6, 7, 8, 9] })),
     h('p', {}, h('button', { type: 'button', class: 'secondary', onclick: csv }, 'Xuất CSV'),
       h('a', { class: 'button secondary', href: `/can-bo/bao-cao?${params}`, onclick: async (e) => {

@@ -225,6 +225,16 @@ export async function run(ctx) {
     check(csvText.split('\r\n').length === report.lines.length + 1, 'the CSV has a line per report line');
   });
 
+  // A second tab of the same citizen, half-way through another filing when the session ends.
+  const other = await citizen.context().newPage();
+  await other.goto(`${origin}/nop-ho-so/2.000635`);
+  await other.getByRole('heading', { name: 'Nộp hồ sơ trực tuyến' }).waitFor();
+  await other.getByLabel('Ghi chú cho cán bộ (không bắt buộc)', { exact: true }).fill('Cần 2 bản sao');
+  await other.locator('input[name="doc-TK"]').setInputFiles({ name: 'to-khai-2.pdf', mimeType: 'application/pdf', buffer: minimalPdf('to khai 2') });
+  await other.getByText('Đã tải lên: to-khai-2.pdf').waitFor();
+  await other.locator('input[name="doc-GTTT"]').setInputFiles({ name: 'cccd-2.pdf', mimeType: 'application/pdf', buffer: minimalPdf('cccd 2') });
+  await other.getByText('Đã tải lên: cccd-2.pdf').waitFor();
+
   await step('citizen: sign out everywhere ends the session', async () => {
     await citizen.goto(`${origin}/tai-khoan`);
     await audit(citizen, 'tai-khoan-360');
@@ -232,5 +242,21 @@ export async function run(ctx) {
     await citizen.waitForURL(`${origin}/`);
     const s = await citizen.evaluate(async () => (await fetch('/onestop/v1/session')).status);
     check(s === 401, `after sign-out GET /session is ${s}`);
+  });
+
+  await step('citizen: the other tab\'s session has ended: filing goes to sign-in and back without losing what was typed', async () => {
+    await other.getByRole('button', { name: 'Xem lại hồ sơ' }).click();
+    await other.getByRole('button', { name: 'Nộp hồ sơ' }).click();
+    await other.getByText('Phiên làm việc đã hết hạn').waitFor();
+    await audit(other, 'het-phien-360');
+    await other.getByLabel('Số điện thoại', { exact: true }).fill('0912345678');
+    await other.locator('input[name="password"]').fill('mat-khau-rat-dai-2026');
+    await other.getByRole('button', { name: 'Đăng nhập' }).click();
+    await other.getByRole('heading', { name: 'Nộp hồ sơ trực tuyến' }).waitFor();
+    check(await other.getByLabel('Ghi chú cho cán bộ (không bắt buộc)', { exact: true }).inputValue() === 'Cần 2 bản sao', 'the note was kept');
+    await other.getByText('Đã tải lên: to-khai-2.pdf').waitFor();
+    await other.getByRole('button', { name: 'Xem lại hồ sơ' }).click();
+    await other.getByRole('button', { name: 'Nộp hồ sơ' }).click();
+    await other.getByRole('heading', { name: 'Đã nộp hồ sơ' }).waitFor();
   });
 }

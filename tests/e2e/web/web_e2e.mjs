@@ -192,7 +192,7 @@ try {
   check(counter.code, `a counter dossier was filed: ${JSON.stringify(counter)}`);
 
   // ---------- browser ----------
-  browser = await chromium.launch({ executablePath: process.env.LGSP_CHROMIUM || '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  browser = await chromium.launch({ executablePath: process.env.LGSP_CHROMIUM || '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--lang=vi-VN'] });
   const watch = (page) => page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`); });
   const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true });
   const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', acceptDownloads: true });
