@@ -12,6 +12,9 @@ pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 # libpq (libpq-dev): the node's PostgreSQL store (bus/src/store/pg_store.cpp, [store] backend = "postgresql"), and
 # the db-outbox adapter reads and writes a legacy system's PostgreSQL tables.
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# The one-stop office's web sign-in (Argon2id password hashes) and notifications (SMTP and the SMS gateway).
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
 
 # tcmalloc (gperftools' minimal build, Debian libtcmalloc-minimal4): the node allocates per request
 # from several threads (HTTP I/O, signer, store writer) and glibc malloc's arenas cost it ~8-15 % of

@@ -28,6 +28,9 @@ packages=(
   # one-stop forms: PDF (libharu), QR codes, a TrueType font with every Vietnamese letter (DejaVu);
   # poppler-utils (pdftotext, pdfinfo) checks the rendered text in tests
   libhpdf-dev libqrencode-dev fonts-dejavu-core poppler-utils
+  # one-stop web sign-in and notifications: Argon2id password hashes, SMTP and the SMS gateway over libcurl;
+  # the notification tests receive e-mail with a real SMTP server (python3 -m aiosmtpd)
+  libargon2-dev libcurl4-openssl-dev python3-aiosmtpd
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev curl wrk procps python3
   # the sync proxy benchmark compares with nginx proxy_pass (tests/bench/proxy_vs_nginx.sh)

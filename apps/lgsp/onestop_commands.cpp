@@ -6,6 +6,7 @@
 #include "lgsp/bus/log.hpp"
 #include "lgsp/onestop/api_json.hpp"
 #include "lgsp/onestop/office.hpp"
+#include "lgsp/onestop/passwords.hpp"
 #include "lgsp/onestop/server.hpp"
 #include "lgsp/signing/certificate.hpp"
 
@@ -296,6 +297,31 @@ void add_onestop_commands(CLI::App& app, Runner& run) {
           auto bound = office.user(b->username);
           std::cout << b->username << "\tcertificate " << bound->certificate_sha256.value_or("-") << "\tcccd "
                     << bound->cccd.value_or("-") << "\n";
+          return kExitOk;
+        });
+      };
+    });
+  }
+  {
+    auto* cmd = user->add_subcommand("password",
+                                     "Set an account's web sign-in password, read from standard input (first line)");
+    cmd->footer(
+        "The password (8 to 128 characters) is hashed with Argon2id ([web] argon2_memory_kib, argon2_iterations);\n"
+        "every web session of the account ends. Officials sign in with it only when [web]\n"
+        "official_password_sign_in = true. See docs/onestop.md, \"Web sessions\".");
+    auto o = std::make_shared<OnestopOptions>();
+    auto username = std::make_shared<std::string>();
+    cmd->add_option("USERNAME", *username)->required();
+    o->add_to(*cmd, false);
+    cmd->callback([&run, o, username] {
+      run = [o, username] {
+        std::string password;
+        std::getline(std::cin, password);
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+        if (auto why = onestop::password_problem(password); !why.empty()) return fail("password", why, kExitUsage);
+        return with_office(*o, [&](onestop::OneStopOffice& office) {
+          office.set_password(*username, onestop::hash_password(password, o->load().web));
+          std::cout << *username << "\tpassword set\n";
           return kExitOk;
         });
       };

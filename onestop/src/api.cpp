@@ -14,9 +14,15 @@
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/pades.hpp"
+#include "lgsp/signing/signer.hpp"
 #include "lgsp/signing/trust.hpp"
 #include "lgsp/signing/verifier.hpp"
 #include "vietnamese_text.hpp"
+#include "web_auth.hpp"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <set>
@@ -70,6 +76,8 @@ std::map<std::string, std::string> parse_query(const std::string& query) {
 namespace {
 
 enum class Access { kPublic, kUser, kBus };
+// Token sign-in challenges that may wait at once (a bounded table).
+constexpr int kMaxOpenChallenges = 10000;
 // The body limit of the public routes (lookup, SMS, result download): none needs more.
 constexpr std::uint64_t kPublicBodyBytes = 64 * 1024;
 // The largest result PDF an official may prepare for signing (kept base64 until completed).
@@ -88,7 +96,21 @@ std::pair<std::int64_t, int> page_of(const std::map<std::string, std::string>& q
   return {after, limit};
 }
 
-HttpResponse error_response(const OnestopError& e) { return bus::problem(e.code(), e.what(), e.errors()); }
+// A refusal with field errors names the first field (`field`: the JSON member the page shows the reason next to).
+HttpResponse error_response(const OnestopError& e) {
+  auto r = bus::problem(e.code(), e.what(), e.errors());
+  const auto& errs = e.errors();
+  if (errs.is_array() && !errs.empty() && errs[0].is_object() && errs[0].contains("path") &&
+      errs[0]["path"].is_string()) {
+    std::string field = errs[0]["path"].get<std::string>();
+    if (!field.empty() && field[0] == '/') field.erase(0, 1);
+    if (auto slash = field.find('/'); slash != std::string::npos) field.resize(slash);
+    auto body = json::parse(r.body);
+    body["field"] = field;
+    r.body = body.dump();
+  }
+  return r;
+}
 
 json body_json(const HttpRequest& r) {
   if (r.body.empty()) return json::object();
@@ -118,6 +140,7 @@ struct OnestopApi::Impl {
   std::set<std::string> trusted_proxies;
   std::unique_ptr<signing::Verifier> verifier;       // officials' signatures on results (signing.trust_roots)
   std::vector<signing::X509Ptr> officials_ca_chain;  // signing.ca_chain
+  std::unique_ptr<WebAuth> web;                      // cookie sessions (docs/onestop.md, "Web sessions")
 
   Impl(OneStopOffice& o, ResultSigner& s, const OnestopConfig& c, std::unique_ptr<signing::TrustStore> t)
       : office(o),
@@ -126,7 +149,8 @@ struct OnestopApi::Impl {
         bus_trust(std::move(t)),
         routes(c.workers, route_errors()),
         guard(c.lookup),
-        trusted_proxies(c.trusted_proxies.begin(), c.trusted_proxies.end()) {
+        trusted_proxies(c.trusted_proxies.begin(), c.trusted_proxies.end()),
+        web(std::make_unique<WebAuth>(o, c.web)) {
     if (!c.bus.node_certificates.empty()) {
       try {
         for (const auto& cert : signing::load_pem_certificates(c.bus.node_certificates)) {
@@ -192,9 +216,12 @@ struct OnestopApi::Impl {
     return r;
   }
 
-  // The official or citizen a bearer token names; throws 401 when none.
+  // The official or citizen a bearer token names, or else the session cookie's account (a change must carry the
+  // session's CSRF token); throws 401 (403 for CSRF) when none.
   Actor user_of(const HttpRequest& request) const {
     auto auth = request.header("authorization").value_or("");
+    if (auth.empty() && WebAuth::cookie(request))
+      return web->session_actor(request, WebAuth::changes(request.method)).first;
     std::string token = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
     auto a = office.authenticate(token);
     if (!a)
@@ -239,6 +266,251 @@ struct OnestopApi::Impl {
       if (access == Access::kUser) actor = user_of(req);
       return fn(req, actor);
     });
+  }
+
+  // --- web sessions ---------------------------------------------------------------------------------------------
+  HttpResponse session_opened(unsigned status, const std::string& username) {
+    auto a = office.actor_of(username);
+    if (!a) throw OnestopError(errors::kSignin, "wrong phone number, user name or password");
+    auto [value, s] = web->open(username);
+    auto resp = HttpResponse::json(status, web->answer(*a, s));
+    resp.headers.emplace_back("Set-Cookie", web->set_cookie(value));
+    resp.headers.emplace_back("Cache-Control", "no-store");
+    return resp;
+  }
+
+  HttpResponse limited(const std::string& what, unsigned window_seconds) const {
+    auto resp = error_response(
+        OnestopError(errors::kSigninLimited, "too many " + what + " from your address; try again in " +
+                                                 std::to_string((window_seconds + 59) / 60) + " minutes"));
+    resp.headers.emplace_back("Retry-After", std::to_string(window_seconds));
+    return resp;
+  }
+
+  static void refused(const char* event, const std::string& client, const std::string& account,
+                      const bus::ErrorCode& code) {
+    bus::log::warn(event, {{"remote", client.substr(0, 64)}, {"account", account.substr(0, 64)}, {"code", code.code}});
+  }
+
+  // A string member of at most `max_chars` characters (UTF-8), or a field error.
+  static std::string text_field(const json& in, const char* name, std::size_t min_chars, std::size_t max_chars,
+                                json& problems) {
+    if (!in.contains(name) || in[name].is_null()) {
+      if (min_chars > 0) problems.push_back({{"path", std::string("/") + name}, {"message", "required"}});
+      return {};
+    }
+    if (!in[name].is_string()) {
+      problems.push_back({{"path", std::string("/") + name}, {"message", "must be a string"}});
+      return {};
+    }
+    const auto& v = in[name].get_ref<const std::string&>();
+    std::size_t chars = 0;
+    for (unsigned char ch : v)
+      if ((ch & 0xC0) != 0x80) ++chars;
+    if (chars < min_chars || chars > max_chars || v.size() > max_chars * 4)
+      problems.push_back(
+          {{"path", std::string("/") + name},
+           {"message", min_chars > 1
+                           ? "must be " + std::to_string(min_chars) + " to " + std::to_string(max_chars) + " characters"
+                           : "required, at most " + std::to_string(max_chars) + " characters"}});
+    return v;
+  }
+
+  HttpResponse signup(HttpRequest& r) {
+    auto in = body_json(r);
+    json problems = json::array();
+    std::string phone_text = text_field(in, "phone", 1, 32, problems);
+    auto phone = normalise_phone(phone_text);
+    if (!phone_text.empty() && !phone)
+      problems.push_back({{"path", "/phone"}, {"message", "a Vietnamese mobile number: 0xxxxxxxxx or +84xxxxxxxxx"}});
+    std::string password = text_field(in, "password", 8, 128, problems);
+    CitizenIdentity id;
+    id.full_name = text_field(in, "full_name", 1, 200, problems);
+    id.id_number = text_field(in, "id_number", 1, 12, problems);
+    if (!id.id_number.empty() &&
+        !(id.id_number.size() == 12 &&
+          std::all_of(id.id_number.begin(), id.id_number.end(), [](char c) { return c >= '0' && c <= '9'; })))
+      problems.push_back({{"path", "/id_number"}, {"message", "a citizen ID (CCCD) number has 12 digits"}});
+    id.date_of_birth = text_field(in, "date_of_birth", 1, 10, problems);
+    if (!id.date_of_birth.empty() && !parse_date(id.date_of_birth))
+      problems.push_back({{"path", "/date_of_birth"}, {"message", "must be a date YYYY-MM-DD"}});
+    id.email = text_field(in, "email", 0, 254, problems);
+    if (!id.email.empty() &&
+        (id.email.find('@') == std::string::npos || id.email.find_first_of(" \r\n<>") != std::string::npos))
+      problems.push_back({{"path", "/email"}, {"message", "not an e-mail address"}});
+    // What the desk asks for too, when the page has it (all optional here).
+    id.gender = text_field(in, "gender", 0, 10, problems);
+    if (!id.gender.empty() && id.gender != "male" && id.gender != "female")
+      problems.push_back({{"path", "/gender"}, {"message", "must be \"male\" or \"female\""}});
+    id.hometown = text_field(in, "hometown", 0, 300, problems);
+    id.ethnicity = text_field(in, "ethnicity", 0, 50, problems);
+    id.nationality = text_field(in, "nationality", 0, 50, problems);
+    id.permanent_address = text_field(in, "permanent_address", 0, 300, problems);
+    id.current_address = text_field(in, "current_address", 0, 300, problems);
+    if (!problems.empty()) throw OnestopError(errors::kInvalid, "the sign-up form has errors", problems);
+    id.phone = *phone;
+    std::string client = client_address(r.remote, r.header("x-forwarded-for"), trusted_proxies);
+    if (!web->signup_guard().begin(source_key(client), id.phone, office.now())) {
+      refused("onestop.web.signup.limited", client, id.phone, errors::kSigninLimited);
+      return limited("sign-ups", web->config().signin_window_seconds);
+    }
+    Actor a;
+    try {
+      a = office.sign_up(id, web->hash_password(password));
+    } catch (const OnestopError& e) {
+      refused("onestop.web.signup.refused", client, id.phone, e.code());
+      throw;
+    }
+    bus::log::info("onestop.web.signup", {{"account", a.username}, {"customer_code", a.customer_code}});
+    return session_opened(201, a.username);
+  }
+
+  HttpResponse signin(HttpRequest& r) {
+    auto in = body_json(r);
+    bool official = in.contains("username");
+    json problems = json::array();
+    std::string account = text_field(in, official ? "username" : "phone", 1, 64, problems);
+    std::string password = text_field(in, "password", 1, 128, problems);
+    if (!problems.empty()) throw OnestopError(errors::kInvalid, "give phone (or username) and password", problems);
+    std::string client = client_address(r.remote, r.header("x-forwarded-for"), trusted_proxies);
+    if (official && !config.web.official_password_sign_in) {
+      refused("onestop.web.signin.refused", client, account, errors::kPasswordSigninOff);
+      throw OnestopError(errors::kPasswordSigninOff,
+                         "officials of this office sign in with their token (POST /session/challenge)");
+    }
+    if (!official) account = normalise_phone(account).value_or(account);
+    auto counted = web->signin_guard().begin(source_key(client), account, office.now());
+    if (!counted) return limited("sign-in attempts", web->config().signin_window_seconds);
+    auto a = office.actor_of(account);
+    bool right_kind = a && (official ? a->role != Role::kCitizen : a->role == Role::kCitizen);
+    auto hash = right_kind ? office.password_hash(account) : std::nullopt;
+    if (!web->verify_password(hash, password)) {
+      refused("onestop.web.signin.refused", client, account, errors::kSignin);
+      throw OnestopError(errors::kSignin, "wrong phone number, user name or password");
+    }
+    web->signin_guard().succeeded(*counted);
+    bus::log::info("onestop.web.signin", {{"account", account}, {"method", "password"}});
+    return session_opened(200, account);
+  }
+
+  // The origin token sign-in challenges bind: web.origin, else agency.public_url's scheme://host[:port].
+  std::string web_origin() const {
+    if (!config.web.origin.empty()) return config.web.origin;
+    std::string url = office.agency().public_url;
+    auto scheme = url.find("://");
+    auto path = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
+    return path == std::string::npos ? url : url.substr(0, path);
+  }
+
+  // A challenge bound to the origin and a fresh 256-bit nonce, as Web eID makes it:
+  // SHA-256(SHA-256(origin) || SHA-256(nonce)); the official's token signs it through the agent.
+  HttpResponse challenge(HttpRequest&) {
+    std::string origin = web_origin();
+    std::string nonce = bus::random_hex(32);
+    auto h_origin = bus::sha256(origin);
+    auto h_nonce = bus::sha256(nonce);
+    std::string both(reinterpret_cast<const char*>(h_origin.data()), h_origin.size());
+    both.append(reinterpret_cast<const char*>(h_nonce.data()), h_nonce.size());
+    auto digest = bus::sha256(both);
+    WebChallenge c;
+    c.id = bus::random_hex(16);
+    c.digest_base64 =
+        contracts::base64_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+    c.origin = origin;
+    c.expires_at = office.now() + std::chrono::seconds(config.web.challenge_seconds);
+    if (!office.add_challenge(c, kMaxOpenChallenges))
+      return limited("sign-in challenges", config.web.challenge_seconds);
+    return HttpResponse::json(200, {{"challenge_id", c.id},
+                                    {"digest", c.digest_base64},
+                                    {"title", "Đăng nhập " + origin},
+                                    {"origin", origin},
+                                    {"expires_at", format_local_rfc3339(c.expires_at)}});
+  }
+
+  // Whether `signature` (RSA PKCS#1 v1.5, or ECDSA as r||s or DER) is the certificate's key's over `digest`.
+  static bool signature_verifies(X509* cert, const std::string& digest, std::vector<unsigned char> signature) {
+    EVP_PKEY* key = X509_get0_pubkey(cert);
+    if (!key || digest.size() != 32) return false;
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && !signature.empty() && signature[0] != 0x30) {
+      try {
+        signature = signing::ecdsa_raw_to_der(signature);
+      } catch (const std::exception&) {
+        return false;
+      }
+    }
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key, nullptr), EVP_PKEY_CTX_free);
+    bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) == 1 &&
+              EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(),
+                              reinterpret_cast<const unsigned char*>(digest.data()), digest.size()) == 1;
+    ERR_clear_error();
+    return ok;
+  }
+
+  HttpResponse token_signin(HttpRequest& r) {
+    auto in = body_json(r);
+    const std::string id = string_member(in, "challenge_id", 64);
+    auto signature = base64_member(in, "signature", 16 * 1024);
+    auto cert_der = base64_member(in, "certificate", 64 * 1024);
+    auto cert = certificate_member(cert_der, "certificate");
+    auto chain = chain_member(in);
+    std::string client = client_address(r.remote, r.header("x-forwarded-for"), trusted_proxies);
+    auto counted = web->signin_guard().begin(source_key(client), "token:" + fingerprint_of(cert.get()), office.now());
+    if (!counted) return limited("sign-in attempts", web->config().signin_window_seconds);
+    auto refuse = [&](const OnestopError& e) {
+      refused("onestop.web.token_signin.refused", client, fingerprint_of(cert.get()), e.code());
+      return e;
+    };
+    // Used once, even when what follows fails: a challenge is never signed twice.
+    auto c = office.take_challenge(id);
+    if (!c || c->expires_at <= office.now())
+      throw refuse(OnestopError(errors::kChallengeUnknown, "no open challenge " + id + ": ask for a new one"));
+    auto digest = contracts::base64_decode(c->digest_base64);
+    if (!digest || !signature_verifies(cert.get(), *digest, signature))
+      throw refuse(OnestopError(errors::kSignatureInvalid,
+                                "the signature is not the certificate's over this challenge for " + c->origin));
+    if (!verifier)
+      throw OnestopError(errors::kSigningNotConfigured, "set signing.trust_roots to the roots officials' CAs chain to");
+    complete_chain(cert.get(), chain);
+    auto trust = verifier->trust().check(cert.get(), chain, office.now());
+    if (!trust.trusted()) throw refuse(verification_refusal(trust.failure, trust.reason));
+    std::optional<UserAccount> account;
+    for (const auto& u : office.list_users())
+      if (bound_to(u, cert.get())) {
+        account = u;
+        break;
+      }
+    if (!account)
+      throw refuse(OnestopError(errors::kCertificateNotBound,
+                                "certificate " + fingerprint_of(cert.get()) + " (" +
+                                    signing::describe(cert.get()).subject +
+                                    ") is bound to no official's account; an operator binds it with `lgsp onestop "
+                                    "user bind`"));
+    web->signin_guard().succeeded(*counted);
+    bus::log::info("onestop.web.signin", {{"account", account->username}, {"method", "token"}});
+    return session_opened(200, account->username);
+  }
+
+  HttpResponse signout(HttpRequest& r, bool everywhere) {
+    HttpResponse resp;
+    resp.status = 204;
+    if (WebAuth::cookie(r)) {
+      try {
+        auto [a, s] = web->session_actor(r, true);
+        if (everywhere)
+          office.end_sessions_of(a.username);
+        else
+          office.end_session(s.id_sha256);
+        bus::log::info("onestop.web.signout", {{"account", a.username}, {"everywhere", everywhere}});
+      } catch (const OnestopError& e) {
+        // A session that is already gone is signed out; a change without the CSRF token is refused.
+        if (&e.code() == &errors::kCsrf) throw;
+      }
+    } else if (everywhere) {
+      throw OnestopError(errors::kUnauthenticated, "sign in first");
+    }
+    resp.headers.emplace_back("Set-Cookie", WebAuth::clear_cookie());
+    return resp;
   }
 
   HttpResponse sms(HttpRequest& r) {
@@ -362,14 +634,18 @@ struct OnestopApi::Impl {
     }
   }
 
-  // The account's signing identity (users.cpp, bind_certificate) names this certificate: its fingerprint, or the
-  // CCCD number in its subject's UID=CCCD:<12 digits> (the form Vietnamese CAs issue to citizens).
-  void check_bound(const Actor& a, X509* cert) const {
-    auto account = office.user(a.username);
+  static std::string fingerprint_of(X509* cert) {
     auto der = signing::certificate_to_der(cert);
-    std::string fingerprint = bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
-    std::string uids;
-    if (account && account->certificate_sha256 && *account->certificate_sha256 == fingerprint) return;
+    return bus::sha256_hex(std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
+  }
+
+  // Whether the account's signing identity (users.cpp, bind_certificate) names this certificate: its fingerprint,
+  // or the CCCD number in its subject's UID=CCCD:<12 digits> (the form Vietnamese CAs issue to citizens). The one
+  // rule for result signing and token sign-in.
+  static bool bound_to(const UserAccount& account, X509* cert) {
+    if (account.role == Role::kCitizen) return false;
+    if (account.certificate_sha256 && *account.certificate_sha256 == fingerprint_of(cert)) return true;
+    if (!account.cccd) return false;
     X509_NAME* subject = X509_get_subject_name(cert);
     for (int i = X509_NAME_get_index_by_NID(subject, NID_userId, -1); i >= 0;
          i = X509_NAME_get_index_by_NID(subject, NID_userId, i)) {
@@ -378,12 +654,45 @@ struct OnestopApi::Impl {
       if (n < 0) continue;
       std::string uid(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
       OPENSSL_free(utf8);
-      if (account && account->cccd && uid == "CCCD:" + *account->cccd) return;
+      if (uid == "CCCD:" + *account.cccd) return true;
     }
+    return false;
+  }
+
+  void check_bound(const Actor& a, X509* cert) const {
+    auto account = office.user(a.username);
+    if (account && bound_to(*account, cert)) return;
     throw OnestopError(errors::kCertificateNotBound,
-                       "certificate " + fingerprint + " (" + signing::describe(cert).subject +
+                       "certificate " + fingerprint_of(cert) + " (" + signing::describe(cert).subject +
                            ") is bound neither by fingerprint nor by CCCD to account '" + a.username +
                            "'; an operator binds it with `lgsp onestop user bind`");
+  }
+
+  // The `chain` member (base64 DER certificates the agent sent), at most 10.
+  static std::vector<signing::X509Ptr> chain_member(const json& in) {
+    std::vector<signing::X509Ptr> chain;
+    if (!in.contains("chain")) return chain;
+    if (!in["chain"].is_array() || in["chain"].size() > 10)
+      throw OnestopError(errors::kInvalid, "chain is an array of at most 10 base64 DER certificates");
+    for (const auto& c : in["chain"]) {
+      if (!c.is_string()) throw OnestopError(errors::kInvalid, "chain holds base64 DER certificates");
+      auto der = contracts::base64_decode(c.get<std::string>().substr(0, 128 * 1024));
+      if (!der) throw OnestopError(errors::kInvalid, "a chain certificate is not valid base64");
+      chain.push_back(certificate_member(
+          std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(der->data()), der->size()),
+          "a chain certificate"));
+    }
+    return chain;
+  }
+
+  // The chain without the signer's own certificate, completed with signing.ca_chain (a token that holds only its
+  // own certificate sends no CA).
+  void complete_chain(X509* cert, std::vector<signing::X509Ptr>& chain) const {
+    std::erase_if(chain, [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), cert) == 0; });
+    for (const auto& ca : officials_ca_chain)
+      if (std::none_of(chain.begin(), chain.end(),
+                       [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), ca.get()) == 0; }))
+        chain.push_back(signing::share(ca.get()));
   }
 
   // Where the signatures show on the result's first page: the official's box at the lower right, the agency
@@ -469,19 +778,7 @@ struct OnestopApi::Impl {
     auto in = body_json(r);
     const std::string id = string_member(in, "prepared", 64);
     auto signature = base64_member(in, "signature", 16 * 1024);
-    std::vector<signing::X509Ptr> chain;
-    if (in.contains("chain")) {
-      if (!in["chain"].is_array() || in["chain"].size() > 10)
-        throw OnestopError(errors::kInvalid, "chain is an array of at most 10 base64 DER certificates");
-      for (const auto& c : in["chain"]) {
-        if (!c.is_string()) throw OnestopError(errors::kInvalid, "chain holds base64 DER certificates");
-        auto der = contracts::base64_decode(c.get<std::string>().substr(0, 128 * 1024));
-        if (!der) throw OnestopError(errors::kInvalid, "a chain certificate is not valid base64");
-        chain.push_back(certificate_member(
-            std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(der->data()), der->size()),
-            "a chain certificate"));
-      }
-    }
+    auto chain = chain_member(in);
     if (!verifier)
       throw OnestopError(errors::kSigningNotConfigured, "set signing.trust_roots to the roots officials' CAs chain to");
     auto rec = office.prepared_result(id);
@@ -496,12 +793,7 @@ struct OnestopApi::Impl {
         std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(raw->data()), raw->size()));
     auto cert = certificate_member(prepared.certificate, "the prepared certificate");
     // The chain the agent sent starts with the signer's own certificate: the CMS carries the CAs.
-    std::erase_if(chain, [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), cert.get()) == 0; });
-    // A token that holds only its own certificate sends no CA: signing.ca_chain completes the chain.
-    for (const auto& ca : officials_ca_chain)
-      if (std::none_of(chain.begin(), chain.end(),
-                       [&](const signing::X509Ptr& c) { return X509_cmp(c.get(), ca.get()) == 0; }))
-        chain.push_back(signing::share(ca.get()));
+    complete_chain(cert.get(), chain);
     std::vector<unsigned char> signed_pdf;
     try {
       signed_pdf = signing::pades_complete(prepared, signature, chain);
@@ -703,9 +995,32 @@ void OnestopApi::add_routes(bus::Router& router) {
     resp.content_type = *media_type;
     return resp;
   });
-  add("GET", "/procedures", Access::kPublic, [&](HttpRequest&, const Actor&) {
+  add("GET", "/procedures", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    // q: words found in the name, code or field, with or without Vietnamese marks ("dang ky" finds "Đăng ký");
+    // field: the field's code or name; level: the online level (none, partial, full).
+    auto q = parse_query(r.query);
+    auto fold = [](const std::string& text) {
+      std::string f = detail::ascii_fold(text.substr(0, 1000));
+      std::transform(f.begin(), f.end(), f.begin(), [](unsigned char c) { return std::tolower(c); });
+      return f;
+    };
+    std::vector<std::string> words;
+    {
+      std::istringstream in(fold(q["q"]));
+      for (std::string w; in >> w && words.size() < 10;) words.push_back(w);
+    }
+    std::string field = fold(q["field"]), level = q["level"];
     json out = json::array();
-    for (const auto& p : office.procedures()) out.push_back(to_json(p));
+    for (const auto& p : office.procedures()) {
+      auto j = to_json(p);
+      if (!level.empty() && j.value("online_level", "") != level) continue;
+      if (!field.empty() && fold(p.field_code) != field && fold(p.field_name) != field) continue;
+      std::string hay = fold(p.name) + " " + fold(p.code) + " " + fold(p.field_code) + " " + fold(p.field_name);
+      if (!std::all_of(words.begin(), words.end(),
+                       [&](const std::string& w) { return hay.find(w) != std::string::npos; }))
+        continue;
+      out.push_back(std::move(j));
+    }
     return HttpResponse::json(200, {{"procedures", out}});
   });
   add("GET", "/procedures/{code}", Access::kPublic, [&](HttpRequest& r, const Actor&) {
@@ -714,21 +1029,27 @@ void OnestopApi::add_routes(bus::Router& router) {
     return HttpResponse::json(200, to_json(*p));
   });
 
+  // --- web sessions (docs/onestop.md, "Web sessions") -------------------------------------------------------------
+  add("POST", "/session/signup", Access::kPublic, [&](HttpRequest& r, const Actor&) { return m.signup(r); });
+  add("POST", "/session/signin", Access::kPublic, [&](HttpRequest& r, const Actor&) { return m.signin(r); });
+  add("POST", "/session/challenge", Access::kPublic, [&](HttpRequest& r, const Actor&) { return m.challenge(r); });
+  add("POST", "/session/token-signin", Access::kPublic,
+      [&](HttpRequest& r, const Actor&) { return m.token_signin(r); });
+  add("GET", "/session", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    auto [a, s] = m.web->session_actor(r, false);
+    return HttpResponse::json(200, m.web->answer(a, s));
+  });
+  add("POST", "/session/signout", Access::kPublic, [&](HttpRequest& r, const Actor&) { return m.signout(r, false); });
+  add("POST", "/session/signout-all", Access::kPublic,
+      [&](HttpRequest& r, const Actor&) { return m.signout(r, true); });
+
   // --- the bus inbox -------------------------------------------------------------------------------------------
   for (const char* kind : {"submission", "status", "result"})
     add("POST", std::string("/bus/") + kind, Access::kBus,
         [&m, kind = std::string(kind)](HttpRequest& r, const Actor&) { return m.inbox(r, kind); });
 
   // --- signed-in users -----------------------------------------------------------------------------------------
-  add("GET", "/me", Access::kUser, [](HttpRequest&, const Actor& a) {
-    return HttpResponse::json(200, {{"username", a.username},
-                                    {"name", a.name},
-                                    {"title", a.title},
-                                    {"role", to_string(a.role)},
-                                    {"unit", a.unit},
-                                    {"customer_code", a.customer_code},
-                                    {"scope", to_string(a.scope)}});
-  });
+  add("GET", "/me", Access::kUser, [](HttpRequest&, const Actor& a) { return HttpResponse::json(200, me_json(a)); });
   add("POST", "/users", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "users are managed by an admin");
     auto in = body_json(r);
@@ -783,7 +1104,20 @@ void OnestopApi::add_routes(bus::Router& router) {
                                                                        profile_document_from_json(body_json(r)))));
   });
   add("POST", "/dossiers", Access::kUser, [&](HttpRequest& r, const Actor& a) {
-    return HttpResponse::json(201, to_json(office.file_dossier(a, filing_request_from_json(body_json(r)))));
+    auto in = body_json(r);
+    auto request = filing_request_from_json(in);
+    // A double submit files one dossier: the Idempotency-Key header (or client_request_id) names the request.
+    std::string id = r.header("idempotency-key").value_or("");
+    if (id.empty() && in.contains("client_request_id")) {
+      if (!in["client_request_id"].is_string())
+        throw OnestopError(errors::kInvalid, "client_request_id is a string",
+                           json::array({{{"path", "/client_request_id"}, {"message", "must be a string"}}}));
+      id = in["client_request_id"].get<std::string>();
+    }
+    if (id.size() > 128 || !std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+      throw OnestopError(errors::kInvalid, "Idempotency-Key is 1 to 128 printable ASCII characters");
+    request.request_id = id;
+    return HttpResponse::json(201, to_json(office.file_dossier(a, request)));
   });
   add("GET", "/dossiers", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     DossierFilter filter;
@@ -806,6 +1140,43 @@ void OnestopApi::add_routes(bus::Router& router) {
   add("POST", "/dossiers/{code}/actions/{action}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     return HttpResponse::json(200, to_json(office.act(a, r.path_params.at("code"), r.path_params.at("action"),
                                                       action_input_from_json(body_json(r)))));
+  });
+  add("POST", "/dossiers/{code}/supplement", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    auto in = body_json(r);
+    // The same shape as supplement_received's documents.
+    auto parsed = action_input_from_json(json{{"documents", in.contains("documents") ? in["documents"] : json()}});
+    if (parsed.documents_problem)
+      throw OnestopError(errors::kInvalid, *parsed.documents_problem,
+                         json::array({{{"path", "/documents"}, {"message", *parsed.documents_problem}}}));
+    std::string note = in.contains("note") && in["note"].is_string() ? in["note"].get<std::string>() : "";
+    return HttpResponse::json(200,
+                              to_json(office.submit_supplement(a, r.path_params.at("code"), parsed.documents, note)));
+  });
+  add("GET", "/queues", Access::kUser,
+      [&](HttpRequest&, const Actor& a) { return HttpResponse::json(200, office.queues(a)); });
+  add("GET", "/notifications", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role == Role::kCitizen) throw OnestopError(errors::kForbidden, "the notification outbox is for operators");
+    auto q = parse_query(r.query);
+    if (q["dossier"].empty()) throw OnestopError(errors::kInvalid, "give dossier=<code>");
+    json rows = json::array();
+    for (const auto& n : office.notifications(a, q["dossier"])) {
+      // The address is masked: operators see that it went, not to whom in full.
+      std::string to = n.recipient;
+      if (n.channel == "sms" && to.size() > 4)
+        to = std::string(to.size() - 3, '*') + to.substr(to.size() - 3);
+      else if (auto at = to.find('@'); at != std::string::npos)
+        to = to.substr(0, std::min<std::size_t>(at, 1)) + "***" + to.substr(at);
+      rows.push_back({{"id", n.id},
+                      {"channel", n.channel},
+                      {"to", to},
+                      {"kind", n.kind},
+                      {"status", n.status},
+                      {"attempts", n.attempts},
+                      {"last_error", n.last_error ? json(*n.last_error) : json()},
+                      {"created_at", format_local_rfc3339(n.created_at)},
+                      {"sent_at", n.sent_at ? json(format_local_rfc3339(*n.sent_at)) : json()}});
+    }
+    return HttpResponse::json(200, {{"notifications", rows}});
   });
   add("POST", "/dossiers/{code}/handover", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     return HttpResponse::json(

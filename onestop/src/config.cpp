@@ -57,6 +57,12 @@ unsigned to_unsigned(const std::string& key, const std::string& v, unsigned min,
   return static_cast<unsigned>(n);
 }
 
+bool to_bool(const std::string& key, const std::string& v) {
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  throw ConfigError(key, "must be true or false, got '" + v.substr(0, 32) + "'");
+}
+
 fs::path to_path(const std::string& v, const fs::path& base) {
   if (v.empty()) return {};
   fs::path p(v);
@@ -201,6 +207,58 @@ const std::vector<Key>& keys() {
           auto&) { c.uploads.unused_max_age_seconds = to_unsigned("uploads.unused_max_age_seconds", v, 1, 365 * 86400); }},
       {"uploads.sweep_seconds",
        [](auto& c, auto& v, auto&) { c.uploads.sweep_seconds = to_unsigned("uploads.sweep_seconds", v, 1, 86400); }},
+      {"web.origin", [](auto& c, auto& v, auto&) { c.web.origin = v; }},
+      {"web.session_idle_minutes",
+       [](auto& c, auto& v, auto&) { c.web.session_idle_minutes = to_unsigned("web.session_idle_minutes", v, 1, 1440); }},
+      {"web.session_idle_seconds",
+       [](auto& c, auto& v, auto&) { c.web.session_idle_seconds = to_unsigned("web.session_idle_seconds", v, 0, 86400); }},
+      {"web.session_max_hours",
+       [](auto& c, auto& v, auto&) { c.web.session_max_hours = to_unsigned("web.session_max_hours", v, 1, 720); }},
+      {"web.max_sessions_per_account",
+       [](auto& c, auto& v, auto&) {
+         c.web.max_sessions_per_account = to_unsigned("web.max_sessions_per_account", v, 1, 100);
+       }},
+      {"web.challenge_seconds",
+       [](auto& c, auto& v, auto&) { c.web.challenge_seconds = to_unsigned("web.challenge_seconds", v, 1, 3600); }},
+      {"web.official_password_sign_in",
+       [](auto& c, auto& v, auto&) { c.web.official_password_sign_in = to_bool("web.official_password_sign_in", v); }},
+      {"web.signin_max_failures",
+       [](auto& c, auto& v, auto&) { c.web.signin_max_failures = to_unsigned("web.signin_max_failures", v, 1, 1000); }},
+      {"web.signin_window_seconds",
+       [](auto& c, auto& v, auto&) {
+         c.web.signin_window_seconds = to_unsigned("web.signin_window_seconds", v, 1, 86400);
+       }},
+      {"web.account_max_failures",
+       [](auto& c, auto& v, auto&) { c.web.account_max_failures = to_unsigned("web.account_max_failures", v, 1, 1000); }},
+      {"web.signups_per_source",
+       [](auto& c, auto& v, auto&) { c.web.signups_per_source = to_unsigned("web.signups_per_source", v, 1, 100000); }},
+      {"web.argon2_memory_kib",
+       [](auto& c, auto& v, auto&) { c.web.argon2_memory_kib = to_unsigned("web.argon2_memory_kib", v, 8192, 1048576); }},
+      {"web.argon2_iterations",
+       [](auto& c, auto& v, auto&) { c.web.argon2_iterations = to_unsigned("web.argon2_iterations", v, 1, 20); }},
+      {"notify.smtp_host", [](auto& c, auto& v, auto&) { c.notify.smtp_host = v; }},
+      {"notify.smtp_port",
+       [](auto& c, auto& v, auto&) { c.notify.smtp_port = to_unsigned("notify.smtp_port", v, 1, 65535); }},
+      {"notify.smtp_from", [](auto& c, auto& v, auto&) { c.notify.smtp_from = v; }},
+      {"notify.smtp_starttls",
+       [](auto& c, auto& v, auto&) {
+         if (v != "required" && v != "optional" && v != "none")
+           throw ConfigError("notify.smtp_starttls", "must be required, optional or none, got '" + v.substr(0, 32) + "'");
+         c.notify.smtp_starttls = v;
+       }},
+      {"notify.smtp_ca", [](auto& c, auto& v, auto& b) { c.notify.smtp_ca = to_path(v, b); }},
+      {"notify.smtp_username", [](auto& c, auto& v, auto&) { c.notify.smtp_username = v; }},
+      {"notify.smtp_password_file", [](auto& c, auto& v, auto& b) { c.notify.smtp_password_file = to_path(v, b); }},
+      {"notify.sms_url", [](auto& c, auto& v, auto&) { c.notify.sms_url = v; }},
+      {"notify.sms_api_key_file", [](auto& c, auto& v, auto& b) { c.notify.sms_api_key_file = to_path(v, b); }},
+      {"notify.lookup_url", [](auto& c, auto& v, auto&) { c.notify.lookup_url = v; }},
+      {"notify.retry_seconds",
+       [](auto& c, auto& v, auto&) { c.notify.retry_seconds = to_unsigned("notify.retry_seconds", v, 1, 86400); }},
+      {"notify.max_attempts",
+       [](auto& c, auto& v, auto&) { c.notify.max_attempts = to_unsigned("notify.max_attempts", v, 1, 1000); }},
+      {"notify.timeout_seconds",
+       [](auto& c, auto& v, auto&) { c.notify.timeout_seconds = to_unsigned("notify.timeout_seconds", v, 1, 300); }},
+      {"notify.poll_ms", [](auto& c, auto& v, auto&) { c.notify.poll_ms = to_unsigned("notify.poll_ms", v, 10, 60000); }},
   };
   return k;
 }
@@ -254,6 +312,8 @@ OnestopConfig OnestopConfig::load(const std::optional<fs::path>& file,
           text = *s;
         else if (auto i = value.value<std::int64_t>())
           text = std::to_string(*i);
+        else if (auto flag = value.as_boolean())
+          text = flag->get() ? "true" : "false";
         else
           throw ConfigError(name, "must be a string or a whole number");
         spec->apply(c, text, base);
@@ -290,6 +350,12 @@ void OnestopConfig::validate() const {
     throw ConfigError("agency.public_url", "'" + agency.public_url + "' is not an http:// or https:// URL");
   if (!bus.url.empty() && bus::Url::parse(bus.url) == std::nullopt)
     throw ConfigError("bus.url", "'" + bus.url + "' is not an http:// or https:// URL");
+  if (!web.origin.empty() && bus::Url::parse(web.origin) == std::nullopt)
+    throw ConfigError("web.origin", "'" + web.origin + "' is not an http:// or https:// origin");
+  if (!notify.sms_url.empty() && bus::Url::parse(notify.sms_url) == std::nullopt)
+    throw ConfigError("notify.sms_url", "'" + notify.sms_url + "' is not an http:// or https:// URL");
+  if (!notify.smtp_host.empty() && notify.smtp_from.empty())
+    throw ConfigError("notify.smtp_from", "required with notify.smtp_host");
   if (store_backend == bus::StoreBackendKind::postgresql && postgresql_url.empty())
     throw ConfigError("store.backend", "\"postgresql\" needs store.postgresql_url");
 }

@@ -125,7 +125,15 @@ Dossier OneStopOffice::file_dossier(const Actor& actor, const FilingRequest& req
   if (proc->steps.empty()) throw OnestopError(errors::kInvalid, "procedure " + proc->code + " has no steps");
 
   std::string code;
+  // A client's request id (Idempotency-Key): the same id again from the same account is the dossier it filed.
+  std::string request_key = request.request_id.empty() ? "" : actor.username + "\n" + request.request_id;
   write([&](Repos& r) {
+    if (!request_key.empty()) {
+      if (auto filed = r.web().dossier_of_request(request_key)) {
+        code = *filed;
+        return;
+      }
+    }
     if (actor.role != Role::kCitizen) need_profile_unit(r, actor, customer_code);
     auto prof = r.profiles().find(customer_code);
     if (!prof) throw OnestopError(errors::kNotFound, "no citizen e-profile with customer code " + customer_code);
@@ -224,6 +232,8 @@ Dossier OneStopOffice::file_dossier(const Actor& actor, const FilingRequest& req
                                 : request.note,
                             {{"channel", channel}, {"documents", docs.size()}}));
     emit_change(r, agency_, d, actor, "Tiếp nhận hồ sơ", t, true);
+    if (!request_key.empty()) r.web().record_request(request_key, code, t);
+    queue_notifications(r, d, "received", t);
   });
   return dossier(actor.role == Role::kCitizen ? actor : module_actor(), code, actor.role);
 }
@@ -356,6 +366,9 @@ Dossier OneStopOffice::act(const Actor& actor, const std::string& code, const st
     r.dossiers().add_history(
         code, history_entry(t, actor, action, code_of(from), code_of(*to), d.current_step, comment, details));
     emit_change(r, agency_, d, actor, comment.empty() ? std::string(name_vi(*to)) : comment, t, false);
+    if (!d.incoming() && *to != from && *to == DossierStatus::kSupplementRequested)
+      queue_notifications(r, d, "supplement", t);
+    if (!d.incoming() && *to != from && *to == DossierStatus::kFinished) queue_notifications(r, d, "result", t);
     // A dossier another agency sent here: its outcome goes back to that agency.
     if (d.incoming() &&
         (*to == DossierStatus::kFinished || *to == DossierStatus::kStopped || *to == DossierStatus::kNotAccepted)) {

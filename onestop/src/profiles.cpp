@@ -1,6 +1,7 @@
 // Citizen e-profiles (hồ sơ điện tử công dân): identity data typed once, reusable documents, the citizen's
 // dossiers across procedures, valid five years from creation and renewable.
 #include "access.hpp"
+#include "lgsp/bus/digest.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "office_unit.hpp"
 
@@ -70,6 +71,15 @@ json identity_problems(const CitizenIdentity& id) {
   return errors;
 }
 
+std::string OneStopOffice::next_customer_code(Repos& r) {
+  // KH-<agency code>-<7 digits>, e.g. KH-000.00.13.H29-0001873: every office numbers its own citizens,
+  // so the full agency code keeps two offices' codes apart (they meet in inter-agency dossiers).
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "KH-%s-%07lld", agency_.code.c_str(),
+                static_cast<long long>(r.profiles().next_number(agency_.code)));
+  return buf;
+}
+
 Profile OneStopOffice::create_profile(const Actor& actor, const CitizenIdentity& identity) {
   // Only the desk, which sees the citizen's ID card: anyone else could claim someone's ID number.
   if (!(actor.role == Role::kReceiving || actor.role == Role::kSystem))
@@ -85,12 +95,7 @@ Profile OneStopOffice::create_profile(const Actor& actor, const CitizenIdentity&
     if (auto existing = r.profiles().code_of_id_number(identity.id_number))
       throw OnestopError(errors::kConflict,
                          "this ID number already has e-profile " + *existing + ": retrieve it by its customer code");
-    // KH-<agency code>-<7 digits>, e.g. KH-000.00.13.H29-0001873: every office numbers its own citizens,
-    // so the full agency code keeps two offices' codes apart (they meet in inter-agency dossiers).
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "KH-%s-%07lld", agency_.code.c_str(),
-                  static_cast<long long>(r.profiles().next_number(agency_.code)));
-    code = buf;
+    code = next_customer_code(r);
     Profile p;
     p.customer_code = code;
     p.unit = agency_.code;
@@ -146,6 +151,54 @@ Profile OneStopOffice::add_profile_document(const Actor& actor, const std::strin
         ProfileDocument{customer_code, document.code, document.name, document.sha256, f->media_type, f->size, t});
   });
   return profile(actor, customer_code);
+}
+
+// A citizen's own sign-up (web.cpp has the rest of the web accounts). The e-profile of the ID number, when there
+// is one, is linked only when the name and date of birth typed match it; otherwise a new e-profile holds what was
+// typed (the desk completes it from the ID card when the citizen first comes in).
+Actor OneStopOffice::sign_up(const CitizenIdentity& identity, const std::string& password_hash) {
+  TimePoint t = now();
+  Actor out;
+  write([&](Repos& r) {
+    const std::string& username = identity.phone;
+    if (r.users().exists(username))
+      throw OnestopError(errors::kAccountExists, "this phone number has an account already: sign in",
+                         json::array({{{"path", "/phone"}, {"message", "already registered"}}}));
+    std::string code;
+    if (auto existing = r.profiles().code_of_id_number(identity.id_number)) {
+      auto p = r.profiles().find(*existing);
+      if (r.web().citizen_account(*existing))
+        throw OnestopError(errors::kAccountExists, "this ID number's e-profile has an account already",
+                           json::array({{{"path", "/id_number"}, {"message", "already has an account"}}}));
+      if (!p || p->identity.full_name != identity.full_name || p->identity.date_of_birth != identity.date_of_birth)
+        throw OnestopError(errors::kConflict,
+                           "the e-profile of this ID number has another name or date of birth; check them, or "
+                           "ask the receiving desk",
+                           json::array({{{"path", "/id_number"}, {"message", "name or date of birth differ"}}}));
+      code = *existing;
+    } else {
+      code = next_customer_code(r);
+      Profile p;
+      p.customer_code = code;
+      p.unit = agency_.code;
+      p.identity = identity;
+      if (p.identity.nationality.empty()) p.identity.nationality = "Việt Nam";
+      p.created_at = t;
+      p.valid_until = plus_years(t, kValidityYears);
+      r.profiles().insert(p, t);
+    }
+    UserAccount u;
+    u.username = username;
+    u.role = Role::kCitizen;
+    u.unit = agency_.code;
+    u.name = identity.full_name;
+    u.customer_code = code;
+    // The account's API token is never shown: a citizen signs in with the password only.
+    r.users().insert(u, bus::sha256_hex("os_" + bus::random_hex(32)), t);
+    r.web().set_password(username, password_hash, t);
+    out = Actor{u.username, u.name, "", Role::kCitizen, u.unit, code, Scope::kUnit};
+  });
+  return out;
 }
 
 }  // namespace lgsp::onestop

@@ -10,6 +10,7 @@
 #include "lgsp/onestop/web_assets.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/trust.hpp"
+#include "notify_sender.hpp"
 
 #include <openssl/rand.h>
 #include <unistd.h>
@@ -198,6 +199,8 @@ struct OnestopServer::Impl {
   std::string sender_id = instance_id();
   std::thread sender;
   std::thread sweeper;
+  std::unique_ptr<NotifySender> notifier;
+  std::thread notify_thread;
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable wake;
@@ -221,6 +224,13 @@ struct OnestopServer::Impl {
     }
     office.set_bus_connected(!config.bus.url.empty());
     office.set_upload_limits(config.uploads);
+    notifier = std::make_unique<NotifySender>(config.notify);
+    {
+      std::string lookup = config.notify.lookup_url.empty()
+                               ? config.effective_agency().public_url + "/tra-cuu?ma={code}"
+                               : config.notify.lookup_url;
+      office.set_notify_channels(notifier->email_enabled(), notifier->sms_enabled(), lookup);
+    }
     api = std::make_unique<OnestopApi>(office, signer, config, std::move(trust));
     api->add_routes(router);
     router.add("GET", "/healthz", [](bus::HttpRequest&, bus::Reply reply) {
@@ -285,6 +295,42 @@ struct OnestopServer::Impl {
     }
   }
 
+  // The notification outbox (notify_sender.hpp), and every minute the expired web sessions and challenges.
+  void run_notifier() {
+    auto idle = config.web.session_idle_seconds ? std::chrono::seconds(config.web.session_idle_seconds)
+                                                : std::chrono::seconds(config.web.session_idle_minutes * 60);
+    auto max_age = std::chrono::seconds(config.web.session_max_hours * 3600);
+    auto next_sweep = std::chrono::steady_clock::now();
+    auto lease = std::chrono::seconds(config.notify.timeout_seconds * 3 + 30);
+    while (!stopping) {
+      try {
+        if (std::chrono::steady_clock::now() >= next_sweep) {
+          office.sweep_web(idle, max_age);
+          next_sweep = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+        }
+        if (notifier->email_enabled() || notifier->sms_enabled()) {
+          for (const auto& n : office.claim_notifications(16, sender_id, lease)) {
+            if (stopping) break;
+            auto error = notifier->send(n);
+            office.mark_notification(n.id, !error, error.value_or(""),
+                                     std::chrono::seconds(config.notify.retry_seconds),
+                                     static_cast<int>(config.notify.max_attempts));
+            if (!error)
+              bus::log::info("onestop.notify.sent",
+                             {{"id", n.id}, {"channel", n.channel}, {"dossier", n.dossier_code}});
+            else
+              bus::log::warn("onestop.notify.failed",
+                             {{"id", n.id}, {"channel", n.channel}, {"dossier", n.dossier_code}, {"error", *error}});
+          }
+        }
+      } catch (const std::exception& e) {
+        bus::log::error("onestop.notify", {{"error", e.what()}});
+      }
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, std::chrono::milliseconds(config.notify.poll_ms), [this] { return stopping.load(); });
+    }
+  }
+
   void run_sender() {
     while (!stopping) {
       try {
@@ -315,6 +361,7 @@ void OnestopServer::start() {
   impl_->server->start();
   if (impl_->outbound) impl_->sender = std::thread([this] { impl_->run_sender(); });
   impl_->sweeper = std::thread([this] { impl_->run_sweeper(); });
+  impl_->notify_thread = std::thread([this] { impl_->run_notifier(); });
   bus::log::info("onestop.started", {{"listen", impl_->server->local_endpoint().to_string()},
                                      {"agency", impl_->config.agency.code},
                                      {"bus", impl_->config.bus.url}});
@@ -329,6 +376,7 @@ void OnestopServer::stop() {
   impl_->wake.notify_all();
   if (impl_->sender.joinable()) impl_->sender.join();
   if (impl_->sweeper.joinable()) impl_->sweeper.join();
+  if (impl_->notify_thread.joinable()) impl_->notify_thread.join();
   if (impl_->server) impl_->server->drain(std::chrono::seconds(5));
   impl_->api->stop();
   impl_->server.reset();

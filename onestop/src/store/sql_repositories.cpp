@@ -9,7 +9,15 @@ namespace {
 class SqlRepositories final : public OfficeRepositories {
  public:
   explicit SqlRepositories(bus::Transaction& tx)
-      : tx_(tx), dossiers_(tx), profiles_(tx), procedures_(tx), users_(tx), uploads_(tx), portal_(tx), bus_(tx) {}
+      : tx_(tx),
+        dossiers_(tx),
+        profiles_(tx),
+        procedures_(tx),
+        users_(tx),
+        uploads_(tx),
+        portal_(tx),
+        bus_(tx),
+        web_(tx) {}
   DossierRepository& dossiers() override { return dossiers_; }
   ProfileRepository& profiles() override { return profiles_; }
   ProcedureRepository& procedures() override { return procedures_; }
@@ -17,6 +25,7 @@ class SqlRepositories final : public OfficeRepositories {
   UploadRepository& uploads() override { return uploads_; }
   PortalOutboxRepository& portal_outbox() override { return portal_; }
   BusOutboxRepository& bus_outbox() override { return bus_; }
+  WebRepository& web() override { return web_; }
   void exclusive() override {
     const char* sql = store::dialect_of(tx_).exclusive_write;
     if (*sql) tx_.exec(sql);
@@ -31,6 +40,7 @@ class SqlRepositories final : public OfficeRepositories {
   store::SqlUploads uploads_;
   store::SqlPortalOutbox portal_;
   store::SqlBusOutbox bus_;
+  store::SqlWeb web_;
 };
 }  // namespace
 

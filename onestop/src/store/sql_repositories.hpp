@@ -128,4 +128,36 @@ class SqlBusOutbox final : public BusOutboxRepository {
   Transaction& tx_;
 };
 
+class SqlWeb final : public WebRepository {
+ public:
+  explicit SqlWeb(Transaction& tx) : tx_(tx) {}
+  std::optional<std::string> password_hash(const std::string& username) override;
+  void set_password(const std::string& username, const std::string& hash, TimePoint now) override;
+  std::optional<std::string> citizen_account(const std::string& customer_code) override;
+  void add_session(const WebSession& s) override;
+  std::optional<WebSession> session(const std::string& id_sha256) override;
+  void touch_session(const std::string& id_sha256, TimePoint at) override;
+  bool end_session(const std::string& id_sha256) override;
+  int end_sessions_of(const std::string& username) override;
+  void cap_sessions(const std::string& username, int keep) override;
+  int sweep_sessions(TimePoint idle_before, TimePoint created_before) override;
+  void add_challenge(const WebChallenge& c) override;
+  std::optional<WebChallenge> take_challenge(const std::string& id) override;
+  int count_challenges(TimePoint now) override;
+  void sweep_challenges(TimePoint now) override;
+  std::int64_t add_notification(const Notification& n) override;
+  std::vector<Notification> claim_notifications(TimePoint now, int limit, const std::string& owner,
+                                                TimePoint claimed_until) override;
+  void mark_notification_sent(std::int64_t id, TimePoint at) override;
+  void mark_notification_failed(std::int64_t id, const std::string& error, TimePoint next_attempt_at,
+                                bool give_up) override;
+  std::vector<Notification> notifications(const std::string& dossier_code, int limit) override;
+  std::vector<Notification> notifications_by_id(std::int64_t id) override;
+  std::optional<std::string> dossier_of_request(const std::string& key) override;
+  void record_request(const std::string& key, const std::string& dossier_code, TimePoint at) override;
+
+ private:
+  Transaction& tx_;
+};
+
 }  // namespace lgsp::onestop::store

@@ -81,6 +81,50 @@ struct UploadConfig {
   unsigned sweep_seconds = 3600;                // how often the server looks for such files
 };
 
+// Web sign-in for the pages (docs/onestop.md, "Web sessions"): cookie sessions, password and token sign-in.
+struct WebConfig {
+  // The origin the pages are served from (https://motcua.example.vn): token sign-in challenges bind it. Empty:
+  // agency.public_url's origin.
+  std::string origin;
+  unsigned session_idle_minutes = 30;  // a session unused this long ends
+  unsigned session_max_hours = 12;     // a session ends this long after sign-in whatever its use
+  // When set (tests, kiosks), the idle limit in seconds instead of session_idle_minutes.
+  unsigned session_idle_seconds = 0;
+  unsigned max_sessions_per_account = 10;  // the oldest session ends when an account opens one more
+  unsigned challenge_seconds = 300;        // a token sign-in challenge waits this long for its signature
+  bool official_password_sign_in = false;  // officials may sign in with a password (else their token only)
+  // Wrong sign-ins: per source and per account, as lookup.* limits second-factor guesses (ResultGuard): a
+  // source past signin_max_failures in signin_window_seconds gets 429; an account past account_max_failures in
+  // the window is under attack and each source then has 3 tries on it.
+  unsigned signin_max_failures = 10;
+  unsigned signin_window_seconds = 900;
+  unsigned account_max_failures = 5;
+  unsigned signups_per_source = 10;  // sign-ups one source may make per signin_window_seconds
+  // Argon2id cost (memory in KiB, passes; one lane). Stored with each hash: a change applies to new passwords.
+  unsigned argon2_memory_kib = 12288;
+  unsigned argon2_iterations = 3;
+};
+
+// Notifications to citizens (docs/onestop.md, "Notifications"): e-mail over SMTP, SMS through an HTTP gateway,
+// sent from an outbox with retries.
+struct NotifyConfig {
+  std::string smtp_host;  // empty: no e-mail
+  unsigned smtp_port = 587;
+  std::string smtp_from;                   // "Bộ phận một cửa <motcua@example.vn>" or an address
+  std::string smtp_starttls = "required";  // required, optional (when offered), none (tests on loopback)
+  std::filesystem::path smtp_ca;  // PEM roots the SMTP server's certificate must chain to (empty: the system's)
+  std::string smtp_username;
+  std::filesystem::path smtp_password_file;
+  std::string sms_url;                     // empty: no SMS; POST {to, text} as JSON
+  std::filesystem::path sms_api_key_file;  // sent as Authorization: Bearer <key>
+  // The lookup link in messages; {code} is the dossier code. Empty: <agency.public_url>/tra-cuu?ma={code}.
+  std::string lookup_url;
+  unsigned retry_seconds = 30;  // first retry; doubled per failure up to an hour
+  unsigned max_attempts = 12;   // then the notification is marked failed (kept, visible to operators)
+  unsigned timeout_seconds = 10;
+  unsigned poll_ms = 1000;  // how often the sender looks for due notifications
+};
+
 struct OnestopConfig {
   bus::HostPort listen{"127.0.0.1", 8090};
   unsigned threads = 2;  // I/O threads; blocking work runs on `workers`
@@ -108,6 +152,8 @@ struct OnestopConfig {
   SigningConfig signing;
   LookupConfig lookup;
   UploadConfig uploads;
+  WebConfig web;
+  NotifyConfig notify;
   // Peers whose X-Forwarded-For is believed (the TLS proxy in front of the loopback listener). Empty: the header
   // is never believed and every request's source is its TCP peer.
   std::vector<std::string> trusted_proxies;

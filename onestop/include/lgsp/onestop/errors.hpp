@@ -108,6 +108,25 @@ inline constexpr ErrorCode kSigningNotConfigured{"LGSP-503-ONESTOP-SIGNING-CONFI
                                                  "The office has no trust roots for officials' certificates "
                                                  "(signing.trust_roots)",
                                                  "Bộ phận một cửa chưa cấu hình chứng thư gốc tin cậy"};
+inline constexpr ErrorCode kCsrf{"LGSP-403-ONESTOP-CSRF", 403,
+                                 "The page's CSRF token is missing or wrong; reload the page",
+                                 "Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF), vui lòng tải lại trang"};
+inline constexpr ErrorCode kSessionExpired{"LGSP-401-ONESTOP-SESSION-EXPIRED", 401,
+                                           "The session has expired; sign in again",
+                                           "Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại"};
+inline constexpr ErrorCode kAccountExists{"LGSP-409-ONESTOP-ACCOUNT-EXISTS", 409,
+                                          "An account with this phone number or ID number exists already",
+                                          "Số điện thoại hoặc số định danh này đã có tài khoản"};
+inline constexpr ErrorCode kSignin{"LGSP-401-ONESTOP-SIGNIN", 401, "Wrong phone number, user name or password",
+                                   "Sai số điện thoại, tên đăng nhập hoặc mật khẩu"};
+inline constexpr ErrorCode kSigninLimited{"LGSP-429-ONESTOP-SIGNIN", 429, "Too many sign-in attempts; try again later",
+                                          "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau"};
+inline constexpr ErrorCode kPasswordSigninOff{"LGSP-403-ONESTOP-PASSWORD-SIGNIN", 403,
+                                              "Officials of this office sign in with their token",
+                                              "Cán bộ của cơ quan này đăng nhập bằng chứng thư số trên token"};
+inline constexpr ErrorCode kChallengeUnknown{"LGSP-401-ONESTOP-CHALLENGE", 401,
+                                             "The sign-in challenge is unknown, used or expired; ask for a new one",
+                                             "Mã thử thách đăng nhập không tồn tại, đã dùng hoặc đã hết hạn"};
 }  // namespace errors
 
 // A refusal the API turns into problem+json: the code, a specific detail, optional field errors.

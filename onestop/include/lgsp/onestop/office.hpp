@@ -16,6 +16,7 @@
 #include "lgsp/onestop/procedure.hpp"
 #include "lgsp/onestop/records.hpp"
 #include "lgsp/onestop/repositories.hpp"
+#include "lgsp/onestop/web_records.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -84,6 +85,50 @@ class OneStopOffice {
   void add_prepared_result(const PreparedResult& p, int max_pending);
   std::optional<PreparedResult> prepared_result(const std::string& id) const;
   bool take_prepared_result(const std::string& id);
+
+  // --- web accounts, sessions and challenges (web.cpp; docs/onestop.md, "Web sessions") -------------------------
+  // A citizen's sign-up: the account (user name: the normalised phone) linked to the e-profile of `identity`'s ID
+  // number (its name and date of birth must match) or to a new e-profile made from `identity`; `password_hash`
+  // is the Argon2id hash. Throws 409 kAccountExists (phone or e-profile already has an account), 409 kConflict
+  // (the e-profile's name or date of birth differ).
+  Actor sign_up(const CitizenIdentity& identity, const std::string& password_hash);
+  // The account as an Actor (nullopt: no such user).
+  std::optional<Actor> actor_of(const std::string& username) const;
+  std::optional<std::string> password_hash(const std::string& username) const;
+  // Sets an account's password hash (`lgsp onestop user password`); throws 404 when there is no such user.
+  void set_password(const std::string& username, const std::string& hash);
+  // Opens a session (keeping at most `max_sessions` of the account: the oldest end).
+  void open_session(const WebSession& s, int max_sessions);
+  std::optional<WebSession> web_session(const std::string& id_sha256) const;
+  void touch_session(const std::string& id_sha256);
+  bool end_session(const std::string& id_sha256);
+  int end_sessions_of(const std::string& username);
+  // Ends expired sessions and challenges; returns how many sessions ended.
+  int sweep_web(std::chrono::seconds idle, std::chrono::seconds max_age);
+  // A new challenge, unless `max_open` unexpired ones are waiting already (then false).
+  bool add_challenge(const WebChallenge& c, int max_open);
+  std::optional<WebChallenge> take_challenge(const std::string& id);
+
+  // The applicant's supplement (POST /dossiers/{code}/supplement): while the dossier waits for it, its citizen
+  // (or the receiving desk) records the documents; the desk then confirms with the supplement_received action.
+  Dossier submit_supplement(const Actor& actor, const std::string& code, const std::vector<SupplementDocument>& docs,
+                            const std::string& note);
+  // The work queues of `actor`'s role (GET /queues): name, count and the list filter, overdue first.
+  nlohmann::json queues(const Actor& actor) const;
+
+  // --- notifications (notify.cpp; docs/onestop.md, "Notifications") ------------------------------------------
+  // Due notifications claimed for `owner` for `lease`, and their outcome.
+  std::vector<Notification> claim_notifications(int limit, const std::string& owner, std::chrono::seconds lease);
+  void mark_notification(std::int64_t id, bool sent, const std::string& error, std::chrono::seconds retry,
+                         int max_attempts);
+  // The outbox rows of a dossier `actor` may read (admins and officials of its unit).
+  std::vector<Notification> notifications(const Actor& actor, const std::string& dossier_code) const;
+  // Where to send notifications: set by the server from [notify] (none set: nothing is queued).
+  void set_notify_channels(bool email, bool sms, std::string lookup_url) {
+    notify_email_ = email;
+    notify_sms_ = sms;
+    notify_lookup_url_ = std::move(lookup_url);
+  }
 
   // --- procedures (procedures_store.cpp) -------------------------------------------------------------------
   // Imports every procedure version; a version already imported with the same rules is skipped, with other
@@ -189,6 +234,14 @@ class OneStopOffice {
   // Uploads and the sweep of unused files take turns: a file the sweep is deleting cannot be uploaded again
   // (and acknowledged) between the sweep's database change and its removal of the bytes.
   std::mutex files_mutex_;
+
+  bool notify_email_ = false, notify_sms_ = false;
+  std::string notify_lookup_url_;
+  // Queues the notifications of `kind` (received, supplement, result) about dossier `d` to its applicant's phone
+  // and e-mail, in the unit of work of the change that causes them.
+  void queue_notifications(OfficeRepositories& r, const DossierRecord& d, const std::string& kind, TimePoint at);
+  // The next customer code of this office (KH-<agency>-<7 digits>).
+  std::string next_customer_code(OfficeRepositories& r);
 
   // The one rule for adding a result: who may, at which status, where the dossier is (throws when not).
   void check_result_allowed(const Actor& actor, const DossierRecord& d) const;

@@ -141,6 +141,9 @@ struct FilingRequest {
   std::string note{};
   std::optional<TimePoint> received_at{};  // the desk entering a dossier received earlier on paper
   bool received_at_unreadable = false;     // given, but not an RFC 3339 time (refused after the role check)
+  // The client's id of this request (Idempotency-Key header or client_request_id): filing again with the same id
+  // from the same account files nothing and answers with the dossier filed the first time.
+  std::string request_id{};
 };
 
 // A document supplemented by the applicant.

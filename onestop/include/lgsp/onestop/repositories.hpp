@@ -10,6 +10,7 @@
 #include "lgsp/onestop/dossier_code.hpp"
 #include "lgsp/onestop/procedure.hpp"
 #include "lgsp/onestop/records.hpp"
+#include "lgsp/onestop/web_records.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -183,6 +184,50 @@ class BusOutboxRepository {
                                TimePoint at, const nlohmann::json& payload, const nlohmann::json& outcome) = 0;
 };
 
+// Web sign-in: password hashes, cookie sessions, token sign-in challenges, the notification outbox and the
+// clients' request ids that make a double submit file one dossier (docs/onestop.md, "Web sessions").
+class WebRepository {
+ public:
+  virtual ~WebRepository() = default;
+  // The Argon2id hash (PHC string) of an account's password; set_password replaces it.
+  virtual std::optional<std::string> password_hash(const std::string& username) = 0;
+  virtual void set_password(const std::string& username, const std::string& hash, TimePoint now) = 0;
+  // The citizen account linked to an e-profile, if any.
+  virtual std::optional<std::string> citizen_account(const std::string& customer_code) = 0;
+
+  virtual void add_session(const WebSession& s) = 0;
+  virtual std::optional<WebSession> session(const std::string& id_sha256) = 0;
+  virtual void touch_session(const std::string& id_sha256, TimePoint at) = 0;
+  virtual bool end_session(const std::string& id_sha256) = 0;
+  virtual int end_sessions_of(const std::string& username) = 0;
+  // Keeps the newest `keep` sessions of the account, ends the others.
+  virtual void cap_sessions(const std::string& username, int keep) = 0;
+  // Ends sessions last seen before `idle_before` or created before `created_before`; returns how many.
+  virtual int sweep_sessions(TimePoint idle_before, TimePoint created_before) = 0;
+
+  virtual void add_challenge(const WebChallenge& c) = 0;
+  // Deletes and returns the challenge (used once).
+  virtual std::optional<WebChallenge> take_challenge(const std::string& id) = 0;
+  virtual int count_challenges(TimePoint now) = 0;
+  virtual void sweep_challenges(TimePoint now) = 0;
+
+  // The notification outbox.
+  virtual std::int64_t add_notification(const Notification& n) = 0;
+  // Due, pending and unclaimed (or with a lapsed claim) at `now`, claimed for `owner` until `claimed_until`.
+  virtual std::vector<Notification> claim_notifications(TimePoint now, int limit, const std::string& owner,
+                                                        TimePoint claimed_until) = 0;
+  virtual void mark_notification_sent(std::int64_t id, TimePoint at) = 0;
+  // A failed attempt: retried at `next_attempt_at`, or given up (status failed) when `give_up`.
+  virtual void mark_notification_failed(std::int64_t id, const std::string& error, TimePoint next_attempt_at,
+                                        bool give_up) = 0;
+  virtual std::vector<Notification> notifications(const std::string& dossier_code, int limit) = 0;
+  virtual std::vector<Notification> notifications_by_id(std::int64_t id) = 0;  // the one row, or none
+
+  // A client's request id (Idempotency-Key) for a filed dossier: the dossier it filed, if any.
+  virtual std::optional<std::string> dossier_of_request(const std::string& key) = 0;
+  virtual void record_request(const std::string& key, const std::string& dossier_code, TimePoint at) = 0;
+};
+
 // The repositories of one unit of work.
 class OfficeRepositories {
  public:
@@ -194,6 +239,7 @@ class OfficeRepositories {
   virtual UploadRepository& uploads() = 0;
   virtual PortalOutboxRepository& portal_outbox() = 0;
   virtual BusOutboxRepository& bus_outbox() = 0;
+  virtual WebRepository& web() = 0;
   // Called first in a write unit: makes it the only unit writing the office's data until it commits, across
   // every office instance on the database (SQLite: already so; PostgreSQL: an advisory lock), so that what a
   // unit read stays true until its change commits.
