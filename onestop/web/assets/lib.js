@@ -276,7 +276,7 @@ export function checkDocument(file) {
 
 export const ACTION_VI = {
   file: 'Nộp hồ sơ', accept: 'Tiếp nhận', refuse: 'Từ chối tiếp nhận', start_processing: 'Bắt đầu xử lý',
-  request_supplement: 'Yêu cầu bổ sung', supplement: 'Công dân bổ sung giấy tờ', supplement_received: 'Nhận bổ sung',
+  request_supplement: 'Yêu cầu bổ sung', supplement: 'Công dân bổ sung giấy tờ', supplement_submitted: 'Công dân nộp giấy tờ bổ sung', supplement_received: 'Nhận bổ sung',
   request_payment: 'Yêu cầu nộp phí', payment_received: 'Đã nhận phí', request_withdrawal: 'Xin rút hồ sơ',
   approve_withdrawal: 'Đồng ý rút hồ sơ', reject_withdrawal: 'Không đồng ý rút hồ sơ', stop: 'Dừng xử lý',
   finish: 'Hoàn thành', deliver_result: 'Trả kết quả', handover: 'Chuyển bước', extend: 'Gia hạn (thư xin lỗi)',

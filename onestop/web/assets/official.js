@@ -147,10 +147,10 @@ export async function queues(main) {
     const query = queue.query !== undefined ? String(queue.query).replace(/^\?/, '') : queue.status !== undefined ? `status=${queue.status}` : '';
     const answer = queue.items ? { dossiers: queue.items } : await api('GET', `/dossiers${query ? `?${query}` : ''}`);
     const items = answer.dossiers || answer.items || [];
-    list.replaceChildren(h('h2', {}, `${queue.title_vi || queue.name} (${items.length})`), items.length ? dossierRows(items) : h('p', {}, 'Không có hồ sơ.'));
+    list.replaceChildren(h('h2', {}, `${queue.title_vi || queue.title || queue.name} (${items.length})`), items.length ? dossierRows(items) : h('p', {}, 'Không có hồ sơ.'));
   };
   const buttons = q.map((x) => {
-    const b = h('button', { type: 'button', 'aria-pressed': 'false' }, h('span', { class: 'count' }, String(x.count)), x.title_vi || x.name);
+    const b = h('button', { type: 'button', 'aria-pressed': 'false' }, h('span', { class: 'count' }, String(x.count)), x.title_vi || x.title || x.name);
     b.addEventListener('click', () => show(x, b).catch((e) => list.replaceChildren(h('p', { class: 'error' }, problemText(e)))));
     return b;
   });
