@@ -74,7 +74,7 @@ export async function signin(main) {
   const expired = new URLSearchParams(location.search).has('het-han');
   const certSelect = h('select', { name: 'certificate', id: 'f-certificate' });
   const agentState = h('p', { class: 'hint', 'aria-live': 'polite' });
-  const done = () => { const back = drafts.load('return'); drafts.clear('return'); navigate(back && back.startsWith('/can-bo/') && back !== '/can-bo/dang-nhap' ? back : '/can-bo', { replace: true }); };
+  const done = () => { const back = drafts.load('return'); drafts.clear('return'); navigate(back && back.startsWith('/can-bo/') && back !== '/can-bo/dang-nhap' ? back : (session.user && session.user.role === 'admin' ? '/can-bo/quan-tri' : '/can-bo'), { replace: true }); };
   const tokenForm = form({ 'aria-labelledby': 'tk' }, [
     h('p', {}, 'Cắm USB token, bấm nút bên dưới và nhập mã PIN trong hộp thoại của phần mềm ký số lgsp agent.'),
     h('div', { class: 'field' }, h('label', { for: 'f-certificate' }, 'Chứng thư số'), certSelect,
@@ -136,6 +136,10 @@ async function fallbackQueues(role) {
 
 export async function queues(main) {
   if (needOfficial(main)) return;
+  if (session.user.role === 'admin') {
+    main.append(h('h1', {}, 'Hàng đợi công việc'), whoBar(), h('p', {}, 'Tài khoản quản trị không xử lý hồ sơ. ', h('a', { href: '/can-bo/quan-tri' }, 'Trang quản trị')));
+    return;
+  }
   let q;
   try { q = (await api('GET', '/queues')).queues || []; } catch (e) {
     if (e.status !== 404) throw e;
@@ -313,7 +317,7 @@ export async function intake(main) {
         bar.hidden = true;
       });
       return h('fieldset', { class: 'card' }, h('legend', {}, `${d.name.split(';')[0]}${d.mandatory ? ' (bắt buộc)' : ''}`),
-        h('label', { class: 'check', for: `have-${d.code}` }, check, 'Đã kiểm tra bản giấy'), field('Bản quét', input), bar, note);
+        h('label', { class: 'check', for: `have-${d.code}` }, check, `Đã kiểm tra bản giấy (${d.code})`), field(`Bản quét (${d.code})`, input), bar, note);
     }) : []));
   });
   let filed = null;

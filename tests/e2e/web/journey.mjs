@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export async function run(ctx) {
   const { origin, agentUrl, dir, source, hsm, lgsp, cli, start, waitFor, check, step, audit, missing, citizen, wide, browser,
-    minimalPdf, freePort, smtp, log } = ctx;
+    minimalPdf, freePort, smtp, log, counterCustomer } = ctx;
   const idNumber = '079190000222';
   let code;
 
@@ -149,6 +149,25 @@ export async function run(ctx) {
     await act(desk, 'handover');
   });
 
+  await step('desk: counter intake: finds the e-profile, chooses the procedure, checks and scans the documents, files, form 01', async () => {
+    await desk.goto(`${origin}/can-bo/tiep-nhan`);
+    await desk.getByRole('heading', { name: 'Tiếp nhận hồ sơ tại quầy' }).waitFor();
+    await desk.getByLabel('Mã hồ sơ điện tử (mã khách hàng)', { exact: true }).fill(counterCustomer);
+    await desk.getByRole('button', { name: 'Tìm', exact: true }).click();
+    await desk.getByText('Phạm Thị Hoa — CCCD 079185000111').waitFor();
+    await desk.getByLabel('Thủ tục', { exact: true }).selectOption('2.000635');
+    for (const doc of ['TK', 'GTTT']) {
+      await desk.locator(`input[name="doc-${doc}"]`).setInputFiles({ name: `${doc}.pdf`, mimeType: 'application/pdf', buffer: minimalPdf(doc) });
+      await desk.getByText(`Đã quét/tải lên: ${doc}.pdf`).waitFor();
+    }
+    await audit(desk, 'can-bo-tiep-nhan');
+    await desk.getByRole('button', { name: 'Tiếp nhận hồ sơ' }).click();
+    await desk.getByText('Đã tiếp nhận hồ sơ').waitFor();
+    const href = await desk.getByRole('link', { name: 'In giấy tiếp nhận (mẫu 01)' }).getAttribute('href');
+    const pdf = await desk.evaluate(async (u) => (await (await fetch(u)).text()).slice(0, 5), href);
+    check(pdf === '%PDF-', 'form 01 of the counter dossier is a PDF');
+  });
+
   const specCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
   const spec = await specCtx.newPage();
   await step('specialist: starts processing and hands over to the leader', async () => {
@@ -234,6 +253,24 @@ export async function run(ctx) {
   await other.getByText('Đã tải lên: to-khai-2.pdf').waitFor();
   await other.locator('input[name="doc-GTTT"]').setInputFiles({ name: 'cccd-2.pdf', mimeType: 'application/pdf', buffer: minimalPdf('cccd 2') });
   await other.getByText('Đã tải lên: cccd-2.pdf').waitFor();
+
+  await step('admin: signs in by password and sees the users, catalogue and outboxes page', async () => {
+    const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+    const admin = await adminCtx.newPage();
+    await admin.goto(`${origin}/can-bo/dang-nhap`);
+    await admin.getByLabel('Tên đăng nhập', { exact: true }).fill('quantri');
+    await admin.locator('input[name="password"]').fill('mat-khau-quantri-2026');
+    await admin.getByRole('button', { name: 'Đăng nhập bằng mật khẩu' }).click();
+    await admin.getByRole('heading', { name: 'Quản trị' }).waitFor();
+    await audit(admin, 'can-bo-quan-tri');
+    await admin.getByLabel('Tên đăng nhập', { exact: true }).fill('thu');
+    await admin.getByLabel('Vai trò', { exact: true }).selectOption('processing');
+    await admin.getByLabel('Họ và tên', { exact: true }).fill('Võ Thị Thu');
+    await admin.getByLabel('Chức danh', { exact: true }).fill('Công chức Tư pháp - Hộ tịch');
+    await admin.getByRole('button', { name: 'Thêm cán bộ' }).click();
+    await admin.getByText('Đã thêm thu').waitFor();
+    await adminCtx.close();
+  });
 
   await step('citizen: sign out everywhere ends the session', async () => {
     await citizen.goto(`${origin}/tai-khoan`);

@@ -125,7 +125,8 @@ try {
   check(lanToken, 'user add prints the bearer token');
   let smtp = null;
   if (backend) {
-    for (const u of ['lan', 'hung']) cli(['user', 'password', u], hsmEnv, `mat-khau-${u}-2026\n`);
+    cli(['user', 'add', 'quantri', '--role', 'admin', '--name', 'Quản trị hệ thống'], hsmEnv);
+    for (const u of ['lan', 'hung', 'quantri']) cli(['user', 'password', u], hsmEnv, `mat-khau-${u}-2026\n`);
     const mail = path.join(dir, 'mail');
     start('smtp', ['/usr/bin/python3', path.join(source, 'tests/e2e/web/smtp_sink.py'), String(smtpPort), mail]);
     await waitFor('the SMTP server', () => new Promise((resolve) => {
@@ -272,7 +273,7 @@ try {
   } else {
     const journey = await import('./journey.mjs');
     await journey.run({ origin, agentUrl, dir, source, hsm, hsmEnv, lgsp, cli, start, waitFor, check, step, audit, missing,
-      citizen, wide, browser, minimalPdf, freePort, smtp, office, children, Failure, log });
+      citizen, wide, browser, minimalPdf, freePort, smtp, office, children, Failure, log, counterCustomer: profile.customer_code });
   }
   check(cspViolations.length === 0, `CSP violations in the pages:\n${cspViolations.join('\n')}`);
   console.log(`e2e.web: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; ${results.length} steps; screenshots in ${artifacts}`);
