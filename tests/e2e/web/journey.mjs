@@ -296,4 +296,19 @@ export async function run(ctx) {
     await other.getByRole('button', { name: 'Nộp hồ sơ' }).click();
     await other.getByRole('heading', { name: 'Đã nộp hồ sơ' }).waitFor();
   });
+
+  await step('result download: a wrong second factor is explained next to the field; past the limit the 429 page says to wait', async () => {
+    await citizen.goto(`${origin}/tra-cuu/${code}`);
+    const input = citizen.getByLabel('Số CCCD (12 số) hoặc số điện thoại đã khai', { exact: true });
+    let limited = false;
+    for (let i = 0; i < 12 && !limited; i++) {
+      await input.fill(`07919000${String(1000 + i)}`);
+      await citizen.getByRole('button', { name: 'Xem kết quả' }).click();
+      await citizen.locator('.form-alert:not([hidden]), .error[data-for], h2:text("Quá nhiều lần thử")').first().waitFor();
+      limited = await citizen.getByRole('heading', { name: 'Quá nhiều lần thử' }).count() > 0;
+      if (i === 0) check(!limited && (await citizen.locator('.form-alert').innerText()).length > 0, 'the first wrong try is explained');
+    }
+    check(limited, 'the source is limited after lookup.max_failures wrong tries');
+    await audit(citizen, 'qua-nhieu-lan-thu-360');
+  });
 }
