@@ -5,6 +5,7 @@
 #include "access.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "office_unit.hpp"
+#include "vietnamese_text.hpp"
 
 #include <algorithm>
 
@@ -53,6 +54,8 @@ void OneStopOffice::queue_notifications(Repos& r, const DossierRecord& d, const 
            agency_.name + " hoặc trực tuyến.";
   }
   text += " Tra cứu: " + link;
+  // SMS text is plain ASCII, as the office's other SMS answers: Vietnamese without marks is what every phone and
+  // gateway renders, in one 7-bit message part where it fits.
   auto add = [&](const std::string& channel, const std::string& to) {
     Notification n;
     n.dossier_code = d.code;
@@ -61,7 +64,7 @@ void OneStopOffice::queue_notifications(Repos& r, const DossierRecord& d, const 
     n.channel = channel;
     n.recipient = to;
     n.subject = subject;
-    n.body = text;
+    n.body = channel == "sms" ? ascii_fold(text) : text;
     n.created_at = at;
     n.next_attempt_at = at;
     r.web().add_notification(n);

@@ -711,6 +711,23 @@ TEST_F(OnestopNotify, the_receipt_is_acknowledged_by_email_over_starttls_in_viet
   EXPECT_EQ(notification(code, "email")["to"], "t***@example.vn");
 }
 
+TEST_F(OnestopNotify, a_supplement_request_is_notified_too) {
+  auto code = file_at_counter(3);
+  ASSERT_FALSE(code.empty());
+  auto asked = office_->call("POST", "/onestop/v1/dossiers/" + code + "/actions/request_supplement", receiving_,
+                             {{"items", {{{"name", "Giấy chứng sinh (bản chính)"}, {"reason", "bản chụp mờ"}}}}});
+  ASSERT_EQ(asked.status, 200u) << asked.raw;
+  auto r = office_->call("GET", "/onestop/v1/notifications?dossier=" + code, receiving_);
+  ASSERT_EQ(r.status, 200u) << r.raw;
+  std::multiset<std::string> kinds;
+  for (const auto& n : r.body["notifications"])
+    kinds.insert(n["kind"].get<std::string>() + "/" + n["channel"].get<std::string>());
+  EXPECT_EQ(kinds, (std::multiset<std::string>{"received/email", "received/sms", "supplement/email", "supplement/sms"}))
+      << r.raw;
+  // Operators only: a citizen's or a stranger's request is refused.
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/notifications?dossier=" + code).status, 401u);
+}
+
 TEST_F(OnestopNotify, an_sms_is_kept_while_the_gateway_is_down_or_refuses_and_is_delivered_once_after_a_restart) {
   auto code = file_at_counter(2);
   ASSERT_FALSE(code.empty());
@@ -744,6 +761,10 @@ TEST_F(OnestopNotify, an_sms_is_kept_while_the_gateway_is_down_or_refuses_and_is
     ++delivered;
     EXPECT_EQ(j["authorization"], "Bearer sms-test-key");
     EXPECT_EQ(j["body"]["to"], "0912000102");
+    // Plain ASCII, as the office's SMS answers are.
+    EXPECT_NE(j["body"]["text"].get<std::string>().find("UBND phuong Ben Thanh da tiep nhan ho so " + code),
+              std::string::npos)
+        << line;
     EXPECT_EQ(j["body"]["id"], "lgsp-" + std::to_string(refused["id"].get<int>()));
   }
   EXPECT_EQ(delivered, 1);
