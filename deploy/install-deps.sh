@@ -54,6 +54,8 @@ packages=(
   libpodofo-dev libnss3-tools qpdf
   # lgsp agent: the browser test (agent.chromium) drives Debian's Chromium through playwright-core (npm)
   chromium
+  # the one-stop web pages: text assets served gzip-compressed (onestop/src/web_assets.cpp)
+  zlib1g-dev
   # fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
   clang-16 libfuzzer-16-dev libclang-rt-16-dev
 )

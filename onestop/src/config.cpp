@@ -153,6 +153,14 @@ const std::vector<Key>& keys() {
       {"store.pool_size", [](auto& c, auto& v, auto&) { c.pool_size = to_unsigned("store.pool_size", v, 1, 256); }},
       {"calendar.file", [](auto& c, auto& v, auto& b) { c.calendar = to_path(v, b); }},
       {"forms.font_dir", [](auto& c, auto& v, auto& b) { c.font_dir = to_path(v, b); }},
+      {"web.assets_dir", [](auto& c, auto& v, auto& b) { c.web_assets_dir = to_path(v, b); }},
+      {"web.agent_url",
+       [](auto& c, auto& v, auto&) {
+         auto url = bus::Url::parse(v);
+         if (!v.empty() && (!url || v.find_first_of(" ;,'\"") != std::string::npos))
+           throw ConfigError("web.agent_url", "'" + v.substr(0, 100) + "' is not an http:// or https:// origin");
+         c.web_agent_url = v;
+       }},
       {"agency.code", [](auto& c, auto& v, auto&) { c.agency.code = v; }},
       {"agency.name", [](auto& c, auto& v, auto&) { c.agency.name = v; }},
       {"agency.parent_name", [](auto& c, auto& v, auto&) { c.agency.parent_name = v; }},

@@ -7,6 +7,7 @@
 #include "lgsp/onestop/file_links.hpp"
 #include "lgsp/onestop/office.hpp"
 #include "lgsp/onestop/schema.hpp"
+#include "lgsp/onestop/web_assets.hpp"
 #include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/trust.hpp"
 #include "notify_sender.hpp"
@@ -189,6 +190,7 @@ struct OnestopServer::Impl {
   OneStopOffice& office;
   ResultSigner signer;
   std::unique_ptr<OnestopApi> api;
+  std::unique_ptr<WebAssets> web;
   bus::Router router;
   std::unique_ptr<bus::HttpServer> server;
   std::unique_ptr<bus::OutboundClient> outbound;
@@ -243,6 +245,11 @@ struct OnestopServer::Impl {
       if (!st.ready()) body["reason"] = st.reason;
       reply(bus::HttpResponse::json(st.ready() ? 200 : 503, body));
     });
+    // The web pages last: their catch-all routes take only what no API route takes.
+    web = std::make_unique<WebAssets>(
+        WebAssetsOptions{config.web_assets_dir.empty() ? default_web_dir() : config.web_assets_dir,
+                         config.web_agent_url, config.effective_agency().public_url.starts_with("https://")});
+    web->add_routes(router);
   }
 
   void send_due() {

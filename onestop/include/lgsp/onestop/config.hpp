@@ -159,6 +159,10 @@ struct OnestopConfig {
   unsigned pool_size = 4;          // PostgreSQL read connections (the writer has one more of its own)
   std::filesystem::path calendar;  // calendar JSON; empty: onestop/samples/calendar.json
   std::filesystem::path font_dir;  // TrueType fonts for forms; empty: DejaVu from Debian
+  // [web] pages (docs/web.md): the assets folder (empty: the one installed with the binary) and the officials'
+  // `lgsp agent` origin the pages may call (the CSP's connect-src).
+  std::filesystem::path web_assets_dir;
+  std::string web_agent_url = "http://127.0.0.1:8731";
   AgencyConfig agency;
   BusLinkConfig bus;
   SigningConfig signing;
