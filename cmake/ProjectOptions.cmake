@@ -21,3 +21,15 @@ if(LGSP_FUZZ)
                                                 -fno-sanitize-recover=undefined)
   target_link_options(lgsp_options INTERFACE -fsanitize=address,undefined)
 endif()
+
+# The ~35 test programs each link the big static libraries with their debug info (100-200 MB each): GNU ld
+# takes ~3.5x the CPU time of lld for one (7.3 s against 2.1 s for node_hsm_tests), so the tree links with
+# lld where the compiler accepts -fuse-ld=lld (docs/benchmarks.md, "Build time"). -DLGSP_LLD=OFF: the
+# system linker.
+if(LGSP_LLD)
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX -fuse-ld=lld LGSP_HAVE_LLD)
+  if(LGSP_HAVE_LLD)
+    add_link_options(-fuse-ld=lld)
+  endif()
+endif()

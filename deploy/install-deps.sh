@@ -15,6 +15,8 @@ done
 packages=(
   # toolchain
   build-essential cmake pkg-config git ca-certificates clang-format
+  # faster builds (docs/development.md, "Build time"): the lld linker, the Ninja generator deploy/test.sh uses
+  lld ninja-build
   # networking, crypto, storage, serialisation
   libboost-dev libssl-dev openssl libsqlite3-dev sqlite3 nlohmann-json3-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev

@@ -12,7 +12,14 @@ build_dir="$root/build/test"
 "$root/deploy/install-deps.sh"
 # The OpenAPI documents (docs/openapi*.json) against Redocly's recommended rules, before the long build.
 "$root/deploy/lint-openapi.sh"
-cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLGSP_SANITIZE="$sanitize"
+# Build time (docs/development.md, "Build time"): -g1 instead of -g keeps line tables and function names
+# (backtraces, sanitizer reports, gdb's `bt`) but no variables or types: ~30 % less compile CPU and 3-4x smaller
+# objects to link. Ninja for a new build folder (an existing one keeps its generator): it starts compiling a
+# target's sources while the libraries it links are still building, where make leaves a core idle.
+generator=()
+if [ ! -f "$build_dir/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLGSP_SANITIZE="$sanitize" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 cmake --build "$build_dir" -j2
 # Benchmarks are built above but not run here: they print figures, they do not pass or fail.
 ctest --test-dir "$build_dir" -j2 --label-exclude bench --output-on-failure --timeout 900
