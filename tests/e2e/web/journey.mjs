@@ -123,6 +123,7 @@ export async function run(ctx) {
       await desk.getByLabel('Lý do', { exact: true }).fill('Cha mẹ đã đăng ký kết hôn');
     });
     await statusIs(desk, 'Yêu cầu bổ sung giấy tờ');
+    if (smtp) await waitFor('the supplement-request e-mail', () => smtp.messages().some((m) => m.includes(`Subject: Yêu cầu bổ sung hồ sơ ${code}`)), 20000);
   });
 
   const supplementRoute = await (await fetch(`${origin}/onestop/v1/dossiers/${code}/supplement`, { method: 'POST' })).json().catch(() => ({}));
@@ -210,7 +211,8 @@ export async function run(ctx) {
     await audit(leader, 'can-bo-ho-so-xong');
   });
 
-  await step('citizen: looks the dossier up and downloads the signed result with the ID number', async () => {
+  await step('citizen: the result-ready e-mail arrives, looks the dossier up and downloads the signed result with the ID number', async () => {
+    if (smtp) await waitFor('the result-ready e-mail', () => smtp.messages().some((m) => m.includes(`Subject: Đã có kết quả hồ sơ ${code}`)), 20000);
     await citizen.goto(`${origin}/tra-cuu/${code}`);
     await citizen.getByLabel('Số CCCD (12 số) hoặc số điện thoại đã khai', { exact: true }).fill(idNumber);
     await citizen.getByRole('button', { name: 'Xem kết quả' }).click();
