@@ -4,7 +4,6 @@
 
 #include <fstream>
 #include <stdexcept>
-#include <thread>
 
 namespace lgsp::test {
 namespace fs = std::filesystem;
@@ -49,14 +48,7 @@ void OfficeProcess::start() {
   process_ = std::make_unique<Process>(
       std::vector<std::string>{LGSP_BINARY, "onestop", "serve", "--config", (dir_ / "onestop.toml").string()},
       dir_ / "serve.log", env_);
-  for (int i = 0; i < 400; ++i) {
-    try {
-      HttpClient c("127.0.0.1", port_);
-      if (c.request("GET", "/readyz").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  if (lgsp::test::wait_ready(port_)) return;
   throw std::runtime_error("office " + agency_ + " did not become ready: " + log());
 }
 
