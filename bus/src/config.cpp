@@ -1,8 +1,8 @@
 #include "lgsp/bus/config.hpp"
 
+#include "lgsp/bus/pg_store.hpp"
 #include "lgsp/contracts/catalogue.hpp"
 
-#include <libpq-fe.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -110,26 +110,8 @@ fs::path resolve(const std::string& text, const fs::path& base_dir) {
   return (base_dir / p).lexically_normal();
 }
 
-// A libpq connection string or URI, parsed the way libpq will: refused when libpq cannot read it or
-// when it carries a password (the config file is no place for one). The error never echoes the value.
 void check_postgresql_url(const std::string& url, const std::string& where) {
-  if (url.empty()) throw ConfigError(where, "must not be empty");
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (!options) {
-    std::string why = error ? error : "cannot be read";
-    PQfreemem(error);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    throw ConfigError(where, "is not a libpq connection string or URI: " + why.substr(0, 200));
-  }
-  bool has_password = false;
-  for (auto* o = options; o->keyword; ++o)
-    if (std::string_view(o->keyword) == "password" && o->val && *o->val) has_password = true;
-  PQconninfoFree(options);
-  if (has_password)
-    throw ConfigError(where,
-                      "must not carry the password: put it in store.postgresql_password_file or "
-                      "$LGSP_STORE_POSTGRESQL_PASSWORD");
+  if (auto problem = postgresql_url_problem(url)) throw ConfigError(where, *problem);
 }
 
 KeySpec integer_key(std::string name, std::int64_t min, std::int64_t max,

@@ -1,10 +1,10 @@
 #include "lgsp/onestop/config.hpp"
 
 #include "lgsp/bus/outbound_client.hpp"
+#include "lgsp/bus/pg_store.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
-#include <libpq-fe.h>
 #include <toml++/toml.h>
 
 #include <functional>
@@ -69,27 +69,8 @@ fs::path to_path(const std::string& v, const fs::path& base) {
   return p.is_absolute() || base.empty() ? p : base / p;
 }
 
-// A libpq connection string or URI, read the way libpq will: refused when libpq cannot read it or when it carries
-// a password (a config file is read by many). The error never echoes the value.
 void check_postgresql_url(const std::string& url) {
-  const char* where = "store.postgresql_url";
-  if (url.empty()) throw ConfigError(where, "must not be empty");
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (!options) {
-    std::string why = error ? error : "cannot be read";
-    PQfreemem(error);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    throw ConfigError(where, "is not a libpq connection string or URI: " + why.substr(0, 200));
-  }
-  bool has_password = false;
-  for (auto* o = options; o->keyword; ++o)
-    if (std::string_view(o->keyword) == "password" && o->val && *o->val) has_password = true;
-  PQconninfoFree(options);
-  if (has_password)
-    throw ConfigError(where,
-                      "must not carry the password: put it in store.postgresql_password_file or "
-                      "$LGSP_STORE_POSTGRESQL_PASSWORD");
+  if (auto problem = bus::postgresql_url_problem(url)) throw ConfigError("store.postgresql_url", *problem);
 }
 
 // A bus service id <member>/<subsystem>/<code>/v<N> (empty: none).

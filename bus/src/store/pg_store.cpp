@@ -22,6 +22,25 @@
 
 namespace lgsp::bus {
 
+std::optional<std::string> postgresql_url_problem(const std::string& url) {
+  if (url.empty()) return "must not be empty";
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (!options) {
+    std::string why = error ? error : "cannot be read";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return "is not a libpq connection string or URI: " + why.substr(0, 200);
+  }
+  bool has_password = false;
+  for (auto* o = options; o->keyword; ++o)
+    if (std::string_view(o->keyword) == "password" && o->val && *o->val) has_password = true;
+  PQconninfoFree(options);
+  if (has_password)
+    return "must not carry the password: put it in store.postgresql_password_file or $LGSP_STORE_POSTGRESQL_PASSWORD";
+  return std::nullopt;
+}
+
 std::pair<std::string, int> pg_placeholders(std::string_view sql) {
   std::string out;
   out.reserve(sql.size() + 16);

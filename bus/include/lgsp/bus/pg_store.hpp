@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ struct PgStoreOptions {
   // the CLI) must never append after the same record. The node's store sets it (open_embedded_store).
   bool serialize_writers = false;
 };
+
+// What is wrong with a store.postgresql_url for the node's and the office's configs, read the way libpq will:
+// nullopt when libpq can read it and it carries no password (a config file is read by many, so a password there
+// is refused). The reason never echoes the value.
+std::optional<std::string> postgresql_url_problem(const std::string& url);
 
 // Connection lost (the server went away, the network dropped): the statement's outcome on the
 // server is what StoreError's text says (nothing committed, or unknown when COMMIT was under way).
