@@ -134,7 +134,7 @@ async function queuesAtOnce() {
     const profiles = [];
     for (let i = 0; i < 20; i++) {
       profiles.push((await api('POST', '/profiles', { token: desk, body: { full_name: `Nguyễn Văn ${i}`, id_number: `079185${String(i).padStart(6, '0')}`,
-        date_of_birth: '1985-03-04', gender: 'male', nationality: 'Việt Nam', permanent_address: `${i} Lê Lợi, phường Bến Thành`, phone: `09120${String(i).padStart(5, '0')}` } })).json.customer_code);
+        date_of_birth: '1985-03-04', gender: 'male', hometown: 'Bến Tre', ethnicity: 'Kinh', nationality: 'Việt Nam', permanent_address: `${i} Lê Lợi, phường Bến Thành`, phone: `09120${String(i).padStart(5, '0')}` } })).json.customer_code);
     }
     // A tenth filed online by three citizens (status 1, the desk's "to accept" queue); sign-ups per source are limited to 10.
     const online = Math.round(dossiers / 10);
@@ -222,7 +222,7 @@ async function queuesAtOnce() {
     const summary = (v, n) => {
       v.sort((a, b) => a - b);
       return { count: v.length, per_second: Math.round(v.length / elapsed), p50_ms: +pct(v, 50).toFixed(1), p95_ms: +pct(v, 95).toFixed(1),
-        p99_ms: +pct(v, 99).toFixed(1), max_ms: +v[v.length - 1].toFixed(1), ...(n !== undefined ? { mean_bytes: Math.round(n / v.length) } : {}) };
+        p99_ms: +pct(v, 99).toFixed(1), max_ms: +v[v.length - 1].toFixed(1), ...(n !== undefined ? { mean_bytes_decoded: Math.round(n / v.length) } : {}) };
     };
     const kinds = Object.fromEntries(Object.keys(lat).map((k) => [k, summary([...lat[k]], bytes[k])]));
     const all = (ks) => summary(ks.flatMap((k) => lat[k] || []));
