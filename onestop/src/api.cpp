@@ -1198,6 +1198,20 @@ void OnestopApi::add_routes(bus::Router& router) {
     }
     if (q.count("unit")) filter.unit = q["unit"];
     if (q.count("customer_code")) filter.customer_code = q["customer_code"];
+    // The work queues' filters (GET /queues gives each queue's query): flags are "1" or absent.
+    auto flag = [&](const char* name) {
+      if (!q.count(name)) return false;
+      if (q[name] != "1") throw OnestopError(errors::kInvalid, std::string(name) + " is 1 or absent");
+      return true;
+    };
+    if (flag("overdue")) filter.overdue_at = office.now();
+    if (flag("away")) filter.away_from = office.agency().code;
+    if (q.count("step_role")) {
+      const auto& role = q["step_role"];
+      if (role != "receiving" && role != "processing" && role != "leader")
+        throw OnestopError(errors::kInvalid, "step_role is receiving, processing or leader");
+      filter.step_role = role;
+    }
     return HttpResponse::json(200, {{"dossiers", to_json_array(office.list_dossiers(a, filter))}});
   });
   add("GET", "/dossiers/{code}", Access::kUser, [&](HttpRequest& r, const Actor& a) {

@@ -139,57 +139,65 @@ Dossier OneStopOffice::submit_supplement(const Actor& actor, const std::string& 
 
 nlohmann::json OneStopOffice::queues(const Actor& actor) const {
   using nlohmann::json;
-  struct Q {
-    const char* name;
-    const char* title;
-    int status;
+  // A queue is a dossier filter: its count is counted with the filter and its `query` lists it with GET /dossiers,
+  // so the number on the button and the list behind it always agree.
+  struct Queue {
+    std::string name, title;
+    DossierFilter filter;
+    std::string query;
   };
-  std::vector<Q> wanted;
+  TimePoint t = now();
+  auto by_status = [](std::string name, std::string title, int status) {
+    DossierFilter f;
+    f.status = status;
+    return Queue{std::move(name), std::move(title), f, "status=" + std::to_string(status)};
+  };
+  std::vector<Queue> wanted;
+  {
+    DossierFilter f;
+    f.overdue_at = t;
+    wanted.push_back({"overdue", "Hồ sơ quá hạn", f, "overdue=1"});
+  }
   switch (actor.role) {
     case Role::kReceiving:
-      wanted = {{"online_to_accept", "Hồ sơ trực tuyến chờ tiếp nhận", 1},
-                {"counter_intake", "Hồ sơ đã tiếp nhận", 2},
-                {"supplement", "Hồ sơ chờ bổ sung", 5},
-                {"results_to_deliver", "Kết quả chờ trả", 9}};
+      wanted.push_back(by_status("online_to_accept", "Hồ sơ trực tuyến chờ tiếp nhận", 1));
+      wanted.push_back(by_status("counter_intake", "Hồ sơ đã tiếp nhận", 2));
+      wanted.push_back(by_status("supplement", "Hồ sơ chờ bổ sung", 5));
+      wanted.push_back(by_status("results_to_deliver", "Kết quả chờ trả", 9));
       break;
-    case Role::kProcessing:
-      wanted = {{"processing", "Hồ sơ đang xử lý", 4}, {"supplement", "Hồ sơ chờ bổ sung", 5}};
+    case Role::kProcessing: {
+      wanted.push_back(by_status("processing", "Hồ sơ đang xử lý", 4));
+      wanted.push_back(by_status("supplement", "Hồ sơ chờ bổ sung", 5));
+      DossierFilter away;
+      away.status = 4;
+      away.away_from = agency_.code;
+      wanted.push_back({"at_another_agency", "Hồ sơ chờ cơ quan khác", away, "status=4&away=1"});
       break;
-    case Role::kLeader:
-      wanted = {{"to_sign", "Hồ sơ chờ phê duyệt, ký", 4}, {"finished", "Hồ sơ đã xử lý xong", 9}};
+    }
+    case Role::kLeader: {
+      // To sign: in processing, at the step a leader acts on (approval and signing), not every dossier in status 4.
+      DossierFilter to_sign;
+      to_sign.status = 4;
+      to_sign.step_role = "leader";
+      wanted.push_back({"to_sign", "Hồ sơ chờ phê duyệt, ký", to_sign, "status=4&step_role=leader"});
+      wanted.push_back(by_status("finished", "Hồ sơ đã xử lý xong", 9));
       break;
+    }
     default:
       throw OnestopError(errors::kForbidden, "work queues are for officials");
   }
-  std::vector<DossierSummary> all;
-  read([&](Repos& r) {
-    DossierRepository::Scope scope;
-    if (actor.scope != Scope::kProvince) scope.agency = actor.unit;
-    all = r.dossiers().list(scope, {}, 5000);
-  });
+  DossierRepository::Scope scope;
+  if (actor.scope != Scope::kProvince) scope.agency = actor.unit;
   json out = json::array();
-  int overdue = 0, away = 0;
-  TimePoint t = now();
-  for (const auto& d : all) {
-    int st = code_of(d.status);
-    // Paused dossiers (a supplement, a payment, a withdrawal asked) do not run late: their clock is stopped.
-    if (!d.finished_at && d.due_at < t && st != 5 && st != 6 && st != 7 && st != 3 && st != 8) ++overdue;
-    if (!d.finished_at && d.current_unit != agency_.code && code_of(d.status) == 4) ++away;
-  }
-  out.push_back({{"name", "overdue"}, {"title", "Hồ sơ quá hạn"}, {"count", overdue}, {"query", "overdue=1"}});
-  for (const auto& q : wanted) {
-    int n = 0;
-    for (const auto& d : all)
-      if (code_of(d.status) == q.status) ++n;
-    out.push_back({{"name", q.name},
-                   {"title", q.title},
-                   {"count", n},
-                   {"status", q.status},
-                   {"query", "status=" + std::to_string(q.status)}});
-  }
-  if (actor.role == Role::kProcessing)
-    out.push_back(
-        {{"name", "at_another_agency"}, {"title", "Hồ sơ chờ cơ quan khác"}, {"count", away}, {"query", "status=4"}});
+  read([&](Repos& r) {
+    for (const auto& q : wanted) {
+      json entry{
+          {"name", q.name}, {"title", q.title}, {"count", r.dossiers().count(scope, q.filter)}, {"query", q.query}};
+      if (q.query.rfind("status=", 0) == 0 && q.query.find('&') == std::string::npos)
+        entry["status"] = *q.filter.status;
+      out.push_back(std::move(entry));
+    }
+  });
   return {{"queues", out}};
 }
 

@@ -239,29 +239,43 @@ std::optional<HistoryEntry> SqlDossiers::last_history(const std::string& code, c
   return history_of(*r);
 }
 
-std::vector<DossierSummary> SqlDossiers::list(const Scope& scope, const DossierFilter& filter, int limit) {
+namespace {
+// "FROM dossiers WHERE ..." for a scope and a filter, with its parameters: one text for the list and its count.
+std::string dossiers_where(const DossierRepository::Scope& scope, const DossierFilter& filter, Params& p) {
   std::string rest = "FROM dossiers WHERE 1 = 1";
+  auto add = [&](const char* clause, Value v) {
+    rest += clause;
+    p.push_back(std::move(v));
+  };
+  if (!scope.customer_code.empty()) add(" AND customer_code = ?", text(scope.customer_code));
+  if (!scope.agency.empty()) add(" AND agency = ?", text(scope.agency));
+  if (filter.status) add(" AND status = ?", integer(*filter.status));
+  if (filter.unit) add(" AND current_unit = ?", text(*filter.unit));
+  if (filter.customer_code) add(" AND customer_code = ?", text(*filter.customer_code));
+  // Paused dossiers (3 withdrawal asked, 5 supplement, 6 payment, 7 and 8 stopped or withdrawn) do not run late:
+  // their clock is stopped (the report counts them the same way).
+  if (filter.overdue_at)
+    add(" AND finished_at IS NULL AND status NOT IN (3, 5, 6, 7, 8) AND due_at < ?", time_text(*filter.overdue_at));
+  if (filter.away_from) add(" AND finished_at IS NULL AND current_unit <> ?", text(*filter.away_from));
+  // A step without a role is any official's (records.hpp), so it is in every role's list.
+  if (filter.step_role)
+    add(" AND EXISTS (SELECT 1 FROM dossier_steps s WHERE s.dossier_code = dossiers.code AND "
+        "s.step_index = dossiers.current_step AND (s.role = ? OR s.role = ''))",
+        text(*filter.step_role));
+  return rest;
+}
+}  // namespace
+
+int SqlDossiers::count(const Scope& scope, const DossierFilter& filter) {
   Params p;
-  if (!scope.customer_code.empty()) {
-    rest += " AND customer_code = ?";
-    p.push_back(text(scope.customer_code));
-  }
-  if (!scope.agency.empty()) {
-    rest += " AND agency = ?";
-    p.push_back(text(scope.agency));
-  }
-  if (filter.status) {
-    rest += " AND status = ?";
-    p.push_back(integer(*filter.status));
-  }
-  if (filter.unit) {
-    rest += " AND current_unit = ?";
-    p.push_back(text(*filter.unit));
-  }
-  if (filter.customer_code) {
-    rest += " AND customer_code = ?";
-    p.push_back(text(*filter.customer_code));
-  }
+  std::string rest = dossiers_where(scope, filter, p);
+  auto r = select_one(tx_, {"COUNT(*) AS n"}, rest, p);
+  return r ? static_cast<int>(r->integer("n")) : 0;
+}
+
+std::vector<DossierSummary> SqlDossiers::list(const Scope& scope, const DossierFilter& filter, int limit) {
+  Params p;
+  std::string rest = dossiers_where(scope, filter, p);
   rest += " ORDER BY received_at DESC, code DESC LIMIT ?";
   p.push_back(integer(limit));
   std::vector<DossierSummary> out;

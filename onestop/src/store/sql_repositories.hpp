@@ -22,6 +22,7 @@ class SqlDossiers final : public DossierRepository {
   std::vector<HistoryEntry> history(const std::string& code) override;
   std::optional<HistoryEntry> last_history(const std::string& code, const std::string& action) override;
   std::vector<DossierSummary> list(const Scope& scope, const DossierFilter& filter, int limit) override;
+  int count(const Scope& scope, const DossierFilter& filter) override;
   std::vector<ProfileTransaction> of_customer(const std::string& customer_code) override;
   std::vector<RegisterRow> received_between(TimePoint from, TimePoint to, const std::string& agency) override;
   std::vector<DossierRecord> for_report(TimePoint from, TimePoint to, const std::string& agency) override;

@@ -114,42 +114,19 @@ function dossierRows(items) {
     statusTag(d.status), h('span', {}, fmtDateTime(d.due_at), Date.parse(d.due_at) < now && !d.finished_at ? h('span', { class: 'tag bad' }, ' Quá hạn') : null)]));
 }
 
-// Where the office has no GET /queues: the role's queues from GET /dossiers?status=, overdue first.
-const ROLE_QUEUES = {
-  receiving: [['Hồ sơ trực tuyến chờ tiếp nhận', 1], ['Đã tiếp nhận', 2], ['Chờ bổ sung', 5], ['Chờ trả kết quả', 9]],
-  processing: [['Đang xử lý', 4], ['Đã tiếp nhận', 2], ['Chờ bổ sung', 5]],
-  leader: [['Đang xử lý, chờ ký', 4], ['Đã tiếp nhận', 2], ['Xin rút hồ sơ', 7]],
-  admin: [],
-};
-async function fallbackQueues(role) {
-  const out = [];
-  const now = Date.now();
-  const overdue = [];
-  for (const [name, status] of ROLE_QUEUES[role] || []) {
-    const a = await api('GET', `/dossiers?status=${status}`);
-    const items = a.dossiers || a.items || [];
-    out.push({ name, count: items.length, query: `status=${status}` });
-    overdue.push(...items.filter((d) => Date.parse(d.due_at) < now));
-  }
-  return overdue.length ? [{ name: 'Quá hạn', count: overdue.length, items: overdue }, ...out] : out;
-}
-
 export async function queues(main) {
   if (needOfficial(main)) return;
   if (session.user.role === 'admin') {
     main.append(h('h1', {}, 'Hàng đợi công việc'), whoBar(), h('p', {}, 'Tài khoản quản trị không xử lý hồ sơ. ', h('a', { href: '/can-bo/quan-tri' }, 'Trang quản trị')));
     return;
   }
-  let q;
-  try { q = (await api('GET', '/queues')).queues || []; } catch (e) {
-    if (e.status !== 404) throw e;
-    q = await fallbackQueues(session.user.role);
-  }
+  // Each queue's count is counted with the filter its `query` lists (GET /queues), so the two agree.
+  const q = (await api('GET', '/queues')).queues || [];
   const list = h('div', { 'aria-live': 'polite', id: 'queue-list' });
   const show = async (queue, button) => {
     main.querySelectorAll('.queues button').forEach((b) => b.setAttribute('aria-pressed', String(b === button)));
-    const query = queue.query !== undefined ? String(queue.query).replace(/^\?/, '') : queue.status !== undefined ? `status=${queue.status}` : '';
-    const answer = queue.items ? { dossiers: queue.items } : await api('GET', `/dossiers${query ? `?${query}` : ''}`);
+    const query = String(queue.query || '').replace(/^\?/, '');
+    const answer = await api('GET', `/dossiers${query ? `?${query}` : ''}`);
     const items = answer.dossiers || answer.items || [];
     list.replaceChildren(h('h2', {}, `${queue.title_vi || queue.title || queue.name} (${items.length})`), items.length ? dossierRows(items) : h('p', {}, 'Không có hồ sơ.'));
   };

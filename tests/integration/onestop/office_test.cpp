@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -344,6 +345,58 @@ TEST_F(OnestopOffice, a_supplement_round_pauses_the_clock_and_resumes_where_it_w
     if (rec["dossier_code"] == code && rec["service"] == "CapNhatTienDoHoSoMC")
       progress.push_back(rec["record"]["data"][0]["TrangThai"]);
   EXPECT_EQ(progress, (std::vector<std::string>{"2", "4", "5", "4"}));
+}
+
+TEST_F(OnestopOffice, each_work_queue_counts_exactly_what_its_query_lists) {
+  // Received on paper weeks ago (long overdue, at the counter); received now (on time), handed to the leader's step;
+  // received now and handed to processing; one waiting for a supplement, overdue but paused.
+  auto late = file_birth(new_profile(), {{"received_at", "2026-11-03T09:00:00+07:00"}});
+  auto at_leader = file_birth(new_profile());
+  auto at_processing = file_birth(new_profile());
+  auto paused = file_birth(new_profile(), {{"received_at", "2026-11-03T09:00:00+07:00"}});
+  for (const std::string code : {at_leader["code"], at_processing["code"]})
+    ASSERT_EQ(office_->call("POST", "/onestop/v1/dossiers/" + code + "/handover", receiving_, json::object()).status,
+              200u);
+  ASSERT_EQ(office_
+                ->call("POST", "/onestop/v1/dossiers/" + at_leader["code"].get<std::string>() + "/handover",
+                       processing_, {{"comment", "Trình lãnh đạo ký"}})
+                .status,
+            200u);
+  auto supplement =
+      act(receiving_, paused["code"], "request_supplement",
+          {{"items", {{{"name", "Giấy chứng sinh (bản chính)"}, {"reason", "bản chụp không đọc được"}}}}});
+  ASSERT_EQ(supplement.status, 200u) << supplement.raw;
+
+  auto listed = [](const std::string& token, const std::string& query) {
+    auto r = office_->call("GET", "/onestop/v1/dossiers?" + query, token);
+    EXPECT_EQ(r.status, 200u) << query << ": " << r.raw;
+    std::set<std::string> codes;
+    for (const auto& d : r.body["dossiers"]) codes.insert(d["code"].get<std::string>());
+    return codes;
+  };
+  std::map<std::string, std::set<std::string>> queues;
+  for (const auto& token : {receiving_, processing_, leader_}) {
+    auto q = office_->call("GET", "/onestop/v1/queues", token);
+    ASSERT_EQ(q.status, 200u) << q.raw;
+    EXPECT_EQ(q.body["queues"][0]["name"], "overdue");
+    for (const auto& e : q.body["queues"]) {
+      auto codes = listed(token, e["query"]);
+      EXPECT_EQ(static_cast<int>(codes.size()), e["count"].get<int>()) << e.dump();
+      queues[e["name"].get<std::string>()] = codes;
+    }
+  }
+  EXPECT_TRUE(queues["overdue"].count(late["code"]));
+  EXPECT_FALSE(queues["overdue"].count(at_leader["code"]));
+  EXPECT_FALSE(queues["overdue"].count(paused["code"])) << "a dossier waiting for a supplement does not run late";
+  EXPECT_TRUE(queues["supplement"].count(paused["code"]));
+  EXPECT_TRUE(queues["to_sign"].count(at_leader["code"]));
+  EXPECT_FALSE(queues["to_sign"].count(at_processing["code"])) << "still at the specialist's step";
+  EXPECT_TRUE(queues["processing"].count(at_processing["code"]));
+  EXPECT_FALSE(queues["at_another_agency"].count(at_processing["code"])) << "processed here";
+
+  // The queue filters are checked like any query.
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/dossiers?overdue=yes", receiving_).status, 400u);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/dossiers?step_role=admin", receiving_).status, 400u);
 }
 
 TEST_F(OnestopOffice, an_overdue_dossier_moves_its_due_time_only_with_an_apology_and_new_appointment) {

@@ -756,8 +756,15 @@ TEST_F(OnestopNotify, an_sms_is_kept_while_the_gateway_is_down_or_refuses_and_is
   EXPECT_EQ(down["to"], "*******102");
   // It answers 500: still pending, with a bounded one-line error.
   start_sms("500");
+  // (An attempt already under way when the stand-in came up may still fail to connect: wait for one it answered.)
   int before = down["attempts"];
-  ASSERT_TRUE(wait_for([&] { return notification(code, "sms").value("attempts", 0) > before; }, 20));
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto n = notification(code, "sms");
+        return n.value("attempts", 0) > before && n.value("last_error", "").find("HTTP 500") != std::string::npos;
+      },
+      30))
+      << notification(code, "sms");
   auto refused = notification(code, "sms");
   EXPECT_EQ(refused["status"], "pending");
   std::string error = refused["last_error"];

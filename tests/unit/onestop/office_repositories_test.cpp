@@ -264,6 +264,57 @@ TEST_P(DossierRepositoryTest, a_list_is_newest_first_within_its_scope_and_narrow
   });
 }
 
+TEST_P(DossierRepositoryTest, the_work_queue_filters_list_and_count_the_same_dossiers) {
+  write([&](OfficeRepositories& r) {
+    // D-1 due 13:00 and running; D-2 due 13:00 but waiting for a supplement; D-3 finished; D-4 due the next day,
+    // at another agency, at a leader's step; D-5 at a step any official may act on.
+    r.dossiers().insert(a_dossier("D-1", kWard, "2026-11-23T08:00:00+07:00"), at("2026-11-23T08:00:00+07:00"));
+    auto paused = a_dossier("D-2", kWard, "2026-11-23T08:00:00+07:00");
+    paused.status = DossierStatus::kSupplementRequested;
+    r.dossiers().insert(paused, at("2026-11-23T08:00:00+07:00"));
+    auto finished = a_dossier("D-3", kWard, "2026-11-23T08:00:00+07:00");
+    finished.status = DossierStatus::kFinished;
+    finished.finished_at = at("2026-11-23T09:00:00+07:00");
+    r.dossiers().insert(finished, at("2026-11-23T09:00:00+07:00"));
+    auto away = a_dossier("D-4", kWard, "2026-11-24T08:00:00+07:00");
+    away.status = DossierStatus::kProcessing;
+    away.current_step = 2;
+    away.current_unit = kOther;
+    r.dossiers().insert(away, at("2026-11-24T08:00:00+07:00"));
+    r.dossiers().insert(a_dossier("D-5", kWard, "2026-11-24T08:00:00+07:00"), at("2026-11-24T08:00:00+07:00"));
+    auto step = [&](const std::string& code, int index, const std::string& role) {
+      DossierStep s;
+      s.index = index;
+      s.name = "Bước " + std::to_string(index);
+      s.unit = kWard;
+      s.role = role;
+      s.due_at = at("2026-11-25T12:00:00+07:00");
+      r.dossiers().save_step(code, s);
+    };
+    step("D-1", 1, "receiving");
+    step("D-4", 1, "receiving");
+    step("D-4", 2, "leader");
+    step("D-5", 1, "");
+  });
+  read([&](OfficeRepositories& r) {
+    auto codes = [&](const DossierFilter& f) {
+      std::set<std::string> out;
+      for (const auto& d : r.dossiers().list({}, f, 500)) out.insert(d.code);
+      EXPECT_EQ(r.dossiers().count({}, f), static_cast<int>(out.size())) << "count and list agree";
+      return out;
+    };
+    EXPECT_EQ(codes({.overdue_at = at("2026-11-23T14:00:00+07:00")}), (std::set<std::string>{"D-1"}))
+        << "open, running and past due: not paused, not finished";
+    EXPECT_TRUE(codes({.overdue_at = at("2026-11-23T12:00:00+07:00")}).empty());
+    EXPECT_EQ(codes({.away_from = kWard}), (std::set<std::string>{"D-4"}));
+    EXPECT_EQ(codes({.step_role = "leader"}), (std::set<std::string>{"D-4", "D-5"}));
+    EXPECT_EQ(codes({.step_role = "receiving"}), (std::set<std::string>{"D-1", "D-5"}));
+    EXPECT_EQ(codes({.status = 4, .step_role = "leader"}), (std::set<std::string>{"D-4"}));
+    EXPECT_EQ(r.dossiers().count({.customer_code = "", .agency = kOther}, {}), 0);
+    EXPECT_EQ(r.dossiers().count({}, {}), 5);
+  });
+}
+
 TEST_P(DossierRepositoryTest, the_register_report_and_e_profile_read_the_dossiers_they_cover) {
   write([&](OfficeRepositories& r) {
     r.dossiers().insert(a_dossier("D-1", kWard, "2026-10-30T08:00:00+07:00"), at("2026-10-30T08:00:00+07:00"));

@@ -105,6 +105,11 @@ struct DossierFilter {
   std::optional<int> status{};                 // a status code 1..10 (another matches nothing)
   std::optional<std::string> unit{};           // current unit
   std::optional<std::string> customer_code{};  // ignored for citizens (they see their own)
+  // The officials' work queues (GET /queues names each by these):
+  std::optional<TimePoint> overdue_at{};   // open, its clock running (not paused), and due before this time
+  std::optional<std::string> away_from{};  // its current unit is not this one: at another agency
+  std::optional<std::string>
+      step_role{};  // its current step is this role's (receiving, processing, leader) or any official's
 };
 
 // The public lookup: status, due time and current unit, no personal data.

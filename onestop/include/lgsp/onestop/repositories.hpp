@@ -54,6 +54,8 @@ class DossierRepository {
     std::string agency;
   };
   virtual std::vector<DossierSummary> list(const Scope& scope, const DossierFilter& filter, int limit) = 0;
+  // How many `list` would give without a limit (a work queue's count).
+  virtual int count(const Scope& scope, const DossierFilter& filter) = 0;
   // A citizen's dossiers, oldest received first (the e-profile's transactions).
   virtual std::vector<ProfileTransaction> of_customer(const std::string& customer_code) = 0;
   // Received in [from, to), in order received (the register); `agency` empty: every agency's.
