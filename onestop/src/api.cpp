@@ -1095,6 +1095,24 @@ void OnestopApi::add_routes(bus::Router& router) {
     if (!p) throw OnestopError(errors::kNotFound, "no procedure " + r.path_params.at("code"));
     return HttpResponse::json(200, to_json(*p));
   });
+  // Every version of a procedure, newest first: the catalogue is public, and so is how its rules changed.
+  add("GET", "/procedures/{code}/versions", Access::kPublic, [&](HttpRequest& r, const Actor&) {
+    const auto& code = r.path_params.at("code");
+    auto versions = office.procedure_versions(code);
+    if (versions.empty()) throw OnestopError(errors::kNotFound, "no procedure " + code.substr(0, 64));
+    json out = json::array();
+    for (const auto& v : versions)
+      out.push_back({{"version", v.procedure.version},
+                     {"effective_from", format_date(v.procedure.effective_from)},
+                     {"name", v.procedure.name},
+                     {"processing_days", v.procedure.processing_days},
+                     {"steps", v.procedure.steps.size()},
+                     {"imported_at", format_local_rfc3339(v.imported_at)}});
+    return HttpResponse::json(200, {{"code", code}, {"versions", out}});
+  });
+  // The working calendar due times are computed on (holidays, days off, make-up days, office hours): public law.
+  add("GET", "/calendar", Access::kPublic,
+      [&](HttpRequest&, const Actor&) { return HttpResponse::json(200, office.calendar().to_json()); });
 
   // --- web sessions (docs/onestop.md, "Web sessions") -------------------------------------------------------------
   add("POST", "/session/signup", Access::kPublic, [&](HttpRequest& r, const Actor&) { return m.signup(r); });
@@ -1141,6 +1159,48 @@ void OnestopApi::add_routes(bus::Router& router) {
     auto token = office.add_user(in.value("username", ""), role, unit, in.value("name", ""), in.value("title", ""),
                                  in.value("customer_code", ""), scope);
     return HttpResponse::json(201, {{"username", in.value("username", "")}, {"token", token}});
+  });
+  // Officials' accounts in the admin's scope (every unit's with the province scope); citizens' accounts are theirs
+  // alone and are not listed.
+  add("GET", "/users", Access::kUser, [&](HttpRequest&, const Actor& a) {
+    if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "users are managed by an admin");
+    json out = json::array();
+    for (const auto& u : office.list_users())
+      if (u.role != Role::kCitizen && (a.scope == Scope::kProvince || u.unit == a.unit)) out.push_back(to_json(u));
+    return HttpResponse::json(200, {{"users", out}});
+  });
+  // Binds an official's signing identity (users.cpp, bind_certificate): `certificate` (base64 DER; "" clears)
+  // and/or `cccd` (12 digits; "" clears); what is not given is kept. The same as `lgsp onestop user bind`.
+  add("POST", "/users/{username}/bind", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "signing identities are bound by an admin");
+    const auto& username = r.path_params.at("username");
+    auto account = office.user(username);
+    // Another unit's account is answered as absent, as any other thing out of scope.
+    if (!account || account->role == Role::kCitizen || (a.scope != Scope::kProvince && account->unit != a.unit))
+      throw OnestopError(errors::kNotFound, "no official '" + username.substr(0, 64) + "' in your scope");
+    auto in = body_json(r);
+    std::optional<std::string> fingerprint, cccd;
+    if (in.contains("certificate")) {
+      if (in["certificate"].is_string() && in["certificate"].get_ref<const std::string&>().empty()) {
+        fingerprint = "";
+      } else {
+        auto der = Impl::base64_member(in, "certificate", 64 * 1024);
+        fingerprint = Impl::fingerprint_of(Impl::certificate_member(der, "certificate").get());
+      }
+    }
+    if (in.contains("cccd")) {
+      if (!in["cccd"].is_string())
+        throw OnestopError(errors::kInvalid, "cccd is 12 digits, or \"\" to clear",
+                           json::array({{{"path", "/cccd"}, {"message", "must be a string of 12 digits"}}}));
+      cccd = in["cccd"].get<std::string>();
+    }
+    if (!fingerprint && !cccd) throw OnestopError(errors::kInvalid, "give certificate (base64 DER) and/or cccd");
+    office.bind_certificate(username, fingerprint, cccd);
+    bus::log::info("onestop.admin.bind", {{"admin", a.username},
+                                          {"account", username},
+                                          {"certificate", fingerprint ? json(*fingerprint) : json()},
+                                          {"cccd_given", cccd.has_value()}});
+    return HttpResponse::json(200, to_json(*office.user(username)));
   });
   add("POST", "/procedures", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     if (a.role != Role::kAdmin) throw OnestopError(errors::kForbidden, "the catalogue is managed by an admin");

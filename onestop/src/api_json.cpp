@@ -200,7 +200,9 @@ json to_json(const UserAccount& u) {
           {"name", u.name},
           {"title", u.title},
           {"customer_code", text_or_null(u.customer_code)},
-          {"scope", to_string(u.scope)}};
+          {"scope", to_string(u.scope)},
+          {"certificate_sha256", text_or_null(u.certificate_sha256)},
+          {"cccd", text_or_null(u.cccd)}};
 }
 
 json to_json(const ImportSummary& s) { return {{"imported", s.imported}, {"unchanged", s.unchanged}}; }

@@ -39,6 +39,12 @@ std::optional<Procedure> OneStopOffice::procedure_version(const std::string& cod
   return out;
 }
 
+std::vector<ImportedProcedure> OneStopOffice::procedure_versions(const std::string& code) const {
+  std::vector<ImportedProcedure> out;
+  read([&](Repos& r) { out = r.procedures().versions(code); });
+  return out;
+}
+
 std::vector<Procedure> OneStopOffice::procedures() const {
   std::vector<Procedure> out;
   read([&](Repos& r) { out = r.procedures().latest(); });

@@ -30,6 +30,14 @@ std::vector<Procedure> SqlProcedures::latest() {
   return out;
 }
 
+std::vector<ImportedProcedure> SqlProcedures::versions(const std::string& code) {
+  std::vector<ImportedProcedure> out;
+  for (const auto& r :
+       select(tx_, {"body", "imported_at"}, "FROM procedures WHERE code = ? ORDER BY version DESC", {text(code)}))
+    out.push_back({procedure_of(r), r.time("imported_at")});
+  return out;
+}
+
 void SqlProcedures::insert(const Procedure& p, TimePoint now) {
   tx_.exec("INSERT INTO procedures(code, version, effective_from, name, body, imported_at) VALUES (?,?,?,?,?,?)",
            Params{text(p.code), integer(p.version), text(format_date(p.effective_from)), text(p.name),

@@ -53,6 +53,7 @@ class SqlProcedures final : public ProcedureRepository {
   std::optional<Procedure> version(const std::string& code, int version) override;
   std::optional<Procedure> in_force(const std::string& code, Date day) override;
   std::vector<Procedure> latest() override;
+  std::vector<ImportedProcedure> versions(const std::string& code) override;
   void insert(const Procedure& p, TimePoint now) override;
 
  private:

@@ -437,31 +437,106 @@ export async function dashboard(main) {
 }
 
 // ---------- admin ----------
+// A certificate file as the official's CA hands it over (.cer/.crt: DER, or PEM text) → base64 DER.
+async function certificateBase64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const text = new TextDecoder('latin1').decode(bytes.subarray(0, 64 * 1024));
+  const pem = text.match(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/);
+  return pem ? pem[1].replace(/\s+/g, '') : toBase64(bytes);
+}
+
+const CALENDAR_KINDS = [['holidays', 'Ngày lễ, Tết'], ['days_off', 'Nghỉ bù'], ['make_up_days', 'Làm bù']];
+
+function calendarSection(cal) {
+  const years = Object.keys(cal.years || {}).sort();
+  const hours = (cal.office_hours || []).map(([from, to]) => `${from}–${to}`).join(', ');
+  return h('section', { class: 'card', 'aria-labelledby': 'lv' }, h('h2', { id: 'lv' }, 'Lịch làm việc'),
+    dl([['Giờ làm việc', hours || '—'], ['Nhận sau giờ này tính từ ngày làm việc sau', cal.cut_off || '—']]),
+    years.length ? years.map((y) => {
+      const rows = [];
+      for (const [key, kind] of CALENDAR_KINDS) for (const d of cal.years[y][key] || []) rows.push([d.date, kind, d.name || '']);
+      rows.sort((x, z) => x[0].localeCompare(z[0]));
+      return [h('h3', {}, `Năm ${y}`), table(`Lịch năm ${y}`, ['Ngày', 'Loại', 'Tên'], rows.map(([d, kind, name]) => [fmtDate(d), kind, name]))];
+    }) : h('p', {}, 'Chưa khai báo ngày lễ nào: chỉ nghỉ thứ Bảy, Chủ nhật.'),
+    h('p', { class: 'muted' }, 'Lịch đặt trong tệp [calendar] file của cấu hình; sửa tệp rồi khởi động lại để áp dụng.'));
+}
+
 export async function admin(main) {
   if (needOfficial(main, ['admin'])) return;
   const out = h('div', { 'aria-live': 'polite' });
-  const userForm = form({ 'aria-labelledby': 'nd' }, [h('div', { class: 'grid two' },
-    field('Tên đăng nhập', h('input', { name: 'username', required: true })),
+  const notice = (text) => out.replaceChildren(h('div', { class: 'notice', role: 'status' }, text));
+
+  // Officials and their roles; the signing identity (certificate or CCCD number) results are signed with.
+  const usersBox = h('div', {});
+  const bindUser = h('select', { name: 'username', id: 'f-bind-username', required: true });
+  const drawUsers = async () => {
+    const users = (await api('GET', '/users')).users || [];
+    usersBox.replaceChildren(table('Danh sách cán bộ', ['Tên đăng nhập', 'Họ và tên', 'Chức danh', 'Vai trò', 'Đơn vị', 'Chứng thư số', 'Số CCCD'],
+      users.map((u) => [u.username, u.name, u.title, ROLE_VI[u.role] || u.role, u.unit,
+        u.certificate_sha256 ? h('code', { title: u.certificate_sha256 }, `${u.certificate_sha256.slice(0, 16)}…`) : '—', u.cccd || '—'])));
+    const keep = bindUser.value;
+    bindUser.replaceChildren(...users.filter((u) => u.role !== 'admin').map((u) => h('option', { value: u.username, selected: u.username === keep }, `${u.name} (${u.username})`)));
+  };
+  const userForm = form({ 'aria-labelledby': 'nd-them' }, [h('h3', { id: 'nd-them' }, 'Thêm cán bộ'), h('div', { class: 'grid two' },
+    field('Tên đăng nhập', h('input', { name: 'username', required: true, autocomplete: 'off' })),
     field('Vai trò', h('select', { name: 'role' }, ['receiving', 'processing', 'leader', 'admin'].map((r) => h('option', { value: r }, ROLE_VI[r])))),
     field('Họ và tên', h('input', { name: 'name', required: true })), field('Chức danh', h('input', { name: 'title', required: true }))),
   h('button', { type: 'submit' }, 'Thêm cán bộ')], async (fd) => {
     const answer = await api('POST', '/users', Object.fromEntries(fd.entries()));
-    out.replaceChildren(h('div', { class: 'notice', role: 'status' }, `Đã thêm ${answer.username || fd.get('username')}. Gắn chứng thư số bằng lệnh: lgsp onestop user bind ${fd.get('username')} --cccd SỐ_CCCD`));
+    await drawUsers();
+    notice(`Đã thêm ${answer.username || fd.get('username')}. Gắn chứng thư số hoặc số CCCD của cán bộ ở mục dưới để cán bộ đăng nhập và ký bằng USB token.`);
   });
-  const procForm = form({ 'aria-labelledby': 'tt' }, [field('Tệp danh mục thủ tục (JSON)', h('input', { type: 'file', name: 'file', accept: '.json,application/json', required: true })),
+  const bindForm = form({ 'aria-labelledby': 'nd-gan' }, [h('h3', { id: 'nd-gan' }, 'Gắn chứng thư số'), h('div', { class: 'grid two' },
+    field('Cán bộ', bindUser),
+    field('Số CCCD (12 số, để trống nếu không đổi)', h('input', { name: 'cccd', id: 'f-bind-cccd', inputmode: 'numeric', maxlength: 12, pattern: '[0-9]{12}' })),
+    field('Tệp chứng thư số (.cer, .crt, .pem)', h('input', { type: 'file', name: 'certificate', id: 'f-bind-certificate', accept: '.cer,.crt,.pem,.der,application/pkix-cert,application/x-x509-ca-cert' }),
+      'Chứng thư số của cán bộ do tổ chức cung cấp dịch vụ chứng thực cấp.')),
+  h('button', { type: 'submit' }, 'Gắn chứng thư số')], async (fd) => {
+    const body = {};
+    if (fd.get('cccd')) body.cccd = fd.get('cccd');
+    const file = fd.get('certificate');
+    if (file && file.size) body.certificate = await certificateBase64(file);
+    if (!Object.keys(body).length) throw new ApiError(0, { title_vi: 'Hãy nhập số CCCD hoặc chọn tệp chứng thư số.' });
+    const answer = await api('POST', `/users/${encodeURIComponent(fd.get('username'))}/bind`, body);
+    await drawUsers();
+    notice(`Đã gắn cho ${answer.name} (${answer.username}): ${answer.certificate_sha256 ? 'chứng thư số' : ''}${answer.certificate_sha256 && answer.cccd ? ', ' : ''}${answer.cccd ? `CCCD ${answer.cccd}` : ''}.`);
+  });
+
+  // The catalogue: import a new version; each procedure's versions.
+  const versionsBox = h('div', { 'aria-live': 'polite' });
+  const procSelect = h('select', { name: 'code', id: 'f-version-code' });
+  const drawProcedures = async () => {
+    const list = (await api('GET', '/procedures')).procedures || [];
+    procSelect.replaceChildren(...list.map((p) => h('option', { value: p.code }, `${p.code} — ${p.name}`)));
+  };
+  const procForm = form({ 'aria-labelledby': 'tt-nhap' }, [h('h3', { id: 'tt-nhap' }, 'Nhập danh mục'), field('Tệp danh mục thủ tục (JSON)', h('input', { type: 'file', name: 'file', accept: '.json,application/json', required: true })),
     h('button', { type: 'submit' }, 'Nhập danh mục')], async (fd) => {
     const text = await fd.get('file').text();
-    const answer = await api('POST', '/procedures', JSON.parse(text));
-    out.replaceChildren(h('div', { class: 'notice', role: 'status' }, `Đã nhập ${answer.imported} phiên bản, ${answer.unchanged} không đổi.`));
+    let catalogue;
+    try { catalogue = JSON.parse(text); } catch { throw new ApiError(0, { title_vi: 'Tệp không phải JSON hợp lệ.' }); }
+    const answer = await api('POST', '/procedures', catalogue);
+    await drawProcedures();
+    notice(`Đã nhập ${answer.imported} phiên bản, ${answer.unchanged} không đổi.`);
   });
-  const outbox = await api('GET', '/outbox?limit=20').catch(() => ({ records: [] }));
-  const busOutbox = await api('GET', '/bus-outbox?pending=1&limit=20').catch(() => ({ messages: [] }));
+  const versionForm = form({ 'aria-labelledby': 'tt-pb' }, [h('h3', { id: 'tt-pb' }, 'Các phiên bản của thủ tục'), field('Thủ tục', procSelect),
+    h('button', { type: 'submit' }, 'Xem các phiên bản')], async (fd) => {
+    const v = await api('GET', `/procedures/${encodeURIComponent(fd.get('code'))}/versions`);
+    versionsBox.replaceChildren(table(`Phiên bản thủ tục ${v.code}`, ['Phiên bản', 'Áp dụng từ', 'Tên', 'Thời hạn', 'Số bước', 'Ngày nhập'],
+      v.versions.map((x) => [String(x.version), fmtDate(x.effective_from), x.name, `${String(x.processing_days).replace('.', ',')} ngày`, String(x.steps), fmtDateTime(x.imported_at)]), { numeric: [0, 4] }));
+  });
+
+  const [outbox, busOutbox, cal] = await Promise.all([
+    api('GET', '/outbox?limit=20').catch(() => ({ records: [] })),
+    api('GET', '/bus-outbox?pending=1&limit=20').catch(() => ({ messages: [] })),
+    api('GET', '/calendar'),
+    drawUsers(), drawProcedures()]);
   const recs = outbox.records || outbox.items || [];
   const msgs = busOutbox.messages || busOutbox.items || [];
   main.append(h('h1', {}, 'Quản trị'), whoBar(), out,
-    h('section', { class: 'card' }, h('h2', { id: 'nd' }, 'Cán bộ và vai trò'), userForm),
-    h('section', { class: 'card' }, h('h2', { id: 'tt' }, 'Danh mục thủ tục'), h('p', {}, 'Mỗi lần nhập là một phiên bản mới; phiên bản đã nhập không sửa được.'), procForm,
-      h('p', {}, 'Lịch làm việc (ngày nghỉ, ngày làm bù) đặt trong tệp cấu hình [calendar] file.')),
+    h('section', { class: 'card', 'aria-labelledby': 'nd' }, h('h2', { id: 'nd' }, 'Cán bộ và vai trò'), usersBox, userForm, bindForm),
+    h('section', { class: 'card', 'aria-labelledby': 'tt' }, h('h2', { id: 'tt' }, 'Danh mục thủ tục'),
+      h('p', {}, 'Mỗi lần nhập là một phiên bản mới; phiên bản đã nhập không sửa được, hồ sơ đã nhận giữ phiên bản của nó.'), procForm, versionForm, versionsBox),
+    calendarSection(cal),
     h('section', { class: 'card' }, h('h2', {}, 'Hàng đợi gửi Cổng DVC quốc gia'), table('Bản ghi gửi Cổng', ['ID', 'Thời gian', 'Hồ sơ', 'Dịch vụ', 'Đã gửi'], recs.map((r) => [String(r.id), fmtDateTime(r.at), r.dossier_code, r.service, r.synced_at ? fmtDateTime(r.synced_at) : 'Chưa']))),
     h('section', { class: 'card' }, h('h2', {}, 'Tin chờ gửi qua trục liên thông'), table('Tin chờ gửi', ['ID', 'Dịch vụ', 'Số lần thử', 'Lỗi gần nhất'], msgs.map((m) => [String(m.id), m.service, String(m.attempts), m.last_error || '']))));
 }

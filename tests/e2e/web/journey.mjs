@@ -1,6 +1,7 @@
 // The part of e2e.web that needs the session backend: a citizen signs up and files online with a PDF and a JPEG,
 // the desk accepts and asks a supplement, the citizen supplies it, a specialist processes, the leader signs in with
 // the token and signs the result through `lgsp agent`, the citizen downloads it; the dashboard equals the report.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -256,7 +257,7 @@ export async function run(ctx) {
   await other.locator('input[name="doc-GTTT"]').setInputFiles({ name: 'cccd-2.pdf', mimeType: 'application/pdf', buffer: minimalPdf('cccd 2') });
   await other.getByText('Đã tải lên: cccd-2.pdf').waitFor();
 
-  await step('admin: signs in by password and sees the users, catalogue and outboxes page', async () => {
+  await step('admin: signs in by password, adds an official, binds their certificate and CCCD, sees the versions of a procedure, the calendar and the outboxes', async () => {
     const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     const admin = await adminCtx.newPage();
     await admin.goto(`${origin}/can-bo/dang-nhap`);
@@ -271,6 +272,27 @@ export async function run(ctx) {
     await admin.getByLabel('Chức danh', { exact: true }).fill('Công chức Tư pháp - Hộ tịch');
     await admin.getByRole('button', { name: 'Thêm cán bộ' }).click();
     await admin.getByText('Đã thêm thu').waitFor();
+    // Binds the new official's token certificate (hsm-sim's official-02, a PEM file) and CCCD number.
+    const pem = fs.readFileSync(path.join(hsm, 'pki', 'official-02.pem'));
+    await admin.getByLabel('Cán bộ', { exact: true }).selectOption('thu');
+    await admin.getByLabel('Số CCCD (12 số, để trống nếu không đổi)', { exact: true }).fill('079190000002');
+    await admin.getByLabel('Tệp chứng thư số (.cer, .crt, .pem)', { exact: true }).setInputFiles({ name: 'official-02.pem', mimeType: 'application/x-pem-file', buffer: pem });
+    await admin.getByRole('button', { name: 'Gắn chứng thư số' }).click();
+    await admin.getByText('Đã gắn cho Võ Thị Thu (thu)').waitFor();
+    const fingerprint = crypto.createHash('sha256').update(new crypto.X509Certificate(pem).raw).digest('hex');
+    const row = admin.locator('tr', { hasText: 'thu' }).filter({ hasText: '079190000002' });
+    check(await row.locator(`code[title="${fingerprint}"]`).count() === 1, 'the bound certificate is listed by its fingerprint');
+    // A wrong CCCD number is refused with the server's reason.
+    await admin.getByLabel('Số CCCD (12 số, để trống nếu không đổi)', { exact: true }).fill('12345');
+    await admin.getByLabel('Tệp chứng thư số (.cer, .crt, .pem)', { exact: true }).setInputFiles([]);
+    await admin.getByRole('button', { name: 'Gắn chứng thư số' }).click();
+    await admin.locator('.form-alert', { hasText: '12' }).waitFor();
+    // The catalogue's versions and the working calendar.
+    await admin.getByLabel('Thủ tục', { exact: true }).selectOption('1.001193');
+    await admin.getByRole('button', { name: 'Xem các phiên bản' }).click();
+    await admin.getByRole('region', { name: 'Phiên bản thủ tục 1.001193' }).waitFor();
+    await admin.getByRole('heading', { name: 'Lịch làm việc' }).waitFor();
+    await audit(admin, 'can-bo-quan-tri-gan-chung-thu');
     await adminCtx.close();
   });
 

@@ -347,6 +347,72 @@ TEST_F(OnestopOffice, a_supplement_round_pauses_the_clock_and_resumes_where_it_w
   EXPECT_EQ(progress, (std::vector<std::string>{"2", "4", "5", "4"}));
 }
 
+TEST_F(OnestopOffice, an_admin_lists_the_officials_binds_a_signing_identity_and_reads_versions_and_calendar) {
+  auto made =
+      office_->call("POST", "/onestop/v1/users", admin_,
+                    {{"username", "thu"}, {"role", "processing"}, {"name", "Võ Thị Thu"}, {"title", "Công chức"}});
+  ASSERT_EQ(made.status, 201u) << made.raw;
+  auto users = [&](const std::string& token) {
+    auto r = office_->call("GET", "/onestop/v1/users", token);
+    std::map<std::string, json> out;
+    if (r.status == 200u)
+      for (const auto& u : r.body["users"]) out[u["username"].get<std::string>()] = u;
+    return std::make_pair(r.status, out);
+  };
+  auto [status, listed] = users(admin_);
+  ASSERT_EQ(status, 200u);
+  EXPECT_EQ(listed["minh"]["cccd"], "079090000001");
+  EXPECT_EQ(listed["minh"]["role"], "leader");
+  EXPECT_TRUE(listed["thu"]["certificate_sha256"].is_null());
+  for (const auto& [name, u] : listed) EXPECT_NE(u["role"], "citizen") << name << ": citizens' accounts are theirs";
+  EXPECT_EQ(users(receiving_).first, 403u);
+
+  // hsm-sim's official-02 certificate (PEM: its base64 is the DER's), bound with the CCCD number.
+  std::string pem = lgsp::test::read_file(hsm_ / "pki/official-02.pem"), b64;
+  auto begin = pem.find("-----BEGIN CERTIFICATE-----"), end = pem.find("-----END CERTIFICATE-----");
+  ASSERT_NE(begin, std::string::npos);
+  for (char c : pem.substr(begin + 27, end - begin - 27))
+    if (c != '\n' && c != '\r') b64 += c;
+  const std::string fingerprint = lgsp::bus::sha256_hex(*lgsp::contracts::base64_decode(b64));
+  const std::string bind = "/onestop/v1/users/thu/bind";
+  auto bound = office_->call("POST", bind, admin_, {{"certificate", b64}, {"cccd", "079190000002"}});
+  ASSERT_EQ(bound.status, 200u) << bound.raw;
+  EXPECT_EQ(bound.body["certificate_sha256"], fingerprint);
+  EXPECT_EQ(bound.body["cccd"], "079190000002");
+  // What is not given is kept; "" clears.
+  auto cleared = office_->call("POST", bind, admin_, {{"cccd", ""}});
+  ASSERT_EQ(cleared.status, 200u) << cleared.raw;
+  EXPECT_TRUE(cleared.body["cccd"].is_null());
+  EXPECT_EQ(cleared.body["certificate_sha256"], fingerprint);
+  EXPECT_EQ(users(admin_).second["thu"]["certificate_sha256"], fingerprint);
+  // Refused: not an admin, a bad CCCD, not a certificate, nothing to bind, an unknown account, another unit's.
+  EXPECT_EQ(office_->call("POST", bind, leader_, {{"cccd", "079190000002"}}).status, 403u);
+  EXPECT_EQ(office_->call("POST", bind, admin_, {{"cccd", "12345"}}).status, 400u);
+  EXPECT_EQ(office_->call("POST", bind, admin_, {{"cccd", 79190000002}}).status, 400u);
+  EXPECT_EQ(office_->call("POST", bind, admin_, {{"certificate", "bm90IGEgY2VydGlmaWNhdGU="}}).status, 400u);
+  EXPECT_EQ(office_->call("POST", bind, admin_, json::object()).status, 400u);
+  EXPECT_EQ(office_->call("POST", "/onestop/v1/users/khong-co/bind", admin_, {{"cccd", "079190000002"}}).status, 404u);
+  auto other = office_->cli({"user", "add", "admin15", "--role", "admin", "--unit", "000.00.15.H29"});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  std::string other_admin = other.out.substr(0, other.out.find('\n'));
+  EXPECT_EQ(office_->call("POST", bind, other_admin, {{"cccd", "079190000002"}}).status, 404u)
+      << "another unit's official is out of scope";
+  EXPECT_FALSE(users(other_admin).second.count("thu"));
+  EXPECT_EQ(users(admin_).second["thu"]["certificate_sha256"], fingerprint) << "nothing refused changed it";
+
+  auto versions = office_->call("GET", "/onestop/v1/procedures/1.001193/versions");
+  ASSERT_EQ(versions.status, 200u) << versions.raw;
+  ASSERT_FALSE(versions.body["versions"].empty());
+  EXPECT_EQ(versions.body["versions"][0]["version"],
+            office_->call("GET", "/onestop/v1/procedures/1.001193").body["version"]);
+  EXPECT_EQ(versions.body["versions"][0]["steps"], 3);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/procedures/9.999999/versions").status, 404u);
+  auto calendar = office_->call("GET", "/onestop/v1/calendar");
+  ASSERT_EQ(calendar.status, 200u) << calendar.raw;
+  EXPECT_EQ(calendar.body["office_hours"][0][0], "07:30");
+  EXPECT_EQ(calendar.body["cut_off"], "16:00");
+}
+
 TEST_F(OnestopOffice, each_work_queue_counts_exactly_what_its_query_lists) {
   // Received on paper weeks ago (long overdue, at the counter); received now (on time), handed to the leader's step;
   // received now and handed to processing; one waiting for a supplement, overdue but paused.

@@ -138,6 +138,8 @@ class OneStopOffice {
   std::optional<Procedure> procedure(const std::string& code, std::optional<Date> day = std::nullopt) const;
   std::optional<Procedure> procedure_version(const std::string& code, int version) const;
   std::vector<Procedure> procedures() const;  // the latest version of each
+  // Every version of one procedure, newest first, with when each was imported (empty: no such procedure).
+  std::vector<ImportedProcedure> procedure_versions(const std::string& code) const;
 
   // --- citizen e-profiles (profiles.cpp) ----------------------------------------------------------------------
   // Checks the identity (every problem at once, as field errors) and creates the e-profile.

@@ -86,6 +86,12 @@ struct Procedure {
   std::vector<std::string> other_units(const std::string& home_agency) const;
 };
 
+// A version of a procedure as the catalogue keeps it: the rules and when they were imported.
+struct ImportedProcedure {
+  Procedure procedure;
+  TimePoint imported_at{};
+};
+
 // The rules that hold whatever the source (JSON or code): throws ProcedureError as procedure_from_json does.
 // Paths in messages index arrays from 0, as jq does: "steps[2]" is the third step (index 3).
 void validate(const Procedure& p);

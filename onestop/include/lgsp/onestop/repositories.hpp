@@ -92,6 +92,8 @@ class ProcedureRepository {
   virtual std::optional<Procedure> in_force(const std::string& code, Date day) = 0;
   // The latest version of each, by code.
   virtual std::vector<Procedure> latest() = 0;
+  // Every version of one procedure with when it was imported, newest first.
+  virtual std::vector<ImportedProcedure> versions(const std::string& code) = 0;
   virtual void insert(const Procedure& p, TimePoint now) = 0;
 };
 
