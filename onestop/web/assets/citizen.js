@@ -208,23 +208,75 @@ function needCitizen(main) {
   return true;
 }
 
+// The citizen's e-profile (GET /profiles/{customer_code}): what every form is pre-filled with, and the documents
+// kept for reuse. null when the account has none or it cannot be read (the pages still work without it).
+async function myProfile() {
+  const cc = session.user && session.user.customer_code;
+  if (!cc) return null;
+  try { return await api('GET', `/profiles/${encodeURIComponent(cc)}`); } catch { return null; }
+}
+const GENDER_VI = { male: 'Nam', female: 'Nữ' };
+// A catalogue's document names run to a paragraph ("…; hoặc …"): the first clause, at most 80 characters.
+function shortName(name) {
+  const first = String(name || '').split(';')[0].trim();
+  return first.length > 80 ? `${first.slice(0, 79)}…` : first;
+}
+const SAVED_KINDS = [['GTTT', 'Căn cước / giấy tờ tùy thân'], ['GKS', 'Giấy khai sinh'], ['GCNKH', 'Giấy chứng nhận kết hôn'],
+  ['XNCT', 'Giấy xác nhận thông tin cư trú'], ['KHAC', 'Giấy tờ khác']];
+
+function identityFacts(p, u) {
+  const id = (p && p.identity) || {};
+  return dl([['Họ và tên', id.full_name || u.name], ['Số CCCD', id.id_number || '—'], ['Ngày sinh', id.date_of_birth ? fmtDate(id.date_of_birth) : '—'],
+    id.gender && ['Giới tính', GENDER_VI[id.gender] || id.gender], id.permanent_address && ['Nơi thường trú', id.permanent_address],
+    ['Điện thoại', id.phone || '—'], id.email && ['Thư điện tử', id.email], ['Mã hồ sơ điện tử', (p && p.customer_code) || u.customer_code || '—']]);
+}
+
 export async function account(main) {
   if (needCitizen(main)) return;
   const u = session.user;
   const out = h('div', { 'aria-live': 'polite' });
-  main.append(h('h1', {}, 'Tài khoản'),
-    dl([['Họ và tên', u.name], ['Tên đăng nhập', u.username], ['Mã hồ sơ điện tử', u.customer_code || '']]),
+  let p = await myProfile();
+  const docsBox = h('div', {});
+  const drawDocs = () => docsBox.replaceChildren((p && p.documents && p.documents.length)
+    ? table('Giấy tờ đã lưu', ['Giấy tờ', 'Dung lượng', 'Ngày lưu'], p.documents.map((d) => [h('span', { title: d.name }, shortName(d.name)), fmtSize(d.size), fmtDate(d.added_at)]))
+    : h('p', {}, 'Chưa lưu giấy tờ nào.'));
+  drawDocs();
+  const bar = h('progress', { max: '100', value: '0', hidden: true, 'aria-label': 'Tiến độ tải lên' });
+  const saveForm = form({ 'aria-labelledby': 'luu-gt' }, [h('h3', { id: 'luu-gt' }, 'Lưu giấy tờ để dùng lại'), h('div', { class: 'grid two' },
+    field('Loại giấy tờ', h('select', { name: 'code' }, SAVED_KINDS.map(([c, n]) => h('option', { value: c }, n)))),
+    field('Tên giấy tờ', h('input', { name: 'name', required: true, maxlength: 200 }))),
+  field('Tệp', h('input', { type: 'file', name: 'file', accept: DOC_ACCEPT, required: true }), 'PDF, Word, TIFF hoặc JPEG; tối đa 32 MB'), bar,
+  h('button', { type: 'submit' }, 'Lưu giấy tờ')], async (fd) => {
+    const file = fd.get('file');
+    if (!fd.get('name')) throw new ApiError(400, { title_vi: 'Hãy nhập tên giấy tờ.', field: 'name' });
+    if (!file || !file.size) throw new ApiError(400, { title_vi: 'Hãy chọn tệp.', field: 'file' });
+    const bad = checkDocument(file);
+    if (bad) throw new ApiError(400, { title_vi: bad, field: 'file' });
+    bar.hidden = false;
+    try {
+      const f = await upload(file, (x) => { bar.value = Math.round(x * 100); });
+      p = await api('POST', `/profiles/${encodeURIComponent(u.customer_code)}/documents`, { code: fd.get('code'), name: fd.get('name'), sha256: f.sha256 });
+    } finally { bar.hidden = true; }
+    drawDocs();
+    out.replaceChildren(h('div', { class: 'notice', role: 'status' }, `Đã lưu "${fd.get('name')}" vào hồ sơ điện tử.`));
+  });
+  main.append(h('h1', {}, 'Tài khoản'), out,
+    h('section', { class: 'card', 'aria-labelledby': 'hsdt' }, h('h2', { id: 'hsdt' }, 'Hồ sơ điện tử của tôi'), identityFacts(p, u),
+      p && p.valid_until ? h('p', { class: 'muted' }, `Thông tin được dùng để điền sẵn mọi biểu mẫu; hiệu lực đến ${fmtDate(p.valid_until)}.`) : null),
+    p ? h('section', { class: 'card', 'aria-labelledby': 'gtdl' }, h('h2', { id: 'gtdl' }, 'Giấy tờ dùng lại'),
+      h('p', {}, 'Giấy tờ đã lưu có thể chọn khi nộp hồ sơ, không cần tải lên lại.'), docsBox, saveForm) : null,
     h('p', {}, h('button', { type: 'button', class: 'secondary', onclick: async () => {
       await api('POST', '/session/signout'); adoptSession(null); navigate('/');
     } }, 'Đăng xuất'), h('button', { type: 'button', class: 'secondary', onclick: async () => {
       try { await api('POST', '/session/signout-all'); adoptSession(null); navigate('/'); } catch (e) { out.replaceChildren(h('p', { class: 'error' }, problemText(e))); }
-    } }, 'Đăng xuất trên mọi thiết bị')), out);
+    } }, 'Đăng xuất trên mọi thiết bị')));
 }
 
 // ---------- filing online ----------
 export async function fileOnline(main, code) {
   if (needCitizen(main)) return;
-  const p = await api('GET', `/procedures/${encodeURIComponent(code)}`);
+  const [p, prof] = await Promise.all([api('GET', `/procedures/${encodeURIComponent(code)}`), myProfile()]);
+  const saved = (prof && prof.documents) || [];
   const key = `file:${code}`;
   const draft = drafts.load(key) || { note: '', docs: {} };
   const uploaded = draft.docs; // document code → {sha256, name, size}
@@ -249,6 +301,7 @@ export async function fileOnline(main, code) {
         uploaded[d.code] = { sha256: f.sha256, name: fileObj.name, size: f.size };
         drafts.save(key, draft);
         state.textContent = `Đã tải lên: ${fileObj.name} (${fmtSize(f.size)})`;
+        if (reuse) reuse.value = '';
       } catch (e) {
         delete uploaded[d.code];
         input.setAttribute('aria-invalid', 'true');
@@ -258,14 +311,32 @@ export async function fileOnline(main, code) {
         state.textContent = '';
       } finally { bar.hidden = true; }
     });
-    return [field(`${d.name}${d.mandatory ? ' (bắt buộc)' : ''}`, input, 'PDF, Word, TIFF hoặc JPEG; tối đa 32 MB'), bar, state];
+    // A document kept in the e-profile instead of an upload (the office checks it is the citizen's own).
+    let reuse = null;
+    if (saved.length) {
+      reuse = h('select', { name: `saved-${d.code}`, id: `f-saved-${d.code}` }, h('option', { value: '' }, '— Không dùng —'),
+        saved.map((x) => h('option', { value: x.sha256, selected: uploaded[d.code] && uploaded[d.code].sha256 === x.sha256 }, shortName(x.name))));
+      reuse.addEventListener('change', () => {
+        const x = saved.find((y) => y.sha256 === reuse.value);
+        if (x) {
+          uploaded[d.code] = { sha256: x.sha256, name: x.name, size: x.size, saved: true };
+          input.value = '';
+          state.textContent = `Dùng giấy tờ đã lưu: ${shortName(x.name)}`;
+        } else if (uploaded[d.code] && uploaded[d.code].saved) { delete uploaded[d.code]; state.textContent = ''; }
+        drafts.save(key, draft);
+      });
+      if (uploaded[d.code] && uploaded[d.code].saved) state.textContent = `Dùng giấy tờ đã lưu: ${shortName(uploaded[d.code].name)}`;
+    }
+    return [field(`${d.name}${d.mandatory ? ' (bắt buộc)' : ''}`, input, 'PDF, Word, TIFF hoặc JPEG; tối đa 32 MB'),
+      reuse ? field(`Hoặc dùng giấy tờ đã lưu (${d.name.split(';')[0]})`, reuse) : null, bar, state];
   });
   const note = h('textarea', { name: 'note' }, draft.note || '');
   note.addEventListener('input', () => { draft.note = note.value; drafts.save(key, draft); });
 
   const review = h('section', { class: 'card', hidden: true, 'aria-labelledby': 'xl' });
   const f = form({ 'aria-label': 'Thông tin hồ sơ' }, [
-    h('div', { class: 'card' }, h('h2', {}, 'Người nộp'), dl([['Họ và tên', session.user.name], ['Mã hồ sơ điện tử', session.user.customer_code || '']])),
+    h('div', { class: 'card' }, h('h2', {}, 'Người nộp'), identityFacts(prof, session.user),
+      h('p', { class: 'muted' }, 'Điền sẵn từ hồ sơ điện tử của bạn.')),
     h('h2', {}, 'Giấy tờ'), docFields.map((x) => h('div', {}, x)),
     field('Ghi chú cho cán bộ (không bắt buộc)', note),
     h('button', { type: 'submit' }, 'Xem lại hồ sơ')], async () => {

@@ -247,15 +247,31 @@ export async function run(ctx) {
     check(csvText.split('\r\n').length === report.lines.length + 1, 'the CSV has a line per report line');
   });
 
-  // A second tab of the same citizen, half-way through another filing when the session ends.
+  await step('citizen: the account shows the e-profile made at sign-up and keeps a document for reuse', async () => {
+    await citizen.goto(`${origin}/tai-khoan`);
+    await citizen.getByRole('heading', { name: 'Hồ sơ điện tử của tôi' }).waitFor();
+    await citizen.locator('dl.facts').getByText(idNumber, { exact: true }).waitFor();
+    await citizen.locator('dl.facts').getByText('17/05/1990', { exact: true }).waitFor();
+    await citizen.getByLabel('Loại giấy tờ', { exact: true }).selectOption('GTTT');
+    await citizen.getByLabel('Tên giấy tờ', { exact: true }).fill('Căn cước công dân (bản chụp)');
+    await citizen.getByLabel('Tệp', { exact: true }).setInputFiles({ name: 'cccd.pdf', mimeType: 'application/pdf', buffer: minimalPdf('cccd luu') });
+    await citizen.getByRole('button', { name: 'Lưu giấy tờ' }).click();
+    await citizen.getByText('Đã lưu "Căn cước công dân (bản chụp)" vào hồ sơ điện tử.').waitFor();
+    await citizen.getByRole('region', { name: 'Giấy tờ đã lưu' }).getByText('Căn cước công dân (bản chụp)').waitFor();
+    await audit(citizen, 'tai-khoan-ho-so-dien-tu-360');
+  });
+
+  // A second tab of the same citizen, half-way through another filing when the session ends; its ID card is the
+  // document kept in the e-profile, chosen instead of an upload.
   const other = await citizen.context().newPage();
   await other.goto(`${origin}/nop-ho-so/2.000635`);
   await other.getByRole('heading', { name: 'Nộp hồ sơ trực tuyến' }).waitFor();
   await other.getByLabel('Ghi chú cho cán bộ (không bắt buộc)', { exact: true }).fill('Cần 2 bản sao');
   await other.locator('input[name="doc-TK"]').setInputFiles({ name: 'to-khai-2.pdf', mimeType: 'application/pdf', buffer: minimalPdf('to khai 2') });
   await other.getByText('Đã tải lên: to-khai-2.pdf').waitFor();
-  await other.locator('input[name="doc-GTTT"]').setInputFiles({ name: 'cccd-2.pdf', mimeType: 'application/pdf', buffer: minimalPdf('cccd 2') });
-  await other.getByText('Đã tải lên: cccd-2.pdf').waitFor();
+  check(await other.locator('dl.facts').getByText(idNumber, { exact: true }).count() === 1, 'the filing form is pre-filled from the e-profile');
+  await other.locator('select[name="saved-GTTT"]').selectOption({ label: 'Căn cước công dân (bản chụp)' });
+  await other.getByText('Dùng giấy tờ đã lưu: Căn cước công dân (bản chụp)').waitFor();
 
   await step('admin: signs in by password, adds an official, binds their certificate and CCCD, sees the versions of a procedure, the calendar and the outboxes', async () => {
     const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
