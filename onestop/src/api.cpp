@@ -1220,6 +1220,11 @@ void OnestopApi::add_routes(bus::Router& router) {
   add("POST", "/profiles", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     return HttpResponse::json(201, to_json(office.create_profile(a, citizen_identity_from_json(body_json(r)))));
   });
+  // Found by ID number at the counter (officials): GET /profiles?id_number=NNNNNNNNNNNN.
+  add("GET", "/profiles", Access::kUser, [&](HttpRequest& r, const Actor& a) {
+    auto q = parse_query(r.query);
+    return HttpResponse::json(200, to_json(office.profile_of_id_number(a, q.count("id_number") ? q["id_number"] : "")));
+  });
   add("GET", "/profiles/{customer_code}", Access::kUser, [&](HttpRequest& r, const Actor& a) {
     return HttpResponse::json(200, to_json(office.profile(a, r.path_params.at("customer_code"))));
   });

@@ -118,6 +118,19 @@ json to_json(const LookupView& v) {
             {"due_at", format_local_rfc3339(v.due_at)},
             {"current_unit", v.current_unit},
             {"current_unit_name", v.current_unit_name}};
+  json steps = json::array();
+  for (const auto& s : v.steps) {
+    json step = {{"index", s.index},
+                 {"name", s.name},
+                 {"unit_name", s.unit_name},
+                 {"due_at", format_local_rfc3339(s.due_at)},
+                 {"started_at", time_or_null(s.started_at)},
+                 {"finished_at", time_or_null(s.finished_at)}};
+    if (!s.result.empty()) step["result"] = s.result;
+    if (s.started_at && !s.finished_at) step["overdue"] = s.overdue;
+    steps.push_back(std::move(step));
+  }
+  j["steps"] = std::move(steps);
   if (v.finished_at)
     j["finished_at"] = format_local_rfc3339(*v.finished_at);
   else

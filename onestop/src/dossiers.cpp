@@ -629,8 +629,11 @@ std::optional<LookupView> OneStopOffice::lookup(const std::string& code) const {
     auto d = r.dossiers().find(code);
     if (!d) return;
     LookupView v;
-    for (const auto& s : r.dossiers().steps(code))
+    v.steps = r.dossiers().steps(code);
+    for (auto& s : v.steps) {
       if (s.index == d->current_step) v.current_unit_name = s.unit_name;
+      s.overdue = s.started_at && !s.finished_at && t > s.due_at;
+    }
     v.code = d->code;
     v.procedure_name = d->procedure_name;
     v.status = d->status;

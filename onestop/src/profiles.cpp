@@ -107,6 +107,19 @@ Profile OneStopOffice::create_profile(const Actor& actor, const CitizenIdentity&
   return profile(module_actor(), code);
 }
 
+Profile OneStopOffice::profile_of_id_number(const Actor& actor, const std::string& id_number) const {
+  // Officials only: whether an ID number has an e-profile is itself personal data.
+  if (!is_official(actor))
+    throw OnestopError(errors::kForbidden, "e-profiles are found by officials who serve citizens");
+  if (!(id_number.size() == 12 && all_digits(id_number)))
+    throw OnestopError(errors::kInvalid, "a citizen ID (CCCD) number has 12 digits",
+                       json::array({{{"path", "/id_number"}, {"message", "12 digits"}}}));
+  std::optional<std::string> code;
+  read([&](Repos& r) { code = r.profiles().code_of_id_number(id_number); });
+  if (!code) throw OnestopError(errors::kNotFound, "no citizen e-profile with this ID number");
+  return profile(actor, *code);
+}
+
 Profile OneStopOffice::profile(const Actor& actor, const std::string& customer_code) const {
   check_may_see(actor, customer_code);
   Profile out;

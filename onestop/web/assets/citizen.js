@@ -115,8 +115,13 @@ export async function lookup(main, code) {
     dl([['Thủ tục', v.procedure_name], ['Trạng thái', statusTag(v.status)], ['Ngày tiếp nhận', fmtDateTime(v.received_at)],
       ['Hẹn trả kết quả', fmtDateTime(v.due_at)], ['Đang xử lý tại', v.current_unit_name || v.current_unit],
       v.finished_at ? ['Hoàn thành lúc', fmtDateTime(v.finished_at)] : ['Quá hạn', v.overdue ? 'Có' : 'Không']]),
-    Array.isArray(v.timeline) && v.timeline.length ? [h('h3', {}, 'Quá trình xử lý'),
-      h('ol', { class: 'timeline' }, v.timeline.map((t) => h('li', {}, `${fmtDateTime(t.at)}: ${t.status_name || t.name_vi || t.action || ''}`)))] : null));
+    Array.isArray(v.steps) && v.steps.length ? [h('h3', {}, 'Quá trình xử lý'),
+      h('ol', { class: 'timeline' }, v.steps.map((s) => h('li', {},
+        h('strong', {}, s.name.split(';')[0]), ` — ${s.unit_name}. `,
+        s.finished_at ? `Xong lúc ${fmtDateTime(s.finished_at)}` : s.started_at ? `Đang thực hiện từ ${fmtDateTime(s.started_at)}` : 'Chưa đến bước này',
+        `; hạn ${fmtDateTime(s.due_at)}`,
+        s.result ? h('span', { class: `tag ${s.result === 'late' ? 'bad' : 'ok'}` }, ` ${TIMELINESS[s.result] || s.result}`) : null,
+        s.overdue ? h('span', { class: 'tag bad' }, ' Quá hạn') : null)))] : null));
   if (v.status.code === 9 || v.status.code === 10) main.append(resultDownload(code));
   else main.append(h('p', { class: 'muted' }, 'Khi hồ sơ có kết quả, bạn tải kết quả tại đây bằng số CCCD hoặc số điện thoại đã khai.'));
 }

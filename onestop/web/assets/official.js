@@ -259,9 +259,12 @@ export async function intake(main) {
   const state = { profile: null, procedure: null, docs: {} };
   const profileBox = h('div', { 'aria-live': 'polite' });
   const docBox = h('div', {});
-  const findForm = form({ 'aria-labelledby': 'b1' }, [field('Mã hồ sơ điện tử (mã khách hàng)', h('input', { name: 'customer_code', required: true })),
+  // By the ID card's 12 digits (GET /profiles?id_number=) or by the customer code the citizen was given.
+  const findForm = form({ 'aria-labelledby': 'b1' }, [field('Số CCCD hoặc mã hồ sơ điện tử', h('input', { name: 'customer_code', required: true, autocomplete: 'off' }),
+    'Số căn cước công dân (12 số) hoặc mã khách hàng (KH-…)'),
     h('button', { type: 'submit' }, 'Tìm')], async (fd) => {
-    state.profile = await api('GET', `/profiles/${encodeURIComponent(String(fd.get('customer_code')).trim())}`);
+    const key = String(fd.get('customer_code')).replace(/\s+/g, '');
+    state.profile = await api('GET', /^\d{12}$/.test(key) ? `/profiles?id_number=${key}` : `/profiles/${encodeURIComponent(key)}`);
     profileBox.replaceChildren(h('p', { class: 'notice' }, `${state.profile.identity.full_name} — CCCD ${state.profile.identity.id_number} — mã ${state.profile.customer_code}`));
   });
   const createForm = form({ 'aria-labelledby': 'b1b' }, [

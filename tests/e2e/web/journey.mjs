@@ -154,9 +154,17 @@ export async function run(ctx) {
   await step('desk: counter intake: finds the e-profile, chooses the procedure, checks and scans the documents, files, form 01', async () => {
     await desk.goto(`${origin}/can-bo/tiep-nhan`);
     await desk.getByRole('heading', { name: 'Tiếp nhận hồ sơ tại quầy' }).waitFor();
-    await desk.getByLabel('Mã hồ sơ điện tử (mã khách hàng)', { exact: true }).fill(counterCustomer);
+    // By the ID card's number first (an unknown one is explained), then by the customer code.
+    const find = desk.getByLabel('Số CCCD hoặc mã hồ sơ điện tử', { exact: true });
+    await find.fill('079185000999');
+    await desk.getByRole('button', { name: 'Tìm', exact: true }).click();
+    await desk.locator('.form-alert', { hasText: 'ID number' }).waitFor();
+    await find.fill('0791 8500 0111');
     await desk.getByRole('button', { name: 'Tìm', exact: true }).click();
     await desk.getByText('Phạm Thị Hoa — CCCD 079185000111').waitFor();
+    await find.fill(counterCustomer);
+    await desk.getByRole('button', { name: 'Tìm', exact: true }).click();
+    await desk.getByText(`Phạm Thị Hoa — CCCD 079185000111 — mã ${counterCustomer}`).waitFor();
     await desk.getByLabel('Thủ tục', { exact: true }).selectOption('2.000635');
     for (const doc of ['TK', 'GTTT']) {
       await desk.locator(`input[name="doc-${doc}"]`).setInputFiles({ name: `${doc}.pdf`, mimeType: 'application/pdf', buffer: minimalPdf(doc) });

@@ -245,7 +245,7 @@ try {
     await audit(citizen, 'thu-tuc-khai-sinh-360');
   });
 
-  await step('lookup by dossier code: status, appointment (dd/mm/yyyy), unit; an unknown code is explained', async () => {
+  await step('lookup by dossier code: status, appointment (dd/mm/yyyy), unit, the steps as a timeline without personal data; an unknown code is explained', async () => {
     await citizen.goto(`${origin}/tra-cuu`);
     await audit(citizen, 'tra-cuu-360');
     await citizen.getByLabel('Mã hồ sơ', { exact: true }).fill(counter.code);
@@ -254,6 +254,10 @@ try {
     const text = await citizen.locator('main').innerText();
     check(text.includes('Được tiếp nhận') && /\d\d:\d\d \d\d\/\d\d\/\d{4}/.test(text) && text.includes('UBND phường Bến Thành'), `lookup:\n${text}`);
     check(!text.includes('Phạm Thị Hoa') && !text.includes('079185000111'), 'no personal data in the lookup');
+    // The timeline: the procedure's steps, the first under way at the desk, the later ones not reached yet.
+    const steps = await citizen.locator('ol.timeline li').allInnerTexts();
+    check(steps.length >= 2 && steps[0].includes('Đang thực hiện từ') && steps[steps.length - 1].includes('Chưa đến bước này'), `timeline:\n${steps.join('\n')}`);
+    check(!steps.join(' ').includes('Trần Thị Lan'), 'the timeline names no official');
     await audit(citizen, 'tra-cuu-ho-so-360');
     await citizen.goto(`${origin}/tra-cuu/000.00.13.H29-000101-9999`);
     await citizen.getByText('Không tìm thấy hồ sơ mã').waitFor();

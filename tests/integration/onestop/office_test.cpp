@@ -347,6 +347,25 @@ TEST_F(OnestopOffice, a_supplement_round_pauses_the_clock_and_resumes_where_it_w
   EXPECT_EQ(progress, (std::vector<std::string>{"2", "4", "5", "4"}));
 }
 
+TEST_F(OnestopOffice, the_desk_finds_an_e_profile_by_id_number_and_no_one_else_can_probe_one) {
+  const std::string customer = new_profile("Hồ Thị Lệ");
+  const std::string id = last_id_number_;
+  auto found = office_->call("GET", "/onestop/v1/profiles?id_number=" + id, receiving_);
+  ASSERT_EQ(found.status, 200u) << found.raw;
+  EXPECT_EQ(found.body["customer_code"], customer);
+  EXPECT_EQ(found.body["identity"]["full_name"], "Hồ Thị Lệ");
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/profiles?id_number=" + id, leader_).status, 200u);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/profiles?id_number=079199999999", receiving_).status, 404u);
+  for (const char* bad : {"", "12345", "07919500000a", "0791950000011"}) {
+    auto r = office_->call("GET", std::string("/onestop/v1/profiles?id_number=") + bad, receiving_);
+    EXPECT_EQ(r.status, 400u) << bad << ": " << r.raw;
+    EXPECT_EQ(r.body["errors"][0]["path"], "/id_number") << r.raw;
+  }
+  // An admin sees no personal data; without an account there is nothing to ask.
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/profiles?id_number=" + id, admin_).status, 403u);
+  EXPECT_EQ(office_->call("GET", "/onestop/v1/profiles?id_number=" + id).status, 401u);
+}
+
 TEST_F(OnestopOffice, an_admin_lists_the_officials_binds_a_signing_identity_and_reads_versions_and_calendar) {
   auto made =
       office_->call("POST", "/onestop/v1/users", admin_,
@@ -628,6 +647,13 @@ TEST_F(OnestopOffice, public_lookup_and_sms_answer_status_and_due_time_without_p
   EXPECT_TRUE(lookup.body.contains("due_at"));
   EXPECT_EQ(lookup.raw.find("Võ Thị Hồng"), std::string::npos);
   EXPECT_EQ(lookup.raw.find(last_id_number_), std::string::npos);
+  // The timeline: the birth registration's three steps, the desk's under way, none naming an official.
+  ASSERT_EQ(lookup.body["steps"].size(), 3u) << lookup.raw;
+  EXPECT_FALSE(lookup.body["steps"][0]["started_at"].is_null());
+  EXPECT_TRUE(lookup.body["steps"][0]["finished_at"].is_null());
+  EXPECT_TRUE(lookup.body["steps"][2]["started_at"].is_null());
+  EXPECT_FALSE(lookup.body["steps"][1]["unit_name"].get<std::string>().empty());
+  EXPECT_EQ(lookup.raw.find("Trần Thị Lan"), std::string::npos) << "who received it is not shown";
   EXPECT_EQ(office_->call("GET", "/onestop/v1/lookup/" + kWard + "-200101-0001").status, 404u);
 
   auto sms = office_->send("POST", "/onestop/v1/sms", "", "TRACUU " + code, "text/plain");

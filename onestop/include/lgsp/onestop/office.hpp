@@ -145,6 +145,8 @@ class OneStopOffice {
   // Checks the identity (every problem at once, as field errors) and creates the e-profile.
   Profile create_profile(const Actor& actor, const CitizenIdentity& identity);
   Profile profile(const Actor& actor, const std::string& customer_code) const;
+  // The e-profile of a citizen ID number (12 digits), for an official at the counter; 404 when there is none.
+  Profile profile_of_id_number(const Actor& actor, const std::string& id_number) const;
   Profile renew_profile(const Actor& actor, const std::string& customer_code);
   // Keeps an uploaded file (`document.sha256`) in the e-profile as `document.code` / `document.name`.
   Profile add_profile_document(const Actor& actor, const std::string& customer_code, const ProfileDocument& document);

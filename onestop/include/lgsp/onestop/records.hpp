@@ -120,6 +120,9 @@ struct LookupView {
   std::optional<TimePoint> finished_at{};
   std::string current_unit{}, current_unit_name{};
   bool overdue = false;
+  // The timeline: each step's name, unit and times, and whether it was early, on time or late; to_json leaves out
+  // who handed it over and received it (the lookup shows no personal data).
+  std::vector<DossierStep> steps{};
 };
 
 // The result documents an applicant downloads with the second factor.
