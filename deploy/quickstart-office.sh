@@ -97,6 +97,11 @@ retry_seconds = 2
 ca_chain = "$pki/issuing-ca.pem"
 # Officials' signatures on results (through lgsp agent) chain to hsm-sim's root; revocation by OCSP (its AIA).
 trust_roots = "$pki/root-ca.pem"
+
+[web]
+# The quick start's officials may sign in to the pages with the passwords in passwords.txt; a real office has
+# its officials sign in with their own token through lgsp agent (docs/web.md) and leaves this off.
+official_password_sign_in = true
 TOML
 
   local office=("$lgsp" onestop)
@@ -113,6 +118,18 @@ TOML
       # The leader signs results on hsm-sim's official-01 token (its certificate carries UID=CCCD:079090000001).
       "${office[@]}" user bind minh --cccd 079090000001 "${opts[@]}" >/dev/null
       mv "$od/tokens.txt.new" "$od/tokens.txt"
+    )
+  fi
+  # And a password each for the web pages (/can-bo/dang-nhap), written once to passwords.txt (mode 600).
+  if [ ! -s "$od/passwords.txt" ]; then
+    (
+      umask 077
+      for user in lan hung minh admin; do
+        password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+        printf '%s\n' "$password" | "${office[@]}" user password "$user" "${opts[@]}" >/dev/null
+        echo "$user $password"
+      done >"$od/passwords.txt.new"
+      mv "$od/passwords.txt.new" "$od/passwords.txt"
     )
   fi
 

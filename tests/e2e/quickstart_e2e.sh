@@ -55,6 +55,14 @@ desk=$(tok receiving)
 clerk=$(tok processing)
 leader=$(tok leader)
 admin=$(tok admin)
+
+# The web pages on the office's own address, and an official's password sign-in (passwords.txt, mode 600).
+[ "$(stat -c %a "$work/var/onestop/passwords.txt")" = 600 ] || fail "passwords.txt is not mode 600"
+curl -fsS "$office/" | grep -q '<html lang="vi"' || fail "the office does not serve its home page"
+lan_password=$(awk '$1 == "lan" {print $2}' "$work/var/onestop/passwords.txt")
+signin=$(curl -sS -i -X POST "$office/onestop/v1/session/signin" -H 'Content-Type: application/json' -H "Origin: $office" \
+  --data-binary "{\"username\":\"lan\",\"password\":\"$lan_password\"}")
+grep -qi '^set-cookie: lgsp_session=' <<<"$signin" || fail "the desk cannot sign in to the pages with passwords.txt: $signin"
 api() { # METHOD PATH TOKEN [JSON]
   curl -sS -X "$1" "$office/onestop/v1$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' \
     ${4:+--data-binary "$4"}
