@@ -105,6 +105,8 @@ document.addEventListener('click', (e) => {
   if (!a || a.target || a.hasAttribute('download') || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/onestop/') || url.pathname.startsWith('/assets/')) return;
+  // A link within the page (the skip link's #main) is the browser's: it moves focus there and keeps what was typed.
+  if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
   e.preventDefault();
   navigate(url.pathname + url.search);
 });

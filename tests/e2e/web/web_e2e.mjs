@@ -234,6 +234,39 @@ try {
     check((await wide.locator('ul.list > li').allInnerTexts()).every((t) => t.includes('Hộ tịch')), 'the Hộ tịch field lists its procedures only');
   });
 
+  await step('keyboard only at 360 px: the skip link, focus visible, a search typed and sent with Enter, a procedure opened with Enter', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+    const page = await ctx.newPage();
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => document.documentElement.dataset.ready === '/');
+    const active = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return { text: a.textContent.trim(), id: a.id, name: a.getAttribute('name'), cls: a.className, outline: getComputedStyle(a).outlineStyle };
+    });
+    await page.keyboard.press('Tab');
+    let a = await active();
+    check(a.text === 'Bỏ qua, đến nội dung chính', `the first Tab reaches the skip link: ${JSON.stringify(a)}`);
+    check(a.outline !== 'none', 'the focused link shows its focus');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'main');
+    const tabTo = async (test, limit) => {
+      for (let i = 0; i < limit; i++) { a = await active(); if (test(a)) return; await page.keyboard.press('Tab'); }
+      a = await active();
+      check(test(a), `not reached by Tab: ${JSON.stringify(a)}`);
+    };
+    await tabTo((x) => x.name === 'q', 10);
+    check(a.outline !== 'none', 'the focused field shows its focus');
+    await page.keyboard.type('dang ky ket hon');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/q=dang\+ky\+ket\+hon/);
+    await page.getByRole('heading', { name: 'Tìm thấy 1 thủ tục' }).waitFor();
+    await tabTo((x) => x.cls === 'title', 15);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/thu-tuc\/1\.001022$/);
+    await page.getByRole('heading', { name: 'Thủ tục đăng ký kết hôn' }).waitFor();
+    await ctx.close();
+  });
+
   await step('procedure page: documents, fees in đồng, time, channels', async () => {
     await citizen.goto(`${origin}/thu-tuc`);
     await citizen.getByLabel('Tên thủ tục hoặc lĩnh vực', { exact: true }).fill('khai sinh');
