@@ -137,52 +137,47 @@ Dossier OneStopOffice::submit_supplement(const Actor& actor, const std::string& 
   return dossier(actor.role == Role::kCitizen ? actor : module_actor(), code, actor.role);
 }
 
+namespace {
+// The GET /dossiers query that lists what a work-queue filter counts (api.cpp reads it back into the filter).
+std::string query_of(const DossierFilter& f) {
+  std::string q;
+  auto add = [&q](const std::string& part) { q += (q.empty() ? "" : "&") + part; };
+  if (f.status) add("status=" + std::to_string(*f.status));
+  if (f.overdue_at) add("overdue=1");
+  if (f.away_from) add("away=1");
+  if (f.step_role) add("step_role=" + *f.step_role);
+  return q;
+}
+}  // namespace
+
 nlohmann::json OneStopOffice::queues(const Actor& actor) const {
   using nlohmann::json;
   // A queue is a dossier filter: its count is counted with the filter and its `query` lists it with GET /dossiers,
   // so the number on the button and the list behind it always agree.
   struct Queue {
-    std::string name, title;
+    const char* name;
+    const char* title;
     DossierFilter filter;
-    std::string query;
   };
-  TimePoint t = now();
-  auto by_status = [](std::string name, std::string title, int status) {
-    DossierFilter f;
-    f.status = status;
-    return Queue{std::move(name), std::move(title), f, "status=" + std::to_string(status)};
-  };
-  std::vector<Queue> wanted;
-  {
-    DossierFilter f;
-    f.overdue_at = t;
-    wanted.push_back({"overdue", "Hồ sơ quá hạn", f, "overdue=1"});
-  }
+  std::vector<Queue> wanted = {{"overdue", "Hồ sơ quá hạn", {.overdue_at = now()}}};
   switch (actor.role) {
     case Role::kReceiving:
-      wanted.push_back(by_status("online_to_accept", "Hồ sơ trực tuyến chờ tiếp nhận", 1));
-      wanted.push_back(by_status("counter_intake", "Hồ sơ đã tiếp nhận", 2));
-      wanted.push_back(by_status("supplement", "Hồ sơ chờ bổ sung", 5));
-      wanted.push_back(by_status("results_to_deliver", "Kết quả chờ trả", 9));
+      wanted.insert(wanted.end(), {{"online_to_accept", "Hồ sơ trực tuyến chờ tiếp nhận", {.status = 1}},
+                                   {"counter_intake", "Hồ sơ đã tiếp nhận", {.status = 2}},
+                                   {"supplement", "Hồ sơ chờ bổ sung", {.status = 5}},
+                                   {"results_to_deliver", "Kết quả chờ trả", {.status = 9}}});
       break;
-    case Role::kProcessing: {
-      wanted.push_back(by_status("processing", "Hồ sơ đang xử lý", 4));
-      wanted.push_back(by_status("supplement", "Hồ sơ chờ bổ sung", 5));
-      DossierFilter away;
-      away.status = 4;
-      away.away_from = agency_.code;
-      wanted.push_back({"at_another_agency", "Hồ sơ chờ cơ quan khác", away, "status=4&away=1"});
+    case Role::kProcessing:
+      wanted.insert(wanted.end(),
+                    {{"processing", "Hồ sơ đang xử lý", {.status = 4}},
+                     {"supplement", "Hồ sơ chờ bổ sung", {.status = 5}},
+                     {"at_another_agency", "Hồ sơ chờ cơ quan khác", {.status = 4, .away_from = agency_.code}}});
       break;
-    }
-    case Role::kLeader: {
+    case Role::kLeader:
       // To sign: in processing, at the step a leader acts on (approval and signing), not every dossier in status 4.
-      DossierFilter to_sign;
-      to_sign.status = 4;
-      to_sign.step_role = "leader";
-      wanted.push_back({"to_sign", "Hồ sơ chờ phê duyệt, ký", to_sign, "status=4&step_role=leader"});
-      wanted.push_back(by_status("finished", "Hồ sơ đã xử lý xong", 9));
+      wanted.insert(wanted.end(), {{"to_sign", "Hồ sơ chờ phê duyệt, ký", {.status = 4, .step_role = "leader"}},
+                                   {"finished", "Hồ sơ đã xử lý xong", {.status = 9}}});
       break;
-    }
     default:
       throw OnestopError(errors::kForbidden, "work queues are for officials");
   }
@@ -191,10 +186,11 @@ nlohmann::json OneStopOffice::queues(const Actor& actor) const {
   json out = json::array();
   read([&](Repos& r) {
     for (const auto& q : wanted) {
-      json entry{
-          {"name", q.name}, {"title", q.title}, {"count", r.dossiers().count(scope, q.filter)}, {"query", q.query}};
-      if (q.query.rfind("status=", 0) == 0 && q.query.find('&') == std::string::npos)
-        entry["status"] = *q.filter.status;
+      json entry{{"name", q.name},
+                 {"title", q.title},
+                 {"count", r.dossiers().count(scope, q.filter)},
+                 {"query", query_of(q.filter)}};
+      if (q.filter.status) entry["status"] = *q.filter.status;
       out.push_back(std::move(entry));
     }
   });

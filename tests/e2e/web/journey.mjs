@@ -1,4 +1,4 @@
-// The part of e2e.web that needs the session backend: a citizen signs up and files online with a PDF and a JPEG,
+// The part of e2e.web with accounts: a citizen signs up and files online with a PDF and a JPEG,
 // the desk accepts and asks a supplement, the citizen supplies it, a specialist processes, the leader signs in with
 // the token and signs the result through `lgsp agent`, the citizen downloads it; the dashboard equals the report.
 import crypto from 'node:crypto';
@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export async function run(ctx) {
-  const { origin, agentUrl, dir, source, hsm, lgsp, cli, start, waitFor, check, step, audit, missing, citizen, wide, browser,
+  const { origin, agentUrl, dir, source, hsm, lgsp, cli, start, waitFor, check, step, audit, citizen, wide, browser,
     minimalPdf, freePort, smtp, log, counterCustomer } = ctx;
   const idNumber = '079190000222';
   let code;
@@ -76,7 +76,6 @@ export async function run(ctx) {
   });
 
   await step('the receipt e-mail arrives at the SMTP server', async () => {
-    if (!smtp) { missing.push('receipt e-mail: the office has no SMTP settings in this build'); return; }
     await waitFor('the receipt e-mail', () => smtp.messages().some((m) => m.includes(code)), 20000);
   });
 
@@ -124,13 +123,10 @@ export async function run(ctx) {
       await desk.getByLabel('Lý do', { exact: true }).fill('Cha mẹ đã đăng ký kết hôn');
     });
     await statusIs(desk, 'Yêu cầu bổ sung giấy tờ');
-    if (smtp) await waitFor('the supplement-request e-mail', () => smtp.messages().some((m) => m.includes(`Subject: Yêu cầu bổ sung hồ sơ ${code}`)), 20000);
+    await waitFor('the supplement-request e-mail', () => smtp.messages().some((m) => m.includes(`Subject: Yêu cầu bổ sung hồ sơ ${code}`)), 20000);
   });
 
-  const supplementRoute = await (await fetch(`${origin}/onestop/v1/dossiers/${code}/supplement`, { method: 'POST' })).json().catch(() => ({}));
-  const citizenSupplies = supplementRoute.code !== 'LGSP-404-ROUTE';
-  if (!citizenSupplies) missing.push('the citizen answering the supplement request online: no POST /dossiers/{code}/supplement in this build (the desk receives the supplement at the counter instead)');
-  if (citizenSupplies) await step('citizen: my dossiers, answers the supplement request by uploading', async () => {
+  await step('citizen: my dossiers, answers the supplement request by uploading', async () => {
     await citizen.goto(`${origin}/ho-so-cua-toi`);
     await citizen.getByRole('link', { name: code }).click();
     await citizen.getByRole('heading', { name: 'Bổ sung hồ sơ' }).waitFor();
@@ -143,10 +139,7 @@ export async function run(ctx) {
 
   await step('desk: receives the supplement and hands the dossier to the specialist', async () => {
     await openDossier(desk);
-    await act(desk, 'supplement_received', citizenSupplies ? null : async () => {
-      await desk.getByLabel('Giấy tờ nhận tại quầy (nếu có)', { exact: true }).setInputFiles({ name: 'ket-hon.pdf', mimeType: 'application/pdf', buffer: minimalPdf('ket hon') });
-      await desk.getByText('Đã tải lên 1 tệp.').waitFor();
-    });
+    await act(desk, 'supplement_received');
     await openDossier(desk);
     await act(desk, 'handover');
   });
@@ -221,7 +214,7 @@ export async function run(ctx) {
   });
 
   await step('citizen: the result-ready e-mail arrives, looks the dossier up and downloads the signed result with the ID number', async () => {
-    if (smtp) await waitFor('the result-ready e-mail', () => smtp.messages().some((m) => m.includes(`Subject: Đã có kết quả hồ sơ ${code}`)), 20000);
+    await waitFor('the result-ready e-mail', () => smtp.messages().some((m) => m.includes(`Subject: Đã có kết quả hồ sơ ${code}`)), 20000);
     await citizen.goto(`${origin}/tra-cuu/${code}`);
     await citizen.getByLabel('Số CCCD (12 số) hoặc số điện thoại đã khai', { exact: true }).fill(idNumber);
     await citizen.getByRole('button', { name: 'Xem kết quả' }).click();
