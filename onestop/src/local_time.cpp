@@ -68,7 +68,9 @@ std::optional<Date> parse_date(const std::string& text) {
       !digits(text, 8, 2, d))
     return std::nullopt;
   Date date{year(y), month(unsigned(m)), day(unsigned(d))};
-  if (!date.ok()) return std::nullopt;
+  // TimePoint counts nanoseconds in 64 bits (years 1678 to 2261): a date beyond cannot become a time without
+  // overflowing, and none is a real date of birth, deadline or search bound.
+  if (!date.ok() || y < 1678 || y > 2261) return std::nullopt;
   return date;
 }
 

@@ -42,7 +42,18 @@ std::string serial_hex(X509* cert) {
 Clock::time_point to_time_point(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return {};
-  return Clock::from_time_t(timegm(&tm));
+  return time_point_from_seconds(timegm(&tm));
+}
+
+Clock::time_point time_point_from_seconds(std::int64_t seconds) {
+  using std::chrono::duration_cast;
+  static const std::int64_t latest =
+      duration_cast<std::chrono::seconds>(Clock::time_point::max().time_since_epoch()).count();
+  static const std::int64_t earliest =
+      duration_cast<std::chrono::seconds>(Clock::time_point::min().time_since_epoch()).count();
+  if (seconds >= latest) return Clock::time_point::max();
+  if (seconds <= earliest) return Clock::time_point::min();
+  return Clock::time_point(duration_cast<Clock::duration>(std::chrono::seconds(seconds)));
 }
 
 std::string format_time(Clock::time_point t) {

@@ -153,7 +153,7 @@ std::optional<Clock::time_point> pdf_date(const PdfDictionary& sig) {
   if (!m || !(m->IsString() || m->IsHexString())) return std::nullopt;
   PdfDate date(m->GetString());
   if (!date.IsValid()) return std::nullopt;
-  return Clock::from_time_t(date.GetTime());
+  return time_point_from_seconds(date.GetTime());
 }
 
 // The signature time-stamp of `si`, if any: checked against the signature value and the trust anchors.

@@ -62,6 +62,13 @@ TEST(SoapUsernameToken, refuses_a_wrong_digest_and_an_old_or_future_created) {
   EXPECT_EQ(v.verify(digest_token("bm9uY2UtMTI3", "2026-12-04T21:00:00+01:00", "bí mật"), now), std::nullopt);
 }
 
+TEST(SoapUsernameToken, a_created_time_the_clock_cannot_hold_is_not_a_time) {
+  // Year 0000 or 9999 would overflow system_clock's nanoseconds (and could wrap into the freshness window).
+  for (const char* beyond : {"0000-01-01T00:00:00Z", "1226-01-01T00:00:00Z", "9999-12-31T23:59:59Z"})
+    EXPECT_FALSE(parse_utc_datetime(beyond)) << beyond;
+  EXPECT_TRUE(parse_utc_datetime("2261-12-31T23:59:59Z"));
+}
+
 TEST(SoapUsernameToken, password_text_against_a_secret_or_a_hash) {
   auto v = verifier();
   const auto now = std::chrono::system_clock::now();

@@ -1,6 +1,7 @@
 // Signing library pieces that need no token, no PKI and no network: encodings, configuration errors, and the
 // XML policy on hand-made documents (all refused before any key is needed).
 #include "lgsp/signing/cades.hpp"
+#include "lgsp/signing/certificate.hpp"
 #include "lgsp/signing/encoding.hpp"
 #include "lgsp/signing/errors.hpp"
 #include "lgsp/signing/signer.hpp"
@@ -11,6 +12,8 @@
 #include <openssl/x509v3.h>
 
 #include <gtest/gtest.h>
+
+#include <limits>
 
 using namespace lgsp::signing;
 
@@ -61,12 +64,15 @@ std::string code_of(const VerificationReport& r) { return r.failure ? std::strin
 // A software P-256 signer whose certificate is issued by its own throwaway root, with the given key usage.
 class SoftwareSigner : public Signer {
  public:
-  explicit SoftwareSigner(const char* key_usage, long valid_from_seconds = -60) {
+  // `leaf_validity` (two GeneralizedTimes, "YYYYMMDDHHMMSSZ") replaces the leaf's one-hour validity.
+  explicit SoftwareSigner(const char* key_usage, long valid_from_seconds = -60,
+                          std::pair<const char*, const char*> leaf_validity = {nullptr, nullptr}) {
     root_key_.reset(EVP_EC_gen("P-256"));
     root_ =
         certificate("Gốc thử", nullptr, root_key_.get(), root_key_.get(), "critical,keyCertSign,cRLSign", true, -60);
     key_.reset(EVP_EC_gen("P-256"));
-    leaf_ = certificate("Người ký thử", root_.get(), key_.get(), root_key_.get(), key_usage, false, valid_from_seconds);
+    leaf_ = certificate("Người ký thử", root_.get(), key_.get(), root_key_.get(), key_usage, false, valid_from_seconds,
+                        leaf_validity);
   }
   KeyKind key_kind() const override { return KeyKind::kEcdsa; }
   X509* certificate() const override { return leaf_.get(); }
@@ -90,12 +96,16 @@ class SoftwareSigner : public Signer {
 
  private:
   static X509Ptr certificate(const char* cn, X509* issuer, EVP_PKEY* key, EVP_PKEY* issuer_key, const char* usage,
-                             bool ca, long valid_from) {
+                             bool ca, long valid_from, std::pair<const char*, const char*> validity = {}) {
     X509Ptr cert(X509_new());
     X509_set_version(cert.get(), 2);
     ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), ca ? 1 : 2);
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), valid_from);
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+    if (validity.first) {
+      ASN1_TIME_set_string(X509_getm_notBefore(cert.get()), validity.first);
+      ASN1_TIME_set_string(X509_getm_notAfter(cert.get()), validity.second);
+    }
     X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_UTF8,
                                reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
     X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(cert.get()));
@@ -151,6 +161,25 @@ TEST(SoftwareSigned, checks_validity_at_the_claimed_signing_time) {
                                             bytes(content));
   EXPECT_EQ(code_of(backdated), "LGSP-VERIFY-EXPIRED") << backdated.reason;
   EXPECT_NE(backdated.reason.find("was not valid at the signing time"), std::string::npos) << backdated.reason;
+}
+
+// Found by fuzzing cades_verify: a year the nanosecond clock cannot hold overflowed (undefined behaviour).
+TEST(SoftwareSigned, validity_beyond_the_clock_is_held_at_its_ends) {
+  // RFC 5280's "no well-defined expiration" (99991231235959Z) and a notBefore centuries back.
+  SoftwareSigner forever("critical,digitalSignature", -60, {"12260101000000Z", "99991231235959Z"});
+  const auto info = describe(forever.certificate());
+  EXPECT_EQ(info.not_before, Clock::time_point::min());
+  EXPECT_EQ(info.not_after, Clock::time_point::max());
+  std::string content = "x";
+  auto r = forever.verifier().verify(sign_cades(bytes(content), forever), bytes(content));
+  EXPECT_TRUE(r.valid) << r.reason;
+  // Not yet valid for another 7,000 years: still refused as not valid at the signing time.
+  SoftwareSigner future("critical,digitalSignature", -60, {"90000101000000Z", "99991231235959Z"});
+  auto later = future.verifier().verify(sign_cades(bytes(content), future), bytes(content));
+  EXPECT_FALSE(later.valid);
+  EXPECT_EQ(time_point_from_seconds(0), Clock::time_point{});
+  EXPECT_EQ(time_point_from_seconds(std::numeric_limits<std::int64_t>::max()), Clock::time_point::max());
+  EXPECT_EQ(time_point_from_seconds(std::numeric_limits<std::int64_t>::min()), Clock::time_point::min());
 }
 
 TEST(Encoding, hex_round_trip_accepts_separators_and_prefix) {

@@ -38,6 +38,19 @@ TEST(LocalTime, refuses_times_without_offset_or_with_bad_fields) {
   EXPECT_FALSE(parse_date("2025-1-01"));
 }
 
+TEST(LocalTime, refuses_dates_the_clock_cannot_hold) {
+  // TimePoint counts nanoseconds in 64 bits: 0001 or 9999 would overflow it (undefined, wrapping to 1700s).
+  for (const char* beyond : {"0001-01-01", "1677-12-31", "2262-01-01", "9999-12-31"}) {
+    EXPECT_FALSE(parse_date(beyond)) << beyond;
+    EXPECT_FALSE(parse_date_or_time(beyond)) << beyond;
+    EXPECT_FALSE(parse_rfc3339(std::string(beyond) + "T00:00:00Z")) << beyond;
+  }
+  ASSERT_TRUE(parse_date("1678-01-01"));
+  ASSERT_TRUE(parse_date_or_time("2261-12-31"));
+  EXPECT_EQ(format_date(local_date(*parse_date_or_time("2261-12-31"))), "2261-12-31");
+  EXPECT_EQ(format_date(local_date(*parse_date_or_time("1930-05-02"))), "1930-05-02");
+}
+
 TEST(LocalTime, a_period_bound_is_a_date_at_local_midnight_or_a_time) {
   EXPECT_EQ(parse_date_or_time("2026-11-01"), parse_rfc3339("2026-10-31T17:00:00Z"));
   EXPECT_EQ(parse_date_or_time("2026-11-01T08:00:00+07:00"), parse_rfc3339("2026-11-01T01:00:00Z"));

@@ -30,7 +30,12 @@ std::string name_to_utf8(const X509_NAME* name);
 std::string serial_hex(X509* cert);
 // ISO 8601 UTC, e.g. "2026-11-23T10:15:00Z".
 std::string format_time(Clock::time_point t);
+// A certificate, CRL, OCSP or time-stamp time as a time point. Clock counts nanoseconds in 64 bits (years 1678 to
+// 2261); a time outside (RFC 5280's "no expiry" 99991231235959Z, or a forged year 1226) is held at the nearest
+// end instead of overflowing, which is the same answer for every validity comparison.
 Clock::time_point to_time_point(const ASN1_TIME* t);
+// Seconds since the epoch as a time point, held within Clock's range as above.
+Clock::time_point time_point_from_seconds(std::int64_t seconds);
 
 X509Ptr certificate_from_der(std::span<const unsigned char> der);
 std::vector<unsigned char> certificate_to_der(X509* cert);
