@@ -1,6 +1,7 @@
 #include "username_token.hpp"
 
 #include "lgsp/bus/digest.hpp"
+#include "lgsp/bus/timestamp.hpp"
 #include "lgsp/contracts/base64.hpp"
 
 #include <openssl/crypto.h>
@@ -86,9 +87,8 @@ std::optional<std::chrono::system_clock::time_point> parse_utc_datetime(const st
       !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second))
     return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  // system_clock counts nanoseconds in 64 bits (years 1678 to 2261): a year beyond would overflow it, and no
-  // honest Created time is before 1970.
-  if (year < 1970 || year > 2261) return std::nullopt;
+  // No honest Created time is before 1970, and a year the clock cannot hold would overflow it.
+  if (year < 1970 || !bus::clock_holds_year(year)) return std::nullopt;
   std::size_t i = 19;
   if (i < s.size() && s[i] == '.') {
     ++i;

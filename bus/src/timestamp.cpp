@@ -18,6 +18,14 @@ std::string utc_rfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+bool clock_holds_year(int y) {
+  using namespace std::chrono;
+  // The first and last years the clock holds whole (its ends fall inside 1677 and 2262).
+  static const int first = int(year_month_day{ceil<days>(system_clock::time_point::min())}.year()) + 1;
+  static const int last = int(year_month_day{floor<days>(system_clock::time_point::max())}.year()) - 1;
+  return y >= first && y <= last;
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_utc_rfc3339(const std::string& text) {
   using namespace std::chrono;
   // Exactly the shape utc_rfc3339 writes: no sign, no trailing bytes, no field out of range (sscanf and timegm
@@ -36,8 +44,8 @@ std::optional<std::chrono::system_clock::time_point> parse_utc_rfc3339(const std
   const year_month_day date{year{static_cast<int>(number(0, 4))}, month{number(5, 2)}, day{number(8, 2)}};
   const unsigned hh = number(11, 2), mm = number(14, 2), ss = number(17, 2), ms = number(20, 3);
   if (!date.ok() || hh > 23 || mm > 59 || ss > 59) return std::nullopt;
-  // system_clock counts nanoseconds in 64 bits (years 1677 to 2262): a year beyond would overflow it.
-  if (date.year() < year{1970} || date.year() > year{2261}) return std::nullopt;
+  // The node writes no time before 1970, and none beyond what the clock holds.
+  if (date.year() < year{1970} || !clock_holds_year(int(date.year()))) return std::nullopt;
   return sys_days(date) + hours(hh) + minutes(mm) + seconds(ss) + milliseconds(ms);
 }
 

@@ -1,5 +1,7 @@
 #include "lgsp/onestop/local_time.hpp"
 
+#include "lgsp/bus/timestamp.hpp"
+
 #include <cstdio>
 
 namespace lgsp::onestop {
@@ -68,9 +70,9 @@ std::optional<Date> parse_date(const std::string& text) {
       !digits(text, 8, 2, d))
     return std::nullopt;
   Date date{year(y), month(unsigned(m)), day(unsigned(d))};
-  // TimePoint counts nanoseconds in 64 bits (years 1678 to 2261): a date beyond cannot become a time without
-  // overflowing, and none is a real date of birth, deadline or search bound.
-  if (!date.ok() || y < 1678 || y > 2261) return std::nullopt;
+  // A date the clock cannot hold (before 1678, after 2261) would overflow it as a time, and none is a real date of
+  // birth, deadline or search bound.
+  if (!date.ok() || !bus::clock_holds_year(y)) return std::nullopt;
   return date;
 }
 

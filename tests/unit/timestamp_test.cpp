@@ -7,6 +7,7 @@
 namespace {
 
 using namespace std::chrono;
+using lgsp::bus::clock_holds_year;
 using lgsp::bus::parse_utc_rfc3339;
 using lgsp::bus::utc_rfc3339;
 
@@ -24,6 +25,16 @@ TEST(Timestamp, refuses_a_year_the_clock_cannot_hold) {
   EXPECT_FALSE(parse_utc_rfc3339("0226-12-03T06:40:00.123Z"));
   EXPECT_FALSE(parse_utc_rfc3339("9999-12-31T23:59:59.999Z"));
   EXPECT_FALSE(parse_utc_rfc3339("1969-12-31T23:59:59.999Z"));
+}
+
+TEST(Timestamp, the_years_the_clock_holds_are_derived_from_it) {
+  // libstdc++'s system_clock: nanoseconds in 64 bits, from 1677-09-21 to 2262-04-11; only whole years count.
+  EXPECT_FALSE(clock_holds_year(1677));
+  EXPECT_TRUE(clock_holds_year(1678));
+  EXPECT_TRUE(clock_holds_year(2261));
+  EXPECT_FALSE(clock_holds_year(2262));
+  EXPECT_FALSE(clock_holds_year(0));
+  EXPECT_TRUE(parse_utc_rfc3339("2261-12-31T23:59:59.999Z"));
 }
 
 TEST(Timestamp, refuses_anything_but_the_exact_shape) {
